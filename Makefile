@@ -1,0 +1,58 @@
+# edge-agent: C11 daemon. `make` builds, `make test` runs every test, `make demo` shows it.
+CC      ?= cc
+PKGS    := libmosquitto libnftables libmnl json-c yaml-0.1 libcurl
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=gnu11 -Wall -Wextra -Wshadow -Wformat=2 -Wno-unused-parameter \
+           -D_GNU_SOURCE -MMD -MP $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+ifdef WERROR
+CFLAGS  += -Werror
+endif
+ifdef SANITIZE
+CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+B        := build
+SRCS     := $(wildcard agent/*.c)
+MAIN     := agent/main.c
+CORE     := $(filter-out $(MAIN),$(SRCS))
+CORE_O   := $(CORE:agent/%.c=$(B)/agent/%.o)
+UNIT     := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT:tests/unit/%.c=$(B)/tests/%)
+
+PREFIX  ?= /usr/local
+
+all: $(B)/edge-agent
+
+$(B)/agent/%.o: agent/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(B)/libedge.a: $(CORE_O)
+	$(AR) rcs $@ $^
+
+$(B)/edge-agent: $(B)/agent/main.o $(B)/libedge.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/tests/%: tests/unit/%.c $(B)/libedge.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Iagent -Itests/lib $(LDFLAGS) -o $@ $< $(B)/libedge.a $(LDLIBS)
+
+unit: $(UNIT_BIN)
+
+deps:
+	bash tests/install-deps.sh
+
+test: deps
+	$(MAKE) all unit
+	bash tests/run.sh
+
+demo: deps all
+	bash tests/demo.sh
+
+clean:
+	rm -rf $(B)
+
+.PHONY: all unit deps test demo clean
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,0 +1,493 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "cache.h"
+#include "cidr.h"
+#include "host.h"
+#include "log.h"
+#include "mqtt.h"
+#include "nft_apply.h"
+#include "nft_watch.h"
+#include "payload.h"
+#include "status.h"
+#include "topic.h"
+
+#define CACHE_DELAY_MS 500
+#define NODE_STATUS_DELAY_MS 200
+#define TABLE_CHECK_MS 5000
+#define RETRY_MIN_MS 1000
+#define RETRY_MAX_MS 30000
+
+static int64_t clock_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- the edges behind reconcile ---- */
+
+static int edge_nft(void *arg, const char *text, char *err, size_t errlen)
+{
+	struct agent *a = arg;
+
+	return nft_apply(a->nft, text, err, errlen);
+}
+
+static int edge_routes(void *arg, struct traefik_op *ops, size_t n)
+{
+	struct agent *a = arg;
+
+	return traefik_commit(a->cfg.traefik_dir, ops, n);
+}
+
+static bool edge_status(void *arg, const struct slot *s)
+{
+	struct agent *a = arg;
+	char topic[256], rest[128];
+	int ret;
+
+	if (!a->mqtt || !mqtt_connected(a->mqtt))
+		return false;
+	snprintf(rest, sizeof(rest), "status/%s/%s", kind_plural(s->kind), s->id);
+	topic_format(topic, sizeof(topic), a->cfg.topic_prefix, a->cfg.node_id, rest);
+	if (s->status.state == ST_NONE)
+		return mqtt_publish(a->mqtt, topic, "", 0, 1, true) == 0;
+	ret = status_object_render(&a->sb, &s->status,
+				   s->status.source >= 0 ? a->names[s->status.source] : NULL, time(NULL));
+	if (ret)
+		return false;
+	return mqtt_publish(a->mqtt, topic, a->sb.buf, a->sb.len, 1, true) == 0;
+}
+
+static const struct reconcile_ops edge_ops = {
+	.nft = edge_nft,
+	.routes = edge_routes,
+	.status = edge_status,
+};
+
+/* ---- node status ---- */
+
+static void node_publish(struct agent *a)
+{
+	struct node_status ns = {
+		.state = "online",
+		.node = a->cfg.node_id,
+		.synced = a->synced,
+		.started_at = a->started_at,
+		.updated_at = time(NULL),
+		.groups = a->names + 1,
+		.n_groups = a->n_names - 1,
+	};
+	const char *errs[] = { a->rc.nft_error, a->rc.routes_error, a->cache_error, a->sysctl_error };
+
+	for (size_t i = 0; i < sizeof(errs) / sizeof(errs[0]); i++)
+		if (errs[i][0] && ns.n_errors < NODE_ERRORS_MAX)
+			ns.errors[ns.n_errors++] = errs[i];
+	reconcile_count(&a->store, KIND_ROUTE, ns.counts[KIND_ROUTE]);
+	reconcile_count(&a->store, KIND_FORWARD, ns.counts[KIND_FORWARD]);
+	a->node_dirty = false;
+	a->node_due_ms = 0;
+	if (!a->mqtt || !mqtt_connected(a->mqtt) || status_node_render(&a->sb, &ns))
+		return;
+	mqtt_publish(a->mqtt, a->topic_status, a->sb.buf, a->sb.len, 1, true);
+}
+
+static void node_changed(struct agent *a)
+{
+	a->node_dirty = true;
+	if (!a->node_due_ms)
+		a->node_due_ms = a->now_ms + NODE_STATUS_DELAY_MS;
+}
+
+/* ---- reconcile and its follow-ups ---- */
+
+static void agent_reconcile(struct agent *a)
+{
+	int ret;
+
+	a->need_reconcile = false;
+	ret = reconcile_run(&a->rc, &a->store);
+	if (ret < 0) {
+		log_error("reconcile: %s", strerror(-ret));
+		a->rc.retry = true;
+	}
+	if (ret > 0 && !a->cache_due_ms)
+		a->cache_due_ms = a->now_ms + CACHE_DELAY_MS;
+	if (a->rc.retry && !a->retry_due_ms) {
+		a->retry_due_ms = a->now_ms + a->retry_backoff_ms;
+		a->retry_backoff_ms = a->retry_backoff_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS :
+				      a->retry_backoff_ms * 2;
+	} else if (!a->rc.retry) {
+		a->retry_backoff_ms = RETRY_MIN_MS;
+	}
+	node_changed(a);
+}
+
+static void cache_flush(struct agent *a)
+{
+	char err[ERR_LEN];
+
+	a->cache_due_ms = 0;
+	if (cache_save(a->cfg.data_dir, &a->store, a->cfg.node_id, err, sizeof(err))) {
+		if (strcmp(err, a->cache_error))
+			log_error("cache: %s", err);
+		snprintf(a->cache_error, sizeof(a->cache_error), "cache: %.480s", err);
+		a->cache_due_ms = a->now_ms + RETRY_MAX_MS / 6;
+		node_changed(a);
+	} else if (a->cache_error[0]) {
+		a->cache_error[0] = '\0';
+		node_changed(a);
+	}
+}
+
+static int sweep_file(void *arg, const char *source, const char *id)
+{
+	struct agent *a = arg;
+	struct slot *s = store_get(&a->store, KIND_ROUTE, id);
+	struct traefik_op op = { .source = source, .id = id };
+
+	if (s && s->applied && s->applied_source >= 0 && strcmp(a->names[s->applied_source], source) == 0)
+		return 0;
+	if (s && s->want && s->want_source >= 0 && strcmp(a->names[s->want_source], source) == 0)
+		return 0;
+	log_info("traefik: removing stale file of route %s (source %s)", id, source);
+	traefik_commit(a->cfg.traefik_dir, &op, 1);
+	return 0;
+}
+
+static void sync_complete(struct agent *a)
+{
+	size_t dropped;
+
+	dropped = store_sweep(&a->store, a->store.gen);
+	log_info("sync: retained replay complete; %zu object(s) no longer published are removed",
+		 dropped);
+	agent_reconcile(a);
+	traefik_scan(a->cfg.traefik_dir, sweep_file, a);
+	host_addresses(&a->pol.host);
+	a->synced = true;
+	if (!a->cache_due_ms)
+		a->cache_due_ms = a->now_ms + CACHE_DELAY_MS;
+	node_publish(a);
+}
+
+/* ---- MQTT handlers ---- */
+
+static void on_connected(void *arg)
+{
+	struct agent *a = arg;
+
+	a->store.gen++;
+	a->subscribed = false;
+	a->marker_seen = false;
+	a->synced = false;
+	a->last_replay_ms = a->now_ms;
+	if (mqtt_subscribe(a->mqtt, a->subs, a->n_subs))
+		log_error("mqtt: subscribe failed");
+	node_publish(a);
+	reconcile_publish_all(&a->rc, &a->store);
+}
+
+static void on_disconnected(void *arg)
+{
+	struct agent *a = arg;
+
+	a->synced = false;
+	a->subscribed = false;
+}
+
+static void on_subscribed(void *arg)
+{
+	struct agent *a = arg;
+
+	a->subscribed = true;
+	snprintf(a->nonce, sizeof(a->nonce), "%u-%08x%08x", a->store.gen, (unsigned)rand(),
+		 (unsigned)rand());
+	mqtt_publish(a->mqtt, a->topic_sync, a->nonce, strlen(a->nonce), 0, false);
+}
+
+static void report_error(struct agent *a, const char *topic, const char *error)
+{
+	log_warn("%s", error);
+	if (status_error_render(&a->sb, topic, error, time(NULL)) == 0)
+		mqtt_publish(a->mqtt, a->topic_errors, a->sb.buf, a->sb.len, 0, false);
+}
+
+static void on_message(void *arg, const char *topic, const void *payload, size_t len, bool retained)
+{
+	struct agent *a = arg;
+	struct topic_ref ref;
+	struct object *o = NULL;
+	char err[ERR_LEN];
+	int ret;
+
+	switch (topic_parse(topic, a->cfg.topic_prefix, a->names, a->n_names, &ref, err, sizeof(err))) {
+	case TOPIC_SYNC:
+		if (len == strlen(a->nonce) && memcmp(payload, a->nonce, len) == 0) {
+			a->marker_seen = true;
+			a->last_replay_ms = a->now_ms;
+		}
+		return;
+	case TOPIC_BAD:
+		report_error(a, topic, err);
+		return;
+	case TOPIC_OTHER:
+		return;
+	case TOPIC_OBJECT:
+		break;
+	}
+	if (retained)
+		a->last_replay_ms = a->now_ms;
+	if (len == 0) {
+		if (store_delete(&a->store, ref.kind, ref.source, ref.id) == -ENOENT)
+			log_debug("delete of unknown %s %s from %s", kind_name(ref.kind), ref.id,
+				  a->names[ref.source]);
+	} else {
+		ret = payload_parse(ref.kind, ref.id, payload, len, &a->pol, &o, err, sizeof(err));
+		if (ret)
+			log_warn("%s (source %s)", err, a->names[ref.source]);
+		ret = store_put(&a->store, ref.kind, ref.source, ref.id, o, ret ? err : NULL, a->store.gen);
+		if (ret)
+			log_error("store: %s", strerror(-ret));
+	}
+	a->need_reconcile = true;
+}
+
+static const struct mqtt_handlers handlers = {
+	.connected = on_connected,
+	.disconnected = on_disconnected,
+	.subscribed = on_subscribed,
+	.message = on_message,
+};
+
+/* ---- set-up ---- */
+
+static int agent_topics(struct agent *a)
+{
+	const char *prefix = a->cfg.topic_prefix;
+
+	topic_format(a->topic_status, sizeof(a->topic_status), prefix, a->cfg.node_id, "status");
+	topic_format(a->topic_sync, sizeof(a->topic_sync), prefix, a->cfg.node_id, "sync");
+	topic_format(a->topic_errors, sizeof(a->topic_errors), prefix, a->cfg.node_id, "errors");
+	for (size_t i = 0; i < a->n_names; i++) {
+		for (int k = 0; k < KIND_COUNT; k++) {
+			if (asprintf(&a->subs[a->n_subs], "%s/%s/%s/#", prefix, a->names[i],
+				     kind_plural((enum kind)k)) < 0)
+				return -ENOMEM;
+			a->n_subs++;
+		}
+	}
+	a->subs[a->n_subs++] = strdup(a->topic_sync);
+	return a->subs[a->n_subs - 1] ? 0 : -ENOMEM;
+}
+
+int agent_init(struct agent *a, int argc, char **argv)
+{
+	char err[ERR_LEN];
+	struct strbuf will;
+	int ret;
+
+	memset(a, 0, sizeof(*a));
+	strbuf_init(&a->sb);
+	ret = config_load(&a->cfg, argc, argv, err, sizeof(err));
+	if (ret) {
+		if (ret < 0)
+			fprintf(stderr, "edge-agent: %s\n", err);
+		return ret;
+	}
+	a->started_at = time(NULL);
+	a->now_ms = clock_ms();
+	a->retry_backoff_ms = RETRY_MIN_MS;
+	srand((unsigned)(a->now_ms ^ getpid()));
+	a->names[a->n_names++] = a->cfg.node_id;
+	for (size_t i = 0; i < a->cfg.n_groups; i++)
+		a->names[a->n_names++] = a->cfg.groups[i];
+	ret = config_policy(&a->cfg, &a->pol);
+	if (!ret)
+		ret = host_addresses(&a->pol.host);
+	if (!ret)
+		ret = agent_topics(a);
+	if (ret) {
+		fprintf(stderr, "edge-agent: set-up failed: %s\n", strerror(-ret));
+		return ret;
+	}
+	store_init(&a->store, a->names, a->n_names);
+	a->rc.ops = &edge_ops;
+	a->rc.arg = a;
+	a->rc.nft.table = a->cfg.nft_table;
+	a->rc.nft.wg_iface = a->cfg.wg_iface;
+	a->rc.nft_full = true;
+	a->rc.routes_full = true;
+
+	ret = nft_open(&a->nft);
+	if (ret) {
+		fprintf(stderr, "edge-agent: cannot use nftables: %s\n", strerror(-ret));
+		return ret;
+	}
+	if (nft_watch_open(&a->watch, "inet", a->cfg.nft_table))
+		log_warn("nftables: cannot watch for changes; checking every %d s", TABLE_CHECK_MS / 1000);
+	if (host_ip_forward(a->sysctl_error, sizeof(a->sysctl_error)))
+		log_error("%s", a->sysctl_error);
+
+	ret = cache_load(a->cfg.data_dir, &a->store, &a->pol, err, sizeof(err));
+	if (ret == -ENOENT)
+		log_info("cache: no %s/state.json yet; starting empty", a->cfg.data_dir);
+	else if (ret)
+		log_error("cache: %s; starting empty until the broker is reached", err);
+	else
+		log_info("cache: restored %zu object(s) from %s/state.json", a->store.slots.n,
+			 a->cfg.data_dir);
+	agent_reconcile(a);
+
+	strbuf_init(&will);
+	ret = status_offline_render(&will, a->cfg.node_id);
+	if (!ret)
+		ret = mqtt_new(&a->mqtt, &a->cfg, &handlers, a, a->topic_status, will.buf);
+	strbuf_free(&will);
+	if (ret)
+		fprintf(stderr, "edge-agent: MQTT set-up failed: %s\n", strerror(-ret));
+	log_info("edge-agent %s: node %s, broker %s://%s:%d, table inet %s, traefik %s",
+		 EDGE_VERSION, a->cfg.node_id, a->cfg.mqtt_tls ? "mqtts" : "mqtt",
+		 a->cfg.mqtt_host, a->cfg.mqtt_port, a->cfg.nft_table, a->cfg.traefik_dir);
+	return ret;
+}
+
+/* ---- the loop ---- */
+
+static void table_check(struct agent *a, int watch_result)
+{
+	if (watch_result == 0)
+		return;
+	if (watch_result < 0 && nft_table_exists("inet", a->cfg.nft_table) != 0)
+		return;
+	log_warn("nftables: table inet %s was changed by someone else; restoring it",
+		 a->cfg.nft_table);
+	a->rc.nft_full = true;
+	a->need_reconcile = true;
+}
+
+static int64_t deadline_min(int64_t cur, int64_t due)
+{
+	return due && due < cur ? due : cur;
+}
+
+static void timers_run(struct agent *a)
+{
+	if (a->subscribed && a->marker_seen && !a->synced &&
+	    a->now_ms - a->last_replay_ms >= a->cfg.sync_quiet_ms)
+		sync_complete(a);
+	if (a->retry_due_ms && a->now_ms >= a->retry_due_ms) {
+		a->retry_due_ms = 0;
+		a->need_reconcile = true;
+	}
+	if (a->need_reconcile)
+		agent_reconcile(a);
+	if (a->node_dirty && a->node_due_ms && a->now_ms >= a->node_due_ms)
+		node_publish(a);
+	if (a->cache_due_ms && a->now_ms >= a->cache_due_ms)
+		cache_flush(a);
+	if (a->now_ms >= a->table_check_ms) {
+		a->table_check_ms = a->now_ms + TABLE_CHECK_MS;
+		if (nft_table_exists("inet", a->cfg.nft_table) == 0)
+			table_check(a, 1);
+	}
+}
+
+static int signals_open(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+}
+
+int agent_run(struct agent *a)
+{
+	int sfd = signals_open();
+	bool stop = false;
+
+	if (sfd < 0) {
+		log_error("signalfd: %s", strerror(errno));
+		return 1;
+	}
+	a->table_check_ms = clock_ms() + TABLE_CHECK_MS;
+	while (!stop) {
+		struct pollfd p[3] = { { .fd = sfd, .events = POLLIN },
+				       { .fd = -1 }, { .fd = -1 } };
+		int64_t next = a->now_ms + mqtt_tick(a->mqtt, a->now_ms);
+		int timeout;
+
+		p[1].fd = mqtt_fd(a->mqtt);
+		p[1].events = POLLIN | (mqtt_want_write(a->mqtt) ? POLLOUT : 0);
+		if (a->watch) {
+			p[2].fd = nft_watch_fd(a->watch);
+			p[2].events = POLLIN;
+		}
+		next = deadline_min(next, a->cache_due_ms);
+		next = deadline_min(next, a->retry_due_ms);
+		next = deadline_min(next, a->node_due_ms);
+		next = deadline_min(next, a->table_check_ms);
+		if (a->subscribed && a->marker_seen && !a->synced)
+			next = deadline_min(next, a->last_replay_ms + a->cfg.sync_quiet_ms);
+		timeout = a->need_reconcile ? 0 : (int)(next > a->now_ms ? next - a->now_ms : 0);
+		if (poll(p, 3, timeout) < 0 && errno != EINTR) {
+			log_error("poll: %s", strerror(errno));
+			break;
+		}
+		a->now_ms = clock_ms();
+		if (p[0].revents & POLLIN) {
+			struct signalfd_siginfo si;
+			while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+				if (si.ssi_signo == SIGHUP)
+					log_info("SIGHUP: nothing to reload; configuration is read at start");
+				else
+					stop = true;
+			}
+		}
+		if (p[1].fd >= 0 && p[1].revents)
+			mqtt_handle(a->mqtt, p[1].revents);
+		if (p[2].fd >= 0 && (p[2].revents & POLLIN))
+			table_check(a, nft_watch_read(a->watch));
+		timers_run(a);
+	}
+	log_info("stopping: forwards and routes stay in place");
+	if (a->cache_due_ms)
+		cache_flush(a);
+	if (a->mqtt) {
+		if (status_offline_render(&a->sb, a->cfg.node_id) == 0)
+			mqtt_shutdown(a->mqtt, a->topic_status, a->sb.buf);
+	}
+	close(sfd);
+	return 0;
+}
+
+void agent_free(struct agent *a)
+{
+	mqtt_free(a->mqtt);
+	nft_watch_close(a->watch);
+	nft_close(a->nft);
+	store_free(&a->store);
+	for (int i = 0; i < a->n_subs; i++)
+		free(a->subs[i]);
+	cidr_list_free(&a->pol.allowed);
+	cidr_list_free(&a->pol.host);
+	free(a->pol.reserved);
+	strbuf_free(&a->sb);
+	config_free(&a->cfg);
+}

@@ -1,0 +1,61 @@
+/* The daemon: one context, the MQTT handlers, the resync protocol and the timers. */
+#ifndef EDGE_AGENT_H
+#define EDGE_AGENT_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include "config.h"
+#include "reconcile.h"
+#include "store.h"
+#include "strbuf.h"
+
+struct mqtt;
+struct nft;
+struct nft_watch;
+
+struct agent {
+	struct config cfg;
+	struct policy pol;
+	struct store store;
+	struct reconcile rc;
+	const char *names[MAX_SOURCES];
+	size_t n_names;
+
+	struct nft *nft;
+	struct nft_watch *watch;
+	struct mqtt *mqtt;
+	char topic_status[160];
+	char topic_sync[160];
+	char topic_errors[160];
+	char *subs[2 * MAX_SOURCES + 1];
+	int n_subs;
+
+	/* the retained replay after each (re)connect */
+	char nonce[40];
+	bool subscribed;
+	bool marker_seen;
+	bool synced;
+	int64_t last_replay_ms;
+
+	int64_t now_ms;
+	bool need_reconcile;
+	int64_t cache_due_ms;           /* 0: nothing to save */
+	int64_t retry_due_ms;
+	int64_t retry_backoff_ms;
+	int64_t node_due_ms;
+	int64_t table_check_ms;
+	bool node_dirty;
+	time_t started_at;
+
+	char cache_error[ERR_LEN];
+	char sysctl_error[ERR_LEN];
+	struct strbuf sb;
+};
+
+int agent_init(struct agent *a, int argc, char **argv);
+/* Runs the poll loop until SIGTERM/SIGINT. Returns the exit code. */
+int agent_run(struct agent *a);
+void agent_free(struct agent *a);
+
+#endif

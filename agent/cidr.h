@@ -1,0 +1,15 @@
+/* CIDR lists: parsing ("10.0.0.0/8,192.168.0.0/16") and membership. Pure. */
+#ifndef EDGE_CIDR_H
+#define EDGE_CIDR_H
+
+#include "model.h"
+
+/* Returns 0, or -EINVAL with the offending element in err. */
+int cidr_list_parse(struct cidr_list *out, const char *text, char *err, size_t errlen);
+int cidr_list_add(struct cidr_list *l, const struct cidr *c);
+void cidr_list_free(struct cidr_list *l);
+bool cidr_list_contains(const struct cidr_list *l, int family, const void *addr);
+/* Renders "10.0.0.0/8, 192.168.0.0/16" for error messages. */
+void cidr_list_format(const struct cidr_list *l, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,58 @@
+/* Configuration: environment variables, each also a command-line flag. */
+#ifndef EDGE_CONFIG_H
+#define EDGE_CONFIG_H
+
+#include <stdio.h>
+
+#include "log.h"
+#include "model.h"
+
+#define MAX_RESERVED 64
+
+struct config {
+	char node_id[ID_LEN];
+	char groups[MAX_SOURCES - 1][ID_LEN];
+	size_t n_groups;
+
+	char mqtt_host[256];
+	int mqtt_port;
+	bool mqtt_tls;
+	char *mqtt_username;
+	char *mqtt_password;
+	char *mqtt_ca_file;
+	int mqtt_protocol;          /* 0: v5 falling back to 3.1.1; 5 or 4 forced */
+	char topic_prefix[64];
+
+	char *data_dir;
+	char *traefik_dir;
+	char *traefik_entrypoint;
+	char *traefik_certresolver;
+	char wg_iface[16];
+	char nft_table[33];
+
+	struct cidr_list allowed;
+	bool allowed_set;           /* false: default (WireGuard network, else RFC 1918) */
+	uint16_t reserved[MAX_RESERVED];
+	size_t n_reserved;
+	unsigned wg_listen_port;
+
+	unsigned sync_quiet_ms;
+	size_t max_payload;
+	enum log_level log_level;
+
+	char *controller_url;
+	char *join_token;
+};
+
+/*
+ * Fills cfg from the environment, then argv flags. Returns 0, 1 when --help or
+ * --version printed and the program should exit 0, or -EINVAL with err naming the
+ * variable and the bad value.
+ */
+int config_load(struct config *cfg, int argc, char **argv, char *err, size_t errlen);
+void config_free(struct config *cfg);
+void config_usage(FILE *out);
+/* The policy validation works with, built from cfg (host addresses added by the caller). */
+int config_policy(const struct config *cfg, struct policy *pol);
+
+#endif

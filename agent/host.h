@@ -1,0 +1,12 @@
+/* Facts about the host: its own addresses, and forwarding being on. */
+#ifndef EDGE_HOST_H
+#define EDGE_HOST_H
+
+#include "model.h"
+
+/* Replaces list with every address configured on this host's interfaces. */
+int host_addresses(struct cidr_list *list);
+/* Writes 1 to /proc/sys/net/ipv4/ip_forward unless it already is; err says why not. */
+int host_ip_forward(char *err, size_t errlen);
+
+#endif

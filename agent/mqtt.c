@@ -1,0 +1,246 @@
+#include <errno.h>
+#include <mosquitto.h>
+#include <mqtt_protocol.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config.h"
+#include "log.h"
+#include "mqtt.h"
+
+#define BACKOFF_MIN_MS 500
+#define BACKOFF_MAX_MS 30000
+#define KEEPALIVE_S 30
+
+enum mqtt_phase { PH_IDLE, PH_CONNECTING, PH_CONNECTED };
+
+struct mqtt {
+	struct mosquitto *mosq;
+	const struct config *cfg;
+	const struct mqtt_handlers *h;
+	void *arg;
+	enum mqtt_phase phase;
+	int version;            /* MQTT_PROTOCOL_V5 or MQTT_PROTOCOL_V311 */
+	bool got_connack;
+	int sub_mid;
+	int64_t next_attempt_ms;
+	int64_t backoff_ms;
+	int64_t now_ms;
+};
+
+static void mqtt_set_version(struct mqtt *m, int version)
+{
+	m->version = version;
+	mosquitto_int_option(m->mosq, MOSQ_OPT_PROTOCOL_VERSION, version);
+}
+
+static void mqtt_schedule_retry(struct mqtt *m)
+{
+	int64_t jitter = m->backoff_ms / 4;
+
+	m->phase = PH_IDLE;
+	m->next_attempt_ms = m->now_ms + m->backoff_ms - jitter + (jitter ? rand() % (2 * jitter + 1) : 0);
+	m->backoff_ms = m->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : m->backoff_ms * 2;
+}
+
+static void on_connect(struct mosquitto *mosq, void *obj, int rc)
+{
+	struct mqtt *m = obj;
+
+	m->got_connack = true;
+	if (rc) {
+		log_error("mqtt: broker %s:%d refused the connection: %s (MQTT %s)",
+			  m->cfg->mqtt_host, m->cfg->mqtt_port,
+			  m->version == MQTT_PROTOCOL_V5 ? mosquitto_reason_string(rc) :
+			  mosquitto_connack_string(rc), m->version == MQTT_PROTOCOL_V5 ? "5" : "3.1.1");
+		if (!m->cfg->mqtt_protocol && m->version == MQTT_PROTOCOL_V5 &&
+		    (rc == MQTT_RC_UNSUPPORTED_PROTOCOL_VERSION || rc == 1))
+			mqtt_set_version(m, MQTT_PROTOCOL_V311);
+		return;
+	}
+	log_info("mqtt: connected to %s:%d (MQTT %s)", m->cfg->mqtt_host, m->cfg->mqtt_port,
+		 m->version == MQTT_PROTOCOL_V5 ? "5" : "3.1.1");
+	m->phase = PH_CONNECTED;
+	m->backoff_ms = BACKOFF_MIN_MS;
+	m->h->connected(m->arg);
+}
+
+static void on_disconnect(struct mosquitto *mosq, void *obj, int rc)
+{
+	struct mqtt *m = obj;
+	bool was_connected = m->phase == PH_CONNECTED;
+
+	if (m->phase == PH_IDLE)
+		return;
+	if (!m->got_connack && !m->cfg->mqtt_protocol) {
+		/* some 3.1.1-only brokers just hang up on an MQTT 5 CONNECT */
+		mqtt_set_version(m, m->version == MQTT_PROTOCOL_V5 ? MQTT_PROTOCOL_V311 : MQTT_PROTOCOL_V5);
+	}
+	log_warn("mqtt: %s %s:%d: %s", was_connected ? "lost connection to" : "could not connect to",
+		 m->cfg->mqtt_host, m->cfg->mqtt_port, mosquitto_strerror(rc));
+	mqtt_schedule_retry(m);
+	if (was_connected)
+		m->h->disconnected(m->arg);
+}
+
+static void on_subscribe(struct mosquitto *mosq, void *obj, int mid, int n, const int *granted)
+{
+	struct mqtt *m = obj;
+
+	if (mid != m->sub_mid)
+		return;
+	for (int i = 0; i < n; i++)
+		if (granted[i] >= 0x80)
+			log_error("mqtt: subscription %d refused by the broker (reason %d)", i, granted[i]);
+	m->h->subscribed(m->arg);
+}
+
+static void on_message(struct mosquitto *mosq, void *obj, const struct mosquitto_message *msg)
+{
+	struct mqtt *m = obj;
+
+	m->h->message(m->arg, msg->topic, msg->payload, (size_t)msg->payloadlen, msg->retain);
+}
+
+int mqtt_new(struct mqtt **out, const struct config *cfg, const struct mqtt_handlers *h,
+	     void *arg, const char *will_topic, const char *will_payload)
+{
+	struct mqtt *m = calloc(1, sizeof(*m));
+	char client_id[96];
+	int rc;
+
+	if (!m)
+		return -ENOMEM;
+	mosquitto_lib_init();
+	snprintf(client_id, sizeof(client_id), "edge-agent-%s", cfg->node_id);
+	m->mosq = mosquitto_new(client_id, true, m);
+	if (!m->mosq) {
+		free(m);
+		return -ENOMEM;
+	}
+	m->cfg = cfg;
+	m->h = h;
+	m->arg = arg;
+	m->backoff_ms = BACKOFF_MIN_MS;
+	mqtt_set_version(m, cfg->mqtt_protocol == 4 ? MQTT_PROTOCOL_V311 : MQTT_PROTOCOL_V5);
+	mosquitto_connect_callback_set(m->mosq, on_connect);
+	mosquitto_disconnect_callback_set(m->mosq, on_disconnect);
+	mosquitto_subscribe_callback_set(m->mosq, on_subscribe);
+	mosquitto_message_callback_set(m->mosq, on_message);
+	rc = mosquitto_will_set(m->mosq, will_topic, (int)strlen(will_payload), will_payload, 1, true);
+	if (!rc && cfg->mqtt_username)
+		rc = mosquitto_username_pw_set(m->mosq, cfg->mqtt_username, cfg->mqtt_password);
+	if (!rc && cfg->mqtt_tls)
+		rc = mosquitto_tls_set(m->mosq, cfg->mqtt_ca_file,
+				       cfg->mqtt_ca_file ? NULL : "/etc/ssl/certs", NULL, NULL, NULL);
+	if (rc) {
+		log_error("mqtt: setup failed: %s", mosquitto_strerror(rc));
+		mqtt_free(m);
+		return -EINVAL;
+	}
+	*out = m;
+	return 0;
+}
+
+void mqtt_free(struct mqtt *m)
+{
+	if (!m)
+		return;
+	mosquitto_destroy(m->mosq);
+	mosquitto_lib_cleanup();
+	free(m);
+}
+
+int mqtt_fd(const struct mqtt *m)
+{
+	return m->phase == PH_IDLE ? -1 : mosquitto_socket(m->mosq);
+}
+
+bool mqtt_want_write(const struct mqtt *m)
+{
+	return mosquitto_want_write(m->mosq);
+}
+
+bool mqtt_connected(const struct mqtt *m)
+{
+	return m->phase == PH_CONNECTED;
+}
+
+static void mqtt_check(struct mqtt *m, int rc)
+{
+	if (rc == MOSQ_ERR_SUCCESS || m->phase == PH_IDLE)
+		return;
+	if (mosquitto_socket(m->mosq) < 0 || rc == MOSQ_ERR_CONN_LOST || rc == MOSQ_ERR_NO_CONN)
+		on_disconnect(m->mosq, m, rc);
+}
+
+void mqtt_handle(struct mqtt *m, short revents)
+{
+	if (revents & (POLLIN | POLLHUP | POLLERR))
+		mqtt_check(m, mosquitto_loop_read(m->mosq, 100));
+	if (m->phase != PH_IDLE && (revents & POLLOUT))
+		mqtt_check(m, mosquitto_loop_write(m->mosq, 100));
+}
+
+int64_t mqtt_tick(struct mqtt *m, int64_t now_ms)
+{
+	int rc;
+
+	m->now_ms = now_ms;
+	if (m->phase != PH_IDLE) {
+		mqtt_check(m, mosquitto_loop_misc(m->mosq));
+		return 1000;
+	}
+	if (now_ms < m->next_attempt_ms)
+		return m->next_attempt_ms - now_ms;
+	m->got_connack = false;
+	m->phase = PH_CONNECTING;
+	rc = mosquitto_connect_async(m->mosq, m->cfg->mqtt_host, m->cfg->mqtt_port, KEEPALIVE_S);
+	if (rc == MOSQ_ERR_SUCCESS)
+		rc = mosquitto_socket(m->mosq) >= 0 ? MOSQ_ERR_SUCCESS : MOSQ_ERR_NO_CONN;
+	if (rc) {
+		log_warn("mqtt: could not connect to %s:%d: %s", m->cfg->mqtt_host,
+			 m->cfg->mqtt_port, rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
+		mqtt_schedule_retry(m);
+		return m->next_attempt_ms - now_ms;
+	}
+	return 1000;
+}
+
+int mqtt_subscribe(struct mqtt *m, char *const *topics, int n)
+{
+	int rc = mosquitto_subscribe_multiple(m->mosq, &m->sub_mid, n, topics, 0, 0, NULL);
+
+	return rc ? -EIO : 0;
+}
+
+int mqtt_publish(struct mqtt *m, const char *topic, const void *payload, size_t len, int qos,
+		 bool retain)
+{
+	int rc;
+
+	if (m->phase != PH_CONNECTED)
+		return -ENOTCONN;
+	rc = mosquitto_publish(m->mosq, NULL, topic, (int)len, payload, qos, retain);
+	if (rc)
+		log_warn("mqtt: publish %s failed: %s", topic, mosquitto_strerror(rc));
+	return rc ? -EIO : 0;
+}
+
+void mqtt_shutdown(struct mqtt *m, const char *topic, const char *payload)
+{
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+
+	if (m->phase != PH_CONNECTED)
+		return;
+	mosquitto_publish(m->mosq, NULL, topic, (int)strlen(payload), payload, 1, true);
+	for (int i = 0; i < 100 && mosquitto_want_write(m->mosq); i++) {
+		mosquitto_loop_write(m->mosq, 100);
+		nanosleep(&ts, NULL);
+	}
+	m->phase = PH_IDLE;
+	mosquitto_disconnect(m->mosq);
+	mosquitto_loop_write(m->mosq, 1);
+}

@@ -1,0 +1,35 @@
+/* The MQTT edge: libmosquitto driven from the agent's own poll loop. */
+#ifndef EDGE_MQTT_H
+#define EDGE_MQTT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct config;
+struct mqtt;
+
+struct mqtt_handlers {
+	void (*connected)(void *arg);
+	void (*disconnected)(void *arg);
+	void (*subscribed)(void *arg);
+	void (*message)(void *arg, const char *topic, const void *payload, size_t len, bool retained);
+};
+
+int mqtt_new(struct mqtt **out, const struct config *cfg, const struct mqtt_handlers *h,
+	     void *arg, const char *will_topic, const char *will_payload);
+void mqtt_free(struct mqtt *m);
+/* The socket to poll (-1 while not connected) and whether to poll for writing too. */
+int mqtt_fd(const struct mqtt *m);
+bool mqtt_want_write(const struct mqtt *m);
+void mqtt_handle(struct mqtt *m, short revents);
+/* Keepalive and reconnect with capped exponential backoff; returns ms until next call. */
+int64_t mqtt_tick(struct mqtt *m, int64_t now_ms);
+bool mqtt_connected(const struct mqtt *m);
+int mqtt_subscribe(struct mqtt *m, char *const *topics, int n);
+int mqtt_publish(struct mqtt *m, const char *topic, const void *payload, size_t len, int qos,
+		 bool retain);
+/* Publishes and flushes what it can before a clean disconnect. */
+void mqtt_shutdown(struct mqtt *m, const char *topic, const char *payload);
+
+#endif

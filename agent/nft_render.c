@@ -1,0 +1,107 @@
+#include <arpa/inet.h>
+#include <errno.h>
+
+#include "nft_render.h"
+
+/* Elements per add/delete element statement: keeps lines short, statements few. */
+#define ELEMS_PER_LINE 256
+
+static const char *const map_names[] = {
+	[PROTO_TCP] = "fwd_tcp",
+	[PROTO_UDP] = "fwd_udp",
+};
+
+static bool fwd_valid(const struct object *o)
+{
+	return !o || (o->kind == KIND_FORWARD &&
+		      (o->fwd.proto == PROTO_TCP || o->fwd.proto == PROTO_UDP));
+}
+
+/* nft 1.0.6 takes no quoted table names; interface names are strings and are quoted. */
+static void render_table(struct strbuf *sb, const struct nft_conf *conf)
+{
+	strbuf_printf(sb,
+		"table inet %1$s\n"
+		"delete table inet %1$s\n"
+		"table inet %1$s {\n"
+		"\tmap fwd_tcp {\n"
+		"\t\ttype inet_service : ipv4_addr . inet_service\n"
+		"\t}\n"
+		"\tmap fwd_udp {\n"
+		"\t\ttype inet_service : ipv4_addr . inet_service\n"
+		"\t}\n"
+		"\tchain prerouting {\n"
+		"\t\ttype nat hook prerouting priority dstnat; policy accept;\n"
+		"\t\tmeta nfproto ipv4 fib daddr type local dnat ip to tcp dport map @fwd_tcp\n"
+		"\t\tmeta nfproto ipv4 fib daddr type local dnat ip to udp dport map @fwd_udp\n"
+		"\t}\n"
+		"\tchain forward {\n"
+		"\t\ttype filter hook forward priority filter; policy accept;\n"
+		"\t\toifname \"%2$s\" tcp flags syn tcp option maxseg size set rt mtu\n"
+		"\t\tct status dnat accept\n"
+		"\t}\n"
+		"\tchain postrouting {\n"
+		"\t\ttype nat hook postrouting priority srcnat; policy accept;\n"
+		"\t\toifname \"%2$s\" ct status dnat masquerade\n"
+		"\t}\n"
+		"}\n",
+		conf->table, conf->wg_iface);
+}
+
+static void render_elem(struct strbuf *sb, const struct forward_spec *f, bool key_only)
+{
+	char ip[INET_ADDRSTRLEN];
+
+	if (key_only) {
+		strbuf_printf(sb, "%u", f->public_port);
+		return;
+	}
+	inet_ntop(AF_INET, &f->target_ip, ip, sizeof(ip));
+	strbuf_printf(sb, "%u : %s . %u", f->public_port, ip, f->target_port);
+}
+
+/* One proto's elements from one side (old: deletes by key, new: adds) in batched lines. */
+static void render_elems(struct strbuf *sb, const struct nft_conf *conf,
+			 const struct fwd_change *changes, size_t n,
+			 enum proto proto, bool old)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		const struct object *o = old ? changes[i].old : changes[i].new;
+
+		if (!o || o->fwd.proto != proto)
+			continue;
+		if (k % ELEMS_PER_LINE == 0)
+			strbuf_printf(sb, "%s%s element inet %s %s { ", k ? " }\n" : "",
+				      old ? "delete" : "add", conf->table, map_names[proto]);
+		else
+			strbuf_puts(sb, ", ");
+		render_elem(sb, &o->fwd, old);
+		k++;
+	}
+	if (k)
+		strbuf_puts(sb, " }\n");
+}
+
+int nft_render(struct strbuf *sb, const struct nft_conf *conf,
+	       const struct fwd_change *changes, size_t n, bool full)
+{
+	size_t i;
+
+	if (!conf->table || !conf->wg_iface)
+		return -EINVAL;
+	for (i = 0; i < n; i++)
+		if (!fwd_valid(changes[i].new) || (!full && !fwd_valid(changes[i].old)))
+			return -EINVAL;
+
+	if (full) {
+		render_table(sb, conf);
+	} else {
+		render_elems(sb, conf, changes, n, PROTO_TCP, true);
+		render_elems(sb, conf, changes, n, PROTO_UDP, true);
+	}
+	render_elems(sb, conf, changes, n, PROTO_TCP, false);
+	render_elems(sb, conf, changes, n, PROTO_UDP, false);
+	return sb->err;
+}

@@ -1,0 +1,187 @@
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "payload.h"
+#include "payload_field.h"
+
+#define PAYLOAD_MAX 65536   /* when the policy leaves max_payload at 0 */
+#define PAYLOAD_DEPTH 4
+#define QUOTE_MAX 64
+#define ID_ACCEPTED "[a-z0-9][a-z0-9_-]{0,62}"
+
+bool id_valid(const char *s, size_t len)
+{
+	if (!s || len < 1 || len > ID_LEN - 1)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char ch = s[i];
+
+		if ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9'))
+			continue;
+		if (!i || (ch != '-' && ch != '_'))
+			return false;
+	}
+	return true;
+}
+
+static size_t quote_byte(char *e, unsigned char ch)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	if (ch == '"' || ch == '\\') {
+		e[0] = '\\';
+		e[1] = (char)ch;
+		return 2;
+	}
+	if (ch >= 0x20 && ch < 0x7f) {
+		e[0] = (char)ch;
+		return 1;
+	}
+	e[0] = '\\';
+	e[1] = 'x';
+	e[2] = hex[ch >> 4];
+	e[3] = hex[ch & 0xf];
+	return 4;
+}
+
+/* Always a whole quoted string: cut early, with `...`, when buf or QUOTE_MAX runs out. */
+void value_quote(char *buf, size_t len, const char *s, size_t n)
+{
+	size_t o = 0, k;
+	bool cut = false;
+	char e[4];
+
+	if (len < sizeof("\"...\""))
+		goto out;
+	buf[o++] = '"';
+	for (size_t i = 0; s && i < n; i++) {
+		k = quote_byte(e, (unsigned char)s[i]);
+		if (i == QUOTE_MAX || o + k + sizeof("...\"") > len) {
+			cut = true;
+			break;
+		}
+		memcpy(buf + o, e, k);
+		o += k;
+	}
+	if (cut) {
+		memcpy(buf + o, "...", 3);
+		o += 3;
+	}
+	buf[o++] = '"';
+out:
+	if (len)
+		buf[o] = '\0';
+}
+
+static int payload_scan(const struct field_ctx *c, const char *buf, size_t len)
+{
+	size_t max = c->pol->max_payload ? c->pol->max_payload : PAYLOAD_MAX;
+	const char *nul;
+
+	if (max > INT_MAX)
+		max = INT_MAX;
+	if (len > max)
+		return field_fail(c, "payload is %zu bytes, over the limit of %zu bytes", len, max);
+	nul = memchr(buf, '\0', len);
+	if (nul)
+		return field_fail(c, "payload contains a NUL byte at offset %zu", (size_t)(nul - buf));
+	for (size_t i = 0; i + 1 < len; i++)
+		if ((buf[i] == '{' || buf[i] == '}') && buf[i + 1] == buf[i])
+			return field_fail(c, "payload contains \"%c%c\" (Traefik template delimiters "
+					  "are not accepted)", buf[i], buf[i]);
+	return 0;
+}
+
+static int payload_json(const struct field_ctx *c, const char *buf, size_t len,
+			struct json_object **out)
+{
+	struct json_tokener *tok = json_tokener_new_ex(PAYLOAD_DEPTH);
+	enum json_tokener_error jerr;
+	struct json_object *root;
+	size_t at;
+	int ret = 0;
+
+	*out = NULL;
+	if (!tok)
+		return field_nomem(c);
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	root = json_tokener_parse_ex(tok, buf, (int)len);
+	jerr = json_tokener_get_error(tok);
+	at = json_tokener_get_parse_end(tok);
+	if (jerr == json_tokener_continue) {
+		/* a NUL ends a top-level scalar; anything still open is cut short */
+		root = json_tokener_parse_ex(tok, "", 1);
+		jerr = json_tokener_get_error(tok);
+		if (jerr == json_tokener_continue)
+			jerr = json_tokener_error_parse_eof;
+		at = len;
+	}
+	if (jerr == json_tokener_success && at < len) {
+		json_object_put(root);
+		jerr = json_tokener_error_parse_unexpected;
+	}
+	if (jerr != json_tokener_success) {
+		ret = field_fail(c, "payload is not valid JSON: %s at offset %zu",
+				 json_tokener_error_desc(jerr), at);
+		goto out;
+	}
+	if (!json_object_is_type(root, json_type_object)) {
+		ret = field_fail(c, "payload must be a JSON object, got %s", field_type(root));
+		json_object_put(root);
+		goto out;
+	}
+	*out = root;
+out:
+	json_tokener_free(tok);
+	return ret;
+}
+
+int payload_parse(enum kind kind, const char *id, const char *buf, size_t len,
+		  const struct policy *pol, struct object **out, char *err, size_t errlen)
+{
+	const struct payload_schema *sc = kind == KIND_ROUTE ? &route_schema : &forward_schema;
+	struct field_ctx c = { kind_name(kind), id, pol, err, errlen };
+	struct json_object *root = NULL;
+	struct object *o = NULL;
+	char q[QUOTE_LEN];
+	int ret;
+
+	if (errlen)
+		err[0] = '\0';
+	if (!out || !pol || (unsigned)kind >= KIND_COUNT || (!buf && len)) {
+		if (errlen)
+			snprintf(err, errlen, "payload_parse: invalid arguments");
+		return -EINVAL;
+	}
+	*out = NULL;
+	if (!buf)
+		buf = "";
+	if (!id_valid(id, id ? strnlen(id, ID_LEN) : 0)) {
+		value_quote(q, sizeof(q), id, id ? strnlen(id, ID_LEN) : 0);
+		c.id = q;
+		return field_fail(&c, "id does not match " ID_ACCEPTED);
+	}
+	ret = payload_scan(&c, buf, len);
+	if (!ret)
+		ret = payload_json(&c, buf, len, &root);
+	if (!ret)
+		ret = payload_keys_check(&c, sc, buf, len);
+	if (ret)
+		goto out;
+	o = object_new(kind, id);
+	if (!o) {
+		ret = field_nomem(&c);
+		goto out;
+	}
+	ret = sc->parse(&c, root, o);
+	if (ret)
+		goto out;
+	*out = o;
+	o = NULL;
+out:
+	object_unref(o);
+	json_object_put(root);
+	return ret;
+}

@@ -1,0 +1,23 @@
+/* Parsing and validation of desired-state payloads: pure functions over a buffer. */
+#ifndef EDGE_PAYLOAD_H
+#define EDGE_PAYLOAD_H
+
+#include "model.h"
+
+/*
+ * Parses one retained payload for the object <id> of <kind> (id taken from the topic).
+ * Returns 0 and a new object in *out (the caller owns it), or -EINVAL (bad input) /
+ * -ENOMEM with a one-line message in err:
+ *   "forward web-ssh: public_port 22 is reserved (reserved: 22, 80, 443, 51820)"
+ * An empty payload is a delete and is not passed here.
+ */
+int payload_parse(enum kind kind, const char *id, const char *buf, size_t len,
+		  const struct policy *pol, struct object **out, char *err, size_t errlen);
+
+/* [a-z0-9][a-z0-9_-]{0,62}; len excludes any NUL. */
+bool id_valid(const char *s, size_t len);
+
+/* Copies s into buf as a quoted, printable, bounded rendition for error messages. */
+void value_quote(char *buf, size_t len, const char *s, size_t n);
+
+#endif

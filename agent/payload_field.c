@@ -1,0 +1,154 @@
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "payload.h"
+#include "payload_field.h"
+
+int field_fail(const struct field_ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+	int k;
+
+	if (!c->errlen)
+		return -EINVAL;
+	k = snprintf(c->err, c->errlen, "%s %s: ", c->kind, c->id);
+	if (k >= 0 && (size_t)k < c->errlen) {
+		va_start(ap, fmt);
+		vsnprintf(c->err + k, c->errlen - (size_t)k, fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
+}
+
+int field_nomem(const struct field_ctx *c)
+{
+	field_fail(c, "out of memory");
+	return -ENOMEM;
+}
+
+const char *field_type(struct json_object *v)
+{
+	switch (json_object_get_type(v)) {
+	case json_type_boolean:
+		return "boolean";
+	case json_type_int:
+	case json_type_double:
+		return "number";
+	case json_type_string:
+		return "string";
+	case json_type_object:
+		return "object";
+	case json_type_array:
+		return "array";
+	default:
+		return "null";
+	}
+}
+
+/* json-c clamps integers beyond 64 bits; print what it holds. */
+static void field_int_text(char *buf, size_t len, struct json_object *v)
+{
+	int64_t x = json_object_get_int64(v);
+
+	if (x == INT64_MAX)
+		snprintf(buf, len, "%" PRIu64, json_object_get_uint64(v));
+	else
+		snprintf(buf, len, "%" PRId64, x);
+}
+
+void field_describe(char *buf, size_t len, struct json_object *v)
+{
+	const char *type = field_type(v);
+	char q[QUOTE_LEN];
+
+	switch (json_object_get_type(v)) {
+	case json_type_boolean:
+		snprintf(buf, len, "%s %s", type, json_object_get_boolean(v) ? "true" : "false");
+		break;
+	case json_type_int:
+		field_int_text(q, sizeof(q), v);
+		snprintf(buf, len, "%s %s", type, q);
+		break;
+	case json_type_double:
+		/* json-c keeps the number's source text */
+		snprintf(buf, len, "%s %s", type,
+			 json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
+		break;
+	case json_type_string:
+		value_quote(q, sizeof(q), json_object_get_string(v),
+			    (size_t)json_object_get_string_len(v));
+		snprintf(buf, len, "%s %s", type, q);
+		break;
+	default:
+		snprintf(buf, len, "%s", type);
+	}
+}
+
+int field_port(const struct field_ctx *c, struct json_object *root, const char *name,
+	       uint16_t *out)
+{
+	char got[QUOTE_LEN + 16];
+	struct json_object *v;
+	int64_t x;
+
+	if (!json_object_object_get_ex(root, name, &v))
+		return field_fail(c, "%s is required (accepted: " PORT_ACCEPTED ")", name);
+	if (!json_object_is_type(v, json_type_int)) {
+		field_describe(got, sizeof(got), v);
+		return field_fail(c, "%s must be an integer, got %s (accepted: " PORT_ACCEPTED ")",
+				  name, got);
+	}
+	x = json_object_get_int64(v);
+	if (x < 1 || x > 65535) {
+		field_int_text(got, sizeof(got), v);
+		return field_fail(c, "%s %s is out of range (accepted: 1..65535)", name, got);
+	}
+	*out = (uint16_t)x;
+	return 0;
+}
+
+int field_string(const struct field_ctx *c, struct json_object *root, const char *name,
+		 int flags, const char *accepted, const char **s, size_t *n)
+{
+	char got[QUOTE_LEN + 16];
+	struct json_object *v;
+
+	*s = NULL;
+	*n = 0;
+	if (!json_object_object_get_ex(root, name, &v)) {
+		if (flags & FIELD_REQUIRED)
+			return field_fail(c, "%s is required (accepted: %s)", name, accepted);
+		return 0;
+	}
+	if (!v && (flags & FIELD_NULLABLE)) {
+		*s = "";
+		return 0;
+	}
+	if (!json_object_is_type(v, json_type_string)) {
+		field_describe(got, sizeof(got), v);
+		return field_fail(c, "%s must be a string, got %s", name, got);
+	}
+	*s = json_object_get_string(v);
+	*n = (size_t)json_object_get_string_len(v);
+	return 0;
+}
+
+int field_id_match(const struct field_ctx *c, struct json_object *root, const char *name)
+{
+	char q[QUOTE_LEN];
+	const char *s;
+	size_t n;
+	int ret;
+
+	ret = field_string(c, root, name, 0, NULL, &s, &n);
+	if (ret || !s)
+		return ret;
+	if (n != strlen(c->id) || memcmp(s, c->id, n)) {
+		value_quote(q, sizeof(q), s, n);
+		return field_fail(c, "%s %s does not match the topic id \"%s\"", name, q, c->id);
+	}
+	return 0;
+}

@@ -1,0 +1,252 @@
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "reconcile.h"
+
+struct work {
+	struct slot **v;
+	size_t n;
+	size_t cap;
+};
+
+static int work_add(struct work *w, struct slot *s)
+{
+	if (w->n == w->cap) {
+		size_t cap = w->cap ? w->cap * 2 : 64;
+		struct slot **v = realloc(w->v, cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		w->v = v;
+		w->cap = cap;
+	}
+	w->v[w->n++] = s;
+	return 0;
+}
+
+static bool slot_changed(const struct slot *s)
+{
+	return !object_equal(s->want, s->applied) || s->want_source != s->applied_source;
+}
+
+static void slot_set_applied(struct slot *s)
+{
+	if (s->applied != s->want) {
+		object_unref(s->applied);
+		s->applied = object_ref(s->want);
+	}
+	s->applied_source = s->want_source;
+	s->fail[0] = '\0';
+}
+
+static int forwards_apply(struct reconcile *rc, struct store *st, struct work *w)
+{
+	struct fwd_change *ch = NULL;
+	struct slot **who = NULL;
+	struct strbuf sb;
+	size_t n = 0;
+	char err[ERR_LEN - 16];
+	bool full = rc->nft_full;
+	int ret = 0;
+
+	strbuf_init(&sb);
+again:
+	n = 0;
+	free(ch);
+	free(who);
+	ch = calloc(w->n + 1, sizeof(*ch));
+	who = calloc(w->n + 1, sizeof(*who));
+	if (!ch || !who) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < w->n; i++) {
+		struct slot *s = w->v[i];
+		if (s->kind != KIND_FORWARD)
+			continue;
+		if (full ? !s->want : object_equal(s->want, s->applied))
+			continue;
+		ch[n].old = s->applied;
+		ch[n].new = s->want;
+		who[n++] = s;
+	}
+	if (!n && !full)
+		goto done;
+	strbuf_reset(&sb);
+	ret = nft_render(&sb, &rc->nft, ch, n, full);
+	if (!ret && sb.err)
+		ret = sb.err;
+	if (ret)
+		goto out;
+	rc->applies++;
+	ret = rc->ops->nft(rc->arg, sb.buf, err, sizeof(err));
+	if (ret && !full) {
+		/* the kernel is not what we believed: replace the whole table instead */
+		log_warn("nftables: incremental change failed (%s); replacing the table", err);
+		full = true;
+		goto again;
+	}
+	if (ret) {
+		snprintf(rc->nft_error, sizeof(rc->nft_error), "nftables: %s", err);
+		log_error("%s", rc->nft_error);
+		for (size_t i = 0; i < n; i++)
+			snprintf(who[i]->fail, sizeof(who[i]->fail), "%s", rc->nft_error);
+		rc->nft_full = true;
+		rc->retry = true;
+		ret = 0;
+		goto out;
+	}
+done:
+	rc->nft_error[0] = '\0';
+	for (size_t i = 0; i < w->n; i++)
+		if (w->v[i]->kind == KIND_FORWARD)
+			slot_set_applied(w->v[i]);
+	rc->nft_full = false;
+out:
+	free(ch);
+	free(who);
+	strbuf_free(&sb);
+	return ret;
+}
+
+static int routes_apply(struct reconcile *rc, struct store *st, struct work *w)
+{
+	struct traefik_op *ops = calloc(2 * w->n + 1, sizeof(*ops));
+	struct slot **who = calloc(2 * w->n + 1, sizeof(*who));
+	size_t n = 0;
+	int ret = 0;
+
+	if (!ops || !who) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < w->n; i++) {
+		struct slot *s = w->v[i];
+		if (s->kind != KIND_ROUTE || (!slot_changed(s) && !rc->routes_full && !s->fail[0]))
+			continue;
+		if (s->want) {
+			ops[n].source = st->names[s->want_source];
+			ops[n].id = s->id;
+			ops[n].route = s->want;
+			who[n++] = s;
+		}
+		if (s->applied && s->applied_source != s->want_source) {
+			ops[n].source = st->names[s->applied_source];
+			ops[n].id = s->id;
+			ops[n].route = NULL;
+			who[n++] = s;
+		}
+		if (!s->want && !s->applied)
+			slot_set_applied(s);
+	}
+	if (!n)
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		who[i]->fail[0] = '\0';
+	rc->applies++;
+	rc->ops->routes(rc->arg, ops, n);
+	rc->routes_error[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		if (!ops[i].result)
+			continue;
+		snprintf(who[i]->fail, sizeof(who[i]->fail), "%s", ops[i].error);
+		snprintf(rc->routes_error, sizeof(rc->routes_error), "traefik: %.480s", ops[i].error);
+		rc->retry = true;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!who[i]->fail[0])
+			slot_set_applied(who[i]);
+	if (rc->routes_error[0])
+		log_error("%s", rc->routes_error);
+out:
+	free(ops);
+	free(who);
+	return ret;
+}
+
+static bool status_equal(const struct status *a, const struct status *b)
+{
+	return a->state == b->state && a->source == b->source &&
+	       a->serving_previous == b->serving_previous && strcmp(a->error, b->error) == 0;
+}
+
+static void slot_report(struct reconcile *rc, struct store *st, struct slot *s)
+{
+	if (s->status.state == ST_APPLIED && s->fail[0]) {
+		s->status.state = ST_FAILED;
+		snprintf(s->status.error, sizeof(s->status.error), "%s", s->fail);
+	} else if (s->status.state == ST_FAILED && !s->fail[0] && s->want &&
+		   !slot_changed(s)) {
+		s->status.state = ST_APPLIED;
+		s->status.error[0] = '\0';
+	}
+	if (status_equal(&s->status, &s->published) && s->ever_published)
+		goto out;
+	if (s->status.state == ST_NONE && s->published.state == ST_NONE && !s->ever_published)
+		goto out;
+	if (!rc->ops->status(rc->arg, s))
+		return;
+	s->published = s->status;
+	s->ever_published = s->status.state != ST_NONE;
+out:
+	store_release(st, s);
+}
+
+int reconcile_run(struct reconcile *rc, struct store *st)
+{
+	struct work w = { 0 };
+	struct slot *list;
+	int ret = 0, changed = 0;
+
+	store_resolve(st);
+	list = store_take_touched(st);
+	if (rc->nft_full || rc->routes_full || rc->retry) {
+		rc->retry = false;
+		hmap_each(&st->slots, it)
+			if ((ret = work_add(&w, it->val)))
+				goto out;
+	} else {
+		for (struct slot *s = list; s; s = s->next_touched)
+			if ((ret = work_add(&w, s)))
+				goto out;
+	}
+	for (size_t i = 0; i < w.n; i++)
+		changed += slot_changed(w.v[i]);
+	ret = forwards_apply(rc, st, &w);
+	if (ret)
+		goto out;
+	ret = routes_apply(rc, st, &w);
+	if (ret)
+		goto out;
+	rc->routes_full = false;
+	for (size_t i = 0; i < w.n; i++)
+		slot_report(rc, st, w.v[i]);
+	ret = changed;
+out:
+	free(w.v);
+	return ret;
+}
+
+void reconcile_publish_all(struct reconcile *rc, struct store *st)
+{
+	struct work w = { 0 };
+
+	hmap_each(&st->slots, it)
+		if (work_add(&w, it->val))
+			break;
+	for (size_t i = 0; i < w.n; i++)
+		slot_report(rc, st, w.v[i]);
+	free(w.v);
+}
+
+void reconcile_count(const struct store *st, enum kind kind, size_t counts[ST_COUNT])
+{
+	memset(counts, 0, sizeof(size_t) * ST_COUNT);
+	hmap_each(&st->slots, it) {
+		const struct slot *s = it->val;
+		if (s->kind == kind)
+			counts[s->status.state]++;
+	}
+}

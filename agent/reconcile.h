@@ -1,0 +1,41 @@
+/*
+ * The one reconcile path: resolve the desired state, diff it against what is applied,
+ * apply forwards as one nftables transaction and routes as one file batch, then report
+ * every status that changed. Boot, a single update, a resync and a repair all come here.
+ */
+#ifndef EDGE_RECONCILE_H
+#define EDGE_RECONCILE_H
+
+#include "nft_render.h"
+#include "store.h"
+#include "traefik.h"
+
+struct reconcile_ops {
+	/* runs one nftables transaction; 0 or -errno with err */
+	int (*nft)(void *arg, const char *text, char *err, size_t errlen);
+	/* applies a batch of route file ops (each op gets its own result) */
+	int (*routes)(void *arg, struct traefik_op *ops, size_t n);
+	/* publishes s->status (state ST_NONE: clear); false if it could not be sent now */
+	bool (*status)(void *arg, const struct slot *s);
+};
+
+struct reconcile {
+	const struct reconcile_ops *ops;
+	void *arg;
+	struct nft_conf nft;
+	bool nft_full;          /* kernel state unknown: replace the whole table next time */
+	bool routes_full;       /* files unknown: consider every route */
+	bool retry;             /* something failed: try again later */
+	char nft_error[ERR_LEN];        /* last nftables failure, empty if none */
+	char routes_error[ERR_LEN];     /* last file failure, empty if none */
+	unsigned long applies;          /* transactions/batches run */
+};
+
+/* Returns the number of objects whose applied state changed, or -errno. */
+int reconcile_run(struct reconcile *rc, struct store *st);
+/* Re-publishes every status that differs from what was published (after a reconnect). */
+void reconcile_publish_all(struct reconcile *rc, struct store *st);
+/* Counts slots by status state for one kind. */
+void reconcile_count(const struct store *st, enum kind kind, size_t counts[ST_COUNT]);
+
+#endif

@@ -1,0 +1,216 @@
+/*
+ * Resolution: which source's object wins an id (the node, then groups in order), and
+ * which id holds a public port+proto or a hostname. Incremental: only dirty slots are
+ * looked at; releasing a claim wakes the slots waiting for it.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store.h"
+
+void claim_key(const struct object *o, char *buf, size_t len)
+{
+	if (o->kind == KIND_FORWARD)
+		snprintf(buf, len, "%s/%u", proto_name(o->fwd.proto), o->fwd.public_port);
+	else
+		snprintf(buf, len, "host/%s/%s", o->route.entrypoint ? o->route.entrypoint : "",
+			 o->route.hostname);
+}
+
+static struct claim *claim_get(struct store *st, const char *key)
+{
+	struct claim *c = hmap_get(&st->claims, key);
+	size_t n = strlen(key) + 1;
+
+	if (c)
+		return c;
+	c = calloc(1, sizeof(*c) + n);
+	if (!c)
+		return NULL;
+	memcpy(c->key, key, n);
+	if (hmap_put(&st->claims, c->key, c)) {
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+static void claim_drop_if_unused(struct store *st, struct claim *c)
+{
+	if (c->holder || c->n_waiters)
+		return;
+	hmap_del(&st->claims, c->key);
+	free(c->waiters);
+	free(c);
+}
+
+static void wait_stop(struct store *st, struct slot *s)
+{
+	struct claim *c = s->waiting;
+
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->n_waiters; i++) {
+		if (c->waiters[i] == s) {
+			c->waiters[i] = c->waiters[--c->n_waiters];
+			break;
+		}
+	}
+	s->waiting = NULL;
+	claim_drop_if_unused(st, c);
+}
+
+static int wait_start(struct slot *s, struct claim *c)
+{
+	if (c->n_waiters == c->cap_waiters) {
+		size_t cap = c->cap_waiters ? c->cap_waiters * 2 : 4;
+		struct slot **v = realloc(c->waiters, cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		c->waiters = v;
+		c->cap_waiters = cap;
+	}
+	c->waiters[c->n_waiters++] = s;
+	s->waiting = c;
+	return 0;
+}
+
+/* Gives up s's claim and wakes whoever waited for it. */
+static void claim_release(struct store *st, struct slot *s)
+{
+	struct claim *c = s->claim;
+
+	if (!c)
+		return;
+	s->claim = NULL;
+	c->holder = NULL;
+	for (size_t i = 0; i < c->n_waiters; i++) {
+		c->waiters[i]->waiting = NULL;
+		store_mark_dirty(st, c->waiters[i]);
+	}
+	c->n_waiters = 0;
+	claim_drop_if_unused(st, c);
+}
+
+static void slot_want(struct slot *s, struct object *o, int source)
+{
+	if (s->want != o) {
+		object_unref(s->want);
+		s->want = object_ref(o);
+	}
+	s->want_source = o ? source : -1;
+}
+
+static void conflict_error(char *buf, size_t len, const struct object *o, const struct slot *holder,
+			   const struct store *st)
+{
+	const char *src = st->names[holder->want_source] ? st->names[holder->want_source] : "?";
+
+	if (o->kind == KIND_FORWARD)
+		snprintf(buf, len, "forward %s: public_port %u/%s is held by forward %s (source %s)",
+			 o->id, o->fwd.public_port, proto_name(o->fwd.proto), holder->id, src);
+	else
+		snprintf(buf, len, "route %s: hostname \"%s\" on entrypoint %s is held by route %s (source %s)",
+			 o->id, o->route.hostname, o->route.entrypoint, holder->id, src);
+}
+
+static void slot_resolve(struct store *st, struct slot *s)
+{
+	struct entry *top = NULL, *cand = NULL;
+	int top_src = -1, cand_src = -1;
+	char key[400];
+	struct claim *c;
+
+	for (int i = 0; i < MAX_SOURCES; i++) {
+		if (!s->src[i])
+			continue;
+		if (!top) {
+			top = s->src[i];
+			top_src = i;
+		}
+		if (s->src[i]->good) {
+			cand = s->src[i];
+			cand_src = i;
+			break;
+		}
+	}
+	wait_stop(st, s);
+	memset(&s->status, 0, sizeof(s->status));
+	s->status.source = top_src;
+	if (top && top->error) {
+		s->status.state = ST_REJECTED;
+		snprintf(s->status.error, sizeof(s->status.error), "%s", top->error);
+	} else {
+		s->status.state = top ? ST_APPLIED : ST_NONE;
+	}
+	if (!cand) {
+		claim_release(st, s);
+		slot_want(s, NULL, -1);
+		goto out;
+	}
+
+	claim_key(cand->good, key, sizeof(key));
+	c = claim_get(st, key);
+	if (!c) {
+		s->status.state = ST_FAILED;
+		snprintf(s->status.error, sizeof(s->status.error), "out of memory");
+		goto out;
+	}
+	if (c->holder && c->holder != s && cand_src < c->holder->want_source) {
+		struct slot *loser = c->holder;
+		loser->claim = NULL;
+		c->holder = NULL;
+		store_mark_dirty(st, loser);
+	}
+	if (!c->holder || c->holder == s) {
+		if (s->claim != c)
+			claim_release(st, s);
+		c->holder = s;
+		s->claim = c;
+		slot_want(s, cand->good, cand_src);
+		goto out;
+	}
+	/* Taken by an id of equal or higher precedence: refuse, keep what is live if we can. */
+	s->status.state = ST_REJECTED;
+	s->status.source = cand_src;
+	conflict_error(s->status.error, sizeof(s->status.error), cand->good, c->holder, st);
+	if (!(s->claim && s->applied && s->applied_source >= 0)) {
+		claim_release(st, s);
+		slot_want(s, NULL, -1);
+	}
+	if (wait_start(s, c))
+		claim_drop_if_unused(st, c);
+out:
+	s->status.serving_previous = s->status.state == ST_REJECTED && s->want;
+	if (!s->touched) {
+		s->touched = true;
+		s->next_touched = st->touched;
+		st->touched = s;
+	}
+}
+
+void store_resolve(struct store *st)
+{
+	while (st->dirty) {
+		struct slot *s = st->dirty;
+		st->dirty = s->next_dirty;
+		s->dirty = false;
+		slot_resolve(st, s);
+	}
+}
+
+bool store_release(struct store *st, struct slot *s)
+{
+	for (int i = 0; i < MAX_SOURCES; i++)
+		if (s->src[i])
+			return false;
+	if (s->want || s->applied || s->dirty || s->touched || s->claim ||
+	    s->published.state != ST_NONE)
+		return false;
+	wait_stop(st, s);
+	hmap_del(&st->slots, s->key);
+	free(s);
+	return true;
+}

@@ -1,0 +1,114 @@
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdio.h>
+
+#include "status.h"
+
+void time_rfc3339(char *buf, size_t len, time_t t)
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void add_str(json_object *o, const char *k, const char *v)
+{
+	json_object_object_add(o, k, json_object_new_string(v));
+}
+
+static void add_time(json_object *o, const char *k, time_t t)
+{
+	char buf[32];
+
+	time_rfc3339(buf, sizeof(buf), t);
+	add_str(o, k, buf);
+}
+
+static int emit(struct strbuf *sb, json_object *o)
+{
+	const char *s;
+
+	if (!o)
+		return -ENOMEM;
+	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	strbuf_reset(sb);
+	strbuf_puts(sb, s);
+	json_object_put(o);
+	return sb->err;
+}
+
+int status_object_render(struct strbuf *sb, const struct status *s, const char *source, time_t now)
+{
+	json_object *o = json_object_new_object();
+
+	if (!o)
+		return -ENOMEM;
+	add_str(o, "state", state_name(s->state));
+	if (s->state != ST_APPLIED && s->error[0])
+		add_str(o, "error", s->error);
+	add_str(o, "source", source ? source : "");
+	if (s->serving_previous)
+		json_object_object_add(o, "serving_previous", json_object_new_boolean(1));
+	add_time(o, "updated_at", now);
+	return emit(sb, o);
+}
+
+static json_object *counts_json(const size_t *c)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "applied", json_object_new_int64((int64_t)c[ST_APPLIED]));
+	json_object_object_add(o, "rejected", json_object_new_int64((int64_t)c[ST_REJECTED]));
+	json_object_object_add(o, "failed", json_object_new_int64((int64_t)c[ST_FAILED]));
+	return o;
+}
+
+int status_node_render(struct strbuf *sb, const struct node_status *ns)
+{
+	json_object *o = json_object_new_object(), *groups, *errors;
+
+	if (!o)
+		return -ENOMEM;
+	add_str(o, "state", ns->state);
+	add_str(o, "node", ns->node);
+	add_str(o, "version", EDGE_VERSION);
+	json_object_object_add(o, "synced", json_object_new_boolean(ns->synced));
+	add_time(o, "started_at", ns->started_at);
+	add_time(o, "updated_at", ns->updated_at);
+	groups = json_object_new_array();
+	for (size_t i = 0; i < ns->n_groups; i++)
+		json_object_array_add(groups, json_object_new_string(ns->groups[i]));
+	json_object_object_add(o, "groups", groups);
+	json_object_object_add(o, "routes", counts_json(ns->counts[KIND_ROUTE]));
+	json_object_object_add(o, "forwards", counts_json(ns->counts[KIND_FORWARD]));
+	errors = json_object_new_array();
+	for (size_t i = 0; i < ns->n_errors; i++)
+		json_object_array_add(errors, json_object_new_string(ns->errors[i]));
+	json_object_object_add(o, "errors", errors);
+	return emit(sb, o);
+}
+
+int status_offline_render(struct strbuf *sb, const char *node)
+{
+	json_object *o = json_object_new_object();
+
+	if (!o)
+		return -ENOMEM;
+	add_str(o, "state", "offline");
+	add_str(o, "node", node);
+	add_str(o, "version", EDGE_VERSION);
+	return emit(sb, o);
+}
+
+int status_error_render(struct strbuf *sb, const char *topic, const char *error, time_t now)
+{
+	json_object *o = json_object_new_object();
+
+	if (!o)
+		return -ENOMEM;
+	add_str(o, "topic", topic);
+	add_str(o, "error", error);
+	add_time(o, "at", now);
+	return emit(sb, o);
+}

@@ -1,0 +1,33 @@
+/* Status payloads (JSON) for the node and for each object. Pure. */
+#ifndef EDGE_STATUS_H
+#define EDGE_STATUS_H
+
+#include <time.h>
+
+#include "store.h"
+#include "strbuf.h"
+
+#define EDGE_VERSION "0.1.0"
+#define NODE_ERRORS_MAX 4
+
+struct node_status {
+	const char *state;              /* "online" or "offline" */
+	const char *node;
+	bool synced;
+	time_t started_at;
+	time_t updated_at;
+	const char *const *groups;
+	size_t n_groups;
+	size_t counts[KIND_COUNT][ST_COUNT];
+	const char *errors[NODE_ERRORS_MAX];
+	size_t n_errors;
+};
+
+void time_rfc3339(char *buf, size_t len, time_t t);
+int status_object_render(struct strbuf *sb, const struct status *s, const char *source, time_t now);
+int status_node_render(struct strbuf *sb, const struct node_status *ns);
+/* The MQTT will: {"state":"offline","node":...,"version":...} */
+int status_offline_render(struct strbuf *sb, const char *node);
+int status_error_render(struct strbuf *sb, const char *topic, const char *error, time_t now);
+
+#endif

@@ -1,0 +1,188 @@
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store.h"
+
+void store_init(struct store *st, const char *const *names, size_t n_sources)
+{
+	memset(st, 0, sizeof(*st));
+	st->gen = 1;
+	st->n_sources = n_sources < MAX_SOURCES ? n_sources : MAX_SOURCES;
+	for (size_t i = 0; i < st->n_sources; i++)
+		st->names[i] = names[i];
+}
+
+static void entry_free(struct entry *e)
+{
+	if (!e)
+		return;
+	object_unref(e->good);
+	free(e->error);
+	free(e);
+}
+
+static void slot_free(struct slot *s)
+{
+	for (int i = 0; i < MAX_SOURCES; i++)
+		entry_free(s->src[i]);
+	object_unref(s->want);
+	object_unref(s->applied);
+	free(s);
+}
+
+void store_free(struct store *st)
+{
+	hmap_each(&st->slots, it)
+		slot_free(it->val);
+	hmap_each(&st->claims, it) {
+		struct claim *c = it->val;
+		free(c->waiters);
+		free(c);
+	}
+	hmap_free(&st->slots);
+	hmap_free(&st->claims);
+	memset(st, 0, sizeof(*st));
+}
+
+static void slot_key(char *buf, enum kind kind, const char *id)
+{
+	snprintf(buf, ID_LEN + 2, "%c:%s", kind == KIND_ROUTE ? 'r' : 'f', id);
+}
+
+struct slot *store_get(struct store *st, enum kind kind, const char *id)
+{
+	char key[ID_LEN + 2];
+
+	slot_key(key, kind, id);
+	return hmap_get(&st->slots, key);
+}
+
+static struct slot *store_slot(struct store *st, enum kind kind, const char *id)
+{
+	struct slot *s = store_get(st, kind, id);
+
+	if (s)
+		return s;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	slot_key(s->key, kind, id);
+	s->kind = kind;
+	s->id = s->key + 2;
+	s->want_source = -1;
+	s->applied_source = -1;
+	s->status.source = -1;
+	s->published.source = -1;
+	if (hmap_put(&st->slots, s->key, s)) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void store_mark_dirty(struct store *st, struct slot *s)
+{
+	if (s->dirty)
+		return;
+	s->dirty = true;
+	s->next_dirty = st->dirty;
+	st->dirty = s;
+}
+
+int store_put(struct store *st, enum kind kind, int source, const char *id,
+	      struct object *obj, const char *error, unsigned gen)
+{
+	struct slot *s;
+	struct entry *e;
+
+	if (source < 0 || (size_t)source >= st->n_sources)
+		goto fail;
+	s = store_slot(st, kind, id);
+	if (!s)
+		goto fail;
+	e = s->src[source];
+	if (!e) {
+		e = calloc(1, sizeof(*e));
+		if (!e)
+			goto fail;
+		s->src[source] = e;
+	}
+	free(e->error);
+	e->error = NULL;
+	if (obj) {
+		object_unref(e->good);
+		e->good = obj;
+	} else {
+		e->error = strdup(error ? error : "rejected");
+	}
+	e->gen = gen;
+	store_mark_dirty(st, s);
+	return 0;
+fail:
+	object_unref(obj);
+	return -ENOMEM;
+}
+
+int store_delete(struct store *st, enum kind kind, int source, const char *id)
+{
+	struct slot *s = store_get(st, kind, id);
+
+	if (!s || source < 0 || source >= MAX_SOURCES || !s->src[source])
+		return -ENOENT;
+	entry_free(s->src[source]);
+	s->src[source] = NULL;
+	store_mark_dirty(st, s);
+	return 0;
+}
+
+void store_sweep_count(const struct store *st, unsigned gen, size_t *stale, size_t *total)
+{
+	*stale = *total = 0;
+	hmap_each(&st->slots, it) {
+		struct slot *s = it->val;
+		for (int i = 0; i < MAX_SOURCES; i++) {
+			if (!s->src[i])
+				continue;
+			(*total)++;
+			if (s->src[i]->gen < gen)
+				(*stale)++;
+		}
+	}
+}
+
+size_t store_sweep(struct store *st, unsigned gen)
+{
+	size_t n = 0;
+
+	hmap_each(&st->slots, it) {
+		struct slot *s = it->val;
+		for (int i = 0; i < MAX_SOURCES; i++) {
+			if (s->src[i] && s->src[i]->gen < gen) {
+				entry_free(s->src[i]);
+				s->src[i] = NULL;
+				store_mark_dirty(st, s);
+				n++;
+			}
+		}
+	}
+	return n;
+}
+
+struct slot *store_take_touched(struct store *st)
+{
+	struct slot *list = st->touched;
+
+	for (struct slot *s = list; s; s = s->next_touched)
+		s->touched = false;
+	st->touched = NULL;
+	return list;
+}
+
+const char *state_name(enum obj_state s)
+{
+	static const char *const names[] = { "none", "applied", "rejected", "failed" };
+
+	return s < ST_COUNT ? names[s] : "?";
+}

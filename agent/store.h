@@ -1,0 +1,99 @@
+/*
+ * The desired state: one slot per (kind, id) holding what every source (the node, then
+ * its groups in precedence order) last said, and what resolution decided. Pure data.
+ */
+#ifndef EDGE_STORE_H
+#define EDGE_STORE_H
+
+#include <stdint.h>
+
+#include "hmap.h"
+#include "model.h"
+
+enum obj_state { ST_NONE, ST_APPLIED, ST_REJECTED, ST_FAILED, ST_COUNT };
+
+struct entry {
+	struct object *good;    /* last accepted version from this source, NULL if none */
+	char *error;            /* why the last message was rejected; NULL if accepted */
+	unsigned gen;           /* sync generation that last delivered it (0: from cache) */
+};
+
+/* A public port+proto or an entrypoint+hostname: one holder, others wait for it. */
+struct claim {
+	struct slot *holder;
+	struct slot **waiters;
+	size_t n_waiters;
+	size_t cap_waiters;
+	char key[];
+};
+
+struct status {
+	enum obj_state state;
+	int source;             /* -1: none */
+	bool serving_previous;
+	char error[ERR_LEN];
+};
+
+struct slot {
+	char key[ID_LEN + 2];           /* "r:<id>" or "f:<id>" */
+	enum kind kind;
+	const char *id;                 /* points into key */
+	struct entry *src[MAX_SOURCES];
+
+	struct object *want;            /* what resolution wants live, NULL: nothing */
+	int want_source;
+	struct claim *claim;            /* the port or host this slot holds */
+	struct claim *waiting;          /* the claim it waits for, rejected on conflict */
+
+	struct object *applied;         /* what the kernel / directory has */
+	int applied_source;
+	char fail[ERR_LEN];             /* last apply error, empty if none */
+
+	struct status status;           /* what resolution and apply concluded */
+	struct status published;        /* what was last published */
+	bool ever_published;
+
+	bool dirty;
+	bool touched;
+	struct slot *next_dirty;
+	struct slot *next_touched;
+};
+
+struct store {
+	struct hmap slots;
+	struct hmap claims;
+	struct slot *dirty;             /* to resolve */
+	struct slot *touched;           /* resolved since the last store_take_touched */
+	unsigned gen;                   /* current sync generation, starts at 1 */
+	size_t n_sources;
+	const char *names[MAX_SOURCES]; /* source index -> node or group name (borrowed) */
+};
+
+void store_init(struct store *st, const char *const *names, size_t n_sources);
+void store_free(struct store *st);
+struct slot *store_get(struct store *st, enum kind kind, const char *id);
+
+/* A message for (kind, source, id): obj on success (reference taken), else error text. */
+int store_put(struct store *st, enum kind kind, int source, const char *id,
+	      struct object *obj, const char *error, unsigned gen);
+/* An empty retained payload: forget what this source said about id. */
+int store_delete(struct store *st, enum kind kind, int source, const char *id);
+/* Drops every entry not delivered in generation gen (end of a resync). Returns how many. */
+size_t store_sweep(struct store *st, unsigned gen);
+/* How many entries a sweep of gen would drop, and how many there are. */
+void store_sweep_count(const struct store *st, unsigned gen, size_t *stale, size_t *total);
+
+void store_mark_dirty(struct store *st, struct slot *s);
+/* Resolves every dirty slot: precedence between sources, then port/host claims. */
+void store_resolve(struct store *st);
+/* Hands over the list of slots resolve touched (linked by next_touched) and resets it. */
+struct slot *store_take_touched(struct store *st);
+/* Frees a slot that no source mentions and nothing is applied for; returns true if freed. */
+bool store_release(struct store *st, struct slot *s);
+
+/* The claim key: "tcp/22015", "udp/53", or "host/<entrypoint>/<hostname>". */
+void claim_key(const struct object *o, char *buf, size_t len);
+
+const char *state_name(enum obj_state s);
+
+#endif

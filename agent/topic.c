@@ -1,0 +1,74 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "payload.h"
+#include "topic.h"
+
+void topic_format(char *buf, size_t len, const char *prefix, const char *node, const char *rest)
+{
+	snprintf(buf, len, "%s/%s/%s", prefix, node, rest);
+}
+
+static size_t level_len(const char *s)
+{
+	return strcspn(s, "/");
+}
+
+static bool level_is(const char *s, size_t n, const char *word)
+{
+	return n == strlen(word) && memcmp(s, word, n) == 0;
+}
+
+enum topic_type topic_parse(const char *topic, const char *prefix,
+			    const char *const *names, size_t n_names,
+			    struct topic_ref *ref, char *err, size_t errlen)
+{
+	const char *p = topic, *src, *kind, *id;
+	size_t n, src_n, kind_n, id_n;
+	char q[96];
+
+	memset(ref, 0, sizeof(*ref));
+	ref->source = -1;
+	n = level_len(p);
+	if (!level_is(p, n, prefix) || p[n] != '/')
+		return ref->type = TOPIC_OTHER;
+	src = p + n + 1;
+	src_n = level_len(src);
+	for (size_t i = 0; i < n_names; i++)
+		if (level_is(src, src_n, names[i]))
+			ref->source = (int)i;
+	if (ref->source < 0 || src[src_n] != '/')
+		return ref->type = TOPIC_OTHER;
+	kind = src + src_n + 1;
+	kind_n = level_len(kind);
+	if (ref->source == 0 && level_is(kind, kind_n, "sync") && !kind[kind_n])
+		return ref->type = TOPIC_SYNC;
+	if (level_is(kind, kind_n, "routes"))
+		ref->kind = KIND_ROUTE;
+	else if (level_is(kind, kind_n, "forwards"))
+		ref->kind = KIND_FORWARD;
+	else
+		return ref->type = TOPIC_OTHER;
+	if (!kind[kind_n]) {
+		snprintf(err, errlen, "topic %s has no id (accepted: .../%s/<id>)", topic,
+			 kind_plural(ref->kind));
+		return ref->type = TOPIC_BAD;
+	}
+	id = kind + kind_n + 1;
+	id_n = level_len(id);
+	if (id[id_n]) {
+		value_quote(q, sizeof(q), topic, strlen(topic));
+		snprintf(err, errlen, "topic %s is too deep (accepted: %s/<node or group>/%s/<id>)",
+			 q, prefix, kind_plural(ref->kind));
+		return ref->type = TOPIC_BAD;
+	}
+	if (!id_valid(id, id_n)) {
+		value_quote(q, sizeof(q), id, id_n);
+		snprintf(err, errlen, "%s %s: id does not match [a-z0-9][a-z0-9_-]{0,62}",
+			 kind_name(ref->kind), q);
+		return ref->type = TOPIC_BAD;
+	}
+	memcpy(ref->id, id, id_n);
+	ref->id[id_n] = '\0';
+	return ref->type = TOPIC_OBJECT;
+}

@@ -1,0 +1,30 @@
+/* Topic names: what an incoming topic means, and the topics the agent publishes. Pure. */
+#ifndef EDGE_TOPIC_H
+#define EDGE_TOPIC_H
+
+#include <stddef.h>
+
+#include "model.h"
+
+enum topic_type { TOPIC_OBJECT, TOPIC_SYNC, TOPIC_OTHER, TOPIC_BAD };
+
+struct topic_ref {
+	enum topic_type type;
+	enum kind kind;
+	int source;             /* index into names */
+	char id[ID_LEN];
+};
+
+/*
+ * Classifies topic against "<prefix>/<source>/(routes|forwards)/<id>" and
+ * "<prefix>/<node>/sync". TOPIC_BAD fills err (e.g. an id off the pattern);
+ * TOPIC_OTHER is a topic the agent does not act on.
+ */
+enum topic_type topic_parse(const char *topic, const char *prefix,
+			    const char *const *names, size_t n_names,
+			    struct topic_ref *ref, char *err, size_t errlen);
+
+/* "<prefix>/<node>/<rest>" */
+void topic_format(char *buf, size_t len, const char *prefix, const char *node, const char *rest);
+
+#endif

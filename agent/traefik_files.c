@@ -1,0 +1,300 @@
+/* The Traefik edge: commits rendered routes into the watched directory, scans it back. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "traefik.h"
+
+#define TEMP_SUFFIX ".tmp"
+/* From this many writes on, one syncfs() on the directory replaces an fsync per file. */
+#define SYNCFS_MIN_WRITES 5
+
+/* ".edge-agent.<source>.<id>.tmp": hidden and not .yml, so Traefik never reads a temp. */
+static int temp_name(char *buf, size_t len, const char *source, const char *id)
+{
+	char name[NAME_MAX + 1];
+	int ret, n;
+
+	ret = traefik_file_name(name, sizeof(name), source, id);
+	if (ret)
+		return ret;
+	n = snprintf(buf, len, ".%.*s" TEMP_SUFFIX, (int)(strlen(name) - strlen(".yml")), name);
+	if (n < 0 || (size_t)n >= len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+static int temp_parse(const char *tmp, char *source, char *id)
+{
+	size_t len = strlen(tmp), slen = strlen(TEMP_SUFFIX);
+	char name[NAME_MAX + 1];
+
+	if (len <= slen + 1 || len > NAME_MAX || tmp[0] != '.' ||
+	    strcmp(tmp + len - slen, TEMP_SUFFIX))
+		return -EINVAL;
+	snprintf(name, sizeof(name), "%.*s.yml", (int)(len - slen - 1), tmp + 1);
+	return traefik_file_parse(name, source, id);
+}
+
+static void op_fail(struct traefik_op *op, int err, const char *dir, const char *why)
+{
+	char name[NAME_MAX + 1];
+
+	op->result = err;
+	if (traefik_file_name(name, sizeof(name), op->source, op->id))
+		snprintf(name, sizeof(name), "edge-agent.%s.%s.yml", op->source, op->id);
+	snprintf(op->error, sizeof(op->error), "%s %s/%s: %s", op->route ? "write" : "remove",
+		 dir, name, why ? why : strerror(-err));
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
+	ssize_t w;
+
+	while (len) {
+		w = write(fd, p, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -errno;
+		if (w == 0)
+			return -EIO;
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Leaves a complete temp file (fsynced if sync) or nothing. */
+static int op_stage(int dfd, const char *dir, struct traefik_op *op, struct strbuf *sb,
+		    bool sync)
+{
+	char tmp[NAME_MAX + 1];
+	bool created = false;
+	int fd = -1, ret;
+
+	strbuf_reset(sb);
+	ret = traefik_render(sb, op->source, op->route);
+	if (ret == -EINVAL) {
+		op_fail(op, ret, dir, "route rejected: Traefik needs printable ASCII without "
+			"'{{' or '}}' and a [a-z0-9.-] hostname");
+		return ret;
+	}
+	if (!ret)
+		ret = temp_name(tmp, sizeof(tmp), op->source, op->id);
+	if (ret)
+		goto out;
+	if (unlinkat(dfd, tmp, 0) < 0 && errno != ENOENT) {
+		ret = -errno;
+		goto out;
+	}
+	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0) {
+		ret = -errno;
+		goto out;
+	}
+	created = true;
+	if (fchmod(fd, 0644) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	ret = write_all(fd, sb->buf, sb->len);
+	if (!ret && sync && fsync(fd) < 0)
+		ret = -errno;
+out:
+	if (fd >= 0 && close(fd) < 0 && !ret)
+		ret = -errno;
+	if (ret && created)
+		unlinkat(dfd, tmp, 0);
+	if (ret)
+		op_fail(op, ret, dir, NULL);
+	return ret;
+}
+
+static void op_unstage(int dfd, const struct traefik_op *op)
+{
+	char tmp[NAME_MAX + 1];
+
+	if (!temp_name(tmp, sizeof(tmp), op->source, op->id))
+		unlinkat(dfd, tmp, 0);
+}
+
+/* Renames a staged temp into place, or removes the file; in op order. */
+static int op_apply(int dfd, const char *dir, struct traefik_op *op)
+{
+	char name[NAME_MAX + 1], tmp[NAME_MAX + 1];
+	int ret;
+
+	ret = traefik_file_name(name, sizeof(name), op->source, op->id);
+	if (!ret && op->route)
+		ret = temp_name(tmp, sizeof(tmp), op->source, op->id);
+	if (ret)
+		goto out;
+	if (!op->route) {
+		if (unlinkat(dfd, name, 0) < 0 && errno != ENOENT)
+			ret = -errno;
+	} else if (renameat(dfd, tmp, dfd, name) < 0) {
+		ret = -errno;
+		unlinkat(dfd, tmp, 0);
+	}
+out:
+	if (ret)
+		op_fail(op, ret, dir, NULL);
+	return ret;
+}
+
+static int op_name_cmp(const struct traefik_op *x, const struct traefik_op *y)
+{
+	int r = strcmp(x->source, y->source);
+
+	return r ? r : strcmp(x->id, y->id);
+}
+
+static int op_cmp(const void *a, const void *b)
+{
+	const struct traefik_op *x = *(const struct traefik_op *const *)a;
+	const struct traefik_op *y = *(const struct traefik_op *const *)b;
+	int r = op_name_cmp(x, y);
+
+	return r ? r : (x > y) - (x < y);
+}
+
+/* Refuses bad names, and later ops on a file already in the batch: they share a temp. */
+static int ops_check(const char *dir, struct traefik_op *ops, size_t n)
+{
+	char name[NAME_MAX + 1];
+	struct traefik_op **v;
+	size_t i, m = 0;
+
+	v = calloc(n ? n : 1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		if (traefik_file_name(name, sizeof(name), ops[i].source, ops[i].id))
+			op_fail(&ops[i], -EINVAL, dir,
+				"source and id must match [a-z0-9][a-z0-9_-]{0,62}");
+		else if (ops[i].route && strcmp(ops[i].route->id, ops[i].id))
+			op_fail(&ops[i], -EINVAL, dir, "op id differs from the route's id");
+		else
+			v[m++] = &ops[i];
+	}
+	qsort(v, m, sizeof(*v), op_cmp);
+	for (i = 1; i < m; i++)
+		if (!op_name_cmp(v[i - 1], v[i]))
+			op_fail(v[i], -EINVAL, dir, "file named twice in one batch");
+	free(v);
+	return 0;
+}
+
+static void ops_fail_ok(struct traefik_op *ops, size_t n, int err, const char *dir,
+			const char *why)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!ops[i].result)
+			op_fail(&ops[i], err, dir, why);
+}
+
+int traefik_commit(const char *dir, struct traefik_op *ops, size_t n)
+{
+	size_t i, writes = 0;
+	char why[ERR_LEN];
+	struct strbuf sb;
+	bool batch;
+	int dfd, ret;
+
+	strbuf_init(&sb);
+	for (i = 0; i < n; i++) {
+		ops[i].result = 0;
+		ops[i].error[0] = '\0';
+	}
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ret = dfd < 0 ? -errno : ops_check(dir, ops, n);
+	if (ret) {
+		ops_fail_ok(ops, n, ret, dir, NULL);
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		writes += ops[i].route && !ops[i].result;
+	batch = writes >= SYNCFS_MIN_WRITES;
+	for (i = 0; i < n; i++)
+		if (ops[i].route && !ops[i].result)
+			op_stage(dfd, dir, &ops[i], &sb, !batch);
+	if (batch && syncfs(dfd) < 0) {
+		ret = -errno;
+		snprintf(why, sizeof(why), "syncfs: %s", strerror(-ret));
+		for (i = 0; i < n; i++) {
+			if (ops[i].route && !ops[i].result) {
+				op_unstage(dfd, &ops[i]);
+				op_fail(&ops[i], ret, dir, why);
+			}
+		}
+	}
+	for (i = 0; i < n; i++)
+		if (!ops[i].result)
+			op_apply(dfd, dir, &ops[i]);
+	/* A failed directory fsync leaves the new names undurable: report them for retry. */
+	if (n && fsync(dfd) < 0) {
+		ret = -errno;
+		snprintf(why, sizeof(why), "fsync of the directory: %s", strerror(-ret));
+		ops_fail_ok(ops, n, ret, dir, why);
+	}
+out:
+	if (dfd >= 0)
+		close(dfd);
+	strbuf_free(&sb);
+	for (i = 0; i < n; i++)
+		if (ops[i].result)
+			return ops[i].result;
+	return 0;
+}
+
+static bool entry_is_dir(int dfd, const struct dirent *de)
+{
+	struct stat st;
+
+	if (de->d_type != DT_UNKNOWN)
+		return de->d_type == DT_DIR;
+	return fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+}
+
+int traefik_scan(const char *dir, int (*fn)(void *arg, const char *source, const char *id),
+		 void *arg)
+{
+	char source[ID_LEN], id[ID_LEN];
+	struct dirent *de;
+	int ret = 0;
+	DIR *d;
+
+	d = opendir(dir);
+	if (!d)
+		return -errno;
+	for (;;) {
+		errno = 0;
+		de = readdir(d);
+		if (!de) {
+			ret = -errno;
+			break;
+		}
+		/* Best effort: Traefik never reads a temp, a leftover only costs space. */
+		if (!temp_parse(de->d_name, source, id)) {
+			unlinkat(dirfd(d), de->d_name, 0);
+			continue;
+		}
+		if (traefik_file_parse(de->d_name, source, id) || entry_is_dir(dirfd(d), de))
+			continue;
+		ret = fn(arg, source, id);
+		if (ret)
+			break;
+	}
+	closedir(d);
+	return ret;
+}

@@ -1,0 +1,2 @@
+build-asan/agent/fileio.o: agent/fileio.c agent/fileio.h
+agent/fileio.h:

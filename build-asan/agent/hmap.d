@@ -1,0 +1,2 @@
+build-asan/agent/hmap.o: agent/hmap.c agent/hmap.h
+agent/hmap.h:

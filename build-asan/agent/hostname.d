@@ -1,0 +1,2 @@
+build-asan/agent/hostname.o: agent/hostname.c agent/hostname.h
+agent/hostname.h:

@@ -1,0 +1,2 @@
+build-asan/agent/object.o: agent/object.c agent/model.h
+agent/model.h:

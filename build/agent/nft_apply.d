@@ -1,0 +1,2 @@
+build/agent/nft_apply.o: agent/nft_apply.c agent/nft_apply.h
+agent/nft_apply.h:

@@ -1,0 +1,2 @@
+build/agent/strbuf.o: agent/strbuf.c agent/strbuf.h
+agent/strbuf.h:

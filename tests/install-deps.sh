@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs every Debian package the build, the demo and the tests need.
+# Idempotent: does nothing when all are present.
+set -euo pipefail
+pkgs=(build-essential pkg-config make gcc
+      libmosquitto-dev libnftables-dev libmnl-dev libjson-c-dev libyaml-dev
+      libcurl4-openssl-dev
+      mosquitto mosquitto-clients nftables iproute2 iptables
+      wireguard-go wireguard-tools
+      python3 python3-jsonschema python3-yaml
+      socat curl procps valgrind)
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: need root to install: ${missing[*]}" >&2
+	exit 1
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Debian starts a system mosquitto on :1883; tests run their own brokers.
+if command -v systemctl >/dev/null 2>&1; then
+	systemctl disable --now mosquitto >/dev/null 2>&1 || true
+fi

@@ -1,0 +1,410 @@
+/*
+ * Kernel test for nft_render + nft_apply + nft_watch. Touches nftables, so it runs only
+ * inside the namespace named by EDGE_TEST_NETNS: tests/integration/nft_kernel.sh makes it. `test_nft_kernel run` runs the checks; `test_nft_kernel fwd TABLE WG full|inc
+ * SPEC...` applies forwards (SPEC: [+|-]tcp/8080=10.50.0.2:80; - is old, + or none new).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "nft_apply.h"
+#include "nft_render.h"
+#include "nft_watch.h"
+
+#define BIG 10000
+
+static struct nft_conf conf = { .table = "edge_test", .wg_iface = "wg0" };
+
+/* The namespace the shell made and named in EDGE_TEST_NETNS, and not PID 1's. */
+static bool in_private_netns(void)
+{
+	const char *name = getenv("EDGE_TEST_NETNS");
+	struct stat self, named, init;
+	char path[256];
+
+	if (!name || !*name || strchr(name, '/'))
+		return false;
+	snprintf(path, sizeof(path), "/run/netns/%s", name);
+	if (stat("/proc/self/ns/net", &self) || stat(path, &named))
+		return false;
+	if (stat("/proc/1/ns/net", &init) == 0 &&
+	    self.st_ino == init.st_ino && self.st_dev == init.st_dev)
+		return false;
+	return self.st_ino == named.st_ino && self.st_dev == named.st_dev;
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static struct object *fwd(enum proto proto, unsigned port, const char *ip, unsigned tport)
+{
+	struct object *o = object_new(KIND_FORWARD, "f");
+
+	o->fwd.proto = proto;
+	o->fwd.public_port = (uint16_t)port;
+	o->fwd.target_port = (uint16_t)tport;
+	inet_pton(AF_INET, ip, &o->fwd.target_ip);
+	return o;
+}
+
+static int apply(struct nft *nft, const struct fwd_change *ch, size_t n, bool full,
+		 char *err, size_t errlen)
+{
+	struct strbuf sb;
+	int ret;
+
+	strbuf_init(&sb);
+	ret = nft_render(&sb, &conf, ch, n, full);
+	if (!ret)
+		ret = nft_apply(nft, sb.buf ? sb.buf : "", err, errlen);
+	strbuf_free(&sb);
+	return ret;
+}
+
+/* Another process changing the ruleset: what the watch must notice. */
+static int run_nft(const char *cmd)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		execlp("nft", "nft", cmd, (char *)NULL);
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) < 0)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static char *nft_list(const char *what)
+{
+	char cmd[256], chunk[4096];
+	struct strbuf sb;
+	FILE *f;
+	size_t n;
+
+	snprintf(cmd, sizeof(cmd), "nft list %s 2>&1", what);
+	strbuf_init(&sb);
+	strbuf_puts(&sb, "");
+	f = popen(cmd, "r");
+	while (f && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		strbuf_add(&sb, chunk, n);
+	if (f)
+		pclose(f);
+	return sb.buf;
+}
+
+static size_t count(const char *s, const char *needle)
+{
+	size_t n = 0;
+
+	while (s && (s = strstr(s, needle))) {
+		n++;
+		s += strlen(needle);
+	}
+	return n;
+}
+
+/* Waits up to ms for the watch to report; returns its first non-zero answer or 0. */
+static int watch_wait(struct nft_watch *w, int ms)
+{
+	struct pollfd p = { .fd = nft_watch_fd(w), .events = POLLIN };
+	double end = now_ms() + ms;
+	int ret;
+
+	while (now_ms() < end) {
+		if (poll(&p, 1, (int)(end - now_ms()) + 1) <= 0)
+			continue;
+		ret = nft_watch_read(w);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static bool has(const char *listing, const char *s)
+{
+	return listing && strstr(listing, s);
+}
+
+static void test_basic(struct nft *nft, struct nft_watch *w, struct object **o)
+{
+	struct fwd_change three[] = { { .new = o[0] }, { .new = o[1] }, { .new = o[2] } };
+	struct fwd_change inc[] = {
+		{ .old = o[0], .new = o[3] }, { .old = o[1], .new = o[4] },
+		{ .old = o[2] }, { .new = o[5] },
+	};
+	char err[ERR_LEN], *l1, *l2, *tcp, *udp;
+
+	CHECK("exists: not before the first apply",
+	      nft_table_exists("inet", conf.table) == 0);
+	CHECK("full: apply 3 forwards", apply(nft, three, 3, true, err, sizeof(err)) == 0);
+	CHECK("exists: after apply", nft_table_exists("inet", conf.table) == 1);
+	CHECK("exists: other table is absent", nft_table_exists("inet", "edge_nope") == 0);
+	CHECK("exists: bad family", nft_table_exists("inet6", conf.table) == -EINVAL);
+	l1 = nft_list("table inet edge_test");
+	CHECK("full: listing has tcp 8080", has(l1, "8080 : 10.50.0.2 . 80"));
+	CHECK("full: listing has tcp 2222", has(l1, "2222 : 10.50.0.3 . 22"));
+	CHECK("full: listing has udp 5353", has(l1, "5353 : 10.50.0.4 . 53"));
+	CHECK("full: listing has masquerade", has(l1, "oifname \"wg0\" ct status dnat masquerade"));
+	CHECK("watch: own full apply not reported", watch_wait(w, 300) == 0);
+
+	CHECK("full: apply again (repeatable)", apply(nft, three, 3, true, err, sizeof(err)) == 0);
+	l2 = nft_list("table inet edge_test");
+	CHECK("full: same listing after the second apply", l1 && l2 && strcmp(l1, l2) == 0);
+	free(l2);
+
+	CHECK("incremental: apply", apply(nft, inc, 4, false, err, sizeof(err)) == 0);
+	tcp = nft_list("map inet edge_test fwd_tcp");
+	udp = nft_list("map inet edge_test fwd_udp");
+	CHECK("incremental: tcp 8080 left fwd_tcp", !has(tcp, "8080 :"));
+	CHECK("incremental: 8080 now in fwd_udp", has(udp, "8080 : 10.50.0.2 . 80"));
+	CHECK("incremental: tcp 2222 retargeted", has(tcp, "2222 : 10.50.0.5 . 2022"));
+	CHECK("incremental: udp 5353 gone", !has(udp, "5353"));
+	CHECK("incremental: tcp 443 added", has(tcp, "443 : 10.50.0.6 . 443"));
+	CHECK("watch: own incremental apply not reported", watch_wait(w, 300) == 0);
+	free(tcp);
+	free(udp);
+	free(l1);
+}
+
+static void test_bad(struct nft *nft, struct nft_watch *w, struct object **o)
+{
+	struct fwd_change stale[] = { { .old = o[6] }, { .new = o[0] } };
+	char err[ERR_LEN], *before, *after;
+	int ret;
+
+	before = nft_list("table inet edge_test");
+	ret = apply(nft, stale, 2, false, err, sizeof(err));
+	printf("INFO nft error: %s\n", err);
+	CHECK("bad: stale delete returns -EIO", ret == -EIO);
+	CHECK("bad: message names the cause", has(err, "No such file or directory"));
+	CHECK("bad: message names the statement", has(err, "delete element inet edge_test"));
+	CHECK("bad: message is one line", !strchr(err, '\n'));
+	after = nft_list("table inet edge_test");
+	CHECK("bad: table unchanged (add in same transaction undone)",
+	      before && after && strcmp(before, after) == 0);
+	free(after);
+
+	ret = nft_apply(nft, "add elemnt inet edge_test fwd_tcp { 1 : 10.0.0.1 . 2 }\n",
+			err, sizeof(err));
+	printf("INFO nft error: %s\n", err);
+	CHECK("bad: syntax error returns -EIO", ret == -EIO && err[0]);
+	ret = nft_apply(nft, "add elemnt inet edge_test fwd_tcp { 1 : 10.0.0.1 . 2 }\n",
+			err, 8);
+	CHECK("bad: short err buffer truncated", ret == -EIO && strlen(err) == 7);
+	after = nft_list("table inet edge_test");
+	CHECK("bad: table unchanged", before && after && strcmp(before, after) == 0);
+	CHECK("watch: failed transactions not reported", watch_wait(w, 300) == 0);
+	free(before);
+	free(after);
+}
+
+static void test_foreign(struct nft *nft, struct nft_watch *w, struct object **o)
+{
+	struct fwd_change three[] = { { .new = o[0] }, { .new = o[1] }, { .new = o[2] } };
+	char err[ERR_LEN];
+
+	CHECK("foreign: nft add table inet other", run_nft("add table inet other") == 0);
+	CHECK("watch: other table not reported", watch_wait(w, 300) == 0);
+	run_nft("delete table inet other");
+
+	CHECK("full: apply", apply(nft, three, 3, true, err, sizeof(err)) == 0);
+	CHECK("watch: quiet after own apply", watch_wait(w, 200) == 0);
+	CHECK("foreign: nft delete element",
+	      run_nft("delete element inet edge_test fwd_tcp { 8080 }") == 0);
+	CHECK("watch: delete element reported", watch_wait(w, 1000) == 1);
+
+	CHECK("foreign: nft delete table", run_nft("delete table inet edge_test") == 0);
+	CHECK("watch: delete table reported", watch_wait(w, 1000) == 1);
+	CHECK("exists: gone after delete table", nft_table_exists("inet", conf.table) == 0);
+
+	CHECK("full: apply after delete", apply(nft, three, 3, true, err, sizeof(err)) == 0);
+	CHECK("watch: quiet after own apply", watch_wait(w, 200) == 0);
+	CHECK("foreign: nft flush ruleset", run_nft("flush ruleset") == 0);
+	CHECK("watch: flush ruleset reported", watch_wait(w, 1000) == 1);
+	CHECK("exists: gone after flush ruleset", nft_table_exists("inet", conf.table) == 0);
+}
+
+/* A watch with a small receive buffer overruns on our own big transaction, then recovers. */
+static void test_overrun(struct nft *nft, const struct fwd_change *ch)
+{
+	struct nft_watch *small = NULL;
+	int size = 65536, ret;
+	char err[ERR_LEN];
+
+	CHECK("overrun: open a second watch", nft_watch_open(&small, "inet", conf.table) == 0);
+	if (!small)
+		return;
+	setsockopt(nft_watch_fd(small), SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	CHECK("overrun: full apply", apply(nft, ch, BIG, true, err, sizeof(err)) == 0);
+	ret = watch_wait(small, 500);
+	CHECK("overrun: 64 KiB buffer reports -ENOBUFS", ret == -ENOBUFS);
+	CHECK("overrun: caller falls back to exists", nft_table_exists("inet", conf.table) == 1);
+	CHECK("overrun: drained", watch_wait(small, 200) == 0);
+	run_nft("delete element inet edge_test fwd_tcp { 10001 }");
+	CHECK("overrun: recovers, foreign change reported", watch_wait(small, 1000) == 1);
+	nft_watch_close(small);
+}
+
+static void test_big(struct nft *nft, struct nft_watch *w)
+{
+	struct fwd_change *ch = calloc(BIG, sizeof(*ch));
+	struct fwd_change one;
+	struct object *moved;
+	char err[ERR_LEN], ip[INET_ADDRSTRLEN], *tcp, *udp;
+	double t0, t1;
+	int ret, i;
+
+	for (i = 0; i < BIG; i++) {
+		snprintf(ip, sizeof(ip), "10.%d.%d.%d", 60 + i / 65536, i / 256 % 256, i % 256);
+		ch[i].new = fwd(i % 5 < 3 ? PROTO_TCP : PROTO_UDP, 10000 + i, ip, 1 + i % 1000);
+	}
+	t0 = now_ms();
+	ret = apply(nft, ch, BIG, true, err, sizeof(err));
+	t1 = now_ms();
+	printf("INFO full apply of %d forwards: %.1f ms\n", BIG, t1 - t0);
+	CHECK("big: full apply of 10000", ret == 0);
+	tcp = nft_list("map inet edge_test fwd_tcp");
+	udp = nft_list("map inet edge_test fwd_udp");
+	CHECK("big: 6000 tcp elements", count(tcp, " : 10.") == 6000);
+	CHECK("big: 4000 udp elements", count(udp, " : 10.") == 4000);
+	CHECK("big: last element", has(tcp, "19997 : 10.60.39.13 . 998"));
+	free(tcp);
+	free(udp);
+	ret = watch_wait(w, 500);
+	printf("INFO watch after own 10000-element apply: %d%s\n", ret,
+	       ret == -ENOBUFS ? " (ENOBUFS: falling back to nft_table_exists)" : "");
+	CHECK("big: watch quiet or overrun, never foreign", ret == 0 || ret == -ENOBUFS);
+
+	t0 = now_ms();
+	ret = apply(nft, ch, BIG, true, err, sizeof(err));
+	printf("INFO second full apply of %d forwards: %.1f ms\n", BIG, now_ms() - t0);
+	CHECK("big: full apply is repeatable", ret == 0);
+	watch_wait(w, 300);
+	test_overrun(nft, ch);
+	CHECK("big: main watch saw that foreign change", watch_wait(w, 1000) == 1);
+
+	moved = fwd(PROTO_UDP, 10000, "10.99.0.1", 7);
+	one = (struct fwd_change){ .old = ch[0].new, .new = moved };
+	t0 = now_ms();
+	ret = apply(nft, &one, 1, false, err, sizeof(err));
+	printf("INFO incremental change in a %d-element table: %.2f ms\n", BIG, now_ms() - t0);
+	CHECK("big: incremental change", ret == 0);
+	CHECK("watch: own incremental not reported", watch_wait(w, 300) == 0);
+	object_unref(moved);
+	for (i = 0; i < BIG; i++)
+		object_unref((struct object *)ch[i].new);
+	free(ch);
+}
+
+static int run(void)
+{
+	struct object *o[7];
+	struct fwd_change three[3];
+	struct nft_watch *w = NULL;
+	struct nft *nft = NULL;
+	char err[ERR_LEN];
+	int i;
+
+	o[0] = fwd(PROTO_TCP, 8080, "10.50.0.2", 80);
+	o[1] = fwd(PROTO_TCP, 2222, "10.50.0.3", 22);
+	o[2] = fwd(PROTO_UDP, 5353, "10.50.0.4", 53);
+	o[3] = fwd(PROTO_UDP, 8080, "10.50.0.2", 80);
+	o[4] = fwd(PROTO_TCP, 2222, "10.50.0.5", 2022);
+	o[5] = fwd(PROTO_TCP, 443, "10.50.0.6", 443);
+	o[6] = fwd(PROTO_TCP, 9999, "10.50.0.7", 1);
+	CHECK("nft_open", nft_open(&nft) == 0);
+	CHECK("nft_watch_open", nft_watch_open(&w, "inet", conf.table) == 0);
+	CHECK("nft_watch_open: bad family", nft_watch_open(&w, "ipx", "t") == -EINVAL);
+	if (!nft || !w)
+		goto out;
+	test_basic(nft, w, o);
+	test_bad(nft, w, o);
+	test_foreign(nft, w, o);
+	test_big(nft, w);
+
+	/* Leave three forwards for the shell to check in nft's own listing. */
+	for (i = 0; i < 3; i++)
+		three[i] = (struct fwd_change){ .new = o[i] };
+	CHECK("final: apply 3 forwards", apply(nft, three, 3, true, err, sizeof(err)) == 0);
+out:
+	nft_watch_close(w);
+	nft_close(nft);
+	for (i = 0; i < 7; i++)
+		object_unref(o[i]);
+	return CHECK_DONE();
+}
+
+static int spec_parse(const char *s, struct object **out)
+{
+	char proto[4], ip[INET_ADDRSTRLEN];
+	unsigned port, tport;
+
+	if (sscanf(s, "%3[a-z]/%u=%15[0-9.]:%u", proto, &port, ip, &tport) != 4 ||
+	    port > 65535 || tport > 65535 || (strcmp(proto, "tcp") && strcmp(proto, "udp")))
+		return -EINVAL;
+	*out = fwd(strcmp(proto, "udp") ? PROTO_TCP : PROTO_UDP, port, ip, tport);
+	return 0;
+}
+
+/* The driver for tests/integration/nft_traffic.sh. */
+static int drive(int argc, char **argv)
+{
+	struct fwd_change ch[64] = { { 0 } };
+	struct nft *nft = NULL;
+	char err[ERR_LEN] = "";
+	int i, n = argc - 5, ret = -EINVAL;
+
+	if (argc < 5 || n > 64)
+		return 2;
+	conf.table = argv[2];
+	conf.wg_iface = argv[3];
+	for (i = 0; i < n; i++) {
+		const char *s = argv[5 + i];
+		bool old = *s == '-';
+
+		s += *s == '-' || *s == '+';
+		if (spec_parse(s, (struct object **)(old ? &ch[i].old : &ch[i].new)))
+			goto out;
+	}
+	ret = nft_open(&nft);
+	if (!ret)
+		ret = apply(nft, ch, (size_t)n, strcmp(argv[4], "full") == 0, err, sizeof(err));
+out:
+	if (ret)
+		fprintf(stderr, "fwd: %s (%s)\n", strerror(-ret), err);
+	nft_close(nft);
+	for (i = 0; i < n; i++) {
+		object_unref((struct object *)ch[i].old);
+		object_unref((struct object *)ch[i].new);
+	}
+	return ret ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (!in_private_netns()) {
+		printf("SKIP nft_kernel: refusing to touch the host ruleset; "
+		       "run tests/integration/nft_kernel.sh\n");
+		return 77;
+	}
+	if (argc >= 2 && strcmp(argv[1], "fwd") == 0)
+		return drive(argc, argv);
+	if (argc >= 2 && strcmp(argv[1], "run") == 0)
+		return run();
+	fprintf(stderr, "usage: %s run | fwd TABLE WG full|inc SPEC...\n", argv[0]);
+	return 2;
+}
