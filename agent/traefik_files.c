@@ -226,9 +226,9 @@ int traefik_commit(const char *dir, struct traefik_op *ops, size_t n)
 		writes += ops[i].route && !ops[i].result;
 	batch = writes >= SYNCFS_MIN_WRITES;
 	for (i = 0; i < n; i++)
-		if (ops[i].route && !ops[i].result)
-			op_stage(dfd, dir, &ops[i], &sb, !batch);
-	if (batch && syncfs(dfd) < 0) {
+		if (ops[i].route && !ops[i].result && op_stage(dfd, dir, &ops[i], &sb, !batch))
+			writes--;
+	if (batch && writes && syncfs(dfd) < 0) {
 		ret = -errno;
 		snprintf(why, sizeof(why), "syncfs: %s", strerror(-ret));
 		for (i = 0; i < n; i++) {

@@ -1,0 +1,65 @@
+#!/bin/bash
+# nft_render + nft_apply + nft_watch against the kernel, in a network namespace of its own.
+set -u
+cd "$(dirname "$0")/../.."
+B=${B:-build}
+bin=$B/tests/test_nft_kernel
+ns=ea-nftk-$$
+
+skip() { echo "SKIP nft_kernel: $*"; exit 77; }
+[ "$(id -u)" = 0 ] || skip "needs root"
+[ -x "$bin" ] || skip "$bin is not built (make unit)"
+command -v nft >/dev/null || skip "nft is not installed"
+ip netns add "$ns" 2>/dev/null || skip "cannot create a network namespace"
+trap 'ip netns del "$ns" 2>/dev/null' EXIT
+
+fail=0
+EDGE_TEST_NETNS=$ns ip netns exec "$ns" "$bin" run
+rc=$?
+case $rc in
+0) ;;
+77) exit 77 ;;
+*) fail=1 ;;
+esac
+
+# The binary leaves three forwards applied: compare nft's own dump with what we expect.
+want=$(cat <<'NFT'
+table inet edge_test {
+	map fwd_tcp {
+		type inet_service : ipv4_addr . inet_service
+		elements = { 2222 : 10.50.0.3 . 22, 8080 : 10.50.0.2 . 80 }
+	}
+
+	map fwd_udp {
+		type inet_service : ipv4_addr . inet_service
+		elements = { 5353 : 10.50.0.4 . 53 }
+	}
+
+	chain prerouting {
+		type nat hook prerouting priority dstnat; policy accept;
+		meta nfproto ipv4 fib daddr type local dnat ip to tcp dport map @fwd_tcp
+		meta nfproto ipv4 fib daddr type local dnat ip to udp dport map @fwd_udp
+	}
+
+	chain forward {
+		type filter hook forward priority filter; policy accept;
+		oifname "wg0" tcp flags syn tcp option maxseg size set rt mtu
+		ct status dnat accept
+	}
+
+	chain postrouting {
+		type nat hook postrouting priority srcnat; policy accept;
+		oifname "wg0" ct status dnat masquerade
+	}
+}
+NFT
+)
+got=$(ip netns exec "$ns" nft list ruleset)
+if [ "$got" = "$want" ]; then
+	echo "PASS nft_kernel: ruleset dump is exactly our table"
+else
+	echo "FAIL nft_kernel: ruleset dump differs"
+	diff <(echo "$want") <(echo "$got") | sed 's/^/  /'
+	fail=1
+fi
+exit $fail
