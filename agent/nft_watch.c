@@ -23,7 +23,7 @@ struct nft_watch {
 	bool touched;           /* the transaction in progress touched our table */
 	bool foreign;           /* a finished foreign transaction touched it */
 	char table[NFT_TABLE_MAXNAMELEN];
-	char buf[WATCH_BUF];
+	_Alignas(struct nlmsghdr) char buf[WATCH_BUF];
 };
 
 static int family_parse(const char *name)
@@ -193,7 +193,7 @@ static int table_found(const struct nlmsghdr *nlh, void *data)
 
 int nft_table_exists(const char *family, const char *table)
 {
-	char buf[16384];
+	_Alignas(struct nlmsghdr) char buf[16384];
 	struct mnl_socket *nl;
 	struct nlmsghdr *nlh;
 	struct nfgenmsg *nfg;
@@ -203,6 +203,7 @@ int nft_table_exists(const char *family, const char *table)
 
 	if (nfproto < 0)
 		return nfproto;
+	memset(buf, 0, MNL_NLMSG_HDRLEN + sizeof(*nfg) + MNL_ATTR_HDRLEN + NFT_TABLE_MAXNAMELEN);
 	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETTABLE;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;

@@ -58,7 +58,7 @@ void value_quote(char *buf, size_t len, const char *s, size_t n)
 	buf[o++] = '"';
 	for (size_t i = 0; s && i < n; i++) {
 		k = quote_byte(e, (unsigned char)s[i]);
-		if (i == QUOTE_MAX || o + k + sizeof("...\"") > len) {
+		if (i == QUOTE_MAX || o + k + (i + 1 == n ? 2 : sizeof("...\"")) > len) {
 			cut = true;
 			break;
 		}
@@ -159,7 +159,7 @@ int payload_parse(enum kind kind, const char *id, const char *buf, size_t len,
 	if (!buf)
 		buf = "";
 	if (!id_valid(id, id ? strnlen(id, ID_LEN) : 0)) {
-		value_quote(q, sizeof(q), id, id ? strnlen(id, ID_LEN) : 0);
+		value_quote(q, sizeof(q), id, id ? strnlen(id, QUOTE_MAX + 1) : 0);
 		c.id = q;
 		return field_fail(&c, "id does not match " ID_ACCEPTED);
 	}

@@ -4,7 +4,7 @@ set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 AGENT=${AGENT:-$ROOT/build/edge-agent}
 T_FAILED=0
-T_TMP=$(mktemp -d /tmp/edge-test.XXXXXX)
+T_TMP=$(mktemp -d /tmp/edge-test.XXXXXX); chmod 755 "$T_TMP"
 T_NS=()
 T_PIDS=()
 
@@ -59,6 +59,8 @@ broker_start() {
 		echo "allow_anonymous true"
 		echo "max_queued_messages 100000"
 		if [ -n "$pdir" ]; then
+			# mosquitto started as root drops to the mosquitto user
+			id mosquitto >/dev/null 2>&1 && chown mosquitto "$pdir"
 			echo "persistence true"; echo "persistence_location $pdir/"; echo "autosave_interval 1"
 		fi
 	} > "$conf"

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# The data plane survives the control plane: restarts, broker outages, a flushed table.
+source "$(dirname "$0")/../lib/lib.sh"
+require_root agent_restart
+
+EDGE=$(netns_new edge); CLIENT=$(netns_new client); BACK=$(netns_new back)
+veth_link "$CLIENT" eth0 192.0.2.2/24 "$EDGE" pub0 192.0.2.1/24
+veth_link "$EDGE" wg0 10.50.0.1/24 "$BACK" eth0 10.50.0.12/24
+ip -n "$CLIENT" route add default via 192.0.2.1
+ip netns exec "$BACK" /usr/bin/python3 "$ROOT/tests/lib/echo_server.py" backend 80 &
+T_PIDS+=($!)
+probe() { ip netns exec "$CLIENT" /usr/bin/python3 "$ROOT/tests/lib/probe.py" tcp 192.0.2.1 "$1" "${2:-x}"; }
+
+PERSIST=$T_TMP/broker; mkdir -p "$PERSIST"
+broker_start "$EDGE" 1883 "$PERSIST" || { fail broker_start; t_done; }
+ENVS=(ALLOWED_TARGETS=10.50.0.0/24)
+agent_start "$EDGE" gw1 "${ENVS[@]}"
+DYN=$T_TMP/gw1/dynamic; DATA=$T_TMP/gw1/data
+for i in 1 2 3; do
+	pub "$EDGE" -r -t edge/gw1/forwards/f$i -m "{\"public_port\": 900$i, \"target_ip\": \"10.50.0.12\", \"target_port\": 80}"
+	pub "$EDGE" -r -t edge/gw1/routes/r$i -m "{\"hostname\": \"r$i.example.com\", \"target_url\": \"http://10.50.0.12:80\"}"
+done
+check "all applied" wait_for 10 bash -c "node_synced $EDGE gw1 && status_is $EDGE gw1 forwards f3 applied && status_is $EDGE gw1 routes r3 applied"
+check "cache written" wait_for 5 bash -c "grep -q '\"f3\"' $DATA/state.json"
+check "cache is private (0600)" test "$(stat -c %a "$DATA/state.json")" = 600
+
+# --- agent killed; broker stopped; table gone (reboot-like): restored from cache alone
+kill -9 "$AGENT_PID"; wait "$AGENT_PID" 2>/dev/null
+pub "$EDGE" -r -t edge/gw1/forwards/f2 -n           # deleted while the agent is down
+pub "$EDGE" -r -t edge/gw1/routes/r2 -n
+sleep 1.5                                           # let the broker autosave
+kill -TERM "$BROKER_PID"; wait "$BROKER_PID" 2>/dev/null
+ip netns exec "$EDGE" nft delete table inet edge_agent
+rm -f "$DYN"/edge-agent.gw1.r1.yml
+agent_start "$EDGE" gw1 "${ENVS[@]}"
+check "rules restored from the cache while the broker is down" wait_for 5 bash -c "nft_list $EDGE | grep -q '9001 : 10.50.0.12 . 80'"
+check "route files restored from the cache" wait_for 5 test -f "$DYN/edge-agent.gw1.r1.yml"
+check "forward works with the broker down" bash -c "probe() { ip netns exec $CLIENT /usr/bin/python3 $ROOT/tests/lib/probe.py tcp 192.0.2.1 \$1 x; }; probe 9001 | grep -q backend"
+check "object deleted while down is kept until resync" bash -c "nft_list $EDGE | grep -q '9002 :'"
+check "agent retries the broker without exiting" bash -c "sleep 1; kill -0 $AGENT_PID"
+
+broker_start "$EDGE" 1883 "$PERSIST" || fail "broker restart"
+check "synced after the broker returns" wait_for 15 node_synced "$EDGE" gw1
+check "deleted forward removed after resync" wait_for 5 bash -c "! nft_list $EDGE | grep -q '9002 :'"
+check "deleted route file removed after resync" wait_for 5 test ! -e "$DYN/edge-agent.gw1.r2.yml"
+check "deleted object's status cleared" wait_for 5 status_gone "$EDGE" gw1 forwards f2
+check "others still applied" bash -c "status_is $EDGE gw1 forwards f1 applied && status_is $EDGE gw1 forwards f3 applied"
+
+# --- broker stopped: established and new connections keep working
+kill -TERM "$BROKER_PID"; wait "$BROKER_PID" 2>/dev/null
+sleep 1
+check "forward works while the broker is stopped" bash -c "ip netns exec $CLIENT /usr/bin/python3 $ROOT/tests/lib/probe.py tcp 192.0.2.1 9003 y | grep -q 'backend tcp'"
+check "rules untouched by the outage" bash -c "nft_list $EDGE | grep -q '9001 :' && nft_list $EDGE | grep -q '9003 :'"
+
+# --- someone deletes or flushes our table: restored from netlink events
+t0=$(date +%s%N)
+ip netns exec "$EDGE" nft delete table inet edge_agent
+check "deleted table restored within 2 s" wait_for 2 bash -c "nft_list $EDGE | grep -q '9003 :'"
+echo "table restored in $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+ip netns exec "$EDGE" nft flush ruleset
+check "flushed ruleset restored within 2 s" wait_for 2 bash -c "nft_list $EDGE | grep -q '9003 :'"
+ip netns exec "$EDGE" nft delete element inet edge_agent fwd_tcp '{ 9001 }'
+check "element deleted by hand restored" wait_for 2 bash -c "nft_list $EDGE | grep -q '9001 :'"
+ip netns exec "$EDGE" nft add table inet other
+ip netns exec "$EDGE" nft add chain inet other c
+sleep 0.5
+check "another table is left alone" bash -c "ip netns exec $EDGE nft list table inet other >/dev/null"
+check "forward works after the repairs" bash -c "ip netns exec $CLIENT /usr/bin/python3 $ROOT/tests/lib/probe.py tcp 192.0.2.1 9001 z | grep -q 'backend tcp'"
+
+# --- a corrupt cache is reported and does not stop the agent
+kill -9 "$AGENT_PID"; wait "$AGENT_PID" 2>/dev/null
+echo '{"version": 1, "sources": {' > "$DATA/state.json"
+broker_start "$EDGE" 1883 "$PERSIST"
+agent_start "$EDGE" gw1 "${ENVS[@]}"
+check "corrupt cache: agent starts and resyncs from the broker" wait_for 10 node_synced "$EDGE" gw1
+check "corrupt cache is logged" grep -q 'cache: .*state.json' "$T_TMP/gw1.log"
+check "forwards present after resync" bash -c "nft_list $EDGE | grep -q '9003 :'"
+check "no temp files in the data dir" bash -c "! ls -A $DATA | grep -q tmp"
+[ "$T_FAILED" = 0 ] || tail -60 "$T_TMP/gw1.log"
+t_done
