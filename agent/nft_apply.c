@@ -1,5 +1,4 @@
 #include <errno.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,42 +39,75 @@ void nft_close(struct nft *nft)
 	free(nft);
 }
 
-static bool line_is_marker(const char *s, size_t n)
-{
-	size_t i;
+struct line {
+	const char *s;
+	int n;
+};
 
-	for (i = 0; i < n; i++)
-		if (s[i] != '^' && s[i] != '~' && s[i] != ' ' && s[i] != '\t')
-			return false;
-	return true;
+static const char *line_next(const char *p, struct line *l)
+{
+	const char *end = strchrnul(p, '\n');
+
+	l->s = p;
+	l->n = (int)(end - p);
+	return *end ? end + 1 : end;
 }
 
-/* nft's error text is message, input line, caret line, ...: keep the words, on one line. */
+static struct line line_trim(struct line l)
+{
+	while (l.n && (*l.s == ' ' || *l.s == '\t')) {
+		l.s++;
+		l.n--;
+	}
+	while (l.n && (l.s[l.n - 1] == ' ' || l.s[l.n - 1] == '\t' || l.s[l.n - 1] == '\r'))
+		l.n--;
+	return l;
+}
+
+/* The part of the input line that nft underlined with ^ or ~, or n = 0 if none. */
+static struct line line_marked(struct line input, struct line marker)
+{
+	struct line span = { input.s, 0 };
+	int i, first = -1, last = -1;
+
+	for (i = 0; i < marker.n; i++) {
+		if (marker.s[i] == '^' || marker.s[i] == '~') {
+			if (first < 0)
+				first = i;
+			last = i;
+		} else if (marker.s[i] != ' ' && marker.s[i] != '\t') {
+			return span;
+		}
+	}
+	if (first < 0 || last >= input.n)
+		return span;
+	span.s = input.s + first;
+	span.n = last - first + 1;
+	return span;
+}
+
+/*
+ * nft reports each error as message, input line, marker line. Only the first error is
+ * kept, on one line, with what was underlined first since long statements get truncated.
+ */
 static void err_copy(char *err, size_t errlen, const char *msg)
 {
-	size_t len = 0, n;
-	const char *end;
+	struct line l[3] = { { msg, 0 }, { msg, 0 }, { msg, 0 } }, span;
+	const char *p = msg;
+	int i;
 
-	while (*msg && len + 1 < errlen) {
-		end = strchrnul(msg, '\n');
-		while (msg < end && (*msg == ' ' || *msg == '\t'))
-			msg++;
-		n = (size_t)(end - msg);
-		while (n && (msg[n - 1] == ' ' || msg[n - 1] == '\t' || msg[n - 1] == '\r'))
-			n--;
-		if (n && !line_is_marker(msg, n)) {
-			if (len && len + 2 < errlen) {
-				memcpy(err + len, "; ", 2);
-				len += 2;
-			}
-			if (n > errlen - 1 - len)
-				n = errlen - 1 - len;
-			memcpy(err + len, msg, n);
-			len += n;
-		}
-		msg = *end ? end + 1 : end;
-	}
-	err[len] = '\0';
+	for (i = 0; i < 3 && *p; i++)
+		p = line_next(p, &l[i]);
+	span = line_marked(l[1], l[2]);
+	l[0] = line_trim(l[0]);
+	l[1] = line_trim(l[1]);
+	if (span.n)
+		snprintf(err, errlen, "%.*s; at \"%.*s\" in: %.*s", l[0].n, l[0].s,
+			 span.n, span.s, l[1].n, l[1].s);
+	else if (l[1].n)
+		snprintf(err, errlen, "%.*s; %.*s", l[0].n, l[0].s, l[1].n, l[1].s);
+	else
+		snprintf(err, errlen, "%.*s", l[0].n, l[0].s);
 }
 
 int nft_apply(struct nft *nft, const char *text, char *err, size_t errlen)

@@ -182,16 +182,20 @@ static void test_basic(struct nft *nft, struct nft_watch *w, struct object **o)
 
 static void test_bad(struct nft *nft, struct nft_watch *w, struct object **o)
 {
-	struct fwd_change stale[] = { { .old = o[6] }, { .new = o[0] } };
+	/* tcp 2222 and 443 exist, 9999 does not: nothing of this may stick. */
+	struct fwd_change stale[] = {
+		{ .old = o[4] }, { .old = o[6] }, { .old = o[5] }, { .new = o[0] },
+	};
 	char err[ERR_LEN], *before, *after;
 	int ret;
 
 	before = nft_list("table inet edge_test");
-	ret = apply(nft, stale, 2, false, err, sizeof(err));
+	ret = apply(nft, stale, 4, false, err, sizeof(err));
 	printf("INFO nft error: %s\n", err);
 	CHECK("bad: stale delete returns -EIO", ret == -EIO);
 	CHECK("bad: message names the cause", has(err, "No such file or directory"));
 	CHECK("bad: message names the statement", has(err, "delete element inet edge_test"));
+	CHECK("bad: message points at the element", has(err, "at \"9999\" in: "));
 	CHECK("bad: message is one line", !strchr(err, '\n'));
 	after = nft_list("table inet edge_test");
 	CHECK("bad: table unchanged (add in same transaction undone)",
@@ -201,7 +205,8 @@ static void test_bad(struct nft *nft, struct nft_watch *w, struct object **o)
 	ret = nft_apply(nft, "add elemnt inet edge_test fwd_tcp { 1 : 10.0.0.1 . 2 }\n",
 			err, sizeof(err));
 	printf("INFO nft error: %s\n", err);
-	CHECK("bad: syntax error returns -EIO", ret == -EIO && err[0]);
+	CHECK("bad: syntax error returns -EIO", ret == -EIO);
+	CHECK("bad: syntax error message", has(err, "syntax error") && has(err, "at \"inet\""));
 	ret = nft_apply(nft, "add elemnt inet edge_test fwd_tcp { 1 : 10.0.0.1 . 2 }\n",
 			err, 8);
 	CHECK("bad: short err buffer truncated", ret == -EIO && strlen(err) == 7);

@@ -1,0 +1,253 @@
+/* Resolution, diff and the one reconcile path, against recording stand-in edges. */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "check.h"
+#include "cidr.h"
+#include "payload.h"
+#include "reconcile.h"
+
+static char nft_text[1 << 16];
+static int nft_calls, nft_fail;
+static int route_writes, route_removes;
+static char last_removed[128];
+static struct { char key[80]; struct status st; int n; } pubs[64];
+static int n_pubs;
+
+static int fake_nft(void *arg, const char *text, char *err, size_t errlen)
+{
+	nft_calls++;
+	snprintf(nft_text, sizeof(nft_text), "%s", text);
+	if (nft_fail) {
+		snprintf(err, errlen, "Error: simulated");
+		return -EIO;
+	}
+	return 0;
+}
+
+static int fake_routes(void *arg, struct traefik_op *ops, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (ops[i].route) {
+			route_writes++;
+		} else {
+			route_removes++;
+			snprintf(last_removed, sizeof(last_removed), "%s.%s", ops[i].source, ops[i].id);
+		}
+		ops[i].result = 0;
+	}
+	return 0;
+}
+
+static bool fake_status(void *arg, const struct slot *s)
+{
+	int i;
+
+	for (i = 0; i < n_pubs; i++)
+		if (strcmp(pubs[i].key, s->key) == 0)
+			break;
+	if (i == n_pubs) {
+		if (n_pubs == 64)
+			return true;
+		snprintf(pubs[n_pubs++].key, sizeof(pubs[0].key), "%s", s->key);
+	}
+	pubs[i].st = s->status;
+	pubs[i].n++;
+	return true;
+}
+
+static const struct status *pub_get(const char *key)
+{
+	for (int i = 0; i < n_pubs; i++)
+		if (strcmp(pubs[i].key, key) == 0)
+			return &pubs[i].st;
+	return NULL;
+}
+
+static const struct reconcile_ops ops = { fake_nft, fake_routes, fake_status };
+static struct policy pol;
+static struct store st;
+static struct reconcile rc;
+
+static void put(enum kind k, int src, const char *id, const char *json)
+{
+	struct object *o = NULL;
+	char err[ERR_LEN];
+	int ret = payload_parse(k, id, json, strlen(json), &pol, &o, err, sizeof(err));
+
+	store_put(&st, k, src, id, o, ret ? err : NULL, st.gen);
+}
+
+static void fwd(int src, const char *id, int port)
+{
+	char json[160];
+
+	snprintf(json, sizeof(json), "{\"public_port\": %d, \"target_ip\": \"10.1.0.%d\", \"target_port\": 80}",
+		 port, src + 1);
+	put(KIND_FORWARD, src, id, json);
+}
+
+static const char *state_of(const char *key)
+{
+	const struct status *s = pub_get(key);
+
+	return s ? state_name(s->state) : "unpublished";
+}
+
+static const char *error_of(const char *key)
+{
+	const struct status *s = pub_get(key);
+
+	return s ? s->error : "unpublished";
+}
+
+int main(void)
+{
+	const char *names[] = { "gw1", "fleet", "eu" };
+	char err[128];
+
+	cidr_list_parse(&pol.allowed, "10.0.0.0/8", err, sizeof(err));
+	pol.reserved = (uint16_t[]){ 22 };
+	pol.n_reserved = 1;
+	pol.entrypoint = "websecure";
+	pol.max_payload = 65536;
+	store_init(&st, names, 3);
+	rc.ops = &ops;
+	rc.nft.table = "edge_agent";
+	rc.nft.wg_iface = "wg0";
+	rc.nft_full = true;
+
+	/* boot: the first apply replaces the whole table */
+	fwd(0, "a", 1000);
+	CHECK("first reconcile reports one change", reconcile_run(&rc, &st) == 1);
+	CHECK("first apply is a full replace", strstr(nft_text, "delete table inet edge_agent") != NULL);
+	CHECK_STR("forward a applied", state_of("f:a"), "applied");
+
+	/* a single update is an incremental element change */
+	fwd(0, "b", 1001);
+	reconcile_run(&rc, &st);
+	CHECK("update is incremental", strstr(nft_text, "delete table") == NULL &&
+				       strstr(nft_text, "1001") != NULL);
+	CHECK("update does not touch other elements", strstr(nft_text, "1000") == NULL);
+
+	/* an unchanged re-delivery (resync) touches nothing */
+	nft_calls = 0;
+	fwd(0, "a", 1000);
+	CHECK("unchanged re-delivery: no change", reconcile_run(&rc, &st) == 0);
+	CHECK("unchanged re-delivery: no nft call", nft_calls == 0);
+
+	/* precedence: node over group over later group */
+	fwd(1, "a", 2000);
+	fwd(2, "c", 3001);
+	fwd(1, "c", 3000);
+	reconcile_run(&rc, &st);
+	CHECK("node object wins over group's", store_get(&st, KIND_FORWARD, "a")->want->fwd.public_port == 1000);
+	CHECK("first group wins over later group", store_get(&st, KIND_FORWARD, "c")->want->fwd.public_port == 3000);
+	CHECK("status names the winning source", pub_get("f:c") && pub_get("f:c")->source == 1);
+	store_delete(&st, KIND_FORWARD, 0, "a");
+	reconcile_run(&rc, &st);
+	CHECK("deleting the node's object exposes the group's",
+	      store_get(&st, KIND_FORWARD, "a")->want->fwd.public_port == 2000 && pub_get("f:a")->source == 1);
+
+	/* port conflicts */
+	fwd(1, "x", 4000);
+	reconcile_run(&rc, &st);
+	fwd(1, "y", 4000);
+	reconcile_run(&rc, &st);
+	CHECK_STR("equal rank: the incumbent keeps the port", state_of("f:y"), "rejected");
+	CHECK_STR("conflict error names the holder", error_of("f:y"),
+		  "forward y: public_port 4000/tcp is held by forward x (source fleet)");
+	fwd(0, "z", 4000);
+	reconcile_run(&rc, &st);
+	CHECK_STR("higher rank takes the port", state_of("f:z"), "applied");
+	CHECK_STR("the evicted holder is rejected", state_of("f:x"), "rejected");
+	CHECK_STR("evicted holder's error names the new holder", error_of("f:x"),
+		  "forward x: public_port 4000/tcp is held by forward z (source gw1)");
+	store_delete(&st, KIND_FORWARD, 0, "z");
+	reconcile_run(&rc, &st);
+	CHECK("a freed port goes to exactly one waiter",
+	      !strcmp(state_of("f:x"), "applied") != !strcmp(state_of("f:y"), "applied"));
+	fwd(1, "u", 4100);
+	put(KIND_FORWARD, 1, "u", "{\"public_port\": 4100, \"target_ip\": \"10.1.0.2\", \"target_port\": 81, \"proto\": \"udp\"}");
+	reconcile_run(&rc, &st);
+	CHECK_STR("same port, other proto: no conflict", state_of("f:u"), "applied");
+
+	/* a bad update keeps the previous version */
+	put(KIND_FORWARD, 0, "b", "{\"public_port\": \"1001\", \"target_ip\": \"10.1.0.1\", \"target_port\": 80}");
+	reconcile_run(&rc, &st);
+	CHECK_STR("bad update rejected", state_of("f:b"), "rejected");
+	CHECK("bad update serves previous", pub_get("f:b")->serving_previous &&
+	      store_get(&st, KIND_FORWARD, "b")->applied->fwd.public_port == 1001);
+	put(KIND_FORWARD, 0, "new", "{\"public_port\": 22, \"target_ip\": \"10.1.0.1\", \"target_port\": 80}");
+	reconcile_run(&rc, &st);
+	CHECK("bad new object: nothing applied", !store_get(&st, KIND_FORWARD, "new")->applied);
+	CHECK("bad new object: not serving", !pub_get("f:new")->serving_previous);
+
+	/* kernel failure: failed, then retried to applied */
+	nft_fail = 1;
+	fwd(0, "k", 5000);
+	reconcile_run(&rc, &st);
+	CHECK_STR("kernel refusal marks the object failed", state_of("f:k"), "failed");
+	CHECK("a failure schedules a retry", rc.retry && rc.nft_full);
+	CHECK("node-level error recorded", strstr(rc.nft_error, "simulated") != NULL);
+	nft_fail = 0;
+	reconcile_run(&rc, &st);
+	CHECK_STR("retry applies it", state_of("f:k"), "applied");
+	CHECK("retry was a full replace", strstr(nft_text, "delete table") != NULL);
+	CHECK("retry cleared the error", rc.nft_error[0] == '\0');
+
+	/* routes: source change writes the new file and removes the old */
+	put(KIND_ROUTE, 1, "web", "{\"hostname\": \"web.example.com\", \"target_url\": \"http://10.1.0.5\"}");
+	reconcile_run(&rc, &st);
+	CHECK("group route written", route_writes == 1);
+	put(KIND_ROUTE, 0, "web", "{\"hostname\": \"web.example.com\", \"target_url\": \"http://10.1.0.6\"}");
+	reconcile_run(&rc, &st);
+	CHECK("node route written", route_writes == 2);
+	CHECK_STR("group's file removed", last_removed, "fleet.web");
+	put(KIND_ROUTE, 0, "web2", "{\"hostname\": \"web.example.com\", \"target_url\": \"http://10.1.0.6\"}");
+	reconcile_run(&rc, &st);
+	CHECK_STR("duplicate hostname rejected", error_of("r:web2"),
+		  "route web2: hostname \"web.example.com\" on entrypoint websecure is held by route web (source gw1)");
+
+	/* deletes clear the status and free the slot */
+	store_delete(&st, KIND_ROUTE, 0, "web2");
+	reconcile_run(&rc, &st);
+	CHECK_STR("deleted object's status cleared", state_of("r:web2"), "none");
+	CHECK("deleted slot freed", store_get(&st, KIND_ROUTE, "web2") == NULL);
+
+	/* sweep after a resync: only what was not re-delivered goes */
+	st.gen++;
+	fwd(0, "b", 1001);
+	fwd(1, "a", 2000);
+	size_t stale, total;
+	store_sweep_count(&st, st.gen, &stale, &total);
+	CHECK("sweep count sees the stale entries", stale == total - 2);
+	store_sweep(&st, st.gen);
+	reconcile_run(&rc, &st);
+	CHECK("sweep keeps re-delivered objects", store_get(&st, KIND_FORWARD, "b")->applied != NULL);
+	CHECK("sweep removes the rest", store_get(&st, KIND_FORWARD, "k") == NULL);
+	CHECK("sweep removed the route file", route_removes == 2);
+
+	/* flapping: the end state equals the last message */
+	for (int i = 0; i < 1000; i++) {
+		fwd(0, "flap", 6000);
+		if (i % 3 == 0)
+			reconcile_run(&rc, &st);
+		store_delete(&st, KIND_FORWARD, 0, "flap");
+		if (i % 7 == 0)
+			reconcile_run(&rc, &st);
+	}
+	reconcile_run(&rc, &st);
+	CHECK("flapping ends deleted", store_get(&st, KIND_FORWARD, "flap") == NULL);
+	fwd(0, "flap", 6000);
+	reconcile_run(&rc, &st);
+	CHECK_STR("flapping ends created", state_of("f:flap"), "applied");
+
+	size_t counts[ST_COUNT];
+	reconcile_count(&st, KIND_FORWARD, counts);
+	CHECK("counts add up", counts[ST_APPLIED] >= 3);
+
+	store_free(&st);
+	cidr_list_free(&pol.allowed);
+	return CHECK_DONE();
+}
