@@ -1,2 +1,0 @@
-build-asan/agent/nft_watch.o: agent/nft_watch.c agent/nft_watch.h
-agent/nft_watch.h:

@@ -1,2 +1,0 @@
-build-asan/agent/object.o: agent/object.c agent/model.h
-agent/model.h:

@@ -1,2 +1,0 @@
-build/agent/hmap.o: agent/hmap.c agent/hmap.h
-agent/hmap.h:

@@ -1,2 +1,0 @@
-build/agent/nft_apply.o: agent/nft_apply.c agent/nft_apply.h
-agent/nft_apply.h:

@@ -1,2 +1,0 @@
-build/agent/strbuf.o: agent/strbuf.c agent/strbuf.h
-agent/strbuf.h:
