@@ -254,8 +254,15 @@ static int set_wg_port(struct config *cfg, const char *v, char *err, size_t errl
 
 static int set_nft_table(struct config *cfg, const char *v, char *err, size_t errlen)
 {
-	if (!name_valid(v, 32, "_") || strpbrk(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
-		return bad(err, errlen, "NFT_TABLE", v, "[a-z0-9_]{1,32}");
+	static const char *const keywords[] = { "ip", "ip6", "inet", "arp", "bridge", "netdev",
+		"table", "chain", "set", "map", "flush", "tcp", "udp", "dnat", "snat", "ct",
+		"meta", "fib", "rule", "element", "counter", NULL };
+
+	if (!name_valid(v, 32, "_") || strpbrk(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") || v[0] < 'a' || v[0] > 'z')
+		return bad(err, errlen, "NFT_TABLE", v, "[a-z][a-z0-9_]{0,31}");
+	for (int i = 0; keywords[i]; i++)
+		if (strcmp(v, keywords[i]) == 0)
+			return bad(err, errlen, "NFT_TABLE", v, "a name that is not an nft keyword");
 	snprintf(cfg->nft_table, sizeof(cfg->nft_table), "%s", v);
 	return 0;
 }

@@ -1,0 +1,110 @@
+/* Configuration: environment and flags, defaults, and errors naming the variable. */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "check.h"
+#include "config.h"
+
+static const char *vars[] = { "NODE_ID", "EDGE_GROUPS", "MQTT_URL", "RESERVED_PORTS",
+	"ALLOWED_TARGETS", "WG_IFACE", "NFT_TABLE", "LOG_LEVEL", "SYNC_QUIET_MS",
+	"TRAEFIK_DYNAMIC_DIR", "MQTT_PASSWORD_FILE", "TRAEFIK_CERTRESOLVER", NULL };
+
+static int load(struct config *cfg, char *err, int argc, char **argv)
+{
+	config_free(cfg);
+	return config_load(cfg, argc, argv, err, 256);
+}
+
+static void env_reset(void)
+{
+	for (int i = 0; vars[i]; i++)
+		unsetenv(vars[i]);
+}
+
+static void bad_env(const char *name, const char *var, const char *val, const char *want)
+{
+	struct config cfg = { 0 };
+	char err[256] = "";
+
+	env_reset();
+	setenv("NODE_ID", "gw1", 1);
+	setenv(var, val, 1);
+	CHECK(name, load(&cfg, err, 0, NULL) == -EINVAL);
+	CHECK_STR(name, err, want);
+	config_free(&cfg);
+}
+
+int main(void)
+{
+	struct config cfg = { 0 };
+	char err[256] = "";
+	char *argv[] = { "edge-agent", "--node-id", "gw2", "--groups=fleet,eu", "--mqtt-url",
+			 "mqtts://broker.example.net", "--log-level", "warn", NULL };
+
+	env_reset();
+	CHECK("NODE_ID is required", load(&cfg, err, 0, NULL) == -EINVAL);
+	CHECK_STR("missing NODE_ID message", err, "NODE_ID is required (accepted: [a-z0-9][a-z0-9_-]{0,62})");
+
+	setenv("NODE_ID", "gw1", 1);
+	CHECK("defaults load", load(&cfg, err, 0, NULL) == 0);
+	CHECK_STR("default broker", cfg.mqtt_host, "127.0.0.1");
+	CHECK("default port", cfg.mqtt_port == 1883 && !cfg.mqtt_tls);
+	CHECK_STR("default data dir", cfg.data_dir, "/data");
+	CHECK_STR("default entrypoint", cfg.traefik_entrypoint, "websecure");
+	CHECK("no default resolver", cfg.traefik_certresolver == NULL);
+	CHECK_STR("default wg iface", cfg.wg_iface, "wg0");
+	CHECK_STR("default table", cfg.nft_table, "edge_agent");
+	CHECK("default reserved ports 22,80,443,mqtt,wg", cfg.n_reserved == 5 && cfg.reserved[3] == 1883 &&
+	      cfg.reserved[4] == 51820);
+	CHECK("default quiet period", cfg.sync_quiet_ms == 1000);
+
+	CHECK("flags override env", load(&cfg, err, 8, argv) == 0);
+	CHECK_STR("flag node id", cfg.node_id, "gw2");
+	CHECK("flag groups", cfg.n_groups == 2 && !strcmp(cfg.groups[1], "eu"));
+	CHECK("mqtts default port 8883", cfg.mqtt_tls && cfg.mqtt_port == 8883);
+	CHECK("reserved follows the MQTT port", cfg.reserved[3] == 8883);
+	CHECK("log level", cfg.log_level == LOG_WARN);
+
+	setenv("RESERVED_PORTS", "22, 2222", 1);
+	CHECK("explicit reserved ports", load(&cfg, err, 0, NULL) == 0 && cfg.n_reserved == 2 &&
+	      cfg.reserved[1] == 2222);
+	unsetenv("RESERVED_PORTS");
+	setenv("MQTT_URL", "mqtt://[::1]:1884", 1);
+	CHECK("IPv6 broker", load(&cfg, err, 0, NULL) == 0 && !strcmp(cfg.mqtt_host, "::1") &&
+	      cfg.mqtt_port == 1884);
+	unsetenv("MQTT_URL");
+
+	char *unknown[] = { "edge-agent", "--frobnicate", "1", NULL };
+	CHECK("unknown flag", load(&cfg, err, 3, unknown) == -EINVAL);
+	CHECK_STR("unknown flag message", err, "unknown flag \"--frobnicate\" (see --help)");
+	char *noval[] = { "edge-agent", "--node-id", NULL };
+	CHECK("flag without value", load(&cfg, err, 2, noval) == -EINVAL);
+
+	bad_env("bad NODE_ID", "NODE_ID", "GW1", "NODE_ID \"GW1\" is invalid (accepted: [a-z0-9][a-z0-9_-]{0,62})");
+	bad_env("bad MQTT_URL", "MQTT_URL", "http://x", "MQTT_URL \"http://x\" is invalid (accepted: mqtt://host[:port] or mqtts://host[:port])");
+	bad_env("bad MQTT_URL port", "MQTT_URL", "mqtt://x:70000", "MQTT_URL \"mqtt://x:70000\" is invalid (accepted: mqtt://host[:port] or mqtts://host[:port])");
+	bad_env("bad group", "EDGE_GROUPS", "fleet,Eu", "EDGE_GROUPS \"Eu\" is invalid (accepted: comma-separated [a-z0-9][a-z0-9_-]{0,62})");
+	bad_env("duplicate group", "EDGE_GROUPS", "a,a", "EDGE_GROUPS \"a\" is invalid (accepted: each group once)");
+	bad_env("group equals node", "EDGE_GROUPS", "gw1", "EDGE_GROUPS \"gw1\" is the NODE_ID (accepted: groups other than the node)");
+	bad_env("too many groups", "EDGE_GROUPS", "a,b,c,d,e,f,g,h,i", "EDGE_GROUPS \"a,b,c,d,e,f,g,h,i\" is invalid (accepted: at most 8 groups)");
+	bad_env("bad reserved port", "RESERVED_PORTS", "22,0", "RESERVED_PORTS \"0\" is invalid (accepted: comma-separated ports 1..65535, at most 64)");
+	bad_env("bad WG_IFACE", "WG_IFACE", "wg0;rm", "WG_IFACE \"wg0;rm\" is invalid (accepted: [A-Za-z0-9_.-]{1,15})");
+	bad_env("bad NFT_TABLE", "NFT_TABLE", "1abc", "NFT_TABLE \"1abc\" is invalid (accepted: [a-z][a-z0-9_]{0,31})");
+	bad_env("keyword NFT_TABLE", "NFT_TABLE", "inet", "NFT_TABLE \"inet\" is invalid (accepted: a name that is not an nft keyword)");
+	bad_env("bad LOG_LEVEL", "LOG_LEVEL", "loud", "LOG_LEVEL \"loud\" is invalid (accepted: debug, info, warn, error)");
+	bad_env("bad SYNC_QUIET_MS", "SYNC_QUIET_MS", "-1", "SYNC_QUIET_MS \"-1\" is invalid (accepted: 0..600000)");
+	bad_env("relative dynamic dir", "TRAEFIK_DYNAMIC_DIR", "dyn", "TRAEFIK_DYNAMIC_DIR \"dyn\" is invalid (accepted: an absolute path)");
+	bad_env("missing password file", "MQTT_PASSWORD_FILE", "/nonexistent/pw", "MQTT_PASSWORD_FILE /nonexistent/pw: No such file or directory");
+	bad_env("bad resolver", "TRAEFIK_CERTRESOLVER", "le{{", "TRAEFIK_CERTRESOLVER \"le{{\" is invalid (accepted: [A-Za-z0-9][A-Za-z0-9_-]{0,62})");
+	{
+		struct config c2 = { 0 };
+		env_reset();
+		setenv("NODE_ID", "gw1", 1);
+		setenv("ALLOWED_TARGETS", "10.0.0.1/8", 1);
+		CHECK("bad ALLOWED_TARGETS refused", load(&c2, err, 0, NULL) == -EINVAL);
+		CHECK("ALLOWED_TARGETS error names the variable", strncmp(err, "ALLOWED_TARGETS", 15) == 0);
+		config_free(&c2);
+	}
+	config_free(&cfg);
+	return CHECK_DONE();
+}
