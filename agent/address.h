@@ -2,7 +2,9 @@
 #ifndef EDGE_ADDRESS_H
 #define EDGE_ADDRESS_H
 
-#include "payload_field.h"
+#include "model.h"
+
+struct field_ctx;
 
 /* Dotted quad: exactly 4 parts of 0..255, no leading zeros. */
 bool address_parse_v4(const char *s, size_t n, uint8_t out[4]);

@@ -41,7 +41,7 @@ static int edge_nft(void *arg, const char *text, char *err, size_t errlen)
 {
 	struct agent *a = arg;
 
-	return nft_apply(a->nft, text, err, errlen);
+	return nft_apply(a->nft, text, err, errlen) ?: (nft_watch_note_own(a->watch), 0);
 }
 
 static int edge_routes(void *arg, struct traefik_op *ops, size_t n)

@@ -36,7 +36,7 @@ static int cidr_fail(char *err, size_t errlen, const char *s, size_t n, const ch
 
 static int cidr_fail(char *err, size_t errlen, const char *s, size_t n, const char *fmt, ...)
 {
-	char q[QUOTE_LEN];
+	char q[ERR_LEN];
 	va_list ap;
 	int k;
 

@@ -1,8 +1,10 @@
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -16,12 +18,18 @@
 #define WATCH_RCVBUF (8 << 20)
 #define WATCH_BUF 65536         /* larger than any notification skb */
 #define WATCH_MAX_READS 1024    /* per call, so a busy ruleset cannot starve the loop */
+#define WATCH_PORTIDS 8
+#define WATCH_GENS 64
 
 struct nft_watch {
 	struct mnl_socket *nl;
 	int family;
 	bool touched;           /* the transaction in progress touched our table */
 	bool foreign;           /* a finished foreign transaction touched it */
+	unsigned int nportids;
+	uint32_t portids[WATCH_PORTIDS];        /* our committing sockets, at the last note */
+	uint32_t gens[WATCH_GENS];              /* ring of our generations, when no portids */
+	unsigned int gen_next;
 	char table[NFT_TABLE_MAXNAMELEN];
 	_Alignas(struct nlmsghdr) char buf[WATCH_BUF];
 };
@@ -74,6 +82,23 @@ static const struct nlattr *event_attr(const struct nlmsghdr *nlh, int type,
 	return NULL;
 }
 
+static bool event_own(const struct nft_watch *w, const struct nlmsghdr *nlh)
+{
+	const struct nlattr *pid = event_attr(nlh, NFTA_GEN_PROC_PID, MNL_TYPE_U32);
+	const struct nlattr *gen = event_attr(nlh, NFTA_GEN_ID, MNL_TYPE_U32);
+	unsigned int i;
+
+	if (pid && (pid_t)ntohl(mnl_attr_get_u32(pid)) == getpid())
+		return true;
+	for (i = 0; i < w->nportids; i++)
+		if (nlh->nlmsg_pid == w->portids[i])
+			return true;
+	for (i = 0; gen && i < WATCH_GENS; i++)
+		if (w->gens[i] == ntohl(mnl_attr_get_u32(gen)))
+			return true;
+	return false;
+}
+
 static int watch_event(const struct nlmsghdr *nlh, void *data)
 {
 	struct nft_watch *w = data;
@@ -86,8 +111,7 @@ static int watch_event(const struct nlmsghdr *nlh, void *data)
 	    nlh->nlmsg_len < MNL_NLMSG_HDRLEN + sizeof(*nfg))
 		return MNL_CB_OK;
 	if (msg == NFT_MSG_NEWGEN) {
-		attr = event_attr(nlh, NFTA_GEN_PROC_PID, MNL_TYPE_U32);
-		if (w->touched && (!attr || (pid_t)ntohl(mnl_attr_get_u32(attr)) != getpid()))
+		if (w->touched && !event_own(w, nlh))
 			w->foreign = true;
 		w->touched = false;
 		return MNL_CB_OK;
@@ -184,35 +208,30 @@ int nft_watch_read(struct nft_watch *w)
 	return w->foreign ? 1 : 0;
 }
 
-static int table_found(const struct nlmsghdr *nlh, void *data)
+static struct nlmsghdr *request_put(char *buf, size_t size, int msg, int nfproto)
 {
-	if (NFNL_MSG_TYPE(nlh->nlmsg_type) == NFT_MSG_NEWTABLE)
-		*(int *)data = 1;
-	return MNL_CB_OK;
-}
-
-int nft_table_exists(const char *family, const char *table)
-{
-	_Alignas(struct nlmsghdr) char buf[16384];
-	struct mnl_socket *nl;
 	struct nlmsghdr *nlh;
 	struct nfgenmsg *nfg;
-	unsigned int portid, seq = (unsigned int)time(NULL);
-	int nfproto = family_parse(family), found = 0, ret;
-	ssize_t len;
 
-	if (nfproto < 0)
-		return nfproto;
-	memset(buf, 0, MNL_NLMSG_HDRLEN + sizeof(*nfg) + MNL_ATTR_HDRLEN + NFT_TABLE_MAXNAMELEN);
+	memset(buf, 0, size);
 	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETTABLE;
+	nlh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | msg;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-	nlh->nlmsg_seq = seq;
+	nlh->nlmsg_seq = (unsigned int)time(NULL);
 	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
 	nfg->nfgen_family = (uint8_t)nfproto;
 	nfg->version = NFNETLINK_V0;
-	nfg->res_id = 0;
-	mnl_attr_put_strz(nlh, NFTA_TABLE_NAME, table);
+	return nlh;
+}
+
+/* Sends one request on a socket of its own and runs cb over the answer: 0 or -errno. */
+static int request_run(const struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
+{
+	_Alignas(struct nlmsghdr) char buf[16384];
+	struct mnl_socket *nl;
+	unsigned int portid;
+	ssize_t len;
+	int ret;
 
 	nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
 	if (!nl)
@@ -225,13 +244,90 @@ int nft_table_exists(const char *family, const char *table)
 	portid = mnl_socket_get_portid(nl);
 	do {
 		len = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-		ret = len < 0 ? -1 : mnl_cb_run(buf, len, seq, portid, table_found, &found);
+		ret = len < 0 ? -1 : mnl_cb_run(buf, len, nlh->nlmsg_seq, portid, cb, data);
 	} while (ret > 0);
-	if (ret < 0)
-		ret = errno == ENOENT ? 0 : -errno;
-	else
-		ret = found;
+	ret = ret < 0 ? -errno : 0;
 out:
 	mnl_socket_close(nl);
 	return ret;
+}
+
+static int table_found(const struct nlmsghdr *nlh, void *data)
+{
+	if (NFNL_MSG_TYPE(nlh->nlmsg_type) == NFT_MSG_NEWTABLE)
+		*(int *)data = 1;
+	return MNL_CB_OK;
+}
+
+int nft_table_exists(const char *family, const char *table)
+{
+	_Alignas(struct nlmsghdr) char buf[MNL_NLMSG_HDRLEN + 64 + NFT_TABLE_MAXNAMELEN];
+	struct nlmsghdr *nlh;
+	int nfproto = family_parse(family), found = 0, ret;
+
+	if (nfproto < 0)
+		return nfproto;
+	if (strlen(table) >= NFT_TABLE_MAXNAMELEN)
+		return -EINVAL;
+	nlh = request_put(buf, sizeof(buf), NFT_MSG_GETTABLE, nfproto);
+	mnl_attr_put_strz(nlh, NFTA_TABLE_NAME, table);
+	ret = request_run(nlh, table_found, &found);
+	if (ret == -ENOENT)
+		return 0;
+	return ret < 0 ? ret : found;
+}
+
+static int gen_found(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *attr = event_attr(nlh, NFTA_GEN_ID, MNL_TYPE_U32);
+
+	if (NFNL_MSG_TYPE(nlh->nlmsg_type) == NFT_MSG_NEWGEN && attr)
+		*(uint32_t *)data = ntohl(mnl_attr_get_u32(attr));
+	return MNL_CB_OK;
+}
+
+/*
+ * The port ids of this process's other bound nfnetlink sockets: libnftables binds its
+ * socket at the first request and keeps it for the context's life.
+ */
+static void portids_scan(struct nft_watch *w)
+{
+	uint32_t watch_portid = mnl_socket_get_portid(w->nl);
+	DIR *dir = opendir("/proc/self/fd");
+	struct sockaddr_nl sa;
+	struct dirent *d;
+	socklen_t len;
+	int fd, proto;
+
+	w->nportids = 0;
+	while (dir && (d = readdir(dir)) && w->nportids < WATCH_PORTIDS) {
+		if (d->d_name[0] < '0' || d->d_name[0] > '9')
+			continue;
+		fd = atoi(d->d_name);
+		len = sizeof(sa);
+		if (getsockname(fd, (struct sockaddr *)&sa, &len) < 0 ||
+		    sa.nl_family != AF_NETLINK || !sa.nl_pid || sa.nl_pid == watch_portid)
+			continue;
+		len = sizeof(proto);
+		if (getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &len) == 0 &&
+		    proto == NETLINK_NETFILTER)
+			w->portids[w->nportids++] = sa.nl_pid;
+	}
+	if (dir)
+		closedir(dir);
+}
+
+void nft_watch_note_own(struct nft_watch *w)
+{
+	_Alignas(struct nlmsghdr) char buf[MNL_NLMSG_HDRLEN + 64];
+	uint32_t gen = 0;
+
+	if (!w)
+		return;
+	portids_scan(w);
+	if (w->nportids)
+		return;
+	if (request_run(request_put(buf, sizeof(buf), NFT_MSG_GETGEN, NFPROTO_UNSPEC),
+			gen_found, &gen) == 0 && gen)
+		w->gens[w->gen_next++ % WATCH_GENS] = gen;
 }

@@ -118,10 +118,8 @@ static int payload_json(const struct field_ctx *c, const char *buf, size_t len,
 			jerr = json_tokener_error_parse_eof;
 		at = len;
 	}
-	if (jerr == json_tokener_success && at < len) {
-		json_object_put(root);
+	if (jerr == json_tokener_success && at < len)
 		jerr = json_tokener_error_parse_unexpected;
-	}
 	if (jerr != json_tokener_success) {
 		ret = field_fail(c, "payload is not valid JSON: %s at offset %zu",
 				 json_tokener_error_desc(jerr), at);
@@ -129,11 +127,12 @@ static int payload_json(const struct field_ctx *c, const char *buf, size_t len,
 	}
 	if (!json_object_is_type(root, json_type_object)) {
 		ret = field_fail(c, "payload must be a JSON object, got %s", field_type(root));
-		json_object_put(root);
 		goto out;
 	}
 	*out = root;
+	root = NULL;
 out:
+	json_object_put(root);
 	json_tokener_free(tok);
 	return ret;
 }

@@ -2,6 +2,7 @@
  * json-c keeps the last of duplicate keys and cuts keys at an escaped NUL, so the
  * top-level keys are read from the raw text instead. json-c has validated it already.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "payload.h"

@@ -37,6 +37,7 @@ static int route_dup(const struct field_ctx *c, const char *s, size_t n, char **
 static int route_hostname(const struct field_ctx *c, struct json_object *root,
 			  struct route_spec *r)
 {
+	enum hostname_fault fault;
 	char q[QUOTE_LEN];
 	const char *s;
 	size_t n;
@@ -45,10 +46,11 @@ static int route_hostname(const struct field_ctx *c, struct json_object *root,
 	ret = field_string(c, root, "hostname", FIELD_REQUIRED, HOSTNAME_ACCEPTED, &s, &n);
 	if (ret)
 		return ret;
-	value_quote(q, sizeof(q), s, n);
-	switch (hostname_check(s, n)) {
-	case HOSTNAME_OK:
+	fault = hostname_check(s, n);
+	if (fault == HOSTNAME_OK)
 		return route_dup(c, s, n, &r->hostname);
+	value_quote(q, sizeof(q), s, n);
+	switch (fault) {
 	case HOSTNAME_UPPER:
 		return field_fail(c, "hostname %s must be lower case (accepted: "
 				  HOSTNAME_ACCEPTED ")", q);

@@ -12,8 +12,8 @@
 
 /* Pieces point into the caller's string; port is NULL when none was given. */
 struct url {
-	const char *scheme, *host, *port, *path;
-	size_t scheme_n, host_n, port_n, path_n;
+	const char *text, *scheme, *host, *port, *path;
+	size_t text_n, scheme_n, host_n, port_n, path_n;
 	int family;
 	uint8_t addr[16];
 	unsigned port_num;
@@ -60,39 +60,47 @@ static bool url_host(struct url *u, const char *a, size_t n)
 	return address_parse_v4(u->host, u->host_n, u->addr);
 }
 
-static int url_port(const struct field_ctx *c, struct url *u, const char *q)
+/* "target_url <url> [<label> <part>] <what>", the url and part quoted. */
+static int url_fail(const struct field_ctx *c, const struct url *u, const char *label,
+		    const char *part, size_t part_n, const char *what)
 {
-	char p[QUOTE_LEN];
+	char q[QUOTE_LEN], p[QUOTE_LEN];
+
+	value_quote(q, sizeof(q), u->text, u->text_n);
+	if (!label)
+		return field_fail(c, "target_url %s %s", q, what);
+	value_quote(p, sizeof(p), part, part_n);
+	return field_fail(c, "target_url %s %s %s %s", q, label, p, what);
+}
+
+static int url_port(const struct field_ctx *c, struct url *u)
+{
 	size_t i;
 
 	if (!u->port)
 		return 0;
-	value_quote(p, sizeof(p), u->port, u->port_n);
 	for (i = 0; i < u->port_n && u->port[i] >= '0' && u->port[i] <= '9'; i++)
 		if (u->port_num <= 65535)
 			u->port_num = u->port_num * 10 + (unsigned)(u->port[i] - '0');
 	if (!i || i < u->port_n)
-		return field_fail(c, "target_url %s port %s is not a number (accepted: 1..65535)",
-				  q, p);
+		return url_fail(c, u, "port", u->port, u->port_n,
+				"is not a number (accepted: 1..65535)");
 	if (u->port_num < 1 || u->port_num > 65535)
-		return field_fail(c, "target_url %s port %s is out of range (accepted: 1..65535)",
-				  q, p);
+		return url_fail(c, u, "port", u->port, u->port_n,
+				"is out of range (accepted: 1..65535)");
 	return 0;
 }
 
-static int url_path(const struct field_ctx *c, const struct url *u, const char *q)
+static int url_path(const struct field_ctx *c, const struct url *u)
 {
-	char p[QUOTE_LEN];
-
-	value_quote(p, sizeof(p), u->path, u->path_n);
 	for (size_t i = 0; i < u->path_n; i++) {
 		if (!in_set(u->path[i], PATH_CHARS))
-			return field_fail(c, "target_url %s path %s has characters outside "
-					  "[A-Za-z0-9._~/%%-]", q, p);
+			return url_fail(c, u, "path", u->path, u->path_n,
+					"has characters outside [A-Za-z0-9._~/%-]");
 		if (u->path[i] == '%' &&
 		    (i + 2 >= u->path_n || !is_hex(u->path[i + 1]) || !is_hex(u->path[i + 2])))
-			return field_fail(c, "target_url %s path %s has an invalid percent escape "
-					  "(accepted: %%XX with two hex digits)", q, p);
+			return url_fail(c, u, "path", u->path, u->path_n, "has an invalid percent "
+					"escape (accepted: %XX with two hex digits)");
 	}
 	return 0;
 }
@@ -113,45 +121,43 @@ static int url_render(const struct field_ctx *c, const struct url *u, char **out
 
 int route_url_parse(const struct field_ctx *c, const char *s, size_t n, char **out)
 {
-	struct url u = { .scheme = s };
-	char q[QUOTE_LEN], part[QUOTE_LEN];
+	struct url u = { .text = s, .text_n = n, .scheme = s };
 	const char *sep, *auth;
 	size_t auth_n;
 	int ret;
 
 	*out = NULL;
-	value_quote(q, sizeof(q), s, n);
-	if (n > URL_MAX)
+	if (n > URL_MAX) {
+		char q[QUOTE_LEN];
+
+		value_quote(q, sizeof(q), s, n);
 		return field_fail(c, "target_url %s is %zu bytes, over the limit of %d bytes", q, n,
 				  URL_MAX);
+	}
 	sep = memmem(s, n, "://", 3);
 	if (!sep)
-		return field_fail(c, "target_url %s has no scheme (accepted: http, https)", q);
+		return url_fail(c, &u, NULL, NULL, 0, "has no scheme (accepted: http, https)");
 	u.scheme_n = (size_t)(sep - s);
 	if (!(u.scheme_n == 4 && !memcmp(s, "http", 4)) &&
-	    !(u.scheme_n == 5 && !memcmp(s, "https", 5))) {
-		value_quote(part, sizeof(part), s, u.scheme_n);
-		return field_fail(c, "target_url %s has scheme %s (accepted: http, https)", q, part);
-	}
+	    !(u.scheme_n == 5 && !memcmp(s, "https", 5)))
+		return url_fail(c, &u, "has scheme", s, u.scheme_n, "(accepted: http, https)");
 	auth = sep + 3;
 	for (auth_n = 0; auth + auth_n < s + n && !in_set(auth[auth_n], "/?#"); auth_n++)
 		;
 	if (memchr(auth, '@', auth_n))
-		return field_fail(c, "target_url %s must not carry credentials", q);
-	if (!url_host(&u, auth, auth_n)) {
-		value_quote(part, sizeof(part), u.host, u.host_n);
-		return field_fail(c, "target_url %s host %s is not an IP address "
-				  "(accepted: IPv4 or [IPv6] literal)", q, part);
-	}
-	ret = url_port(c, &u, q);
+		return url_fail(c, &u, NULL, NULL, 0, "must not carry credentials");
+	if (!url_host(&u, auth, auth_n))
+		return url_fail(c, &u, "host", u.host, u.host_n,
+				"is not an IP address (accepted: IPv4 or [IPv6] literal)");
+	ret = url_port(c, &u);
 	if (ret)
 		return ret;
 	u.path = auth + auth_n;
 	u.path_n = (size_t)(s + n - u.path);
 	if (memchr(u.path, '?', u.path_n) || memchr(u.path, '#', u.path_n))
-		return field_fail(c, "target_url %s has a query or fragment "
-				  "(accepted: scheme://ip[:port][/path])", q);
-	ret = url_path(c, &u, q);
+		return url_fail(c, &u, NULL, NULL, 0, "has a query or fragment "
+				"(accepted: scheme://ip[:port][/path])");
+	ret = url_path(c, &u);
 	if (!ret)
 		ret = address_check(c, "target_url host", u.family, u.addr);
 	if (!ret)

@@ -1,7 +1,10 @@
 /*
  * Kernel test for nft_render + nft_apply + nft_watch. Touches nftables, so it runs only
- * inside the namespace named by EDGE_TEST_NETNS: tests/integration/nft_kernel.sh makes it. `test_nft_kernel run` runs the checks; `test_nft_kernel fwd TABLE WG full|inc
- * SPEC...` applies forwards (SPEC: [+|-]tcp/8080=10.50.0.2:80; - is old, + or none new).
+ * inside the namespace named by EDGE_TEST_NETNS: tests/integration/nft_kernel.sh makes it.
+ * `test_nft_kernel run` runs the checks; `test_nft_kernel pidns` runs the watch checks
+ * for an agent that is PID 1 of its own PID namespace (the shell runs it under
+ * `unshare -p -f`); `test_nft_kernel fwd TABLE WG full|inc SPEC...` applies forwards
+ * (SPEC: [+|-]tcp/8080=10.50.0.2:80; - is old, + or none new).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -73,19 +76,34 @@ static int apply(struct nft *nft, const struct fwd_change *ch, size_t n, bool fu
 	return ret;
 }
 
-/* Another process changing the ruleset: what the watch must notice. */
-static int run_nft(const char *cmd)
+static int run_cmd(char *const argv[])
 {
 	int status;
 	pid_t pid = fork();
 
 	if (pid == 0) {
-		execlp("nft", "nft", cmd, (char *)NULL);
+		execvp(argv[0], argv);
 		_exit(127);
 	}
 	if (pid < 0 || waitpid(pid, &status, 0) < 0)
 		return -1;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* Another process changing the ruleset: what the watch must notice. */
+static int run_nft(const char *cmd)
+{
+	char *argv[] = { "nft", (char *)cmd, NULL };
+
+	return run_cmd(argv);
+}
+
+/* This binary's fwd driver: another process applying one forward as a full transaction. */
+static int run_driver(const char *self, const char *spec)
+{
+	char *argv[] = { (char *)self, "fwd", "edge_test", "wg0", "full", (char *)spec, NULL };
+
+	return run_cmd(argv);
 }
 
 static char *nft_list(const char *what)
@@ -238,6 +256,12 @@ static void test_foreign(struct nft *nft, struct nft_watch *w, struct object **o
 
 	CHECK("full: apply after delete", apply(nft, three, 3, true, err, sizeof(err)) == 0);
 	CHECK("watch: quiet after own apply", watch_wait(w, 200) == 0);
+	CHECK("full: apply, then a foreign change before note_own",
+	      apply(nft, three, 3, true, err, sizeof(err)) == 0 &&
+	      run_nft("delete element inet edge_test fwd_tcp { 2222 }") == 0);
+	nft_watch_note_own(w);
+	CHECK("watch: change between our apply and note_own reported", watch_wait(w, 1000) == 1);
+	CHECK("watch: quiet after note_own", watch_wait(w, 200) == 0);
 	CHECK("foreign: nft flush ruleset", run_nft("flush ruleset") == 0);
 	CHECK("watch: flush ruleset reported", watch_wait(w, 1000) == 1);
 	CHECK("exists: gone after flush ruleset", nft_table_exists("inet", conf.table) == 0);
@@ -353,6 +377,80 @@ out:
 	return CHECK_DONE();
 }
 
+/*
+ * The agent in a container: PID 1 of its own PID namespace, where the kernel's
+ * NFTA_GEN_PROC_PID is a host PID, never our getpid(). Leaves an empty ruleset.
+ */
+static int run_pidns(const char *self)
+{
+	struct object *o[4];
+	struct fwd_change three[3], inc[2];
+	struct nft_watch *w = NULL;
+	struct nft *nft = NULL;
+	char err[ERR_LEN];
+	bool ok;
+	int i;
+
+	o[0] = fwd(PROTO_TCP, 8080, "10.50.0.2", 80);
+	o[1] = fwd(PROTO_TCP, 2222, "10.50.0.3", 22);
+	o[2] = fwd(PROTO_UDP, 5353, "10.50.0.4", 53);
+	o[3] = fwd(PROTO_TCP, 443, "10.50.0.6", 443);
+	for (i = 0; i < 3; i++)
+		three[i] = (struct fwd_change){ .new = o[i] };
+	inc[0] = (struct fwd_change){ .old = o[2] };
+	inc[1] = (struct fwd_change){ .new = o[3] };
+	CHECK("pidns: PID 1 of its own PID namespace", getpid() == 1);
+	CHECK("pidns: nft_watch_open", nft_watch_open(&w, "inet", conf.table) == 0);
+	if (!w)
+		goto out;
+
+	/* No socket of this process commits: the generation asked for by note_own decides. */
+	CHECK("pidns: driver applies", run_driver(self, "tcp/8080=10.50.0.2:80") == 0);
+	CHECK("pidns: driver's apply without note_own reported", watch_wait(w, 1000) == 1);
+	for (ok = true, i = 0; i < 3; i++) {
+		ok = ok && run_driver(self, "tcp/8080=10.50.0.2:80") == 0;
+		nft_watch_note_own(w);
+	}
+	CHECK("pidns: driver applies 3 times, each noted", ok);
+	CHECK("pidns: noted by generation, not reported", watch_wait(w, 300) == 0);
+	CHECK("pidns: foreign nft delete element",
+	      run_nft("delete element inet edge_test fwd_tcp { 8080 }") == 0);
+	CHECK("pidns: foreign change reported within 1 s", watch_wait(w, 1000) == 1);
+
+	/* As in the agent: our own libnftables context, known by its socket's port id. */
+	CHECK("pidns: nft_open", nft_open(&nft) == 0);
+	if (!nft)
+		goto out;
+	CHECK("pidns: own apply", apply(nft, three, 3, true, err, sizeof(err)) == 0);
+	CHECK("pidns: own apply without note_own reported (host PID is not getpid())",
+	      watch_wait(w, 1000) == 1);
+	for (ok = true, i = 0; i < 3; i++) {
+		ok = ok && apply(nft, three, 3, true, err, sizeof(err)) == 0;
+		nft_watch_note_own(w);
+	}
+	CHECK("pidns: own applies 3 times, each noted", ok);
+	CHECK("pidns: own noted applies not reported", watch_wait(w, 300) == 0);
+	CHECK("pidns: own incremental apply", apply(nft, inc, 2, false, err, sizeof(err)) == 0);
+	nft_watch_note_own(w);
+	CHECK("pidns: own noted incremental not reported", watch_wait(w, 300) == 0);
+	CHECK("pidns: foreign nft delete element",
+	      run_nft("delete element inet edge_test fwd_tcp { 443 }") == 0);
+	CHECK("pidns: foreign change reported within 1 s", watch_wait(w, 1000) == 1);
+	CHECK("pidns: own apply, then a foreign change before note_own",
+	      apply(nft, three, 3, true, err, sizeof(err)) == 0 &&
+	      run_nft("delete element inet edge_test fwd_tcp { 2222 }") == 0);
+	nft_watch_note_own(w);
+	CHECK("pidns: that foreign change reported within 1 s", watch_wait(w, 1000) == 1);
+	CHECK("pidns: foreign nft flush ruleset", run_nft("flush ruleset") == 0);
+	CHECK("pidns: flush ruleset reported within 1 s", watch_wait(w, 1000) == 1);
+out:
+	nft_watch_close(w);
+	nft_close(nft);
+	for (i = 0; i < 4; i++)
+		object_unref(o[i]);
+	return CHECK_DONE();
+}
+
 static int spec_parse(const char *s, struct object **out)
 {
 	char proto[4], ip[INET_ADDRSTRLEN];
@@ -410,6 +508,8 @@ int main(int argc, char **argv)
 		return drive(argc, argv);
 	if (argc >= 2 && strcmp(argv[1], "run") == 0)
 		return run();
-	fprintf(stderr, "usage: %s run | fwd TABLE WG full|inc SPEC...\n", argv[0]);
+	if (argc >= 2 && strcmp(argv[1], "pidns") == 0)
+		return run_pidns(argv[0]);
+	fprintf(stderr, "usage: %s run | pidns | fwd TABLE WG full|inc SPEC...\n", argv[0]);
 	return 2;
 }
