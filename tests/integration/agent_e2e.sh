@@ -62,7 +62,13 @@ check "template injection rejected" wait_for 5 status_is "$EDGE" gw1 routes evil
 check "no file for the rejected route" test ! -e "$DYN/edge-agent.gw1.evil.yml"
 pub "$EDGE" -r -t edge/gw1/routes/junk -m 'not json'
 check "malformed JSON rejected" wait_for 5 status_is "$EDGE" gw1 routes junk rejected
+ip netns exec "$EDGE" mosquitto_sub -t edge/gw1/errors -C 2 -W 10 > "$T_TMP/errors.txt" 2>/dev/null &
+ERRSUB=$!; sleep 0.3
+pub "$EDGE" -t edge/gw1/routes/web/extra -m '{}'
 pub "$EDGE" -r -t edge/gw1/forwards/Bad_ID -m '{"public_port": 9001, "target_ip": "10.50.0.12", "target_port": 1}'
+wait "$ERRSUB"
+check "bad id reported on the errors topic" grep -q '"error":"forward \\"Bad_ID\\": id does not match \[a-z0-9\]\[a-z0-9_-\]{0,62}"' "$T_TMP/errors.txt"
+check "too-deep topic reported on the errors topic" grep -q 'edge/gw1/routes/web/extra' "$T_TMP/errors.txt"
 check "nft has no element for rejected forwards" bash -c "! nft_list $EDGE | grep -qE '(^|[ {,])(22|9000|9001) :'"
 reply=$(ip netns exec "$CLIENT" /usr/bin/python3 "$ROOT/tests/lib/probe.py" tcp 192.0.2.1 8080 still)
 check "the good forward keeps serving" test "$reply" = "backend tcp 10.50.0.1 still"
