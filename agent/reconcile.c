@@ -111,43 +111,40 @@ out:
 	return ret;
 }
 
-static int routes_apply(struct reconcile *rc, struct store *st, struct work *w)
+static bool route_pending(const struct reconcile *rc, const struct slot *s)
 {
-	struct traefik_op *ops = calloc(2 * w->n + 1, sizeof(*ops));
-	struct slot **who = calloc(2 * w->n + 1, sizeof(*who));
-	size_t n = 0;
-	int ret = 0;
+	return s->kind == KIND_ROUTE && (slot_changed(s) || rc->routes_full || s->fail[0]);
+}
 
-	if (!ops || !who) {
-		ret = -ENOMEM;
-		goto out;
-	}
+/*
+ * Phase 0 writes every wanted file; phase 1 removes files of a previous source, only
+ * for routes whose new file is in place, so a failed write never leaves a route dark.
+ */
+static void routes_phase(struct reconcile *rc, struct store *st, struct work *w,
+			 struct traefik_op *ops, struct slot **who, int phase)
+{
+	size_t n = 0;
+
 	for (size_t i = 0; i < w->n; i++) {
 		struct slot *s = w->v[i];
-		if (s->kind != KIND_ROUTE || (!slot_changed(s) && !rc->routes_full && !s->fail[0]))
+		if (!route_pending(rc, s) || (phase == 1 && s->fail[0]))
 			continue;
-		if (s->want) {
-			ops[n].source = st->names[s->want_source];
-			ops[n].id = s->id;
-			ops[n].route = s->want;
+		if (phase == 0 && s->want) {
+			ops[n] = (struct traefik_op){ .source = st->names[s->want_source],
+						      .id = s->id, .route = s->want };
+			who[n++] = s;
+		} else if (phase == 1 && s->applied && s->applied_source != s->want_source) {
+			ops[n] = (struct traefik_op){ .source = st->names[s->applied_source],
+						      .id = s->id };
 			who[n++] = s;
 		}
-		if (s->applied && s->applied_source != s->want_source) {
-			ops[n].source = st->names[s->applied_source];
-			ops[n].id = s->id;
-			ops[n].route = NULL;
-			who[n++] = s;
-		}
-		if (!s->want && !s->applied)
-			slot_set_applied(s);
+		if (phase == 0)
+			s->fail[0] = '\0';
 	}
 	if (!n)
-		goto out;
-	for (size_t i = 0; i < n; i++)
-		who[i]->fail[0] = '\0';
+		return;
 	rc->applies++;
 	rc->ops->routes(rc->arg, ops, n);
-	rc->routes_error[0] = '\0';
 	for (size_t i = 0; i < n; i++) {
 		if (!ops[i].result)
 			continue;
@@ -155,9 +152,24 @@ static int routes_apply(struct reconcile *rc, struct store *st, struct work *w)
 		snprintf(rc->routes_error, sizeof(rc->routes_error), "traefik: %.480s", ops[i].error);
 		rc->retry = true;
 	}
-	for (size_t i = 0; i < n; i++)
-		if (!who[i]->fail[0])
-			slot_set_applied(who[i]);
+}
+
+static int routes_apply(struct reconcile *rc, struct store *st, struct work *w)
+{
+	struct traefik_op *ops = calloc(w->n + 1, sizeof(*ops));
+	struct slot **who = calloc(w->n + 1, sizeof(*who));
+	int ret = 0;
+
+	if (!ops || !who) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	rc->routes_error[0] = '\0';
+	routes_phase(rc, st, w, ops, who, 0);
+	routes_phase(rc, st, w, ops, who, 1);
+	for (size_t i = 0; i < w->n; i++)
+		if (route_pending(rc, w->v[i]) && !w->v[i]->fail[0])
+			slot_set_applied(w->v[i]);
 	if (rc->routes_error[0])
 		log_error("%s", rc->routes_error);
 out:

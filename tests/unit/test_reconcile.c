@@ -11,6 +11,7 @@ static char nft_text[1 << 16];
 static int nft_calls, nft_fail;
 static int route_writes, route_removes;
 static char last_removed[128];
+static const char *route_fail_id;
 static struct { char key[80]; struct status st; int n; } pubs[64];
 static int n_pubs;
 
@@ -28,6 +29,11 @@ static int fake_nft(void *arg, const char *text, char *err, size_t errlen)
 static int fake_routes(void *arg, struct traefik_op *ops, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
+		if (ops[i].route && route_fail_id && !strcmp(ops[i].id, route_fail_id)) {
+			ops[i].result = -ENOSPC;
+			snprintf(ops[i].error, sizeof(ops[i].error), "write %s: No space left on device", ops[i].id);
+			continue;
+		}
 		if (ops[i].route) {
 			route_writes++;
 		} else {
@@ -209,6 +215,21 @@ int main(void)
 	CHECK_STR("duplicate hostname rejected", error_of("r:web2"),
 		  "route web2: hostname \"web.example.com\" on entrypoint websecure is held by route web (source gw1)");
 
+	/* a failed write of the new source's file keeps the old file serving */
+	put(KIND_ROUTE, 1, "mv", "{\"hostname\": \"mv.example.com\", \"target_url\": \"http://10.1.0.5\"}");
+	reconcile_run(&rc, &st);
+	route_fail_id = "mv";
+	route_removes = 0;
+	put(KIND_ROUTE, 0, "mv", "{\"hostname\": \"mv.example.com\", \"target_url\": \"http://10.1.0.7\"}");
+	reconcile_run(&rc, &st);
+	CHECK_STR("failed route write is reported", state_of("r:mv"), "failed");
+	CHECK_STR("failed route error", error_of("r:mv"), "write mv: No space left on device");
+	CHECK("old source's file kept while the new one fails", route_removes == 0);
+	route_fail_id = NULL;
+	reconcile_run(&rc, &st);
+	CHECK_STR("route retried and applied", state_of("r:mv"), "applied");
+	CHECK_STR("old file removed once the new one is in place", last_removed, "fleet.mv");
+
 	/* deletes clear the status and free the slot */
 	store_delete(&st, KIND_ROUTE, 0, "web2");
 	reconcile_run(&rc, &st);
@@ -217,6 +238,7 @@ int main(void)
 
 	/* sweep after a resync: only what was not re-delivered goes */
 	st.gen++;
+	route_removes = 0;
 	fwd(0, "b", 1001);
 	fwd(1, "a", 2000);
 	size_t stale, total;
@@ -226,7 +248,7 @@ int main(void)
 	reconcile_run(&rc, &st);
 	CHECK("sweep keeps re-delivered objects", store_get(&st, KIND_FORWARD, "b")->applied != NULL);
 	CHECK("sweep removes the rest", store_get(&st, KIND_FORWARD, "k") == NULL);
-	CHECK("sweep removed the route file", route_removes == 2);
+	CHECK("sweep removed both route files", route_removes == 2);
 
 	/* flapping: the end state equals the last message */
 	for (int i = 0; i < 1000; i++) {
