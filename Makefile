@@ -1,6 +1,6 @@
 # edge-agent: C11 daemon. `make` builds, `make test` runs every test, `make demo` shows it.
 CC      ?= cc
-PKGS    := libmosquitto libnftables libmnl json-c yaml-0.1 libcurl
+PKGS    := libmosquitto libnftables libmnl json-c yaml-0.1 libcurl libcrypto
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Wshadow -Wformat=2 -Wno-unused-parameter \
            -D_GNU_SOURCE -MMD -MP $(shell pkg-config --cflags $(PKGS) 2>/dev/null)

@@ -4,7 +4,7 @@
 set -euo pipefail
 pkgs=(build-essential pkg-config make gcc
       libmosquitto-dev libnftables-dev libmnl-dev libjson-c-dev libyaml-dev
-      libcurl4-openssl-dev
+      libcurl4-openssl-dev libssl-dev
       mosquitto mosquitto-clients nftables iproute2 iptables
       wireguard-go wireguard-tools
       python3 python3-jsonschema python3-yaml

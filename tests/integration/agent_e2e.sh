@@ -5,13 +5,7 @@
 source "$(dirname "$0")/../lib/lib.sh"
 require_root agent_e2e
 
-EDGE=$(netns_new edge); CLIENT=$(netns_new client); BACK=$(netns_new back)
-veth_link "$CLIENT" eth0 192.0.2.2/24 "$EDGE" pub0 192.0.2.1/24
-veth_link "$EDGE" wg0 10.50.0.1/24 "$BACK" eth0 10.50.0.12/24
-ip -n "$CLIENT" route add default via 192.0.2.1
-# The backend has NO route to the client network: replies only work through masquerade.
-ip netns exec "$BACK" /usr/bin/python3 "$ROOT/tests/lib/echo_server.py" backend 80 &
-T_PIDS+=($!)
+edge_topology
 
 broker_start "$EDGE" 1883 || { fail broker_start; t_done; }
 agent_start "$EDGE" gw1 ALLOWED_TARGETS=10.50.0.0/24 EDGE_GROUPS=fleet,eu TRAEFIK_CERTRESOLVER=le
@@ -30,9 +24,9 @@ check "forward dns applied" wait_for 5 status_is "$EDGE" gw1 forwards dns applie
 list=$(nft_list "$EDGE")
 check "nft tcp element" grep -q '8080 : 10.50.0.12 . 80' <<<"$list"
 check "nft udp element" grep -q '5353 : 10.50.0.12 . 80' <<<"$list"
-reply=$(ip netns exec "$CLIENT" /usr/bin/python3 "$ROOT/tests/lib/probe.py" tcp 192.0.2.1 8080 hi)
+reply=$(probe tcp 8080 hi)
 check "TCP through the forward reaches the backend (masqueraded)" test "$reply" = "backend tcp 10.50.0.1 hi"
-reply=$(ip netns exec "$CLIENT" /usr/bin/python3 "$ROOT/tests/lib/probe.py" udp 192.0.2.1 5353 ping)
+reply=$(probe udp 5353 ping)
 check "UDP through the forward reaches the backend" test "$reply" = "backend udp 10.50.0.1 ping"
 check "object status carries source and time" bash -c \
 	"retained $EDGE edge/gw1/status/forwards/web | grep -q '\"source\":\"gw1\".*\"updated_at\":\"20'"
@@ -70,7 +64,7 @@ wait "$ERRSUB"
 check "bad id reported on the errors topic" grep -q '"error":"forward \\"Bad_ID\\": id does not match \[a-z0-9\]\[a-z0-9_-\]{0,62}"' "$T_TMP/errors.txt"
 check "too-deep topic reported on the errors topic" grep -q 'edge/gw1/routes/web/extra' "$T_TMP/errors.txt"
 check "nft has no element for rejected forwards" bash -c "! nft_list $EDGE | grep -qE '(^|[ {,])(22|9000|9001) :'"
-reply=$(ip netns exec "$CLIENT" /usr/bin/python3 "$ROOT/tests/lib/probe.py" tcp 192.0.2.1 8080 still)
+reply=$(probe tcp 8080 still)
 check "the good forward keeps serving" test "$reply" = "backend tcp 10.50.0.1 still"
 
 # --- a bad update keeps the previous version serving
@@ -78,7 +72,7 @@ pub "$EDGE" -r -t edge/gw1/forwards/web -m '{"public_port": 8080, "target_ip": "
 check "bad update rejected" wait_for 5 status_is "$EDGE" gw1 forwards web rejected
 check "bad update says it serves the previous version" bash -c \
 	"retained $EDGE edge/gw1/status/forwards/web | grep -q '\"serving_previous\":true'"
-reply=$(ip netns exec "$CLIENT" /usr/bin/python3 "$ROOT/tests/lib/probe.py" tcp 192.0.2.1 8080 prev)
+reply=$(probe tcp 8080 prev)
 check "previous version still forwards" test "$reply" = "backend tcp 10.50.0.1 prev"
 pub "$EDGE" -r -t edge/gw1/forwards/web -m '{"public_port": 8080, "target_ip": "10.50.0.12", "target_port": 80}'
 check "fixed update applied again" wait_for 5 status_is "$EDGE" gw1 forwards web applied
@@ -109,7 +103,7 @@ check "deleted route status cleared" wait_for 5 status_gone "$EDGE" gw1 routes v
 check "deleted route file removed" wait_for 5 test ! -e "$DYN/edge-agent.gw1.vm-123.yml"
 check "deleted forward status cleared" wait_for 5 status_gone "$EDGE" gw1 forwards dns
 check "deleted forward element removed" bash -c "! nft_list $EDGE | grep -q '5353 :'"
-check "UDP no longer forwarded" bash -c "! ip netns exec $CLIENT /usr/bin/python3 $ROOT/tests/lib/probe.py udp 192.0.2.1 5353 x"
+check "UDP no longer forwarded" bash -c "! probe udp 5353 x"
 check "a file the agent did not create is untouched" bash -c "echo keep > $DYN/mine.yml; sleep 0.5; test \"\$(cat $DYN/mine.yml)\" = keep"
 
 st=$(retained "$EDGE" edge/gw1/status)

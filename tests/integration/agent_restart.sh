@@ -3,13 +3,7 @@
 source "$(dirname "$0")/../lib/lib.sh"
 require_root agent_restart
 
-EDGE=$(netns_new edge); CLIENT=$(netns_new client); BACK=$(netns_new back)
-veth_link "$CLIENT" eth0 192.0.2.2/24 "$EDGE" pub0 192.0.2.1/24
-veth_link "$EDGE" wg0 10.50.0.1/24 "$BACK" eth0 10.50.0.12/24
-ip -n "$CLIENT" route add default via 192.0.2.1
-ip netns exec "$BACK" /usr/bin/python3 "$ROOT/tests/lib/echo_server.py" backend 80 &
-T_PIDS+=($!)
-probe() { ip netns exec "$CLIENT" /usr/bin/python3 "$ROOT/tests/lib/probe.py" tcp 192.0.2.1 "$1" "${2:-x}"; }
+edge_topology
 
 PERSIST=$T_TMP/broker; mkdir -p "$PERSIST"
 broker_start "$EDGE" 1883 "$PERSIST" || { fail broker_start; t_done; }
@@ -35,7 +29,7 @@ rm -f "$DYN"/edge-agent.gw1.r1.yml
 agent_start "$EDGE" gw1 "${ENVS[@]}"
 check "rules restored from the cache while the broker is down" wait_for 5 bash -c "nft_list $EDGE | grep -q '9001 : 10.50.0.12 . 80'"
 check "route files restored from the cache" wait_for 5 test -f "$DYN/edge-agent.gw1.r1.yml"
-check "forward works with the broker down" bash -c "probe() { ip netns exec $CLIENT /usr/bin/python3 $ROOT/tests/lib/probe.py tcp 192.0.2.1 \$1 x; }; probe 9001 | grep -q backend"
+check "forward works with the broker down" bash -c "probe tcp 9001 | grep -q backend"
 check "object deleted while down is kept until resync" bash -c "nft_list $EDGE | grep -q '9002 :'"
 check "agent retries the broker without exiting" bash -c "sleep 1; kill -0 $AGENT_PID"
 
@@ -49,7 +43,7 @@ check "others still applied" bash -c "status_is $EDGE gw1 forwards f1 applied &&
 # --- broker stopped: established and new connections keep working
 kill -TERM "$BROKER_PID"; wait "$BROKER_PID" 2>/dev/null
 sleep 1
-check "forward works while the broker is stopped" bash -c "ip netns exec $CLIENT /usr/bin/python3 $ROOT/tests/lib/probe.py tcp 192.0.2.1 9003 y | grep -q 'backend tcp'"
+check "forward works while the broker is stopped" bash -c "probe tcp 9003 y | grep -q 'backend tcp'"
 check "rules untouched by the outage" bash -c "nft_list $EDGE | grep -q '9001 :' && nft_list $EDGE | grep -q '9003 :'"
 
 # --- someone deletes or flushes our table: restored from netlink events
@@ -65,7 +59,7 @@ ip netns exec "$EDGE" nft add table inet other
 ip netns exec "$EDGE" nft add chain inet other c
 sleep 0.5
 check "another table is left alone" bash -c "ip netns exec $EDGE nft list table inet other >/dev/null"
-check "forward works after the repairs" bash -c "ip netns exec $CLIENT /usr/bin/python3 $ROOT/tests/lib/probe.py tcp 192.0.2.1 9001 z | grep -q 'backend tcp'"
+check "forward works after the repairs" bash -c "probe tcp 9001 z | grep -q 'backend tcp'"
 
 # --- a corrupt cache is reported and does not stop the agent
 kill -9 "$AGENT_PID"; wait "$AGENT_PID" 2>/dev/null

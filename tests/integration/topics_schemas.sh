@@ -289,7 +289,7 @@ else
 	else fail "broker config-rewrites-only-port-and-dir" "$changed lines changed, want 2"; fi
 
 	start_broker() {
-		mosquitto -c "$tmp/mosquitto.conf" >>"$tmp/broker.log" 2>&1 &
+		mosquitto -c "${1:-$tmp/mosquitto.conf}" >>"$tmp/broker.log" 2>&1 &
 		broker=$!
 		for _ in $(seq 50); do
 			kill -0 "$broker" 2>/dev/null || break
@@ -305,6 +305,21 @@ else
 		pass "broker starts-with-config"
 	else
 		fail "broker starts-with-config" "$(tail -5 "$tmp/broker.log")"
+	fi
+
+	if [ -n "$broker" ]; then
+		# A listener added later (say, for the LAN) must not inherit anonymous access.
+		stop_broker
+		port2=$("$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+		{ cat "$tmp/mosquitto.conf"; echo "listener $port2 127.0.0.1"; } >"$tmp/two-listeners.conf"
+		if start_broker "$tmp/two-listeners.conf" &&
+		   ! mosquitto_pub -p "$port2" -t edge-test/probe -n 2>/dev/null; then
+			pass "broker added-listener-refuses-anonymous"
+		else
+			fail "broker added-listener-refuses-anonymous" "anonymous publish on port $port2 accepted"
+		fi
+		stop_broker
+		start_broker || fail "broker restarts" "$(tail -5 "$tmp/broker.log")"
 	fi
 
 	if [ -n "$broker" ]; then

@@ -1,7 +1,7 @@
 # Shared helpers for integration tests: result lines, namespaces, a broker, the agent.
 # Every test runs in namespaces it creates (the host is untouched) and cleans up on exit.
 set -u
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd); export ROOT
 AGENT=${AGENT:-$ROOT/build/edge-agent}
 T_FAILED=0
 T_TMP=$(mktemp -d /tmp/edge-test.XXXXXX); chmod 755 "$T_TMP"
@@ -105,3 +105,19 @@ status_gone() { [ -z "$(retained "$1" "edge/$2/status/$3/$4")" ]; }
 node_synced() { [ "$(json_field "$(retained "$1" "edge/$2/status")" synced)" = "true" ]; }
 nft_list() { ip netns exec "$1" nft list table inet "${2:-edge_agent}" 2>/dev/null; }
 export -f retained nft_list json_field status_is status_gone node_synced
+
+# edge_topology: client (192.0.2.2) -> edge (pub0 192.0.2.1, wg0 10.50.0.1) -> backend
+# (10.50.0.12, echo server on :80 answering TCP and UDP). Sets EDGE, CLIENT, BACK.
+# The backend has NO route to the client network: replies only work through masquerade.
+edge_topology() {
+	EDGE=$(netns_new edge); CLIENT=$(netns_new client); BACK=$(netns_new back)
+	veth_link "$CLIENT" eth0 192.0.2.2/24 "$EDGE" pub0 192.0.2.1/24
+	veth_link "$EDGE" wg0 10.50.0.1/24 "$BACK" eth0 10.50.0.12/24
+	ip -n "$CLIENT" route add default via 192.0.2.1
+	ip netns exec "$BACK" /usr/bin/python3 "$ROOT/tests/lib/echo_server.py" backend 80 &
+	T_PIDS+=($!)
+	export EDGE CLIENT BACK
+}
+# probe PROTO PORT [MESSAGE]: from the client to the edge's public address
+probe() { ip netns exec "$CLIENT" /usr/bin/python3 "$ROOT/tests/lib/probe.py" "$1" 192.0.2.1 "$2" "${3:-x}"; }
+export -f probe
