@@ -88,6 +88,10 @@ static void node_publish(struct agent *a)
 		.updated_at = time(NULL),
 		.groups = a->names + 1,
 		.n_groups = a->n_names - 1,
+		.held = a->held,
+		.held_remove = a->held_remove,
+		.held_total = a->held_total,
+		.held_token = a->held_token,
 	};
 	const char *errs[] = { a->rc.nft_error, a->rc.routes_error, a->cache_error, a->sysctl_error };
 
@@ -166,10 +170,36 @@ static int sweep_file(void *arg, const char *source, const char *id)
 	return 0;
 }
 
-static void sync_complete(struct agent *a)
+/* The mass-deletion guard: a broker that came back empty must not wipe the node. */
+static bool sync_guard(struct agent *a)
+{
+	size_t stale, total;
+
+	store_sweep_count(&a->store, a->store.gen, &stale, &total);
+	a->held_recheck = false;
+	if (stale <= a->cfg.guard_min || stale * 100 <= (size_t)a->cfg.guard_percent * total) {
+		a->held = false;
+		return false;
+	}
+	if (!a->held || stale != a->held_remove) {
+		snprintf(a->held_token, sizeof(a->held_token), "%u-%08x", a->store.gen, (unsigned)rand());
+		log_warn("sync: the broker no longer has %zu of %zu objects; keeping them until "
+			 "confirmed: publish \"%s\" to %s", stale, total, a->held_token, a->topic_confirm);
+	}
+	a->held = true;
+	a->held_remove = stale;
+	a->held_total = total;
+	node_publish(a);
+	return true;
+}
+
+static void sync_complete(struct agent *a, bool confirmed)
 {
 	size_t dropped;
 
+	if (!confirmed && sync_guard(a))
+		return;
+	a->held = false;
 	dropped = store_sweep(&a->store, a->store.gen);
 	log_info("sync: retained replay complete; %zu object(s) no longer published are removed",
 		 dropped);
@@ -192,6 +222,7 @@ static void on_connected(void *arg)
 	a->subscribed = false;
 	a->marker_seen = false;
 	a->synced = false;
+	a->held = false;
 	a->last_replay_ms = a->now_ms;
 	if (mqtt_subscribe(a->mqtt, a->subs, a->n_subs))
 		log_error("mqtt: subscribe failed");
@@ -239,6 +270,17 @@ static void on_message(void *arg, const char *topic, const void *payload, size_t
 			a->last_replay_ms = a->now_ms;
 		}
 		return;
+	case TOPIC_CONFIRM:
+		if (a->held && !retained && len == strlen(a->held_token) &&
+		    memcmp(payload, a->held_token, len) == 0) {
+			log_warn("sync: removal of %zu object(s) confirmed", a->held_remove);
+			sync_complete(a, true);
+		} else {
+			report_error(a, topic, a->held ? "confirm: payload does not match the held token "
+					 "(read it from the node status; retained confirmations are ignored)" :
+					 "confirm: nothing is held");
+		}
+		return;
 	case TOPIC_BAD:
 		report_error(a, topic, err);
 		return;
@@ -249,6 +291,7 @@ static void on_message(void *arg, const char *topic, const void *payload, size_t
 	}
 	if (retained)
 		a->last_replay_ms = a->now_ms;
+	a->held_recheck = true;
 	if (len == 0) {
 		if (store_delete(&a->store, ref.kind, ref.source, ref.id) == -ENOENT)
 			log_debug("delete of unknown %s %s from %s", kind_name(ref.kind), ref.id,
@@ -280,6 +323,7 @@ static int agent_topics(struct agent *a)
 	topic_format(a->topic_status, sizeof(a->topic_status), prefix, a->cfg.node_id, "status");
 	topic_format(a->topic_sync, sizeof(a->topic_sync), prefix, a->cfg.node_id, "sync");
 	topic_format(a->topic_errors, sizeof(a->topic_errors), prefix, a->cfg.node_id, "errors");
+	topic_format(a->topic_confirm, sizeof(a->topic_confirm), prefix, a->cfg.node_id, "confirm");
 	for (size_t i = 0; i < a->n_names; i++) {
 		for (int k = 0; k < KIND_COUNT; k++) {
 			if (asprintf(&a->subs[a->n_subs], "%s/%s/%s/#", prefix, a->names[i],
@@ -289,7 +333,8 @@ static int agent_topics(struct agent *a)
 		}
 	}
 	a->subs[a->n_subs++] = strdup(a->topic_sync);
-	return a->subs[a->n_subs - 1] ? 0 : -ENOMEM;
+	a->subs[a->n_subs++] = strdup(a->topic_confirm);
+	return a->subs[a->n_subs - 1] && a->subs[a->n_subs - 2] ? 0 : -ENOMEM;
 }
 
 int agent_init(struct agent *a, int argc, char **argv)
@@ -384,9 +429,9 @@ static int64_t deadline_min(int64_t cur, int64_t due)
 
 static void timers_run(struct agent *a)
 {
-	if (a->subscribed && a->marker_seen && !a->synced &&
+	if (a->subscribed && a->marker_seen && !a->synced && (!a->held || a->held_recheck) &&
 	    a->now_ms - a->last_replay_ms >= a->cfg.sync_quiet_ms)
-		sync_complete(a);
+		sync_complete(a, false);
 	if (a->retry_due_ms && a->now_ms >= a->retry_due_ms) {
 		a->retry_due_ms = 0;
 		a->need_reconcile = true;
@@ -443,7 +488,7 @@ int agent_run(struct agent *a)
 		next = deadline_min(next, a->retry_due_ms);
 		next = deadline_min(next, a->node_due_ms);
 		next = deadline_min(next, a->table_check_ms);
-		if (a->subscribed && a->marker_seen && !a->synced)
+		if (a->subscribed && a->marker_seen && !a->synced && (!a->held || a->held_recheck))
 			next = deadline_min(next, a->last_replay_ms + a->cfg.sync_quiet_ms);
 		timeout = a->need_reconcile ? 0 : (int)(next > a->now_ms ? next - a->now_ms : 0);
 		if (poll(p, 3, timeout) < 0 && errno != EINTR) {

@@ -28,7 +28,8 @@ struct agent {
 	char topic_status[160];
 	char topic_sync[160];
 	char topic_errors[160];
-	char *subs[2 * MAX_SOURCES + 1];
+	char topic_confirm[160];
+	char *subs[2 * MAX_SOURCES + 2];
 	int n_subs;
 
 	/* the retained replay after each (re)connect */
@@ -37,6 +38,11 @@ struct agent {
 	bool marker_seen;
 	bool synced;
 	int64_t last_replay_ms;
+	bool held;                      /* the sweep waits for a confirmation */
+	bool held_recheck;
+	size_t held_remove;
+	size_t held_total;
+	char held_token[40];
 
 	int64_t now_ms;
 	bool need_reconcile;

@@ -314,6 +314,26 @@ static int set_quiet(struct config *cfg, const char *v, char *err, size_t errlen
 	return 0;
 }
 
+static int set_guard_percent(struct config *cfg, const char *v, char *err, size_t errlen)
+{
+	unsigned long n;
+
+	if (parse_uint(v, 0, 100, &n))
+		return bad(err, errlen, "DELETE_GUARD_PERCENT", v, "0..100 (100: never hold)");
+	cfg->guard_percent = (unsigned)n;
+	return 0;
+}
+
+static int set_guard_min(struct config *cfg, const char *v, char *err, size_t errlen)
+{
+	unsigned long n;
+
+	if (parse_uint(v, 0, 1000000, &n))
+		return bad(err, errlen, "DELETE_GUARD_MIN", v, "0..1000000");
+	cfg->guard_min = (unsigned)n;
+	return 0;
+}
+
 static int set_max_payload(struct config *cfg, const char *v, char *err, size_t errlen)
 {
 	unsigned long n;
@@ -363,6 +383,8 @@ static const struct option_def options[] = {
 	{ "ALLOWED_TARGETS", "allowed-targets", NULL, "CIDRs targets must be in (default RFC 1918)", set_allowed },
 	{ "RESERVED_PORTS", "reserved-ports", NULL, "public ports refused (default 22,80,443,MQTT,WG)", set_reserved },
 	{ "SYNC_QUIET_MS", "sync-quiet-ms", "1000", "quiet period ending the retained replay", set_quiet },
+	{ "DELETE_GUARD_PERCENT", "delete-guard-percent", "50", "hold a resync that would remove more than this % of objects", set_guard_percent },
+	{ "DELETE_GUARD_MIN", "delete-guard-min", "10", "...and more than this many (then confirm on <prefix>/<node>/confirm)", set_guard_min },
 	{ "MAX_PAYLOAD_BYTES", "max-payload-bytes", "65536", "largest accepted payload", set_max_payload },
 	{ "LOG_LEVEL", "log-level", "info", "debug, info, warn, error", set_log_level },
 	{ "CONTROLLER_URL", "controller-url", NULL, "mesh controller (join)", set_controller },

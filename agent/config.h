@@ -37,6 +37,8 @@ struct config {
 	unsigned wg_listen_port;
 
 	unsigned sync_quiet_ms;
+	unsigned guard_percent;         /* hold a resync removing more than this share... */
+	unsigned guard_min;             /* ...and more than this many objects */
 	size_t max_payload;
 	enum log_level log_level;
 

@@ -82,6 +82,13 @@ int status_node_render(struct strbuf *sb, const struct node_status *ns)
 	json_object_object_add(o, "groups", groups);
 	json_object_object_add(o, "routes", counts_json(ns->counts[KIND_ROUTE]));
 	json_object_object_add(o, "forwards", counts_json(ns->counts[KIND_FORWARD]));
+	if (ns->held) {
+		json_object *h = json_object_new_object();
+		json_object_object_add(h, "remove", json_object_new_int64((int64_t)ns->held_remove));
+		json_object_object_add(h, "of", json_object_new_int64((int64_t)ns->held_total));
+		add_str(h, "token", ns->held_token);
+		json_object_object_add(o, "held", h);
+	}
 	errors = json_object_new_array();
 	for (size_t i = 0; i < ns->n_errors; i++)
 		json_object_array_add(errors, json_object_new_string(ns->errors[i]));

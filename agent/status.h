@@ -19,6 +19,10 @@ struct node_status {
 	const char *const *groups;
 	size_t n_groups;
 	size_t counts[KIND_COUNT][ST_COUNT];
+	bool held;                      /* a resync removing too much waits for confirmation */
+	size_t held_remove;
+	size_t held_total;
+	const char *held_token;
 	const char *errors[NODE_ERRORS_MAX];
 	size_t n_errors;
 };

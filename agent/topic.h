@@ -6,7 +6,7 @@
 
 #include "model.h"
 
-enum topic_type { TOPIC_OBJECT, TOPIC_SYNC, TOPIC_OTHER, TOPIC_BAD };
+enum topic_type { TOPIC_OBJECT, TOPIC_SYNC, TOPIC_CONFIRM, TOPIC_OTHER, TOPIC_BAD };
 
 struct topic_ref {
 	enum topic_type type;
@@ -17,7 +17,7 @@ struct topic_ref {
 
 /*
  * Classifies topic against "<prefix>/<source>/(routes|forwards)/<id>" and
- * "<prefix>/<node>/sync". TOPIC_BAD fills err (e.g. an id off the pattern);
+ * "<prefix>/<node>/sync" and "<prefix>/<node>/confirm". TOPIC_BAD fills err (e.g. an id off the pattern);
  * TOPIC_OTHER is a topic the agent does not act on.
  */
 enum topic_type topic_parse(const char *topic, const char *prefix,

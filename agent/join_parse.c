@@ -1,0 +1,323 @@
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "join_field.h"
+#include "join_parse.h"
+#include "payload.h"
+#include "payload_field.h"
+#include "wg_key.h"
+
+#define JOIN_DEPTH 4
+#define KEY_ACCEPTED WG_KEY_ACCEPTED
+
+static const char *const root_fields[] = { "address", "listen_port", "mtu", "peers" };
+static const char *const peer_fields[] = {
+	"public_key", "endpoint", "allowed_ips", "persistent_keepalive", "preshared_key"
+};
+
+void wg_join_free(struct wg_join *j)
+{
+	if (!j)
+		return;
+	for (size_t i = 0; i < j->n_peers; i++)
+		free(j->peers[i].allowed);
+	if (j->peers)
+		explicit_bzero(j->peers, j->n_peers * sizeof(*j->peers));
+	free(j->peers);
+	memset(j, 0, sizeof(*j));
+}
+
+static int scan(const char *buf, size_t len, char *err, size_t errlen)
+{
+	const char *nul;
+
+	if (len > JOIN_MAX_BYTES)
+		return join_fail(err, errlen, "payload is %zu bytes, over the limit of %d bytes",
+				 len, JOIN_MAX_BYTES);
+	nul = memchr(buf, '\0', len);
+	if (nul)
+		return join_fail(err, errlen, "payload contains a NUL byte at offset %zu",
+				 (size_t)(nul - buf));
+	return 0;
+}
+
+static int tokenize(const char *buf, size_t len, struct json_object **out, char *err,
+		    size_t errlen)
+{
+	struct json_tokener *tok = json_tokener_new_ex(JOIN_DEPTH);
+	enum json_tokener_error jerr;
+	struct json_object *root;
+	size_t at;
+	int ret = 0;
+
+	*out = NULL;
+	if (!tok)
+		return -ENOMEM;
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	root = json_tokener_parse_ex(tok, buf, (int)len);
+	jerr = json_tokener_get_error(tok);
+	at = json_tokener_get_parse_end(tok);
+	if (jerr == json_tokener_continue) {
+		root = json_tokener_parse_ex(tok, "", 1);
+		jerr = json_tokener_get_error(tok);
+		if (jerr == json_tokener_continue)
+			jerr = json_tokener_error_parse_eof;
+		at = len;
+	}
+	if (jerr == json_tokener_success && at < len)
+		jerr = json_tokener_error_parse_unexpected;
+	if (jerr != json_tokener_success) {
+		ret = join_fail(err, errlen, "payload is not valid JSON: %s at offset %zu",
+				json_tokener_error_desc(jerr), at);
+		goto out;
+	}
+	if (!json_object_is_type(root, json_type_object)) {
+		ret = join_fail(err, errlen, "payload must be a JSON object, got %s", field_type(root));
+		goto out;
+	}
+	*out = root;
+	root = NULL;
+out:
+	json_object_put(root);
+	json_tokener_free(tok);
+	return ret;
+}
+
+static int fields_check(struct json_object *o, const char *where, const char *const *names,
+			size_t n, char *err, size_t errlen)
+{
+	char q[QUOTE_LEN], list[128];
+	size_t k, off = 0;
+
+	json_object_object_foreach(o, key, val) {
+		(void)val;
+		for (k = 0; k < n && strcmp(key, names[k]); k++)
+			;
+		if (k < n)
+			continue;
+		for (k = 0; k < n; k++)
+			off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s",
+						k ? ", " : "", names[k]);
+		value_quote(q, sizeof(q), key, strlen(key));
+		return join_fail(err, errlen, "%s%sunknown field %s (accepted: %s)", where,
+				 *where ? ": " : "", q, list);
+	}
+	return 0;
+}
+
+/* Optional and absent or null: *v = NULL. Present with another type: an error. */
+static int member(struct json_object *o, const char *path, const char *name,
+		  enum json_type type, bool required, const char *accepted,
+		  struct json_object **v, char *err, size_t errlen)
+{
+	char got[QUOTE_LEN + 16];
+	bool present;
+
+	*v = NULL;
+	present = json_object_object_get_ex(o, name, v);
+	if (!present && required)
+		return join_fail(err, errlen, "%s is required (accepted: %s)", path, accepted);
+	if ((!*v && !required) || json_object_is_type(*v, type))
+		return 0;
+	field_describe(got, sizeof(got), *v);
+	return join_fail(err, errlen, "%s must be %s, got %s", path,
+			 type == json_type_int ? "an integer" :
+			 type == json_type_string ? "a string" :
+			 type == json_type_array ? "an array" : "an object", got);
+}
+
+static int integer(struct json_object *o, const char *path, const char *name, int64_t min,
+		   int64_t max, uint16_t *out, char *err, size_t errlen)
+{
+	char accepted[48], got[QUOTE_LEN + 16];
+	struct json_object *v;
+	int64_t x;
+	int ret;
+
+	snprintf(accepted, sizeof(accepted), "%lld..%lld", (long long)min, (long long)max);
+	ret = member(o, path, name, json_type_int, false, accepted, &v, err, errlen);
+	if (ret || !v)
+		return ret;
+	x = json_object_get_int64(v);
+	if (x >= min && x <= max) {
+		*out = (uint16_t)x;
+		return 0;
+	}
+	field_describe(got, sizeof(got), v);
+	return join_fail(err, errlen, "%s %s is out of range (accepted: %s)", path,
+			 got + strlen("number "), accepted);
+}
+
+static int key_field(struct json_object *o, const char *path, const char *name,
+		     bool secret, bool *has, uint8_t key[WG_KEY_LEN], char *err, size_t errlen)
+{
+	struct json_object *v;
+	char q[QUOTE_LEN];
+	int ret;
+
+	ret = member(o, path, name, json_type_string, !secret, KEY_ACCEPTED, &v, err, errlen);
+	if (ret || !v)
+		return ret;
+	if (!wg_key_from_base64(key, json_object_get_string(v),
+				(size_t)json_object_get_string_len(v))) {
+		if (secret)
+			return join_fail(err, errlen, "%s is not a WireGuard key (accepted: "
+					 KEY_ACCEPTED ")", path);
+		value_quote(q, sizeof(q), json_object_get_string(v),
+			    (size_t)json_object_get_string_len(v));
+		return join_fail(err, errlen, "%s %s is not a WireGuard key (accepted: "
+				 KEY_ACCEPTED ")", path, q);
+	}
+	if (has)
+		*has = true;
+	return 0;
+}
+
+static int allowed_parse(struct json_object *o, const char *where, struct wg_peer *p,
+			 char *err, size_t errlen)
+{
+	char path[JOIN_PATH_LEN], got[QUOTE_LEN + 16];
+	struct json_object *arr, *v;
+	size_t n;
+	int ret;
+
+	snprintf(path, sizeof(path), "%s.allowed_ips", where);
+	ret = member(o, path, "allowed_ips", json_type_array, true,
+		     "array of networks, e.g. [\"10.50.0.0/24\"]", &arr, err, errlen);
+	if (ret)
+		return ret;
+	n = json_object_array_length(arr);
+	if (n > JOIN_MAX_ALLOWED)
+		return join_fail(err, errlen, "%s has %zu entries, over the limit of %d", path, n,
+				 JOIN_MAX_ALLOWED);
+	p->allowed = n ? calloc(n, sizeof(*p->allowed)) : NULL;
+	if (n && !p->allowed)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s.allowed_ips[%zu]", where, i);
+		v = json_object_array_get_idx(arr, i);
+		if (!json_object_is_type(v, json_type_string)) {
+			field_describe(got, sizeof(got), v);
+			return join_fail(err, errlen, "%s must be a string, got %s", path, got);
+		}
+		ret = join_network_parse(path, json_object_get_string(v),
+					 (size_t)json_object_get_string_len(v), &p->allowed[i],
+					 err, errlen);
+		if (ret)
+			return ret;
+		p->n_allowed = i + 1;
+	}
+	return 0;
+}
+
+static int peer_parse(struct json_object *o, size_t idx, struct wg_peer *p, char *err,
+		      size_t errlen)
+{
+	char where[JOIN_PATH_LEN], path[JOIN_PATH_LEN], got[QUOTE_LEN + 16];
+	struct json_object *v;
+	int ret;
+
+	snprintf(where, sizeof(where), "peers[%zu]", idx);
+	if (!json_object_is_type(o, json_type_object)) {
+		field_describe(got, sizeof(got), o);
+		return join_fail(err, errlen, "%s must be an object, got %s", where, got);
+	}
+	ret = fields_check(o, where, peer_fields, 5, err, errlen);
+	if (ret)
+		return ret;
+	snprintf(path, sizeof(path), "%s.public_key", where);
+	ret = key_field(o, path, "public_key", false, NULL, p->public_key, err, errlen);
+	if (ret)
+		return ret;
+	snprintf(path, sizeof(path), "%s.endpoint", where);
+	ret = member(o, path, "endpoint", json_type_string, false, ENDPOINT_ACCEPTED, &v, err,
+		     errlen);
+	if (!ret && v)
+		ret = join_endpoint_parse(path, json_object_get_string(v),
+					  (size_t)json_object_get_string_len(v), &p->endpoint,
+					  err, errlen);
+	if (!ret)
+		ret = allowed_parse(o, where, p, err, errlen);
+	snprintf(path, sizeof(path), "%s.persistent_keepalive", where);
+	if (!ret)
+		ret = integer(o, path, "persistent_keepalive", 0, 65535, &p->keepalive, err, errlen);
+	snprintf(path, sizeof(path), "%s.preshared_key", where);
+	if (!ret)
+		ret = key_field(o, path, "preshared_key", true, &p->has_psk, p->preshared_key, err,
+				errlen);
+	return ret;
+}
+
+static int root_parse(struct json_object *root, struct wg_join *j, char *err, size_t errlen)
+{
+	struct json_object *v, *peers;
+	size_t n;
+	int ret;
+
+	ret = fields_check(root, "", root_fields, 4, err, errlen);
+	if (!ret)
+		ret = member(root, "address", "address", json_type_string, true,
+			     "IPv4 or IPv6 address with prefix length, e.g. 10.50.0.5/24", &v, err,
+			     errlen);
+	if (!ret)
+		ret = join_address_parse("address", json_object_get_string(v),
+					 (size_t)json_object_get_string_len(v), &j->address, err,
+					 errlen);
+	if (!ret)
+		ret = integer(root, "listen_port", "listen_port", 1, 65535, &j->listen_port, err,
+			      errlen);
+	if (!ret)
+		ret = integer(root, "mtu", "mtu", JOIN_MTU_MIN, JOIN_MTU_MAX, &j->mtu, err, errlen);
+	if (!ret)
+		ret = member(root, "peers", "peers", json_type_array, true,
+			     "array of peer objects, may be empty", &peers, err, errlen);
+	if (ret)
+		return ret;
+	n = json_object_array_length(peers);
+	if (n > JOIN_MAX_PEERS)
+		return join_fail(err, errlen, "peers has %zu entries, over the limit of %d", n,
+				 JOIN_MAX_PEERS);
+	j->peers = n ? calloc(n, sizeof(*j->peers)) : NULL;
+	if (n && !j->peers)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		j->n_peers = i + 1;
+		ret = peer_parse(json_object_array_get_idx(peers, i), i, &j->peers[i], err, errlen);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int wg_join_parse(const char *buf, size_t len, struct wg_join *out, char *err, size_t errlen)
+{
+	struct json_object *root = NULL;
+	struct wg_join j = { 0 };
+	int ret;
+
+	if (errlen)
+		err[0] = '\0';
+	if (!buf)
+		buf = "";
+	ret = scan(buf, len, err, errlen);
+	if (!ret)
+		ret = tokenize(buf, len, &root, err, errlen);
+	if (!ret)
+		ret = root_parse(root, &j, err, errlen);
+	if (!ret)
+		ret = join_keys_check(buf, len, root, err, errlen);
+	if (!ret)
+		ret = join_repeats_check(&j, err, errlen);
+	if (ret == -ENOMEM)
+		join_fail(err, errlen, "out of memory");
+	json_object_put(root);
+	if (ret) {
+		wg_join_free(&j);
+		return ret;
+	}
+	*out = j;
+	return 0;
+}
