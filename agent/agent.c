@@ -40,8 +40,11 @@ static int64_t clock_ms(void)
 static int edge_nft(void *arg, const char *text, char *err, size_t errlen)
 {
 	struct agent *a = arg;
+	int ret = nft_apply(a->nft, text, err, errlen);
 
-	return nft_apply(a->nft, text, err, errlen) ?: (nft_watch_note_own(a->watch), 0);
+	if (!ret)
+		nft_watch_note_own(a->watch);
+	return ret;
 }
 
 static int edge_routes(void *arg, struct traefik_op *ops, size_t n)

@@ -129,6 +129,9 @@ int field_string(const struct field_ctx *c, struct json_object *root, const char
 	}
 	if (!json_object_is_type(v, json_type_string)) {
 		field_describe(got, sizeof(got), v);
+		if (accepted)
+			return field_fail(c, "%s must be a string, got %s (accepted: %s)", name, got,
+					  accepted);
 		return field_fail(c, "%s must be a string, got %s", name, got);
 	}
 	*s = json_object_get_string(v);

@@ -82,13 +82,13 @@ static const struct bad bad[] = {
 	/* hostname */
 	{ KIND_ROUTE, "{" URL("http://10.50.0.12") "}",
 	  R "hostname is required (accepted: lower-case RFC 1123 host name)" },
-	{ KIND_ROUTE, "{\"hostname\":5}", R "hostname must be a string, got number 5" },
-	{ KIND_ROUTE, "{\"hostname\":1.5}", R "hostname must be a string, got number 1.5" },
-	{ KIND_ROUTE, "{\"hostname\":true}", R "hostname must be a string, got boolean true" },
-	{ KIND_ROUTE, "{\"hostname\":null}", R "hostname must be a string, got null" },
-	{ KIND_ROUTE, "{\"hostname\":[\"a.com\"]}", R "hostname must be a string, got array" },
+	{ KIND_ROUTE, "{\"hostname\":5}", R "hostname must be a string, got number 5 (accepted: lower-case RFC 1123 host name)" },
+	{ KIND_ROUTE, "{\"hostname\":1.5}", R "hostname must be a string, got number 1.5 (accepted: lower-case RFC 1123 host name)" },
+	{ KIND_ROUTE, "{\"hostname\":true}", R "hostname must be a string, got boolean true (accepted: lower-case RFC 1123 host name)" },
+	{ KIND_ROUTE, "{\"hostname\":null}", R "hostname must be a string, got null (accepted: lower-case RFC 1123 host name)" },
+	{ KIND_ROUTE, "{\"hostname\":[\"a.com\"]}", R "hostname must be a string, got array (accepted: lower-case RFC 1123 host name)" },
 	{ KIND_ROUTE, "{\"hostname\":{\"a\":1}," URL("http://10.50.0.12") "}",
-	  R "hostname must be a string, got object" },
+	  R "hostname must be a string, got object (accepted: lower-case RFC 1123 host name)" },
 	{ KIND_ROUTE, "{\"hostname\":\"Foo.example.com\"}",
 	  R "hostname \"Foo.example.com\" must be lower case (accepted: lower-case RFC 1123 "
 	  "host name)" },
@@ -115,7 +115,7 @@ static const struct bad bad[] = {
 	/* target_url */
 	{ KIND_ROUTE, "{" HOST "}", R "target_url is required (accepted: http:// or https:// URL "
 	  "with an IP address host)" },
-	{ KIND_ROUTE, "{" HOST ",\"target_url\":8080}", R "target_url must be a string, got number 8080" },
+	{ KIND_ROUTE, "{" HOST ",\"target_url\":8080}", R "target_url must be a string, got number 8080 (accepted: http:// or https:// URL with an IP address host)" },
 	{ KIND_ROUTE, "{" HOST "," URL("ftp://10.0.0.1") "}",
 	  R "target_url \"ftp://10.0.0.1\" has scheme \"ftp\" (accepted: http, https)" },
 	{ KIND_ROUTE, "{" HOST "," URL("HTTP://10.50.0.12") "}",
@@ -253,7 +253,7 @@ static const struct bad bad[] = {
 	/* target_ip */
 	{ KIND_FORWARD, "{" PUB "," TPORT "}", F "target_ip is required (accepted: IPv4 address)" },
 	{ KIND_FORWARD, "{" PUB ",\"target_ip\":167772172}",
-	  F "target_ip must be a string, got number 167772172" },
+	  F "target_ip must be a string, got number 167772172 (accepted: IPv4 address)" },
 	{ KIND_FORWARD, "{" PUB ",\"target_ip\":\"fd00::1\"}",
 	  F "target_ip \"fd00::1\" is not an IPv4 address (accepted: dotted-quad IPv4)" },
 	{ KIND_FORWARD, "{" PUB ",\"target_ip\":\"10.50.0.256\"}",
