@@ -52,7 +52,18 @@ demo: deps all
 	bash tests/demo.sh
 
 clean:
-	rm -rf $(B)
+	rm -rf $(B) build-asan build-fuzz
 
 .PHONY: all unit deps test demo clean
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
+
+# libFuzzer harnesses (clang, ASan + UBSan): build-fuzz/fuzz_<name>
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
+FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
+               $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(CORE)
+	@mkdir -p build-fuzz
+	clang $(FUZZ_CFLAGS) -Iagent -o $@ $< $(CORE) $(LDLIBS)
+fuzz: $(FUZZ_BIN)
+.PHONY: fuzz
