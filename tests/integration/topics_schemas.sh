@@ -75,7 +75,7 @@ cases = [
     ("route", "certresolver-null-means-default-cert", good, route(certresolver=None)),
     ("route", "certresolver-empty-means-default-cert", good, route(certresolver="")),
     ("route", "https-ipv6-port-path", good, route(target_url="https://[fd00:50::12]:8443/app/v1")),
-    ("route", "ipv6-loopback-short", good, route(target_url="http://[::1]")),
+    ("route", "ipv6-short", good, route(target_url="http://[fd00::1]")),
     ("route", "ipv6-full", good, route(target_url="http://[2001:db8:0:0:0:0:0:1]:80/")),
     ("route", "ipv6-embedded-ipv4", good, route(target_url="http://[::ffff:10.50.0.12]:8080")),
     ("route", "no-port", good, route(target_url="https://10.50.0.12")),
@@ -87,7 +87,10 @@ cases = [
     ("route", "hostname-253-chars", good, route(hostname=host253)),
     ("route", "hostname-label-63-chars", good, route(hostname=label63 + ".example.com")),
     ("route", "entrypoint-63-chars", good, route(entrypoint="E" + "p" * 62)),
+    ("route", "port-leading-zeros-dropped-by-agent", good, route(target_url="http://10.50.0.12:0080")),
+    ("route", "target_url-2048-chars", good, route(target_url="http://10.50.0.12/" + "p" * 2030)),
     ("route", "agent-only-target-outside-allowed", good, route(target_url="http://8.8.8.8")),
+    ("route", "agent-only-target-loopback", good, route(target_url="http://[::1]:8080")),
     # route: refused
     ("route", "missing-hostname", bad, route(hostname=DROP)),
     ("route", "missing-target_url", bad, route(target_url=DROP)),
@@ -116,7 +119,8 @@ cases = [
     ("route", "target-credentials", bad, route(target_url="http://user:pw@10.50.0.12")),
     ("route", "target-port-0", bad, route(target_url="http://10.50.0.12:0")),
     ("route", "target-port-65536", bad, route(target_url="http://10.50.0.12:65536")),
-    ("route", "target-port-leading-zero", bad, route(target_url="http://10.50.0.12:080")),
+    ("route", "target-port-zeros-only", bad, route(target_url="http://10.50.0.12:000")),
+    ("route", "target-2049-chars", bad, route(target_url="http://10.50.0.12/" + "p" * 2031)),
     ("route", "target-port-empty", bad, route(target_url="http://10.50.0.12:/")),
     ("route", "target-ipv4-octet-256", bad, route(target_url="http://10.50.0.256")),
     ("route", "target-ipv4-leading-zero", bad, route(target_url="http://010.50.0.12")),
@@ -210,6 +214,16 @@ cases += [
     ("node-status", "groups-nine", bad, with_(online, groups=["g%d" % i for i in range(9)])),
     ("node-status", "errors-empty-string", bad, with_(online, errors=[""])),
     ("node-status", "unknown-field", bad, with_(online, uptime=12)),
+    ("node-status", "held-by-delete-guard", good, with_(online,
+        held={"remove": 17, "of": 17, "token": "4-1a2b3c4d"})),
+    ("node-status", "held-but-synced", bad, with_(online, synced=True,
+        held={"remove": 17, "of": 17, "token": "4-1a2b3c4d"})),
+    ("node-status", "held-without-token", bad, with_(online, held={"remove": 17, "of": 17})),
+    ("node-status", "held-token-with-space", bad, with_(online,
+        held={"remove": 17, "of": 17, "token": "4 1a2b"})),
+    ("node-status", "held-remove-zero", bad, with_(online, held={"remove": 0, "of": 17, "token": "t"})),
+    ("node-status", "held-extra-field", bad, with_(online,
+        held={"remove": 1, "of": 17, "token": "t", "ids": []})),
 
     ("object-status", "applied", good, {"state": "applied", "source": "gw1", "updated_at": ts}),
     ("object-status", "applied-from-group", good, {"state": "applied", "source": "eu-west", "updated_at": ts}),
@@ -225,6 +239,8 @@ cases += [
     ("object-status", "applied-serving-previous", bad, {"state": "applied", "source": "gw1",
         "updated_at": ts, "serving_previous": True}),
     ("object-status", "rejected-without-error", bad, {"state": "rejected", "source": "gw1", "updated_at": ts}),
+    ("object-status", "failed-serving-previous", bad, {"state": "failed", "source": "gw1",
+        "updated_at": ts, "error": "x", "serving_previous": True}),
     ("object-status", "serving-previous-false", bad, {"state": "rejected", "source": "gw1",
         "updated_at": ts, "error": "x", "serving_previous": False}),
     ("object-status", "state-unknown", bad, {"state": "pending", "source": "gw1", "updated_at": ts}),
@@ -238,7 +254,9 @@ cases += [
     ("object-status", "unknown-field", bad, {"state": "applied", "source": "gw1", "updated_at": ts, "id": "x"}),
 
     ("error-event", "bad-id", good, {"topic": "edge/gw1/routes/Web", "at": ts,
-        "error": "route Web: id \"Web\" does not match [a-z0-9][a-z0-9_-]{0,62}"}),
+        "error": "route \"Web\": id does not match [a-z0-9][a-z0-9_-]{0,62}"}),
+    ("error-event", "wrong-confirmation", good, {"topic": "edge/gw1/confirm", "at": ts,
+        "error": "confirm: nothing is held"}),
     ("error-event", "missing-at", bad, {"topic": "edge/gw1/routes/Web", "error": "x"}),
     ("error-event", "missing-topic", bad, {"error": "x", "at": ts}),
     ("error-event", "empty-error", bad, {"topic": "edge/gw1/x", "error": "", "at": ts}),
@@ -296,6 +314,7 @@ else
 			mosquitto_pub -p "$port" -t edge-test/probe -n 2>/dev/null && return 0
 			sleep 0.1
 		done
+		stop_broker
 		return 1
 	}
 	sub() { mosquitto_sub -p "$port" "$@"; }
@@ -325,9 +344,13 @@ else
 	if [ -n "$broker" ]; then
 		route='{"hostname":"vm-123.example.com","target_url":"http://10.50.0.12:8080"}'
 
-		sub -t 'edge/gw1/routes/+' -C 1 -W 5 >"$tmp/live" 2>&1 & s=$!
-		sleep 0.3
-		pub -t edge/gw1/routes/live -m "$route"
+		# Not retained: publish until the subscriber, once subscribed, gets one.
+		sub -t 'edge/gw1/routes/+' -C 1 -W 10 >"$tmp/live" 2>&1 & s=$!
+		for _ in $(seq 40); do
+			sleep 0.2
+			kill -0 $s 2>/dev/null || break
+			pub -t edge/gw1/routes/live -m "$route"
+		done
 		wait $s
 		[ "$(cat "$tmp/live")" = "$route" ] && pass "broker live-publish-subscribe" ||
 			fail "broker live-publish-subscribe" "got: $(head -c 200 "$tmp/live")"
@@ -404,7 +427,7 @@ c.close()
 EOF
 		# The pipe fills after a few dozen 2 KB lines; mosquitto_sub then blocks writing
 		# and stops reading its socket until the reader wakes up.
-		n=$(sub -t 'edge/bulk/routes/+' -q 0 -C "$total" -W 60 -F '%t %p' 2>/dev/null |
+		n=$(sub -t 'edge/bulk/routes/+' -q 0 -C "$total" -W 30 -F '%t %p' 2>/dev/null |
 			{ sleep 3; wc -l; })
 		[ "$n" -eq "$total" ] && pass "broker stalled-qos0-subscriber-gets-all-$total-retained" ||
 			fail "broker stalled-qos0-subscriber-gets-all-$total-retained" "received $n"
