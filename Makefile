@@ -39,7 +39,10 @@ $(B)/tests/%: tests/unit/%.c $(B)/libedge.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Iagent -Itests/lib $(LDFLAGS) -o $@ $< $(B)/libedge.a $(LDLIBS)
 
-unit: $(UNIT_BIN)
+$(B)/mqtt_bulk: tests/tools/mqtt_bulk.c
+	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
+
+unit: $(UNIT_BIN) $(B)/mqtt_bulk
 
 deps:
 	bash tests/install-deps.sh

@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -26,6 +27,7 @@
 #define TABLE_CHECK_MS 5000
 #define RETRY_MIN_MS 1000
 #define RETRY_MAX_MS 30000
+#define BATCH_MS 50
 
 static int64_t clock_ms(void)
 {
@@ -156,6 +158,8 @@ static void cache_flush(struct agent *a)
 		a->cache_error[0] = '\0';
 		node_changed(a);
 	}
+	/* rendering the cache builds a large transient tree: give its pages back */
+	malloc_trim(0);
 }
 
 static int sweep_file(void *arg, const char *source, const char *id)
@@ -452,6 +456,26 @@ static void timers_run(struct agent *a)
 	}
 }
 
+/*
+ * Reads what the broker has sent until the socket is empty or BATCH_MS passed, so a
+ * replay of thousands of messages is reconciled in a few large batches (one nftables
+ * transaction, one directory flush each) while a single update still goes alone.
+ */
+static void mqtt_drain(struct agent *a, short revents)
+{
+	int64_t until = clock_ms() + BATCH_MS;
+	struct pollfd p;
+
+	mqtt_handle(a->mqtt, revents);
+	while (clock_ms() < until) {
+		p.fd = mqtt_fd(a->mqtt);
+		p.events = POLLIN;
+		if (p.fd < 0 || poll(&p, 1, 0) != 1)
+			break;
+		mqtt_handle(a->mqtt, p.revents);
+	}
+}
+
 static int signals_open(void)
 {
 	sigset_t set;
@@ -509,7 +533,7 @@ int agent_run(struct agent *a)
 			}
 		}
 		if (p[1].fd >= 0 && p[1].revents)
-			mqtt_handle(a->mqtt, p[1].revents);
+			mqtt_drain(a, p[1].revents);
 		if (p[2].fd >= 0 && (p[2].revents & POLLIN))
 			table_check(a, nft_watch_read(a->watch));
 		timers_run(a);

@@ -8,9 +8,10 @@
 #include "join_parse.h"
 #include "payload.h"
 #include "payload_field.h"
+#include "wg_device.h"
 #include "wg_key.h"
 
-#define JOIN_DEPTH 4
+#define JOIN_DEPTH 5         /* json-c counts the root as 1: root, peers, peer, list */
 #define KEY_ACCEPTED WG_KEY_ACCEPTED
 
 static const char *const root_fields[] = { "address", "listen_port", "mtu", "peers" };
@@ -23,9 +24,7 @@ void wg_join_free(struct wg_join *j)
 	if (!j)
 		return;
 	for (size_t i = 0; i < j->n_peers; i++)
-		free(j->peers[i].allowed);
-	if (j->peers)
-		explicit_bzero(j->peers, j->n_peers * sizeof(*j->peers));
+		wg_peer_free(&j->peers[i]);
 	free(j->peers);
 	memset(j, 0, sizeof(*j));
 }
@@ -216,7 +215,7 @@ static int allowed_parse(struct json_object *o, const char *where, struct wg_pee
 static int peer_parse(struct json_object *o, size_t idx, struct wg_peer *p, char *err,
 		      size_t errlen)
 {
-	char where[JOIN_PATH_LEN], path[JOIN_PATH_LEN], got[QUOTE_LEN + 16];
+	char where[24], path[JOIN_PATH_LEN], got[QUOTE_LEN + 16];
 	struct json_object *v;
 	int ret;
 

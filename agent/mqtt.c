@@ -13,6 +13,8 @@
 #define BACKOFF_MIN_MS 500
 #define BACKOFF_MAX_MS 30000
 #define KEEPALIVE_S 30
+/* Packets read per wake-up: a retained replay is applied in batches, not one by one. */
+#define READ_BATCH 2048
 
 enum mqtt_phase { PH_IDLE, PH_CONNECTING, PH_CONNECTED };
 
@@ -125,6 +127,8 @@ int mqtt_new(struct mqtt **out, const struct config *cfg, const struct mqtt_hand
 	m->arg = arg;
 	m->backoff_ms = BACKOFF_MIN_MS;
 	mqtt_set_version(m, cfg->mqtt_protocol == 4 ? MQTT_PROTOCOL_V311 : MQTT_PROTOCOL_V5);
+	/* status publishes are small: without this, Nagle holds them for the broker's ACK */
+	mosquitto_int_option(m->mosq, MOSQ_OPT_TCP_NODELAY, 1);
 	mosquitto_connect_callback_set(m->mosq, on_connect);
 	mosquitto_disconnect_callback_set(m->mosq, on_disconnect);
 	mosquitto_subscribe_callback_set(m->mosq, on_subscribe);
@@ -176,10 +180,28 @@ static void mqtt_check(struct mqtt *m, int rc)
 		on_disconnect(m->mosq, m, rc);
 }
 
+/* mosquitto_loop_read() reads about one packet per call; take all that is waiting. */
+static void mqtt_read(struct mqtt *m)
+{
+	struct pollfd p = { .events = POLLIN };
+	int rc;
+
+	for (int i = 0; i < READ_BATCH; i++) {
+		rc = mosquitto_loop_read(m->mosq, 1);
+		if (rc != MOSQ_ERR_SUCCESS) {
+			mqtt_check(m, rc);
+			return;
+		}
+		p.fd = mosquitto_socket(m->mosq);
+		if (m->phase == PH_IDLE || p.fd < 0 || poll(&p, 1, 0) != 1)
+			return;
+	}
+}
+
 void mqtt_handle(struct mqtt *m, short revents)
 {
 	if (revents & (POLLIN | POLLHUP | POLLERR))
-		mqtt_check(m, mosquitto_loop_read(m->mosq, 100));
+		mqtt_read(m);
 	if (m->phase != PH_IDLE && (revents & POLLOUT))
 		mqtt_check(m, mosquitto_loop_write(m->mosq, 100));
 }

@@ -38,7 +38,7 @@ static void slot_set_applied(struct slot *s)
 		s->applied = object_ref(s->want);
 	}
 	s->applied_source = s->want_source;
-	s->fail[0] = '\0';
+	slot_fail(s, NULL);
 }
 
 static int forwards_apply(struct reconcile *rc, struct store *st, struct work *w)
@@ -92,7 +92,7 @@ again:
 		snprintf(rc->nft_error, sizeof(rc->nft_error), "nftables: %s", err);
 		log_error("%s", rc->nft_error);
 		for (size_t i = 0; i < n; i++)
-			snprintf(who[i]->fail, sizeof(who[i]->fail), "%s", rc->nft_error);
+			slot_fail(who[i], rc->nft_error);
 		rc->nft_full = true;
 		rc->retry = true;
 		ret = 0;
@@ -113,7 +113,7 @@ out:
 
 static bool route_pending(const struct reconcile *rc, const struct slot *s)
 {
-	return s->kind == KIND_ROUTE && (slot_changed(s) || rc->routes_full || s->fail[0]);
+	return s->kind == KIND_ROUTE && (slot_changed(s) || rc->routes_full || s->fail);
 }
 
 /*
@@ -127,7 +127,7 @@ static void routes_phase(struct reconcile *rc, struct store *st, struct work *w,
 
 	for (size_t i = 0; i < w->n; i++) {
 		struct slot *s = w->v[i];
-		if (!route_pending(rc, s) || (phase == 1 && s->fail[0]))
+		if (!route_pending(rc, s) || (phase == 1 && s->fail))
 			continue;
 		if (phase == 0 && s->want) {
 			ops[n] = (struct traefik_op){ .source = st->names[s->want_source],
@@ -139,7 +139,7 @@ static void routes_phase(struct reconcile *rc, struct store *st, struct work *w,
 			who[n++] = s;
 		}
 		if (phase == 0)
-			s->fail[0] = '\0';
+			slot_fail(s, NULL);
 	}
 	if (!n)
 		return;
@@ -148,7 +148,7 @@ static void routes_phase(struct reconcile *rc, struct store *st, struct work *w,
 	for (size_t i = 0; i < n; i++) {
 		if (!ops[i].result)
 			continue;
-		snprintf(who[i]->fail, sizeof(who[i]->fail), "%s", ops[i].error);
+		slot_fail(who[i], ops[i].error);
 		snprintf(rc->routes_error, sizeof(rc->routes_error), "traefik: %.480s", ops[i].error);
 		rc->retry = true;
 	}
@@ -168,7 +168,7 @@ static int routes_apply(struct reconcile *rc, struct store *st, struct work *w)
 	routes_phase(rc, st, w, ops, who, 0);
 	routes_phase(rc, st, w, ops, who, 1);
 	for (size_t i = 0; i < w->n; i++)
-		if (route_pending(rc, w->v[i]) && !w->v[i]->fail[0])
+		if (route_pending(rc, w->v[i]) && !w->v[i]->fail)
 			slot_set_applied(w->v[i]);
 	if (rc->routes_error[0])
 		log_error("%s", rc->routes_error);
@@ -178,29 +178,26 @@ out:
 	return ret;
 }
 
-static bool status_equal(const struct status *a, const struct status *b)
-{
-	return a->state == b->state && a->source == b->source &&
-	       a->serving_previous == b->serving_previous && strcmp(a->error, b->error) == 0;
-}
-
 static void slot_report(struct reconcile *rc, struct store *st, struct slot *s)
 {
-	if (s->status.state == ST_APPLIED && s->fail[0]) {
+	uint64_t h;
+
+	if (s->status.state == ST_APPLIED && s->fail) {
 		s->status.state = ST_FAILED;
-		snprintf(s->status.error, sizeof(s->status.error), "%s", s->fail);
-	} else if (s->status.state == ST_FAILED && !s->fail[0] && s->want &&
-		   !slot_changed(s)) {
+		status_set_error(&s->status, s->fail);
+	} else if (s->status.state == ST_FAILED && !s->fail && s->want && !slot_changed(s)) {
 		s->status.state = ST_APPLIED;
-		s->status.error[0] = '\0';
+		status_set_error(&s->status, "");
 	}
-	if (status_equal(&s->status, &s->published) && s->ever_published)
+	h = status_hash(&s->status);
+	if (h == s->published_hash && s->ever_published)
 		goto out;
-	if (s->status.state == ST_NONE && s->published.state == ST_NONE && !s->ever_published)
+	if (s->status.state == ST_NONE && s->published_state == ST_NONE && !s->ever_published)
 		goto out;
 	if (!rc->ops->status(rc->arg, s))
 		return;
-	s->published = s->status;
+	s->published_hash = h;
+	s->published_state = s->status.state;
 	s->ever_published = s->status.state != ST_NONE;
 out:
 	store_release(st, s);

@@ -120,7 +120,7 @@ static void slot_resolve(struct store *st, struct slot *s)
 {
 	struct entry *top = NULL, *cand = NULL;
 	int top_src = -1, cand_src = -1;
-	char key[400];
+	char key[400], msg[ERR_LEN];
 	struct claim *c;
 
 	for (int i = 0; i < MAX_SOURCES; i++) {
@@ -137,11 +137,11 @@ static void slot_resolve(struct store *st, struct slot *s)
 		}
 	}
 	wait_stop(st, s);
-	memset(&s->status, 0, sizeof(s->status));
+	status_reset(&s->status);
 	s->status.source = top_src;
 	if (top && top->error) {
 		s->status.state = ST_REJECTED;
-		snprintf(s->status.error, sizeof(s->status.error), "%s", top->error);
+		status_set_error(&s->status, top->error);
 	} else {
 		s->status.state = top ? ST_APPLIED : ST_NONE;
 	}
@@ -155,7 +155,7 @@ static void slot_resolve(struct store *st, struct slot *s)
 	c = claim_get(st, key);
 	if (!c) {
 		s->status.state = ST_FAILED;
-		snprintf(s->status.error, sizeof(s->status.error), "out of memory");
+		status_set_error(&s->status, "out of memory");
 		goto out;
 	}
 	if (c->holder && c->holder != s && cand_src < c->holder->want_source) {
@@ -175,7 +175,8 @@ static void slot_resolve(struct store *st, struct slot *s)
 	/* Taken by an id of equal or higher precedence: refuse, keep what is live if we can. */
 	s->status.state = ST_REJECTED;
 	s->status.source = cand_src;
-	conflict_error(s->status.error, sizeof(s->status.error), cand->good, c->holder, st);
+	conflict_error(msg, sizeof(msg), cand->good, c->holder, st);
+	status_set_error(&s->status, msg);
 	if (!(s->claim && s->applied && s->applied_source >= 0)) {
 		claim_release(st, s);
 		slot_want(s, NULL, -1);
@@ -207,10 +208,12 @@ bool store_release(struct store *st, struct slot *s)
 		if (s->src[i])
 			return false;
 	if (s->want || s->applied || s->dirty || s->touched || s->claim ||
-	    s->published.state != ST_NONE)
+	    s->published_state != ST_NONE)
 		return false;
 	wait_stop(st, s);
 	hmap_del(&st->slots, s->key);
+	status_reset(&s->status);
+	free(s->fail);
 	free(s);
 	return true;
 }

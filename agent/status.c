@@ -45,7 +45,7 @@ int status_object_render(struct strbuf *sb, const struct status *s, const char *
 	if (!o)
 		return -ENOMEM;
 	add_str(o, "state", state_name(s->state));
-	if (s->state != ST_APPLIED && s->error[0])
+	if (s->state != ST_APPLIED && s->error && s->error[0])
 		add_str(o, "error", s->error);
 	add_str(o, "source", source ? source : "");
 	if (s->serving_previous)

@@ -29,7 +29,43 @@ static void slot_free(struct slot *s)
 		entry_free(s->src[i]);
 	object_unref(s->want);
 	object_unref(s->applied);
+	status_reset(&s->status);
+	free(s->fail);
 	free(s);
+}
+
+void status_reset(struct status *st)
+{
+	free(st->error);
+	memset(st, 0, sizeof(*st));
+	st->source = -1;
+}
+
+void status_set_error(struct status *st, const char *msg)
+{
+	char *copy = strdup(msg);
+
+	free(st->error);
+	st->error = copy;
+}
+
+void slot_fail(struct slot *s, const char *msg)
+{
+	free(s->fail);
+	s->fail = msg ? strdup(msg) : NULL;
+}
+
+uint64_t status_hash(const struct status *st)
+{
+	uint64_t h = 1469598103934665603ull;
+	const char *p = st->error ? st->error : "";
+
+	h = (h ^ (uint64_t)st->state) * 1099511628211ull;
+	h = (h ^ (uint64_t)(st->source + 1)) * 1099511628211ull;
+	h = (h ^ (uint64_t)st->serving_previous) * 1099511628211ull;
+	while (*p)
+		h = (h ^ (uint8_t)*p++) * 1099511628211ull;
+	return h;
 }
 
 void store_free(struct store *st)
@@ -74,7 +110,6 @@ static struct slot *store_slot(struct store *st, enum kind kind, const char *id)
 	s->want_source = -1;
 	s->applied_source = -1;
 	s->status.source = -1;
-	s->published.source = -1;
 	if (hmap_put(&st->slots, s->key, s)) {
 		free(s);
 		return NULL;

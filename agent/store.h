@@ -31,7 +31,7 @@ struct status {
 	enum obj_state state;
 	int source;             /* -1: none */
 	bool serving_previous;
-	char error[ERR_LEN];
+	char *error;            /* owned; NULL: none */
 };
 
 struct slot {
@@ -47,10 +47,11 @@ struct slot {
 
 	struct object *applied;         /* what the kernel / directory has */
 	int applied_source;
-	char fail[ERR_LEN];             /* last apply error, empty if none */
+	char *fail;                     /* last apply error (owned), NULL if none */
 
 	struct status status;           /* what resolution and apply concluded */
-	struct status published;        /* what was last published */
+	uint64_t published_hash;        /* of the status last published */
+	enum obj_state published_state;
 	bool ever_published;
 
 	bool dirty;
@@ -95,5 +96,9 @@ bool store_release(struct store *st, struct slot *s);
 void claim_key(const struct object *o, char *buf, size_t len);
 
 const char *state_name(enum obj_state s);
+void status_reset(struct status *st);
+void status_set_error(struct status *st, const char *msg);
+uint64_t status_hash(const struct status *st);
+void slot_fail(struct slot *s, const char *msg);     /* NULL clears */
 
 #endif

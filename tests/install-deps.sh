@@ -8,7 +8,7 @@ pkgs=(build-essential pkg-config make gcc
       mosquitto mosquitto-clients nftables iproute2 iptables
       wireguard-go wireguard-tools
       python3 python3-jsonschema python3-yaml
-      socat curl procps valgrind clang libclang-rt-14-dev)
+      socat curl procps valgrind clang libclang-rt-14-dev openssl)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

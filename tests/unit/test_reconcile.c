@@ -12,7 +12,13 @@ static int nft_calls, nft_fail;
 static int route_writes, route_removes;
 static char last_removed[128];
 static const char *route_fail_id;
-static struct { char key[80]; struct status st; int n; } pubs[64];
+struct rec {
+	enum obj_state state;
+	int source;
+	bool serving_previous;
+	char error[ERR_LEN];
+};
+static struct { char key[80]; struct rec st; int n; } pubs[64];
 static int n_pubs;
 
 static int fake_nft(void *arg, const char *text, char *err, size_t errlen)
@@ -57,12 +63,15 @@ static bool fake_status(void *arg, const struct slot *s)
 			return true;
 		snprintf(pubs[n_pubs++].key, sizeof(pubs[0].key), "%s", s->key);
 	}
-	pubs[i].st = s->status;
+	pubs[i].st.state = s->status.state;
+	pubs[i].st.source = s->status.source;
+	pubs[i].st.serving_previous = s->status.serving_previous;
+	snprintf(pubs[i].st.error, sizeof(pubs[i].st.error), "%s", s->status.error ? s->status.error : "");
 	pubs[i].n++;
 	return true;
 }
 
-static const struct status *pub_get(const char *key)
+static const struct rec *pub_get(const char *key)
 {
 	for (int i = 0; i < n_pubs; i++)
 		if (strcmp(pubs[i].key, key) == 0)
@@ -95,14 +104,14 @@ static void fwd(int src, const char *id, int port)
 
 static const char *state_of(const char *key)
 {
-	const struct status *s = pub_get(key);
+	const struct rec *s = pub_get(key);
 
 	return s ? state_name(s->state) : "unpublished";
 }
 
 static const char *error_of(const char *key)
 {
-	const struct status *s = pub_get(key);
+	const struct rec *s = pub_get(key);
 
 	return s ? s->error : "unpublished";
 }

@@ -46,8 +46,8 @@ int main(void)
 	CHECK("empty id is bad", tp("edge/gw1/routes/", &r, err) == TOPIC_BAD);
 
 	strbuf_init(&sb);
-	struct status s = { .state = ST_REJECTED, .source = 0, .serving_previous = true };
-	snprintf(s.error, sizeof(s.error), "forward x: public_port 22 is reserved \"q\"");
+	char msg[] = "forward x: public_port 22 is reserved \"q\"";
+	struct status s = { .state = ST_REJECTED, .source = 0, .serving_previous = true, .error = msg };
 	status_object_render(&sb, &s, "gw1", 0);
 	CHECK_STR("object status JSON", sb.buf,
 		  "{\"state\":\"rejected\",\"error\":\"forward x: public_port 22 is reserved \\\"q\\\"\",\"source\":\"gw1\",\"serving_previous\":true,\"updated_at\":\"1970-01-01T00:00:00Z\"}");

@@ -1,0 +1,114 @@
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "address.h"
+#include "join_parse.h"
+#include "strbuf.h"
+#include "wg_device.h"
+#include "wg_key.h"
+
+void wg_endpoint_format(char *buf, size_t len, const struct wg_endpoint *ep)
+{
+	char text[INET6_ADDRSTRLEN];
+
+	if (ep->family == AF_INET) {
+		address_format(text, sizeof(text), AF_INET, (const uint8_t *)&ep->in4.sin_addr);
+		snprintf(buf, len, "%s:%u", text, ntohs(ep->in4.sin_port));
+	} else if (ep->family == AF_INET6) {
+		address_format(text, sizeof(text), AF_INET6, ep->in6.sin6_addr.s6_addr);
+		snprintf(buf, len, "[%s]:%u", text, ntohs(ep->in6.sin6_port));
+	} else if (len) {
+		buf[0] = '\0';
+	}
+}
+
+static void cidr_put(struct strbuf *sb, const struct cidr *c)
+{
+	char text[INET6_ADDRSTRLEN];
+
+	address_format(text, sizeof(text), c->family, c->addr);
+	strbuf_printf(sb, "\"%s/%u\"", text, c->prefix);
+}
+
+static void peer_put(struct strbuf *sb, const struct wg_peer *p)
+{
+	char key[WG_KEY_B64_LEN], ep[INET6_ADDRSTRLEN + 16];
+
+	wg_key_to_base64(key, p->public_key);
+	strbuf_printf(sb, "{\"public_key\":\"%s\"", key);
+	if (p->endpoint.family) {
+		wg_endpoint_format(ep, sizeof(ep), &p->endpoint);
+		strbuf_printf(sb, ",\"endpoint\":\"%s\"", ep);
+	}
+	strbuf_puts(sb, ",\"allowed_ips\":[");
+	for (size_t i = 0; i < p->n_allowed; i++) {
+		if (i)
+			strbuf_puts(sb, ",");
+		cidr_put(sb, &p->allowed[i]);
+	}
+	strbuf_puts(sb, "]");
+	if (p->keepalive)
+		strbuf_printf(sb, ",\"persistent_keepalive\":%u", p->keepalive);
+	if (p->has_psk) {
+		wg_key_to_base64(key, p->preshared_key);
+		strbuf_printf(sb, ",\"preshared_key\":\"%s\"", key);
+		explicit_bzero(key, sizeof(key));
+	}
+	strbuf_puts(sb, "}");
+}
+
+int wg_join_render(const struct wg_join *j, char **out, size_t *len)
+{
+	struct strbuf sb;
+	int ret;
+
+	strbuf_init(&sb);
+	strbuf_puts(&sb, "{\"address\":");
+	cidr_put(&sb, &j->address);
+	if (j->listen_port)
+		strbuf_printf(&sb, ",\"listen_port\":%u", j->listen_port);
+	if (j->mtu)
+		strbuf_printf(&sb, ",\"mtu\":%u", j->mtu);
+	strbuf_puts(&sb, ",\"peers\":[");
+	for (size_t i = 0; i < j->n_peers; i++) {
+		if (i)
+			strbuf_puts(&sb, ",");
+		peer_put(&sb, &j->peers[i]);
+	}
+	strbuf_puts(&sb, "]}\n");
+	if (sb.err) {
+		ret = sb.err;
+		strbuf_free(&sb);
+		return ret;
+	}
+	*out = sb.buf;
+	*len = sb.len;
+	return 0;
+}
+
+static bool peer_equal(const struct wg_peer *a, const struct wg_peer *b)
+{
+	if (memcmp(a->public_key, b->public_key, WG_KEY_LEN) || a->has_psk != b->has_psk ||
+	    (a->has_psk && memcmp(a->preshared_key, b->preshared_key, WG_KEY_LEN)) ||
+	    !wg_endpoint_equal(&a->endpoint, &b->endpoint) || a->keepalive != b->keepalive ||
+	    a->n_allowed != b->n_allowed)
+		return false;
+	for (size_t i = 0; i < a->n_allowed; i++)
+		if (wg_cidr_cmp(&a->allowed[i], &b->allowed[i]))
+			return false;
+	return true;
+}
+
+bool wg_join_equal(const struct wg_join *a, const struct wg_join *b)
+{
+	if (wg_cidr_cmp(&a->address, &b->address) || a->listen_port != b->listen_port ||
+	    a->mtu != b->mtu || a->n_peers != b->n_peers)
+		return false;
+	for (size_t i = 0; i < a->n_peers; i++)
+		if (!peer_equal(&a->peers[i], &b->peers[i]))
+			return false;
+	return true;
+}

@@ -1,0 +1,335 @@
+#include <errno.h>
+#include <net/if.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <linux/if_addr.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+
+#include "rtnl.h"
+
+#define RTNL_RECV_SIZE 32768
+
+int rtnl_open(int bus, struct mnl_socket **out)
+{
+	struct mnl_socket *nl = mnl_socket_open2(bus, SOCK_CLOEXEC);
+	int ret;
+
+	if (!nl)
+		return -errno;
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		ret = -errno;
+		mnl_socket_close(nl);
+		return ret;
+	}
+	*out = nl;
+	return 0;
+}
+
+static int on_error(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+
+	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*e))) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	if (e->error) {
+		errno = -e->error;
+		return MNL_CB_ERROR;
+	}
+	return MNL_CB_STOP;
+}
+
+/* A dump can end with an error in its NLMSG_DONE. */
+static int on_done(const struct nlmsghdr *nlh, void *data)
+{
+	const int *err = mnl_nlmsg_get_payload(nlh);
+
+	if (mnl_nlmsg_get_payload_len(nlh) >= sizeof(*err) && *err < 0) {
+		errno = -*err;
+		return MNL_CB_ERROR;
+	}
+	return MNL_CB_STOP;
+}
+
+int rtnl_talk(struct mnl_socket *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
+{
+	mnl_cb_t ctl[NLMSG_DONE + 1] = {
+		[NLMSG_ERROR] = on_error,
+		[NLMSG_DONE] = on_done,
+	};
+	unsigned portid = mnl_socket_get_portid(nl), seq = (unsigned)time(NULL);
+	char *buf = NULL;
+	ssize_t n;
+	int ret;
+
+	nlh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+	nlh->nlmsg_seq = seq;
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	buf = malloc(RTNL_RECV_SIZE);
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		n = mnl_socket_recvfrom(nl, buf, RTNL_RECV_SIZE);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = -errno;
+			break;
+		}
+		errno = 0;
+		ret = mnl_cb_run2(buf, (size_t)n, seq, portid, cb, data, ctl, MNL_ARRAY_SIZE(ctl));
+		if (ret == MNL_CB_ERROR) {
+			ret = errno ? -errno : -EPROTO;
+			break;
+		}
+		if (ret == MNL_CB_STOP) {
+			ret = 0;
+			break;
+		}
+	}
+	free(buf);
+	return ret;
+}
+
+int rtnl_request(struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
+{
+	struct mnl_socket *nl;
+	int ret = rtnl_open(NETLINK_ROUTE, &nl);
+
+	if (ret)
+		return ret;
+	ret = rtnl_talk(nl, nlh, cb, data);
+	mnl_socket_close(nl);
+	return ret;
+}
+
+static struct nlmsghdr *link_msg(char *buf, uint16_t type, uint16_t flags, unsigned ifindex)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifinfomsg *ifm;
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = flags;
+	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
+	ifm->ifi_family = AF_UNSPEC;
+	ifm->ifi_index = (int)ifindex;
+	return nlh;
+}
+
+static bool ifname_ok(const char *ifname)
+{
+	return ifname && *ifname && strlen(ifname) < IFNAMSIZ;
+}
+
+struct link_info {
+	unsigned ifindex;
+	char *kind;
+	size_t kindlen;
+};
+
+static int on_linkinfo(const struct nlattr *a, void *data)
+{
+	struct link_info *li = data;
+
+	if (mnl_attr_get_type(a) == IFLA_INFO_KIND && li->kindlen) {
+		size_t n = mnl_attr_get_payload_len(a);
+
+		n = strnlen(mnl_attr_get_payload(a), n);
+		if (n >= li->kindlen)
+			n = li->kindlen - 1;
+		memcpy(li->kind, mnl_attr_get_payload(a), n);
+		li->kind[n] = '\0';
+	}
+	return MNL_CB_OK;
+}
+
+static int on_link_attr(const struct nlattr *a, void *data)
+{
+	if (mnl_attr_get_type(a) == IFLA_LINKINFO &&
+	    mnl_attr_validate(a, MNL_TYPE_NESTED) == 0)
+		return mnl_attr_parse_nested(a, on_linkinfo, data);
+	return MNL_CB_OK;
+}
+
+static int on_link(const struct nlmsghdr *nlh, void *data)
+{
+	const struct ifinfomsg *ifm = mnl_nlmsg_get_payload(nlh);
+	struct link_info *li = data;
+
+	if (nlh->nlmsg_type != RTM_NEWLINK)
+		return MNL_CB_OK;
+	li->ifindex = (unsigned)ifm->ifi_index;
+	return mnl_attr_parse(nlh, sizeof(*ifm), on_link_attr, li);
+}
+
+int rtnl_link_get(const char *ifname, unsigned *ifindex, char *kind, size_t kindlen)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct link_info li = { 0, kind, kind ? kindlen : 0 };
+	struct nlmsghdr *nlh;
+	int ret;
+
+	if (!ifname_ok(ifname))
+		return -EINVAL;
+	if (li.kindlen)
+		kind[0] = '\0';
+	nlh = link_msg(buf, RTM_GETLINK, 0, 0);
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, ifname);
+	ret = rtnl_request(nlh, on_link, &li);
+	if (!ret && !li.ifindex)
+		ret = -ENODEV;
+	if (!ret && ifindex)
+		*ifindex = li.ifindex;
+	return ret;
+}
+
+int rtnl_link_create(const char *ifname, const char *kind)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh;
+	struct nlattr *info;
+
+	if (!ifname_ok(ifname) || !kind || !*kind)
+		return -EINVAL;
+	nlh = link_msg(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0);
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, ifname);
+	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_str(nlh, IFLA_INFO_KIND, kind);
+	mnl_attr_nest_end(nlh, info);
+	return rtnl_request(nlh, NULL, NULL);
+}
+
+int rtnl_link_delete(const char *ifname)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh;
+
+	if (!ifname_ok(ifname))
+		return -EINVAL;
+	nlh = link_msg(buf, RTM_DELLINK, 0, 0);
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, ifname);
+	return rtnl_request(nlh, NULL, NULL);
+}
+
+int rtnl_link_up(unsigned ifindex, unsigned mtu)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = link_msg(buf, RTM_NEWLINK, 0, ifindex);
+	struct ifinfomsg *ifm = mnl_nlmsg_get_payload(nlh);
+
+	ifm->ifi_flags = IFF_UP;
+	ifm->ifi_change = IFF_UP;
+	if (mtu)
+		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
+	return rtnl_request(nlh, NULL, NULL);
+}
+
+struct addr_list {
+	unsigned ifindex;
+	struct cidr *v;
+	size_t n, cap;
+};
+
+static int on_addr(const struct nlmsghdr *nlh, void *data)
+{
+	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *a, *local = NULL, *address = NULL;
+	struct addr_list *l = data;
+	size_t len = ifa->ifa_family == AF_INET ? 4 : 16;
+	struct cidr *c;
+
+	if (nlh->nlmsg_type != RTM_NEWADDR || ifa->ifa_index != l->ifindex ||
+	    ifa->ifa_scope != RT_SCOPE_UNIVERSE ||
+	    (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6))
+		return MNL_CB_OK;
+	mnl_attr_for_each(a, nlh, sizeof(*ifa)) {
+		if (mnl_attr_get_type(a) == IFA_LOCAL)
+			local = a;
+		else if (mnl_attr_get_type(a) == IFA_ADDRESS)
+			address = a;
+	}
+	a = local ? local : address;
+	if (!a || mnl_attr_get_payload_len(a) != len)
+		return MNL_CB_OK;
+	if (l->n == l->cap) {
+		c = realloc(l->v, (l->cap ? 2 * l->cap : 4) * sizeof(*c));
+		if (!c) {
+			errno = ENOMEM;
+			return MNL_CB_ERROR;
+		}
+		l->v = c;
+		l->cap = l->cap ? 2 * l->cap : 4;
+	}
+	c = &l->v[l->n++];
+	memset(c, 0, sizeof(*c));
+	c->family = ifa->ifa_family;
+	c->prefix = ifa->ifa_prefixlen;
+	memcpy(c->addr, mnl_attr_get_payload(a), len);
+	return MNL_CB_OK;
+}
+
+static int addr_change(uint16_t type, uint16_t flags, unsigned ifindex, const struct cidr *c)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifaddrmsg *ifa;
+	size_t len = c->family == AF_INET ? 4 : 16;
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = flags;
+	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = (uint8_t)c->family;
+	ifa->ifa_prefixlen = c->prefix;
+	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+	ifa->ifa_index = ifindex;
+	mnl_attr_put(nlh, IFA_LOCAL, len, c->addr);
+	mnl_attr_put(nlh, IFA_ADDRESS, len, c->addr);
+	return rtnl_request(nlh, NULL, NULL);
+}
+
+static bool addr_equal(const struct cidr *a, const struct cidr *b)
+{
+	return a->family == b->family && a->prefix == b->prefix &&
+	       !memcmp(a->addr, b->addr, a->family == AF_INET ? 4 : 16);
+}
+
+int rtnl_addr_set(unsigned ifindex, const struct cidr *addr)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct addr_list l = { .ifindex = ifindex };
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifaddrmsg *ifa;
+	bool present = false, deleted = false;
+	int ret;
+
+	if (addr->family != AF_INET && addr->family != AF_INET6)
+		return -EAFNOSUPPORT;
+	nlh->nlmsg_type = RTM_GETADDR;
+	nlh->nlmsg_flags = NLM_F_DUMP;
+	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = AF_UNSPEC;
+	ret = rtnl_request(nlh, on_addr, &l);
+	/* delete first: removing a primary IPv4 address also drops its secondaries */
+	for (size_t i = 0; !ret && i < l.n; i++) {
+		if (addr_equal(&l.v[i], addr)) {
+			present = true;
+			continue;
+		}
+		ret = addr_change(RTM_DELADDR, 0, ifindex, &l.v[i]);
+		if (ret == -EADDRNOTAVAIL)
+			ret = 0;
+		deleted = true;
+	}
+	if (!ret && (!present || deleted)) {
+		ret = addr_change(RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE, ifindex, addr);
+		if (ret == -EEXIST)
+			ret = 0;
+	}
+	free(l.v);
+	return ret;
+}

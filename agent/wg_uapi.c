@@ -1,0 +1,241 @@
+#include <errno.h>
+#include <net/if.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "wg_backend.h"
+#include "wg_key.h"
+#include "wg_uapi.h"
+
+#define UAPI_IO_TIMEOUT_S 5
+#define UAPI_START_TIMEOUT_MS 5000
+#define UAPI_READ_CHUNK 65536
+
+static int uapi_addr(const char *ifname, struct sockaddr_un *sun)
+{
+	int n;
+
+	if (!ifname || !*ifname || strlen(ifname) >= IFNAMSIZ || strchr(ifname, '/') ||
+	    !strcmp(ifname, ".") || !strcmp(ifname, ".."))
+		return -EINVAL;
+	memset(sun, 0, sizeof(*sun));
+	sun->sun_family = AF_UNIX;
+	n = snprintf(sun->sun_path, sizeof(sun->sun_path), "%s/%s.sock", WG_UAPI_DIR, ifname);
+	return n < 0 || (size_t)n >= sizeof(sun->sun_path) ? -ENAMETOOLONG : 0;
+}
+
+static int uapi_connect(const char *ifname, int *out)
+{
+	struct timeval tv = { .tv_sec = UAPI_IO_TIMEOUT_S };
+	struct sockaddr_un sun;
+	int fd, ret;
+
+	ret = uapi_addr(ifname, &sun);
+	if (ret)
+		return ret;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) ||
+	    connect(fd, (struct sockaddr *)&sun, sizeof(sun))) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	*out = fd;
+	return 0;
+}
+
+static int io_errno(void)
+{
+	return errno == EAGAIN || errno == EWOULDBLOCK ? -ETIMEDOUT : -errno;
+}
+
+/* One request, one reply (through its blank line); wireguard-go keeps the socket open. */
+static int uapi_call(const char *ifname, const char *req, size_t len, struct strbuf *reply)
+{
+	size_t off = 0, done;
+	ssize_t n;
+	int fd = -1, ret;
+
+	ret = uapi_connect(ifname, &fd);
+	if (ret)
+		goto out;
+	while (off < len) {
+		n = send(fd, req + off, len - off, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = io_errno();
+			goto out;
+		}
+		off += (size_t)n;
+	}
+	for (;;) {
+		char chunk[UAPI_READ_CHUNK];
+
+		n = recv(fd, chunk, sizeof(chunk), 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = io_errno();
+			goto out;
+		}
+		if (n == 0) {
+			ret = -EPROTO;
+			goto out;
+		}
+		off = reply->len ? reply->len - 1 : 0;
+		strbuf_add(reply, chunk, (size_t)n);
+		if (reply->err) {
+			ret = reply->err;
+			goto out;
+		}
+		done = wg_uapi_reply_len(reply->buf + off, reply->len - off);
+		if (done)
+			break;
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+static int uapi_get(const char *ifname, struct wg_device *out)
+{
+	static const char req[] = "get=1\n\n";
+	struct strbuf reply;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	strbuf_init(&reply);
+	ret = uapi_call(ifname, req, sizeof(req) - 1, &reply);
+	if (!ret)
+		ret = wg_uapi_parse(reply.buf, reply.len, out);
+	if (!ret && out->has_private_key)
+		ret = wg_key_public(out->private_key, out->public_key);
+	if (!ret)
+		snprintf(out->ifname, sizeof(out->ifname), "%s", ifname);
+	else
+		log_warn("wireguard %s: get over %s failed: %s", ifname, WG_UAPI_DIR, strerror(-ret));
+	if (reply.buf)
+		explicit_bzero(reply.buf, reply.len);
+	strbuf_free(&reply);
+	return ret;
+}
+
+static int uapi_set(const struct wg_device *delta)
+{
+	struct strbuf req, reply;
+	int ret;
+
+	strbuf_init(&req);
+	strbuf_init(&reply);
+	ret = wg_uapi_render(&req, delta);
+	if (!ret)
+		ret = uapi_call(delta->ifname, req.buf, req.len, &reply);
+	if (!ret)
+		ret = wg_uapi_status(reply.buf, reply.len);
+	if (ret)
+		log_warn("wireguard %s: set failed: %s", delta->ifname, strerror(-ret));
+	if (req.buf)
+		explicit_bzero(req.buf, req.len);
+	strbuf_free(&req);
+	strbuf_free(&reply);
+	return ret;
+}
+
+static bool uapi_answers(const char *ifname)
+{
+	int fd;
+
+	if (uapi_connect(ifname, &fd))
+		return false;
+	close(fd);
+	return true;
+}
+
+/*
+ * wireguard-go creates the TUN device and the listening socket, then forks its daemon
+ * and exits 0: when the launcher has exited, the socket answers.
+ */
+static int spawn_wireguard_go(const char *ifname)
+{
+	char *argv[] = { "wireguard-go", (char *)ifname, NULL };
+	char path_env[1024], *envp[] = { path_env, "LOG_LEVEL=error", NULL };
+	const char *path = getenv("PATH");
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+	int ret, status;
+
+	snprintf(path_env, sizeof(path_env), "PATH=%s",
+		 path && *path ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+	ret = posix_spawn_file_actions_init(&fa);
+	if (ret)
+		return -ret;
+	ret = posix_spawn_file_actions_addchdir_np(&fa, "/");
+	if (!ret)
+		ret = posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+	if (!ret)
+		ret = posix_spawnp(&pid, "wireguard-go", &fa, NULL, argv, envp);
+	posix_spawn_file_actions_destroy(&fa);
+	if (ret) {
+		log_error("wireguard %s: cannot run wireguard-go: %s", ifname, strerror(ret));
+		return -ret;
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		log_error("wireguard %s: wireguard-go failed (status %d); it needs /dev/net/tun "
+			  "and CAP_NET_ADMIN", ifname, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		return -EIO;
+	}
+	return 0;
+}
+
+static int uapi_ensure(const char *ifname)
+{
+	struct timespec pause = { .tv_nsec = 10 * 1000 * 1000 };
+	struct sockaddr_un sun;
+	int ret;
+
+	ret = uapi_addr(ifname, &sun);
+	if (ret)
+		return ret;
+	if (!uapi_answers(ifname)) {
+		ret = spawn_wireguard_go(ifname);
+		if (ret)
+			return ret;
+		for (int waited = 0; !uapi_answers(ifname); waited += 10) {
+			if (waited >= UAPI_START_TIMEOUT_MS) {
+				log_error("wireguard %s: %s does not answer", ifname, sun.sun_path);
+				return -ETIMEDOUT;
+			}
+			nanosleep(&pause, NULL);
+		}
+	}
+	/* the socket directory is shared by all network namespaces */
+	if (!if_nametoindex(ifname)) {
+		log_error("wireguard %s: %s answers but there is no interface %s in this network "
+			  "namespace (another namespace uses the name)", ifname, sun.sun_path, ifname);
+		return -EADDRINUSE;
+	}
+	return 0;
+}
+
+const struct wg_backend wg_backend_userspace = {
+	.name = "userspace",
+	.ensure = uapi_ensure,
+	.get = uapi_get,
+	.set = uapi_set,
+};

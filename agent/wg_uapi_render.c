@@ -1,0 +1,67 @@
+#include <arpa/inet.h>
+#include <stdio.h>
+
+#include "wg_uapi.h"
+
+static void put_key(struct strbuf *sb, const char *name, const uint8_t key[WG_KEY_LEN])
+{
+	char hex[WG_KEY_HEX_LEN];
+
+	wg_uapi_key_to_hex(hex, key);
+	strbuf_printf(sb, "%s=%s\n", name, hex);
+}
+
+static void put_endpoint(struct strbuf *sb, const struct wg_endpoint *ep)
+{
+	char ip[INET6_ADDRSTRLEN];
+
+	if (ep->family == AF_INET) {
+		inet_ntop(AF_INET, &ep->in4.sin_addr, ip, sizeof(ip));
+		strbuf_printf(sb, "endpoint=%s:%u\n", ip, ntohs(ep->in4.sin_port));
+	} else if (ep->family == AF_INET6) {
+		inet_ntop(AF_INET6, &ep->in6.sin6_addr, ip, sizeof(ip));
+		if (ep->in6.sin6_scope_id)
+			strbuf_printf(sb, "endpoint=[%s%%%u]:%u\n", ip, ep->in6.sin6_scope_id,
+				      ntohs(ep->in6.sin6_port));
+		else
+			strbuf_printf(sb, "endpoint=[%s]:%u\n", ip, ntohs(ep->in6.sin6_port));
+	}
+}
+
+static void put_peer(struct strbuf *sb, const struct wg_peer *p)
+{
+	char ip[INET6_ADDRSTRLEN];
+
+	put_key(sb, "public_key", p->public_key);
+	if (p->remove) {
+		strbuf_puts(sb, "remove=true\n");
+		return;
+	}
+	if (p->has_psk)
+		put_key(sb, "preshared_key", p->preshared_key);
+	put_endpoint(sb, &p->endpoint);
+	strbuf_printf(sb, "persistent_keepalive_interval=%u\n", p->keepalive);
+	if (p->replace_allowed)
+		strbuf_puts(sb, "replace_allowed_ips=true\n");
+	for (size_t i = 0; i < p->n_allowed; i++) {
+		const struct cidr *c = &p->allowed[i];
+
+		inet_ntop(c->family, c->addr, ip, sizeof(ip));
+		strbuf_printf(sb, "allowed_ip=%s/%u\n", ip, c->prefix);
+	}
+}
+
+int wg_uapi_render(struct strbuf *sb, const struct wg_device *delta)
+{
+	strbuf_puts(sb, "set=1\n");
+	if (delta->has_private_key)
+		put_key(sb, "private_key", delta->private_key);
+	if (delta->has_listen_port)
+		strbuf_printf(sb, "listen_port=%u\n", delta->listen_port);
+	if (delta->replace_peers)
+		strbuf_puts(sb, "replace_peers=true\n");
+	for (size_t i = 0; i < delta->n_peers; i++)
+		put_peer(sb, &delta->peers[i]);
+	strbuf_puts(sb, "\n");
+	return sb->err;
+}
