@@ -54,10 +54,14 @@ test: deps
 demo: deps all
 	bash tests/demo.sh
 
+# ~10 minutes: writes bench/RESULTS.md and bench/*.png (bench/run.sh --smoke: a quick check)
+bench: deps all
+	bash bench/run.sh
+
 clean:
 	rm -rf $(B) build-asan build-fuzz
 
-.PHONY: all unit deps test demo clean
+.PHONY: all unit deps test demo bench clean
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 
 # libFuzzer harnesses (clang, ASan + UBSan): build-fuzz/fuzz_<name>

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -15,6 +16,7 @@
 #include "cidr.h"
 #include "host.h"
 #include "log.h"
+#include "mesh.h"
 #include "mqtt.h"
 #include "nft_apply.h"
 #include "nft_watch.h"
@@ -28,6 +30,8 @@
 #define RETRY_MIN_MS 1000
 #define RETRY_MAX_MS 30000
 #define BATCH_MS 50
+#define NODE_REFRESH_MS 30000
+#define MAX_POLL (3 + 8)
 
 static int64_t clock_ms(void)
 {
@@ -98,11 +102,18 @@ static void node_publish(struct agent *a)
 		.held_total = a->held_total,
 		.held_token = a->held_token,
 	};
-	const char *errs[] = { a->rc.nft_error, a->rc.routes_error, a->cache_error, a->sysctl_error };
+	const char *errs[] = { a->rc.nft_error, a->rc.routes_error, a->cache_error, a->sysctl_error,
+			       a->wg_error, a->mesh_error };
+	struct mesh_status wg;
 
 	for (size_t i = 0; i < sizeof(errs) / sizeof(errs[0]); i++)
 		if (errs[i][0] && ns.n_errors < NODE_ERRORS_MAX)
 			ns.errors[ns.n_errors++] = errs[i];
+	if (a->mesh) {
+		mesh_status(a->mesh, &wg);
+		ns.wg = &wg;
+	}
+	a->node_refresh_ms = a->now_ms + NODE_REFRESH_MS;
 	reconcile_count(&a->store, KIND_ROUTE, ns.counts[KIND_ROUTE]);
 	reconcile_count(&a->store, KIND_FORWARD, ns.counts[KIND_FORWARD]);
 	a->node_dirty = false;
@@ -221,10 +232,9 @@ static void sync_complete(struct agent *a, bool confirmed)
 
 /* ---- MQTT handlers ---- */
 
-static void on_connected(void *arg)
+/* A fresh retained replay: after every (re)connect and when the policy changed. */
+static void sync_start(struct agent *a)
 {
-	struct agent *a = arg;
-
 	a->store.gen++;
 	a->subscribed = false;
 	a->marker_seen = false;
@@ -234,7 +244,69 @@ static void on_connected(void *arg)
 	if (mqtt_subscribe(a->mqtt, a->subs, a->n_subs))
 		log_error("mqtt: subscribe failed");
 	node_publish(a);
+}
+
+static void on_connected(void *arg)
+{
+	struct agent *a = arg;
+
+	sync_start(a);
 	reconcile_publish_all(&a->rc, &a->store);
+}
+
+static bool port_reserved(const struct policy *pol, unsigned port)
+{
+	for (size_t i = 0; i < pol->n_reserved; i++)
+		if (pol->reserved[i] == port)
+			return true;
+	return false;
+}
+
+/*
+ * The mesh teaches the policy: without ALLOWED_TARGETS the targets are the WireGuard
+ * network, and the listen port is reserved. Returns true when the policy changed.
+ */
+static bool policy_refresh(struct agent *a)
+{
+	struct cidr net;
+	unsigned port;
+	bool changed = false;
+
+	if (!a->mesh || !mesh_network(a->mesh, &net, &port))
+		return false;
+	if (!a->cfg.allowed_set && !(a->pol.allowed.n == 1 &&
+	    !memcmp(&a->pol.allowed.v[0], &net, sizeof(net)))) {
+		cidr_list_free(&a->pol.allowed);
+		cidr_list_add(&a->pol.allowed, &net);
+		changed = true;
+	}
+	if (!a->cfg.reserved_set && !port_reserved(&a->pol, port)) {
+		uint16_t *v = realloc(a->pol.reserved, (a->pol.n_reserved + 1) * sizeof(*v));
+		size_t i;
+		if (v) {
+			for (i = a->pol.n_reserved; i > 0 && v[i - 1] > port; i--)
+				v[i] = v[i - 1];
+			v[i] = (uint16_t)port;
+			a->pol.reserved = v;
+			a->pol.n_reserved++;
+			changed = true;
+		}
+	}
+	return changed;
+}
+
+/* After the mesh changed: a new policy re-reads every object under it. */
+static void mesh_changed(struct agent *a)
+{
+	if (!a->mesh || mesh_generation(a->mesh) == a->mesh_gen)
+		return;
+	a->mesh_gen = mesh_generation(a->mesh);
+	node_changed(a);
+	if (!policy_refresh(a))
+		return;
+	log_info("policy: allowed targets and reserved ports follow the mesh; re-reading all objects");
+	if (a->mqtt && mqtt_connected(a->mqtt))
+		sync_start(a);
 }
 
 static void on_disconnected(void *arg)
@@ -288,6 +360,20 @@ static void on_message(void *arg, const char *topic, const void *payload, size_t
 					 "confirm: nothing is held");
 		}
 		return;
+	case TOPIC_WIREGUARD:
+		if (!a->mesh) {
+			report_error(a, topic, "wireguard: this node does not manage WireGuard (see the node status errors)");
+			return;
+		}
+		if (mesh_bus_update(a->mesh, payload, len, err, sizeof(err))) {
+			snprintf(a->wg_error, sizeof(a->wg_error), "%s", err);
+			report_error(a, topic, err);
+		} else {
+			a->wg_error[0] = '\0';
+		}
+		node_changed(a);
+		mesh_changed(a);
+		return;
 	case TOPIC_BAD:
 		report_error(a, topic, err);
 		return;
@@ -331,6 +417,7 @@ static int agent_topics(struct agent *a)
 	topic_format(a->topic_sync, sizeof(a->topic_sync), prefix, a->cfg.node_id, "sync");
 	topic_format(a->topic_errors, sizeof(a->topic_errors), prefix, a->cfg.node_id, "errors");
 	topic_format(a->topic_confirm, sizeof(a->topic_confirm), prefix, a->cfg.node_id, "confirm");
+	topic_format(a->topic_wireguard, sizeof(a->topic_wireguard), prefix, a->cfg.node_id, "wireguard");
 	for (size_t i = 0; i < a->n_names; i++) {
 		for (int k = 0; k < KIND_COUNT; k++) {
 			if (asprintf(&a->subs[a->n_subs], "%s/%s/%s/#", prefix, a->names[i],
@@ -341,7 +428,42 @@ static int agent_topics(struct agent *a)
 	}
 	a->subs[a->n_subs++] = strdup(a->topic_sync);
 	a->subs[a->n_subs++] = strdup(a->topic_confirm);
-	return a->subs[a->n_subs - 1] && a->subs[a->n_subs - 2] ? 0 : -ENOMEM;
+	a->subs[a->n_subs++] = strdup(a->topic_wireguard);
+	for (int i = 0; i < a->n_subs; i++)
+		if (!a->subs[i])
+			return -ENOMEM;
+	return 0;
+}
+
+static void mesh_init(struct agent *a)
+{
+	char *conf_path = a->wg_conf_path;
+	struct mesh_conf mc = {
+		.node_id = a->cfg.node_id,
+		.ifname = a->cfg.wg_iface,
+		.backend = a->cfg.wg_backend,
+		.data_dir = a->cfg.data_dir,
+		.conf_path = conf_path,
+		.controller_url = a->cfg.controller_url,
+		.token = a->cfg.join_token,
+		.ca_file = a->cfg.controller_ca_file,
+		.endpoint = a->cfg.wg_endpoint,
+		.refresh_s = a->cfg.join_refresh_s,
+	};
+
+	if (!a->cfg.wg_conf)
+		snprintf(conf_path, sizeof(a->wg_conf_path), "/etc/wireguard/%s.conf", a->cfg.wg_iface);
+	else
+		snprintf(conf_path, sizeof(a->wg_conf_path), "%s", a->cfg.wg_conf);
+	if (!conf_path[0])
+		mc.conf_path = NULL;
+	if (mesh_open(&a->mesh, &mc, a->mesh_error, sizeof(a->mesh_error))) {
+		log_error("wireguard: not managed: %s", a->mesh_error);
+		a->mesh = NULL;
+		return;
+	}
+	a->mesh_gen = mesh_generation(a->mesh);
+	policy_refresh(a);
 }
 
 int agent_init(struct agent *a, int argc, char **argv)
@@ -391,6 +513,7 @@ int agent_init(struct agent *a, int argc, char **argv)
 		log_warn("nftables: cannot watch for changes; checking every %d s", TABLE_CHECK_MS / 1000);
 	if (host_ip_forward(a->sysctl_error, sizeof(a->sysctl_error)))
 		log_error("%s", a->sysctl_error);
+	mesh_init(a);
 
 	ret = cache_load(a->cfg.data_dir, &a->store, &a->pol, err, sizeof(err));
 	if (ret == -ENOENT)
@@ -484,6 +607,7 @@ static int signals_open(void)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
@@ -500,10 +624,10 @@ int agent_run(struct agent *a)
 	}
 	a->table_check_ms = clock_ms() + TABLE_CHECK_MS;
 	while (!stop) {
-		struct pollfd p[3] = { { .fd = sfd, .events = POLLIN },
-				       { .fd = -1 }, { .fd = -1 } };
+		struct pollfd p[MAX_POLL] = { { .fd = sfd, .events = POLLIN },
+					      { .fd = -1 }, { .fd = -1 } };
 		int64_t next = a->now_ms + mqtt_tick(a->mqtt, a->now_ms);
-		int timeout;
+		int timeout, n_mesh = 0;
 
 		p[1].fd = mqtt_fd(a->mqtt);
 		p[1].events = POLLIN | (mqtt_want_write(a->mqtt) ? POLLOUT : 0);
@@ -511,6 +635,11 @@ int agent_run(struct agent *a)
 			p[2].fd = nft_watch_fd(a->watch);
 			p[2].events = POLLIN;
 		}
+		if (a->mesh) {
+			n_mesh = mesh_fds(a->mesh, p + 3, MAX_POLL - 3);
+			next = deadline_min(next, a->now_ms + mesh_timeout_ms(a->mesh, a->now_ms));
+		}
+		next = deadline_min(next, a->node_refresh_ms);
 		next = deadline_min(next, a->cache_due_ms);
 		next = deadline_min(next, a->retry_due_ms);
 		next = deadline_min(next, a->node_due_ms);
@@ -518,7 +647,7 @@ int agent_run(struct agent *a)
 		if (a->subscribed && a->marker_seen && !a->synced && (!a->held || a->held_recheck))
 			next = deadline_min(next, a->last_replay_ms + a->cfg.sync_quiet_ms);
 		timeout = a->need_reconcile ? 0 : (int)(next > a->now_ms ? next - a->now_ms : 0);
-		if (poll(p, 3, timeout) < 0 && errno != EINTR) {
+		if (poll(p, (nfds_t)(3 + n_mesh), timeout) < 0 && errno != EINTR) {
 			log_error("poll: %s", strerror(errno));
 			break;
 		}
@@ -526,7 +655,10 @@ int agent_run(struct agent *a)
 		if (p[0].revents & POLLIN) {
 			struct signalfd_siginfo si;
 			while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
-				if (si.ssi_signo == SIGHUP)
+				if (si.ssi_signo == SIGCHLD)
+					while (waitpid(-1, NULL, WNOHANG) > 0)
+						;       /* the wireguard-go launcher */
+				else if (si.ssi_signo == SIGHUP)
 					log_info("SIGHUP: nothing to reload; configuration is read at start");
 				else
 					stop = true;
@@ -536,6 +668,12 @@ int agent_run(struct agent *a)
 			mqtt_drain(a, p[1].revents);
 		if (p[2].fd >= 0 && (p[2].revents & POLLIN))
 			table_check(a, nft_watch_read(a->watch));
+		if (a->mesh) {
+			mesh_handle(a->mesh, p + 3, n_mesh, a->now_ms);
+			mesh_changed(a);
+		}
+		if (a->node_refresh_ms && a->now_ms >= a->node_refresh_ms)
+			node_publish(a);
 		timers_run(a);
 	}
 	log_info("stopping: forwards and routes stay in place");
@@ -552,6 +690,7 @@ int agent_run(struct agent *a)
 void agent_free(struct agent *a)
 {
 	mqtt_free(a->mqtt);
+	mesh_close(a->mesh);
 	nft_watch_close(a->watch);
 	nft_close(a->nft);
 	store_free(&a->store);

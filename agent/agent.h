@@ -10,6 +10,7 @@
 #include "store.h"
 #include "strbuf.h"
 
+struct mesh;
 struct mqtt;
 struct nft;
 struct nft_watch;
@@ -25,11 +26,15 @@ struct agent {
 	struct nft *nft;
 	struct nft_watch *watch;
 	struct mqtt *mqtt;
+	struct mesh *mesh;              /* NULL: WireGuard not managed */
+	unsigned mesh_gen;
+	char wg_conf_path[256];
 	char topic_status[160];
+	char topic_wireguard[160];
 	char topic_sync[160];
 	char topic_errors[160];
 	char topic_confirm[160];
-	char *subs[2 * MAX_SOURCES + 2];
+	char *subs[2 * MAX_SOURCES + 3];
 	int n_subs;
 
 	/* the retained replay after each (re)connect */
@@ -56,6 +61,9 @@ struct agent {
 
 	char cache_error[ERR_LEN];
 	char sysctl_error[ERR_LEN];
+	char wg_error[ERR_LEN];
+	char mesh_error[ERR_LEN];
+	int64_t node_refresh_ms;
 	struct strbuf sb;
 };
 

@@ -363,6 +363,40 @@ static int set_join_token(struct config *cfg, const char *v, char *err, size_t e
 	return set_str(&cfg->join_token, v);
 }
 
+static int set_controller_ca(struct config *cfg, const char *v, char *err, size_t errlen)
+{
+	return set_str(&cfg->controller_ca_file, v);
+}
+
+static int set_wg_backend(struct config *cfg, const char *v, char *err, size_t errlen)
+{
+	if (strcmp(v, "auto") && strcmp(v, "kernel") && strcmp(v, "userspace"))
+		return bad(err, errlen, "WG_BACKEND", v, "auto, kernel, userspace");
+	return set_str(&cfg->wg_backend, v);
+}
+
+static int set_wg_conf(struct config *cfg, const char *v, char *err, size_t errlen)
+{
+	if (v[0] && v[0] != '/')
+		return bad(err, errlen, "WG_CONF", v, "an absolute path, or empty for none");
+	return set_str(&cfg->wg_conf, v);
+}
+
+static int set_wg_endpoint(struct config *cfg, const char *v, char *err, size_t errlen)
+{
+	return set_str(&cfg->wg_endpoint, v);
+}
+
+static int set_join_refresh(struct config *cfg, const char *v, char *err, size_t errlen)
+{
+	unsigned long n;
+
+	if (parse_uint(v, 1, 86400, &n))
+		return bad(err, errlen, "JOIN_REFRESH_S", v, "1..86400");
+	cfg->join_refresh_s = (unsigned)n;
+	return 0;
+}
+
 static const struct option_def options[] = {
 	{ "NODE_ID", "node-id", NULL, "this node's id (required)", set_node },
 	{ "EDGE_GROUPS", "groups", "", "groups to follow too, in precedence order", set_groups },
@@ -389,6 +423,11 @@ static const struct option_def options[] = {
 	{ "LOG_LEVEL", "log-level", "info", "debug, info, warn, error", set_log_level },
 	{ "CONTROLLER_URL", "controller-url", NULL, "mesh controller (join)", set_controller },
 	{ "JOIN_TOKEN", "join-token", NULL, "join token sent as X-Join-Token", set_join_token },
+	{ "CONTROLLER_CA_FILE", "controller-ca-file", NULL, "CA bundle for an https:// controller (default: system CAs)", set_controller_ca },
+	{ "WG_BACKEND", "wg-backend", "auto", "auto (kernel when available), kernel, userspace", set_wg_backend },
+	{ "WG_CONF", "wg-conf", NULL, "wg-quick file written for operators [/etc/wireguard/<WG_IFACE>.conf]; empty: none", set_wg_conf },
+	{ "JOIN_REFRESH_S", "join-refresh-s", "600", "re-join the controller this often (peer changes)", set_join_refresh },
+	{ "WG_ENDPOINT", "wg-endpoint", NULL, "ip:port peers reach this node at (sent with the join)", set_wg_endpoint },
 };
 
 #define N_OPTIONS (sizeof(options) / sizeof(options[0]))
@@ -521,8 +560,17 @@ int config_load(struct config *cfg, int argc, char **argv, char *err, size_t err
 			return -EINVAL;
 		}
 	}
+	if (cfg->controller_url && (!cfg->join_token || !cfg->join_token[0])) {
+		snprintf(err, errlen, "JOIN_TOKEN is required with CONTROLLER_URL");
+		return -EINVAL;
+	}
+	if (cfg->join_token && strpbrk(cfg->join_token, "\r\n")) {
+		snprintf(err, errlen, "JOIN_TOKEN contains a line break (accepted: one line)");
+		return -EINVAL;
+	}
 	if (!reserved_set)
 		reserved_defaults(cfg);
+	cfg->reserved_set = reserved_set;
 	log_threshold = cfg->log_level;
 	return 0;
 }
@@ -538,6 +586,10 @@ void config_free(struct config *cfg)
 	free(cfg->traefik_certresolver);
 	free(cfg->controller_url);
 	free(cfg->join_token);
+	free(cfg->controller_ca_file);
+	free(cfg->wg_backend);
+	free(cfg->wg_conf);
+	free(cfg->wg_endpoint);
 	cidr_list_free(&cfg->allowed);
 	memset(cfg, 0, sizeof(*cfg));
 }

@@ -34,6 +34,7 @@ struct config {
 	bool allowed_set;           /* false: default (WireGuard network, else RFC 1918) */
 	uint16_t reserved[MAX_RESERVED];
 	size_t n_reserved;
+	bool reserved_set;              /* RESERVED_PORTS given: no automatic additions */
 	unsigned wg_listen_port;
 
 	unsigned sync_quiet_ms;
@@ -44,6 +45,11 @@ struct config {
 
 	char *controller_url;
 	char *join_token;
+	char *controller_ca_file;
+	char *wg_backend;
+	char *wg_conf;
+	char *wg_endpoint;
+	unsigned join_refresh_s;
 };
 
 /*

@@ -17,6 +17,8 @@
 #include "model.h"
 
 #define RTNL_PROTO_EDGE 237
+/* One request's buffer. Zero it first: libmnl 1.0.4 leaves attribute padding unset. */
+#define RTNL_MSG_SIZE 8192
 
 /* A netlink socket on bus (NETLINK_ROUTE or NETLINK_GENERIC), bound. */
 int rtnl_open(int bus, struct mnl_socket **out);
@@ -53,7 +55,7 @@ struct rtnl_route_plan {
 	size_t n_add;
 	struct rtnl_route *del;         /* ours, no longer wanted */
 	size_t n_del;
-	struct cidr *conflict;          /* the same prefix belongs to someone else: left alone */
+	struct cidr *conflict;          /* someone else's prefix, or a /0: left alone */
 	size_t n_conflict;
 };
 

@@ -52,6 +52,9 @@ static enum want_state classify(unsigned ifindex, const struct rtnl_route **idx,
 {
 	enum want_state st = WANT_ADD;
 
+	/* a default route through the tunnel would also carry the tunnel's own packets */
+	if (!w->prefix)
+		return WANT_CONFLICT;
 	for (size_t i = 0; i < n_cover; i++)
 		if (wg_cidr_contains(&cover[i]->dst, w))
 			return WANT_COVERED;
@@ -212,7 +215,7 @@ static int on_route(const struct nlmsghdr *nlh, void *data)
 
 static int routes_dump(struct route_list *l)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
+	char buf[RTNL_MSG_SIZE] = { 0 };
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct rtmsg *rtm;
 
@@ -226,7 +229,7 @@ static int routes_dump(struct route_list *l)
 static int route_change(uint16_t type, uint16_t flags, unsigned ifindex,
 			const struct cidr *dst, uint32_t priority)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
+	char buf[RTNL_MSG_SIZE] = { 0 };
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct rtmsg *rtm;
 
@@ -285,8 +288,10 @@ int rtnl_routes_sync(unsigned ifindex, const struct cidr *want, size_t n_want)
 		}
 	}
 	for (size_t i = 0; i < plan.n_conflict; i++)
-		log_warn("route %s: the main table already routes it elsewhere (not ours); "
-			 "left alone", cidr_str(&plan.conflict[i], text, sizeof(text)));
+		log_warn("route %s via ifindex %u: %s; not added", cidr_str(&plan.conflict[i], text,
+			 sizeof(text)), ifindex, plan.conflict[i].prefix ?
+			 "the main table routes it elsewhere (a route that is not ours)" :
+			 "a default route through the tunnel would carry the tunnel itself");
 out:
 	free(have.v);
 	rtnl_route_plan_free(&plan);

@@ -64,6 +64,36 @@ static json_object *counts_json(const size_t *c)
 	return o;
 }
 
+static json_object *wg_json(const struct mesh_status *w)
+{
+	json_object *o = json_object_new_object(), *peers = json_object_new_array();
+
+	add_str(o, "backend", w->backend);
+	add_str(o, "interface", w->ifname);
+	add_str(o, "address", w->address);
+	add_str(o, "public_key", w->public_key);
+	json_object_object_add(o, "listen_port", json_object_new_int((int)w->listen_port));
+	add_str(o, "config_source", w->source);
+	if (w->error && w->error[0])
+		add_str(o, "error", w->error);
+	for (size_t i = 0; i < w->n_peers; i++) {
+		const struct mesh_peer_status *p = &w->peers[i];
+		json_object *j = json_object_new_object();
+		add_str(j, "public_key", p->public_key);
+		if (p->endpoint[0])
+			add_str(j, "endpoint", p->endpoint);
+		if (p->latest_handshake)
+			add_time(j, "latest_handshake", (time_t)p->latest_handshake);
+		else
+			json_object_object_add(j, "latest_handshake", NULL);
+		json_object_object_add(j, "rx_bytes", json_object_new_int64((int64_t)p->rx_bytes));
+		json_object_object_add(j, "tx_bytes", json_object_new_int64((int64_t)p->tx_bytes));
+		json_object_array_add(peers, j);
+	}
+	json_object_object_add(o, "peers", peers);
+	return o;
+}
+
 int status_node_render(struct strbuf *sb, const struct node_status *ns)
 {
 	json_object *o = json_object_new_object(), *groups, *errors;
@@ -89,6 +119,8 @@ int status_node_render(struct strbuf *sb, const struct node_status *ns)
 		add_str(h, "token", ns->held_token);
 		json_object_object_add(o, "held", h);
 	}
+	if (ns->wg)
+		json_object_object_add(o, "wireguard", wg_json(ns->wg));
 	errors = json_object_new_array();
 	for (size_t i = 0; i < ns->n_errors; i++)
 		json_object_array_add(errors, json_object_new_string(ns->errors[i]));

@@ -4,11 +4,12 @@
 
 #include <time.h>
 
+#include "mesh.h"
 #include "store.h"
 #include "strbuf.h"
 
 #define EDGE_VERSION "0.1.0"
-#define NODE_ERRORS_MAX 4
+#define NODE_ERRORS_MAX 6
 
 struct node_status {
 	const char *state;              /* "online" or "offline" */
@@ -23,6 +24,7 @@ struct node_status {
 	size_t held_remove;
 	size_t held_total;
 	const char *held_token;
+	const struct mesh_status *wg;   /* NULL: WireGuard not managed */
 	const char *errors[NODE_ERRORS_MAX];
 	size_t n_errors;
 };

@@ -45,6 +45,8 @@ enum topic_type topic_parse(const char *topic, const char *prefix,
 		return ref->type = TOPIC_SYNC;
 	if (ref->source == 0 && level_is(kind, kind_n, "confirm") && !kind[kind_n])
 		return ref->type = TOPIC_CONFIRM;
+	if (ref->source == 0 && level_is(kind, kind_n, "wireguard") && !kind[kind_n])
+		return ref->type = TOPIC_WIREGUARD;
 	if (level_is(kind, kind_n, "routes"))
 		ref->kind = KIND_ROUTE;
 	else if (level_is(kind, kind_n, "forwards"))

@@ -6,7 +6,7 @@
 
 #include "model.h"
 
-enum topic_type { TOPIC_OBJECT, TOPIC_SYNC, TOPIC_CONFIRM, TOPIC_OTHER, TOPIC_BAD };
+enum topic_type { TOPIC_OBJECT, TOPIC_SYNC, TOPIC_CONFIRM, TOPIC_WIREGUARD, TOPIC_OTHER, TOPIC_BAD };
 
 struct topic_ref {
 	enum topic_type type;

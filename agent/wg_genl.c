@@ -45,7 +45,7 @@ static int on_family(const struct nlmsghdr *nlh, void *data)
 
 int wg_genl_open(struct mnl_socket **out, uint16_t *family)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
+	char buf[RTNL_MSG_SIZE] = { 0 };
 	struct mnl_socket *nl;
 	struct nlmsghdr *nlh;
 	int ret;
@@ -169,12 +169,12 @@ static void put_device(struct nlmsghdr *nlh, const struct wg_device *d)
  */
 static int genl_set(const struct wg_device *delta)
 {
-	const size_t room = MNL_SOCKET_BUFFER_SIZE;
+	const size_t room = RTNL_MSG_SIZE;
 	struct peer_cursor cur = { 0 };
 	struct mnl_socket *nl = NULL;
 	struct nlmsghdr *nlh;
 	struct nlattr *peers;
-	enum put_result r = PUT_ALL;
+	enum put_result r;
 	bool first = true, progress;
 	uint16_t family;
 	size_t pi = 0;
@@ -186,6 +186,7 @@ static int genl_set(const struct wg_device *delta)
 		return -ENOMEM;
 	ret = wg_genl_open(&nl, &family);
 	while (!ret) {
+		memset(buf, 0, room);
 		nlh = wg_genl_msg(buf, family, WG_CMD_SET_DEVICE, 0, delta->ifname);
 		if (first)
 			put_device(nlh, delta);

@@ -209,7 +209,7 @@ static int on_device(const struct nlmsghdr *nlh, void *data)
 
 int wg_genl_get(const char *ifname, struct wg_device *out)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
+	char buf[RTNL_MSG_SIZE] = { 0 };
 	struct get_ctx g = { .dev = out };
 	struct mnl_socket *nl;
 	struct nlmsghdr *nlh;

@@ -63,7 +63,7 @@ static int io_errno(void)
 /* One request, one reply (through its blank line); wireguard-go keeps the socket open. */
 static int uapi_call(const char *ifname, const char *req, size_t len, struct strbuf *reply)
 {
-	size_t off = 0, done;
+	size_t off = 0;
 	ssize_t n;
 	int fd = -1, ret;
 
@@ -100,8 +100,7 @@ static int uapi_call(const char *ifname, const char *req, size_t len, struct str
 			ret = reply->err;
 			goto out;
 		}
-		done = wg_uapi_reply_len(reply->buf + off, reply->len - off);
-		if (done)
+		if (wg_uapi_reply_len(reply->buf + off, reply->len - off))
 			break;
 	}
 out:
@@ -192,9 +191,12 @@ static int spawn_wireguard_go(const char *ifname)
 		log_error("wireguard %s: cannot run wireguard-go: %s", ifname, strerror(ret));
 		return -ret;
 	}
-	while (waitpid(pid, &status, 0) < 0)
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno == ECHILD)    /* reaped by the caller's SIGCHLD handler: see the socket */
+			return 0;
 		if (errno != EINTR)
 			return -errno;
+	}
 	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
 		log_error("wireguard %s: wireguard-go failed (status %d); it needs /dev/net/tun "
 			  "and CAP_NET_ADMIN", ifname, WIFEXITED(status) ? WEXITSTATUS(status) : -1);

@@ -23,17 +23,6 @@ static int hex_digit(char c)
 	return -1;
 }
 
-void wg_uapi_key_to_hex(char out[WG_KEY_HEX_LEN], const uint8_t key[WG_KEY_LEN])
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < WG_KEY_LEN; i++) {
-		out[2 * i] = digits[key[i] >> 4];
-		out[2 * i + 1] = digits[key[i] & 15];
-	}
-	out[2 * WG_KEY_LEN] = '\0';
-}
-
 bool wg_uapi_key_from_hex(uint8_t key[WG_KEY_LEN], const char *s, size_t n)
 {
 	uint8_t k[WG_KEY_LEN];

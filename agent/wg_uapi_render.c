@@ -3,6 +3,17 @@
 
 #include "wg_uapi.h"
 
+void wg_uapi_key_to_hex(char out[WG_KEY_HEX_LEN], const uint8_t key[WG_KEY_LEN])
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < WG_KEY_LEN; i++) {
+		out[2 * i] = digits[key[i] >> 4];
+		out[2 * i + 1] = digits[key[i] & 15];
+	}
+	out[2 * WG_KEY_LEN] = '\0';
+}
+
 static void put_key(struct strbuf *sb, const char *name, const uint8_t key[WG_KEY_LEN])
 {
 	char hex[WG_KEY_HEX_LEN];

@@ -7,8 +7,9 @@ pkgs=(build-essential pkg-config make gcc
       libcurl4-openssl-dev libssl-dev
       mosquitto mosquitto-clients nftables iproute2 iptables
       wireguard-go wireguard-tools
-      python3 python3-jsonschema python3-yaml
-      socat curl procps valgrind clang libclang-rt-14-dev openssl)
+      qemu-system-x86 busybox-static kmod linux-image-amd64 cpio
+      python3 python3-jsonschema python3-yaml gnuplot-nox
+      socat curl procps valgrind clang libclang-rt-14-dev openssl iputils-ping)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -194,6 +194,10 @@ fi
 grep -E '^  ' "$T_TMP/vm.log"
 grep -E '^(PASS|FAIL|SKIP) ' "$T_TMP/vm.log"
 grep -q '^FAIL ' "$T_TMP/vm.log" && T_FAILED=1
+if grep -qE 'Sanitizer|runtime error' "$T_TMP/vm.log"; then   # B=build-asan
+	fail "$T: sanitizer report in the VM"
+	grep -E -A5 'Sanitizer|runtime error' "$T_TMP/vm.log" | head -30 | sed 's/^/  vm: /'
+fi
 if grep -q '^VM-DONE' "$T_TMP/vm.log"; then
 	s=$(awk '/^VM-START/ {a = $2} /^VM-DONE/ {b = $2} END {printf "%.1f s in the VM (boot to /init %.1f s)", b - a, a}' "$T_TMP/vm.log")
 	pass "$T: VM run finished: $vm_secs s of qemu, $s"

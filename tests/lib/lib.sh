@@ -21,7 +21,10 @@ t_cleanup() {
 	for p in "${T_PIDS[@]}"; do kill "$p" 2>/dev/null; done
 	sleep 0.2
 	for p in "${T_PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
-	for n in "${T_NS[@]}"; do ip netns pids "$n" 2>/dev/null | xargs -r kill -9 2>/dev/null; ip netns del "$n" 2>/dev/null; done
+	# netns_new runs in $(...) subshells: find this test's namespaces by their suffix
+	for n in "${T_NS[@]}" $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E -- "-$$\$"); do
+		ip netns pids "$n" 2>/dev/null | xargs -r kill -9 2>/dev/null; ip netns del "$n" 2>/dev/null
+	done
 	if [ "${KEEP_TMP:-}" ]; then echo "kept $T_TMP"; else rm -rf "$T_TMP"; fi
 }
 trap t_cleanup EXIT
@@ -42,10 +45,13 @@ netns_new() {
 }
 
 # veth_link NS_A IF_A ADDR_A NS_B IF_B ADDR_B
+T_VETH=0
 veth_link() {
-	ip link add "$2-$$" type veth peer name "$5-$$" || return 1
-	ip link set "$2-$$" netns "$1" name "$2"
-	ip link set "$5-$$" netns "$4" name "$5"
+	local a="va$$_$T_VETH" b="vb$$_$T_VETH"
+	T_VETH=$((T_VETH + 1))
+	ip link add "$a" type veth peer name "$b" || return 1
+	ip link set "$a" netns "$1" name "$2"
+	ip link set "$b" netns "$4" name "$5"
 	ip -n "$1" addr add "$3" dev "$2"; ip -n "$1" link set "$2" up
 	ip -n "$4" addr add "$6" dev "$5"; ip -n "$4" link set "$5" up
 }

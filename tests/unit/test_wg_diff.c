@@ -309,11 +309,12 @@ static void test_route_plan(void)
 		cidr_of("192.168.1.0/24"),      /* conflict */
 		cidr_of("fd00:61::/64"),        /* new, IPv6 */
 		cidr_of("10.64.0.0/16"),        /* duplicate */
+		cidr_of("0.0.0.0/0"),           /* never: it would carry the tunnel itself */
 	};
 	struct rtnl_route_plan p;
 	char ip[64] = "";
 
-	CHECK("route plan succeeds", rtnl_route_plan(wg, have, 7, want, 6, &p) == 0);
+	CHECK("route plan succeeds", rtnl_route_plan(wg, have, 7, want, 7, &p) == 0);
 	CHECK("route plan: two to add", p.n_add == 2);
 	if (p.n_add == 2) {
 		inet_ntop(AF_INET, p.add[0].addr, ip, sizeof(ip));
@@ -323,8 +324,8 @@ static void test_route_plan(void)
 	}
 	CHECK("route plan: deletes only ours on this link", p.n_del == 1 &&
 	      p.del[0].dst.addr[1] == 62 && p.del[0].oif == wg);
-	CHECK("route plan: someone else's prefix is a conflict", p.n_conflict == 1 &&
-	      p.conflict[0].addr[0] == 192);
+	CHECK("route plan: a default route and someone else's prefix are left alone",
+	      p.n_conflict == 2 && p.conflict[0].prefix == 0 && p.conflict[1].addr[0] == 192);
 	rtnl_route_plan_free(&p);
 
 	CHECK("route plan, nothing wanted", rtnl_route_plan(wg, have, 7, NULL, 0, &p) == 0);
