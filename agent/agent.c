@@ -14,6 +14,7 @@
 #include "agent.h"
 #include "cache.h"
 #include "cidr.h"
+#include "health.h"
 #include "host.h"
 #include "log.h"
 #include "mesh.h"
@@ -118,6 +119,8 @@ static void node_publish(struct agent *a)
 	reconcile_count(&a->store, KIND_FORWARD, ns.counts[KIND_FORWARD]);
 	a->node_dirty = false;
 	a->node_due_ms = 0;
+	health_write(a->cfg.data_dir, a->mqtt && mqtt_connected(a->mqtt), a->synced, ns.n_errors,
+		     ns.updated_at);
 	if (!a->mqtt || !mqtt_connected(a->mqtt) || status_node_render(&a->sb, &ns))
 		return;
 	mqtt_publish(a->mqtt, a->topic_status, a->sb.buf, a->sb.len, 1, true);

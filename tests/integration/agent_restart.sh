@@ -17,9 +17,12 @@ done
 check "all applied" wait_for 10 bash -c "node_synced $EDGE gw1 && status_is $EDGE gw1 forwards f3 applied && status_is $EDGE gw1 routes r3 applied"
 check "cache written" wait_for 5 bash -c "grep -q '\"f3\"' $DATA/state.json"
 check "cache is private (0600)" test "$(stat -c %a "$DATA/state.json")" = 600
+health() { "$AGENT" health --data-dir "$DATA" >/dev/null; echo $?; }
+check "health: connected and synced (exit 0)" test "$(health)" = 0
 
 # --- agent killed; broker stopped; table gone (reboot-like): restored from cache alone
 kill -9 "$AGENT_PID"; wait "$AGENT_PID" 2>/dev/null
+check "health: agent gone (exit 2)" test "$(health)" = 2
 pub "$EDGE" -r -t edge/gw1/forwards/f2 -n           # deleted while the agent is down
 pub "$EDGE" -r -t edge/gw1/routes/r2 -n
 sleep 1.5                                           # let the broker autosave
@@ -32,6 +35,7 @@ check "route files restored from the cache" wait_for 5 test -f "$DYN/edge-agent.
 check "forward works with the broker down" bash -c "probe tcp 9001 | grep -q backend"
 check "object deleted while down is kept until resync" bash -c "nft_list $EDGE | grep -q '9002 :'"
 check "agent retries the broker without exiting" bash -c "sleep 1; kill -0 $AGENT_PID"
+check "health: running but degraded without the broker (exit 1)" test "$(health)" = 1
 
 broker_start "$EDGE" 1883 "$PERSIST" || fail "broker restart"
 check "synced after the broker returns" wait_for 15 node_synced "$EDGE" gw1
