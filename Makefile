@@ -51,6 +51,10 @@ test: deps
 	$(MAKE) all unit
 	bash tests/run.sh
 
+# the long soak (CI runs tests/integration/soak.sh for 10 s inside `make test`)
+soak: deps all unit
+	SOAK_SECONDS=60 bash tests/integration/soak.sh
+
 demo: deps all
 	bash tests/demo.sh
 

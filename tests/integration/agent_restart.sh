@@ -44,6 +44,20 @@ check "deleted route file removed after resync" wait_for 5 test ! -e "$DYN/edge-
 check "deleted object's status cleared" wait_for 5 status_gone "$EDGE" gw1 forwards f2
 check "others still applied" bash -c "status_is $EDGE gw1 forwards f1 applied && status_is $EDGE gw1 forwards f3 applied"
 
+# --- broker restart with persistence: nothing removed or re-created needlessly
+ip netns exec "$EDGE" nft monitor > "$T_TMP/monitor.txt" 2>&1 &
+MON=$!; T_PIDS+=($MON)
+mtime_before=$(stat -c %Y.%i "$DYN/edge-agent.gw1.r1.yml")
+syncs=$(grep -c 'retained replay complete' "$T_TMP/gw1.log")
+sleep 0.3
+kill -TERM "$BROKER_PID"; wait "$BROKER_PID" 2>/dev/null
+broker_start "$EDGE" 1883 "$PERSIST" || fail "broker restart 2"
+check "resynced after the broker restart" wait_for 15 bash -c "[ \$(grep -c 'retained replay complete' $T_TMP/gw1.log) -gt $syncs ]"
+sleep 0.5; kill "$MON" 2>/dev/null
+check "no nftables change during the broker restart" bash -c "! grep -qE 'element|table|chain|rule' $T_TMP/monitor.txt"
+check "route file not rewritten (same mtime and inode)" test "$(stat -c %Y.%i "$DYN/edge-agent.gw1.r1.yml")" = "$mtime_before"
+check "state intact after the broker restart" bash -c "status_is $EDGE gw1 forwards f1 applied && nft_list $EDGE | grep -q '9001 :'"
+
 # --- broker stopped: established and new connections keep working
 kill -TERM "$BROKER_PID"; wait "$BROKER_PID" 2>/dev/null
 sleep 1
