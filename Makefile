@@ -65,7 +65,7 @@ bench: deps all
 clean:
 	rm -rf $(B) build-asan build-fuzz
 
-.PHONY: all unit deps test demo bench clean
+.PHONY: all unit deps test demo bench clean soak
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 
 # libFuzzer harnesses (clang, ASan + UBSan): build-fuzz/fuzz_<name>

@@ -32,11 +32,11 @@ struct forward_spec {
 struct object {
 	unsigned refs;
 	enum kind kind;
-	char id[ID_LEN];
 	union {
 		struct route_spec route;
 		struct forward_spec fwd;
 	};
+	char id[];          /* at most ID_LEN - 1 characters; sized to fit */
 };
 
 struct cidr {

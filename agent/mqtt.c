@@ -17,6 +17,7 @@
 #define READ_BATCH 2048
 
 enum mqtt_phase { PH_IDLE, PH_CONNECTING, PH_CONNECTED };
+enum tls_failure { TLS_OK, TLS_UNTRUSTED, TLS_WRONG_NAME };
 
 struct mqtt {
 	struct mosquitto *mosq;
@@ -30,6 +31,8 @@ struct mqtt {
 	int64_t next_attempt_ms;
 	int64_t backoff_ms;
 	int64_t now_ms;
+	enum tls_failure tls_failure;  /* what libmosquitto logged during this attempt */
+	char tls_detail[160];
 };
 
 static void mqtt_set_version(struct mqtt *m, int version)
@@ -47,16 +50,63 @@ static void mqtt_schedule_retry(struct mqtt *m)
 	m->backoff_ms = m->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : m->backoff_ms * 2;
 }
 
-static void on_connect(struct mosquitto *mosq, void *obj, int rc)
+/* Only libmosquitto's log says why a TLS handshake failed; it is read while connecting. */
+static void on_log(struct mosquitto *mosq, void *obj, int level, const char *str)
 {
 	struct mqtt *m = obj;
 
+	if (level != MOSQ_LOG_ERR)
+		return;
+	log_debug("mqtt: libmosquitto: %s", str);
+	if (strstr(str, "host name verification failed"))
+		m->tls_failure = TLS_WRONG_NAME;
+	else if (strstr(str, "certificate verify failed") && m->tls_failure == TLS_OK)
+		m->tls_failure = TLS_UNTRUSTED;
+	if (!m->tls_detail[0])
+		snprintf(m->tls_detail, sizeof(m->tls_detail), "%s", str);
+}
+
+static void mqtt_log_tls_failure(const struct mqtt *m)
+{
+	const char *host = m->cfg->mqtt_host;
+	int port = m->cfg->mqtt_port;
+
+	if (m->tls_failure == TLS_WRONG_NAME)
+		log_error("mqtt: TLS certificate verification failed for %s:%d: the certificate "
+			  "is not issued for %s (check MQTT_URL)", host, port, host);
+	else if (m->tls_failure == TLS_UNTRUSTED)
+		log_error("mqtt: TLS certificate verification failed for %s:%d (check MQTT_CA_FILE%s)",
+			  host, port, m->cfg->mqtt_ca_file ? "" : ", unset: only the system CAs are trusted");
+	else
+		log_error("mqtt: TLS connection to %s:%d failed: %s", host, port,
+			  m->tls_detail[0] ? m->tls_detail : "no detail from libmosquitto");
+}
+
+static bool refused_credentials(int version, int rc)
+{
+	if (version == MQTT_PROTOCOL_V5)
+		return rc == MQTT_RC_BAD_USERNAME_OR_PASSWORD || rc == MQTT_RC_NOT_AUTHORIZED;
+	return rc == CONNACK_REFUSED_BAD_USERNAME_PASSWORD || rc == CONNACK_REFUSED_NOT_AUTHORIZED;
+}
+
+static void on_connect(struct mosquitto *mosq, void *obj, int rc)
+{
+	struct mqtt *m = obj;
+	const char *reason;
+
 	m->got_connack = true;
+	mosquitto_log_callback_set(m->mosq, NULL);
 	if (rc) {
-		log_error("mqtt: broker %s:%d refused the connection: %s (MQTT %s)",
-			  m->cfg->mqtt_host, m->cfg->mqtt_port,
-			  m->version == MQTT_PROTOCOL_V5 ? mosquitto_reason_string(rc) :
-			  mosquitto_connack_string(rc), m->version == MQTT_PROTOCOL_V5 ? "5" : "3.1.1");
+		reason = m->version == MQTT_PROTOCOL_V5 ? mosquitto_reason_string(rc) :
+			 mosquitto_connack_string(rc);
+		if (refused_credentials(m->version, rc))
+			log_error("mqtt: broker %s:%d refused the credentials for user %s "
+				  "(check MQTT_USERNAME/MQTT_PASSWORD): %s", m->cfg->mqtt_host, m->cfg->mqtt_port,
+				  m->cfg->mqtt_username ? m->cfg->mqtt_username : "(none)", reason);
+		else
+			log_error("mqtt: broker %s:%d refused the connection: %s (MQTT %s)",
+				  m->cfg->mqtt_host, m->cfg->mqtt_port, reason,
+				  m->version == MQTT_PROTOCOL_V5 ? "5" : "3.1.1");
 		if (!m->cfg->mqtt_protocol && m->version == MQTT_PROTOCOL_V5 &&
 		    (rc == MQTT_RC_UNSUPPORTED_PROTOCOL_VERSION || rc == 1))
 			mqtt_set_version(m, MQTT_PROTOCOL_V311);
@@ -80,8 +130,11 @@ static void on_disconnect(struct mosquitto *mosq, void *obj, int rc)
 		/* some 3.1.1-only brokers just hang up on an MQTT 5 CONNECT */
 		mqtt_set_version(m, m->version == MQTT_PROTOCOL_V5 ? MQTT_PROTOCOL_V311 : MQTT_PROTOCOL_V5);
 	}
-	log_warn("mqtt: %s %s:%d: %s", was_connected ? "lost connection to" : "could not connect to",
-		 m->cfg->mqtt_host, m->cfg->mqtt_port, mosquitto_strerror(rc));
+	if (rc == MOSQ_ERR_TLS && !was_connected)
+		mqtt_log_tls_failure(m);
+	else if (was_connected || !m->got_connack)  /* a refused CONNACK was logged already */
+		log_warn("mqtt: %s %s:%d: %s", was_connected ? "lost connection to" : "could not connect to",
+			 m->cfg->mqtt_host, m->cfg->mqtt_port, mosquitto_strerror(rc));
 	mqtt_schedule_retry(m);
 	if (was_connected)
 		m->h->disconnected(m->arg);
@@ -219,12 +272,18 @@ int64_t mqtt_tick(struct mqtt *m, int64_t now_ms)
 		return m->next_attempt_ms - now_ms;
 	m->got_connack = false;
 	m->phase = PH_CONNECTING;
+	m->tls_failure = TLS_OK;
+	m->tls_detail[0] = '\0';
+	mosquitto_log_callback_set(m->mosq, on_log);
 	rc = mosquitto_connect_async(m->mosq, m->cfg->mqtt_host, m->cfg->mqtt_port, KEEPALIVE_S);
 	if (rc == MOSQ_ERR_SUCCESS)
 		rc = mosquitto_socket(m->mosq) >= 0 ? MOSQ_ERR_SUCCESS : MOSQ_ERR_NO_CONN;
 	if (rc) {
-		log_warn("mqtt: could not connect to %s:%d: %s", m->cfg->mqtt_host,
-			 m->cfg->mqtt_port, rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
+		if (rc == MOSQ_ERR_TLS)
+			mqtt_log_tls_failure(m);
+		else
+			log_warn("mqtt: could not connect to %s:%d: %s", m->cfg->mqtt_host, m->cfg->mqtt_port,
+				 rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
 		mqtt_schedule_retry(m);
 		return m->next_attempt_ms - now_ms;
 	}

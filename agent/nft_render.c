@@ -17,6 +17,35 @@ static bool fwd_valid(const struct object *o)
 		      (o->fwd.proto == PROTO_TCP || o->fwd.proto == PROTO_UDP));
 }
 
+/*
+ * The mark lives in the conntrack entry (set once, by the first packet, only when one of
+ * our maps has the port) and is copied to every packet of the connection, both ways,
+ * at priority mangle: before any filter-priority forward chain of another table runs.
+ */
+static void render_mark_pre(struct strbuf *sb, const struct nft_conf *conf)
+{
+	static const char *const protos[] = { "tcp", "udp" };
+
+	if (!conf->mark_mask)
+		return;
+	for (int i = 0; i < 2; i++)
+		strbuf_printf(sb, "\t\tmeta nfproto ipv4 fib daddr type local %s dport @fwd_%s "
+			      "ct mark set ct mark and 0x%08x or 0x%08x\n", protos[i], protos[i],
+			      ~conf->mark_mask, conf->mark);
+}
+
+static void render_mark_chain(struct strbuf *sb, const struct nft_conf *conf)
+{
+	if (!conf->mark_mask)
+		return;
+	strbuf_printf(sb,
+		"\tchain forward_mark {\n"
+		"\t\ttype filter hook forward priority mangle; policy accept;\n"
+		"\t\tct mark and 0x%08x == 0x%08x meta mark set meta mark and 0x%08x or 0x%08x\n"
+		"\t}\n",
+		conf->mark_mask, conf->mark, ~conf->mark_mask, conf->mark);
+}
+
 /* nft 1.0.6 takes no quoted table names; interface names are strings and are quoted. */
 static void render_table(struct strbuf *sb, const struct nft_conf *conf)
 {
@@ -31,21 +60,26 @@ static void render_table(struct strbuf *sb, const struct nft_conf *conf)
 		"\t\ttype inet_service : ipv4_addr . inet_service\n"
 		"\t}\n"
 		"\tchain prerouting {\n"
-		"\t\ttype nat hook prerouting priority dstnat; policy accept;\n"
+		"\t\ttype nat hook prerouting priority dstnat; policy accept;\n",
+		conf->table);
+	render_mark_pre(sb, conf);
+	strbuf_printf(sb,
 		"\t\tmeta nfproto ipv4 fib daddr type local dnat ip to tcp dport map @fwd_tcp\n"
 		"\t\tmeta nfproto ipv4 fib daddr type local dnat ip to udp dport map @fwd_udp\n"
-		"\t}\n"
+		"\t}\n");
+	render_mark_chain(sb, conf);
+	strbuf_printf(sb,
 		"\tchain forward {\n"
 		"\t\ttype filter hook forward priority filter; policy accept;\n"
-		"\t\toifname \"%2$s\" tcp flags syn tcp option maxseg size set rt mtu\n"
+		"\t\toifname \"%1$s\" tcp flags syn tcp option maxseg size set rt mtu\n"
 		"\t\tct status dnat accept\n"
 		"\t}\n"
 		"\tchain postrouting {\n"
 		"\t\ttype nat hook postrouting priority srcnat; policy accept;\n"
-		"\t\toifname \"%2$s\" ct status dnat masquerade\n"
+		"\t\toifname \"%1$s\" ct status dnat masquerade\n"
 		"\t}\n"
 		"}\n",
-		conf->table, conf->wg_iface);
+		conf->wg_iface);
 }
 
 static void render_elem(struct strbuf *sb, const struct forward_spec *f, bool key_only)
@@ -89,7 +123,7 @@ int nft_render(struct strbuf *sb, const struct nft_conf *conf,
 {
 	size_t i;
 
-	if (!conf->table || !conf->wg_iface)
+	if (!conf->table || !conf->wg_iface || (conf->mark & ~conf->mark_mask))
 		return -EINVAL;
 	for (i = 0; i < n; i++)
 		if (!fwd_valid(changes[i].new) || (!full && !fwd_valid(changes[i].old)))

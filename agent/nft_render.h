@@ -2,12 +2,21 @@
 #ifndef EDGE_NFT_RENDER_H
 #define EDGE_NFT_RENDER_H
 
+#include <stdint.h>
+
 #include "model.h"
 #include "strbuf.h"
 
 struct nft_conf {
 	const char *table;      /* e.g. "edge_agent" (family inet) */
 	const char *wg_iface;   /* masquerade and MSS clamp out this interface */
+	/*
+	 * mark_mask != 0: connections DNATed by our maps get mark (within mark_mask) in their
+	 * conntrack mark, and their packets in the packet mark before the filter forward
+	 * hook runs, so other firewalls can accept them (see coexist.h). 0: no marking.
+	 */
+	uint32_t mark;
+	uint32_t mark_mask;
 };
 
 /* One forward changing: old is what the kernel has (NULL: nothing), new what it must have. */

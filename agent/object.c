@@ -6,13 +6,14 @@
 
 struct object *object_new(enum kind kind, const char *id)
 {
-	struct object *o = calloc(1, sizeof(*o));
+	size_t n = strnlen(id, ID_LEN - 1);
+	struct object *o = calloc(1, sizeof(*o) + n + 1);
 
 	if (!o)
 		return NULL;
 	o->refs = 1;
 	o->kind = kind;
-	snprintf(o->id, sizeof(o->id), "%s", id);
+	memcpy(o->id, id, n);
 	return o;
 }
 

@@ -82,29 +82,31 @@ void store_free(struct store *st)
 	memset(st, 0, sizeof(*st));
 }
 
-static void slot_key(char *buf, enum kind kind, const char *id)
+static void slot_key(char *buf, size_t len, enum kind kind, const char *id)
 {
-	snprintf(buf, ID_LEN + 2, "%c:%s", kind == KIND_ROUTE ? 'r' : 'f', id);
+	snprintf(buf, len, "%c:%s", kind == KIND_ROUTE ? 'r' : 'f', id);
 }
 
 struct slot *store_get(struct store *st, enum kind kind, const char *id)
 {
 	char key[ID_LEN + 2];
 
-	slot_key(key, kind, id);
+	slot_key(key, sizeof(key), kind, id);
 	return hmap_get(&st->slots, key);
 }
 
 static struct slot *store_slot(struct store *st, enum kind kind, const char *id)
 {
 	struct slot *s = store_get(st, kind, id);
+	size_t len;
 
 	if (s)
 		return s;
-	s = calloc(1, sizeof(*s));
+	len = 2 + strnlen(id, ID_LEN - 1) + 1;
+	s = calloc(1, sizeof(*s) + len);
 	if (!s)
 		return NULL;
-	slot_key(s->key, kind, id);
+	slot_key(s->key, len, kind, id);
 	s->kind = kind;
 	s->id = s->key + 2;
 	s->want_source = -1;

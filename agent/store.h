@@ -35,7 +35,6 @@ struct status {
 };
 
 struct slot {
-	char key[ID_LEN + 2];           /* "r:<id>" or "f:<id>" */
 	enum kind kind;
 	const char *id;                 /* points into key */
 	struct entry *src[MAX_SOURCES];
@@ -58,6 +57,7 @@ struct slot {
 	bool touched;
 	struct slot *next_dirty;
 	struct slot *next_touched;
+	char key[];                     /* "r:<id>" or "f:<id>", sized to fit */
 };
 
 struct store {
