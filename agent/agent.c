@@ -47,7 +47,14 @@ static int64_t clock_ms(void)
 static int edge_nft(void *arg, const char *text, char *err, size_t errlen)
 {
 	struct agent *a = arg;
-	int ret = nft_apply(a->nft, text, err, errlen);
+	int ret;
+
+	if (!a->nft && (ret = nft_open(&a->nft))) {
+		snprintf(err, errlen, "the kernel offers no nftables (netfilter netlink: %s)",
+			 strerror(-ret));
+		return ret;
+	}
+	ret = nft_apply(a->nft, text, err, errlen);
 
 	if (!ret)
 		nft_watch_note_own(a->watch);
@@ -507,16 +514,16 @@ int agent_init(struct agent *a, int argc, char **argv)
 	a->rc.nft_full = true;
 	a->rc.routes_full = true;
 
+	mesh_init(a);
 	ret = nft_open(&a->nft);
 	if (ret) {
-		fprintf(stderr, "edge-agent: cannot use nftables: %s\n", strerror(-ret));
-		return ret;
+		log_error("nftables: not available (%s); forwards wait until it is", strerror(-ret));
+		a->nft = NULL;
 	}
 	if (nft_watch_open(&a->watch, "inet", a->cfg.nft_table))
 		log_warn("nftables: cannot watch for changes; checking every %d s", TABLE_CHECK_MS / 1000);
 	if (host_ip_forward(a->sysctl_error, sizeof(a->sysctl_error)))
 		log_error("%s", a->sysctl_error);
-	mesh_init(a);
 
 	ret = cache_load(a->cfg.data_dir, &a->store, &a->pol, err, sizeof(err));
 	if (ret == -ENOENT)

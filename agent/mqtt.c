@@ -189,9 +189,12 @@ int mqtt_new(struct mqtt **out, const struct config *cfg, const struct mqtt_hand
 	rc = mosquitto_will_set(m->mosq, will_topic, (int)strlen(will_payload), will_payload, 1, true);
 	if (!rc && cfg->mqtt_username)
 		rc = mosquitto_username_pw_set(m->mosq, cfg->mqtt_username, cfg->mqtt_password);
-	if (!rc && cfg->mqtt_tls)
+	if (!rc && cfg->mqtt_tls) {
 		rc = mosquitto_tls_set(m->mosq, cfg->mqtt_ca_file,
 				       cfg->mqtt_ca_file ? NULL : "/etc/ssl/certs", NULL, NULL, NULL);
+		if (rc == MOSQ_ERR_INVAL && cfg->mqtt_ca_file)
+			log_error("mqtt: MQTT_CA_FILE %s cannot be read", cfg->mqtt_ca_file);
+	}
 	if (rc) {
 		log_error("mqtt: setup failed: %s", mosquitto_strerror(rc));
 		mqtt_free(m);

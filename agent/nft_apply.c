@@ -1,4 +1,7 @@
 #include <errno.h>
+#include <linux/netlink.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,10 +14,24 @@ struct nft {
 	struct nft_ctx *ctx;
 };
 
+/* libnftables 1.0.6 calls exit() when it cannot open its netlink socket: ask first. */
+static int nft_probe(void)
+{
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
+
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
 int nft_open(struct nft **out)
 {
 	struct nft *nft;
+	int ret = nft_probe();
 
+	if (ret)
+		return ret;
 	nft = calloc(1, sizeof(*nft));
 	if (!nft)
 		return -ENOMEM;

@@ -1,15 +1,32 @@
 #!/usr/bin/env bash
 # Installs every Debian package the build, the demo and the tests need.
 # Idempotent: does nothing when all are present.
+# install-deps.sh GROUP...: only those groups (build, runtime, broker), for deploy/Dockerfile.
 set -euo pipefail
 pkgs=(build-essential pkg-config make gcc
       libmosquitto-dev libnftables-dev libmnl-dev libjson-c-dev libyaml-dev
       libcurl4-openssl-dev libssl-dev
-      mosquitto mosquitto-clients nftables iproute2 iptables
+      mosquitto mosquitto-clients nftables iproute2 iptables util-linux
       wireguard-go wireguard-tools
       qemu-system-x86 busybox-static kmod linux-image-amd64 cpio
       python3 python3-jsonschema python3-yaml gnuplot-nox
-      socat curl procps valgrind clang libclang-rt-14-dev openssl iputils-ping)
+      socat curl procps valgrind clang libclang-rt-14-dev openssl iputils-ping
+      docker-compose)
+declare -A groups=(
+	[build]="build-essential pkg-config make gcc libmosquitto-dev libnftables-dev libmnl-dev
+		 libjson-c-dev libyaml-dev libcurl4-openssl-dev libssl-dev"
+	[runtime]="libmosquitto1 libnftables1 libmnl0 libjson-c5 libyaml-0-2 libcurl4 libssl3
+		   ca-certificates nftables wireguard-go wireguard-tools"
+	[broker]="mosquitto mosquitto-clients"
+)
+if [ $# -gt 0 ]; then
+	pkgs=()
+	for g in "$@"; do
+		[ -n "${groups[$g]:-}" ] || { echo "install-deps: unknown group $g (accepted: ${!groups[*]})" >&2; exit 2; }
+		read -ra more -d '' <<<"${groups[$g]}" || true
+		pkgs+=("${more[@]}")
+	done
+fi
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

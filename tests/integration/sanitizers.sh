@@ -27,4 +27,20 @@ done
 out=$(AGENT=$ROOT/build-asan/edge-agent bash tests/integration/agent_e2e.sh 2>&1)
 if [ $? -eq 0 ]; then pass "end-to-end scenario under ASan/UBSan"; else
 	grep -E '^FAIL|Sanitizer|runtime error' <<<"$out" | head -20; fail "end-to-end scenario under ASan/UBSan"; fi
+
+# the integration scenario under valgrind memcheck: no leaks, no invalid reads or writes
+cat > "$T_TMP/vg.sh" <<VG
+#!/bin/sh
+exec valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99 \\
+	--suppressions=$ROOT/tests/valgrind.supp --log-file=$T_TMP/vg.%p.log "\$@"
+VG
+chmod +x "$T_TMP/vg.sh"
+out=$(AGENT_WRAPPER=$T_TMP/vg.sh bash tests/integration/agent_e2e.sh 2>&1)
+if [ $? -eq 0 ]; then pass "end-to-end scenario under valgrind"; else
+	grep -E '^FAIL' <<<"$out" | head -20; fail "end-to-end scenario under valgrind"; fi
+if ls "$T_TMP"/vg.*.log >/dev/null 2>&1 && [ -z "$(cat "$T_TMP"/vg.*.log)" ]; then
+	pass "valgrind: no leaks, no invalid reads or writes in the agent"
+else
+	head -40 "$T_TMP"/vg.*.log; fail "valgrind: no leaks, no invalid reads or writes in the agent"
+fi
 t_done

@@ -285,6 +285,8 @@ if [ -n "$missing" ]; then
 	skipped=1
 else
 	tmp=$(mktemp -d)
+	ROOT=$root
+	source "$root/tests/lib/prod_broker.sh"
 	broker=
 	stop_broker() {
 		[ -n "$broker" ] || return 0
@@ -296,29 +298,31 @@ else
 	# Run as root, mosquitto drops to the mosquitto user: it must reach and own its
 	# database dir.
 	chmod 711 "$tmp"
-	mkdir "$tmp/db"
-	[ "$(id -u)" -eq 0 ] && id mosquitto >/dev/null 2>&1 && chown mosquitto: "$tmp/db"
-
 	port=$("$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-	sed -e "s|^listener 1883 127\.0\.0\.1\$|listener $port 127.0.0.1|" \
-	    -e "s|^persistence_location .*|persistence_location $tmp/db/|" "$conf" >"$tmp/mosquitto.conf"
-	changed=$(diff "$conf" "$tmp/mosquitto.conf" | grep -c '^>')
-	if [ "$changed" -eq 2 ]; then pass "broker config-rewrites-only-port-and-dir"
-	else fail "broker config-rewrites-only-port-and-dir" "$changed lines changed, want 2"; fi
+	tlsport=$("$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	# the production file with only its paths and (both on loopback) its ports rewritten
+	PB_PORTS="$port $tlsport" prod_broker_init "$tmp/pb" 127.0.0.1
+	prod_account -c schemas
+	prod_account -c schemas-pub     # one connection per account: the publisher needs its own
+	cp "$PB_DIR/mosquitto.conf" "$tmp/mosquitto.conf"
+	if [ "$PB_CHANGED" -eq 7 ]; then pass "broker config-rewrites-only-paths-and-ports"
+	else fail "broker config-rewrites-only-paths-and-ports" "$PB_CHANGED lines changed, want 7"; fi
+	user=schemas; pass_word=$(cat "$PB_DIR/schemas.password")
+	puser=schemas-pub; ppass=$(cat "$PB_DIR/schemas-pub.password")
 
 	start_broker() {
 		mosquitto -c "${1:-$tmp/mosquitto.conf}" >>"$tmp/broker.log" 2>&1 &
 		broker=$!
 		for _ in $(seq 50); do
 			kill -0 "$broker" 2>/dev/null || break
-			mosquitto_pub -p "$port" -t edge-test/probe -n 2>/dev/null && return 0
+			mosquitto_pub -p "$port" -u "$puser" -P "$ppass" -t edge-test/probe -n 2>/dev/null && return 0
 			sleep 0.1
 		done
 		stop_broker
 		return 1
 	}
-	sub() { mosquitto_sub -p "$port" "$@"; }
-	pub() { mosquitto_pub -p "$port" "$@"; }
+	sub() { mosquitto_sub -p "$port" -u "$user" -P "$pass_word" "$@"; }
+	pub() { mosquitto_pub -p "$port" -u "$puser" -P "$ppass" "$@"; }
 
 	if start_broker; then
 		pass "broker starts-with-config"
@@ -391,9 +395,10 @@ else
 		# busy applying state would: with mosquitto's default max_queued_messages (1000)
 		# most of them are silently dropped.
 		total=20000
-		"$py" - "$port" "$total" <<'EOF'
+		"$py" - "$port" "$total" "$puser" "$ppass" <<'EOF'
 import socket, struct, sys
 port, n = int(sys.argv[1]), int(sys.argv[2])
+user, password = sys.argv[3].encode(), sys.argv[4].encode()
 def varint(x):
     out = b""
     while True:
@@ -404,7 +409,9 @@ def varint(x):
 def s(b):
     return struct.pack("!H", len(b)) + b
 c = socket.create_connection(("127.0.0.1", port))
-vh = s(b"MQTT") + bytes([4, 2]) + struct.pack("!H", 60) + s(b"topics-schemas-bulk")
+# MQTT 3.1.1 CONNECT: clean session, user name and password; the client id must be the
+# user name (use_username_as_clientid)
+vh = s(b"MQTT") + bytes([4, 0xC2]) + struct.pack("!H", 60) + s(user) + s(user) + s(password)
 c.sendall(b"\x10" + varint(len(vh)) + vh)
 assert c.recv(4)[:2] == b"\x20\x02"
 payload = b'{"hostname":"bulk.example.com","target_url":"http://10.50.0.12:8080/' + b"p" * 1900 + b'"}'

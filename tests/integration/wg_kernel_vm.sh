@@ -5,18 +5,24 @@
 # driver. Inside: two namespaces joined by a veth, a wireguard interface in each brought
 # up by our genl backend + rtnl, a completed handshake (ping), then diffs that must not
 # touch the live peer, and a device big enough that set and get span many messages.
+# Then the real agent (build/edge-agent, its libraries and loader) with WG_BACKEND=kernel
+# and a DATA_DIR made here (wg.key, cached join.json), no controller and no broker: first
+# without nfnetlink/nf_tables, then with the nftables modules loaded, against a peer the
+# driver configures (tests/vm/agent_in_vm.sh runs that part inside the VM).
 set -u
 cd "$(dirname "$0")/../.."
 source tests/lib/lib.sh
 T=wg_kernel_vm
 bin=$ROOT/${B:-build}/tests/test_wg_kernel
+agent=$ROOT/${B:-build}/edge-agent
 t_start=$SECONDS
 
 require_root "$T"
-pkgs=(qemu-system-x86 busybox-static kmod linux-image-amd64)
+pkgs=(qemu-system-x86 busybox-static kmod linux-image-amd64 nftables wireguard-tools cpio)
 have_all() {
 	command -v qemu-system-x86_64 >/dev/null && [ -x /bin/busybox ] &&
-		command -v modprobe >/dev/null && ls /boot/vmlinuz-* >/dev/null 2>&1
+		command -v modprobe >/dev/null && ls /boot/vmlinuz-* >/dev/null 2>&1 &&
+		command -v nft >/dev/null && command -v wg >/dev/null && command -v cpio >/dev/null
 }
 if ! have_all; then
 	echo "  installing ${pkgs[*]}"
@@ -29,11 +35,14 @@ command -v qemu-system-x86_64 >/dev/null ||
 qemu-system-x86_64 -accel help 2>/dev/null | grep -qx tcg ||
 	{ skip "$T" "qemu cannot run here (no TCG accelerator)"; exit 77; }
 [ -x /bin/busybox ] || { fail "$T: busybox-static is missing"; t_done; }
-for need in wg cpio ldd; do
+for need in wg cpio ldd nft; do
 	command -v "$need" >/dev/null || { fail "$T: $need is missing"; t_done; }
 done
 if [ ! -x "$bin" ]; then
 	make -s "${B:-build}/tests/test_wg_kernel" >/dev/null 2>&1 || { fail "$T: cannot build $bin"; t_done; }
+fi
+if [ ! -x "$agent" ]; then
+	make -s "${B:-build}/edge-agent" >/dev/null 2>&1 || { fail "$T: cannot build $agent"; t_done; }
 fi
 
 # The newest kernel image whose modules include wireguard.
@@ -62,23 +71,41 @@ copy_with_libs() {  # FILE DEST
 copy_with_libs "$bin" /drv
 copy_with_libs "$(command -v ip)" /usr/sbin/ip
 copy_with_libs "$(command -v wg)" /usr/bin/wg
+copy_with_libs "$agent" /edge-agent
+echo "  agent: $(ldd "$agent" | grep -c '/') shared objects with the loader: $(ldd "$agent" | grep -o '/lib64/ld-[^ ]*')"
+copy_with_libs "$(command -v nft)" /usr/sbin/nft
 
-: > "$root/mods/order"
-n=0
-for m in wireguard veth; do
-	modprobe -S "$kver" --show-depends "$m" | awk '$1 == "insmod" {print $2}' | while read -r ko; do
-		base=$(basename "$ko"); base=${base%.xz}; base=${base%.zst}; base=${base%.gz}
-		grep -qx "$base" "$root/mods/order" && continue
-		case $ko in
-		*.xz) xz -dc "$ko" > "$root/mods/$base" ;;
-		*.zst) zstd -qdc "$ko" > "$root/mods/$base" ;;
-		*.gz) gzip -dc "$ko" > "$root/mods/$base" ;;
-		*) cp "$ko" "$root/mods/$base" ;;
-		esac
-		echo "$base" >> "$root/mods/order"
+# add_modules ORDER MODULE...: each module and its dependencies, decompressed, in load
+# order, into $root/mods/ORDER (once across all order files); built-in ones are listed
+# in $root/mods/ORDER.builtin
+add_modules() {
+	local order=$root/mods/$1 m; shift
+	: > "$order"; : > "$order.builtin"
+	for m in "$@"; do
+		modprobe -S "$kver" --show-depends "$m" > "$T_TMP/deps" 2>&1 ||
+			{ fail "$T: module $m: $(head -1 "$T_TMP/deps")"; continue; }
+		awk '$1 == "builtin" {print $2}' "$T_TMP/deps" >> "$order.builtin"
+		awk '$1 == "insmod" {print $2}' "$T_TMP/deps" | while read -r ko; do
+			base=$(basename "$ko"); base=${base%.xz}; base=${base%.zst}; base=${base%.gz}
+			cat "$root"/mods/order* 2>/dev/null | grep -qx "$base" && continue
+			case $ko in
+			*.xz) xz -dc "$ko" > "$root/mods/$base" ;;
+			*.zst) zstd -qdc "$ko" > "$root/mods/$base" ;;
+			*.gz) gzip -dc "$ko" > "$root/mods/$base" ;;
+			*) cp "$ko" "$root/mods/$base" ;;
+			esac
+			echo "$base" >> "$order"
+		done
 	done
-done
+}
+add_modules order wireguard veth
 echo "  modules: $(tr '\n' ' ' < "$root/mods/order")"
+# what the agent's table needs: tables, nat chains, dnat/masquerade, ct, fib (rt, exthdr,
+# lookup, meta are part of nf_tables itself)
+add_modules order.nft nf_tables nft_chain_nat nft_nat nft_masq nft_ct nft_fib_inet
+echo "  nftables on $kver: modules $(tr '\n' ' ' < "$root/mods/order.nft")"
+echo "  nftables on $kver: built in: $(sort -u "$root/mods/order.nft.builtin" | tr '\n' ' ' | grep . || echo '(none of these)')"
+[ -f "/boot/config-$kver" ] && echo "  nftables on $kver: $(grep -E '^CONFIG_(NF_TABLES|NF_TABLES_INET|NF_NAT|NF_NAT_MASQUERADE|NFT_NAT|NFT_MASQ|NFT_CT|NFT_FIB_INET)=' "/boot/config-$kver" | tr '\n' ' ')"
 
 hex() { printf '%s' "$1" | base64 -d | od -An -tx1 | tr -d ' \n'; }
 {
@@ -88,6 +115,23 @@ hex() { printf '%s' "$1" | base64 -d | od -An -tx1 | tr -d ' \n'; }
 		echo "${who}_PUB=$(hex "$(printf '%s' "$k" | wg pubkey)")"
 	done
 } > "$root/keys.env"
+
+# the agent's DATA_DIR (copied into a tmpfs in the VM) and the keys the VM checks with
+ag_key=$(wg genkey); ag_pub=$(printf '%s' "$ag_key" | wg pubkey)
+peer_key=$(wg genkey); peer_pub=$(printf '%s' "$peer_key" | wg pubkey)
+mkdir -m 700 "$root/agent-data"
+(umask 077
+ printf '%s\n' "$ag_key" > "$root/agent-data/wg.key"
+ printf '{"address":"10.60.0.1/24","listen_port":51820,"mtu":1380,"peers":[{"public_key":"%s","endpoint":"192.168.95.2:51821","allowed_ips":["10.60.0.2/32","10.61.0.0/24"],"persistent_keepalive":25}]}\n' \
+	"$peer_pub" > "$root/agent-data/join.json")
+{
+	echo "AG_PRIV='$ag_key'"
+	echo "AG_PUB_HEX=$(hex "$ag_pub")"
+	echo "PEER_PRIV_HEX=$(hex "$peer_key")"
+	echo "PEER_PUB='$peer_pub'"
+	echo "PEER_PUB_HEX=$(hex "$peer_pub")"
+} > "$root/agent.env"
+cp tests/vm/agent_in_vm.sh "$root/agent_in_vm.sh"
 
 cat > "$root/init" <<'INIT'
 #!/bin/sh
@@ -164,6 +208,9 @@ ip netns exec a /drv bulk kernel wg-bulk 1000 3000 > /tmp/bulk 2>&1
 grep -v '^PASS\|^FAIL' /tmp/bulk | sed 's/^/  /'
 sed -n 's/^\(PASS\|FAIL\) /\1 wg_kernel_vm: /p' /tmp/bulk
 ip netns exec a /drv show kernel wg-bulk | head -1 | sed 's/^/  /'
+echo "VM-DRIVER-DONE $(up)"
+
+. /agent_in_vm.sh
 echo "VM-DONE $(up)"
 poweroff -f
 INIT
@@ -173,12 +220,25 @@ chmod 755 "$root/init"
 echo "  initramfs $(du -h "$T_TMP/initrd.cpio" | cut -f1), prepared in $((SECONDS - t_start)) s"
 
 # --- the VM ---
+# serial_log FILE: the console without CRs into FILE; the host's clock at each VM-* marker
+# into FILE.host (the guest's clock under TCG is not wall time)
+serial_log() {
+	local t0=${EPOCHREALTIME/./} l
+	: > "$1.host"
+	while IFS= read -r l; do
+		l=${l%$'\r'}
+		printf '%s\n' "$l"
+		case $l in VM-*)
+			echo "${l%% *} $(( (${EPOCHREALTIME/./} - t0) / 100000 ))" >> "$1.host" ;;
+		esac
+	done > "$1"
+}
 vm_start=$SECONDS
-timeout 150 qemu-system-x86_64 -accel tcg -cpu max -m 512 -smp 1 -no-reboot \
+timeout 200 qemu-system-x86_64 -accel tcg -cpu max -m 512 -smp 1 -no-reboot \
 	-display none -serial stdio -monitor none -net none \
 	-kernel "/boot/vmlinuz-$kver" -initrd "$T_TMP/initrd.cpio" \
 	-append "console=ttyS0 quiet loglevel=3 panic=-1" \
-	< /dev/null 2> "$T_TMP/qemu.err" | tr -d '\r' > "$T_TMP/vm.log"
+	< /dev/null 2> "$T_TMP/qemu.err" | serial_log "$T_TMP/vm.log"
 rc=${PIPESTATUS[0]}
 vm_secs=$((SECONDS - vm_start))
 
@@ -201,6 +261,10 @@ fi
 if grep -q '^VM-DONE' "$T_TMP/vm.log"; then
 	s=$(awk '/^VM-START/ {a = $2} /^VM-DONE/ {b = $2} END {printf "%.1f s in the VM (boot to /init %.1f s)", b - a, a}' "$T_TMP/vm.log")
 	pass "$T: VM run finished: $vm_secs s of qemu, $s"
+	awk -v end="$vm_secs" '{t[$1] = $2 / 10} END {
+		printf "  host clock: qemu start to /init %.1f s, driver checks %.1f s, agent checks %.1f s, poweroff %.1f s\n",
+			t["VM-START"], t["VM-DRIVER-DONE"] - t["VM-START"], t["VM-DONE"] - t["VM-DRIVER-DONE"],
+			end - t["VM-DONE"]}' "$T_TMP/vm.log.host"
 else
 	fail "$T: the VM did not finish (qemu exit $rc after $vm_secs s)"
 	tail -20 "$T_TMP/vm.log" | sed 's/^/  vm: /'
