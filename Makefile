@@ -20,10 +20,16 @@ CORE     := $(filter-out $(MAIN),$(SRCS))
 CORE_O   := $(CORE:agent/%.c=$(B)/agent/%.o)
 UNIT     := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT:tests/unit/%.c=$(B)/tests/%)
+CTL_SRCS := $(wildcard edgectl/*.c)
+CTL_O    := $(filter-out $(B)/ctl/main.o,$(CTL_SRCS:edgectl/%.c=$(B)/ctl/%.o))
 
 PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSCTLDIR ?= $(PREFIX)/lib/sysctl.d
+SHAREDIR ?= $(PREFIX)/share/edge-agent
 
-all: $(B)/edge-agent
+all: $(B)/edge-agent $(B)/edgectl
 
 $(B)/agent/%.o: agent/%.c
 	@mkdir -p $(dir $@)
@@ -34,6 +40,22 @@ $(B)/libedge.a: $(CORE_O)
 
 $(B)/edge-agent: $(B)/agent/main.o $(B)/libedge.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# edgectl: the operator's CLI, sharing the agent's validation and configuration (libedge.a)
+$(B)/ctl/%.o: edgectl/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Iagent -c -o $@ $<
+
+$(B)/libedgectl.a: $(CTL_O)
+	$(AR) rcs $@ $^
+
+$(B)/edgectl: $(B)/ctl/main.o $(B)/libedgectl.a $(B)/libedge.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(filter $(B)/tests/test_edgectl%,$(UNIT_BIN)): $(B)/tests/%: tests/unit/%.c $(B)/libedgectl.a $(B)/libedge.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Iagent -Iedgectl -Itests/lib $(LDFLAGS) -o $@ $< $(B)/libedgectl.a \
+		$(B)/libedge.a $(LDLIBS)
 
 $(B)/tests/%: tests/unit/%.c $(B)/libedge.a
 	@mkdir -p $(dir $@)
@@ -65,7 +87,27 @@ bench: deps all
 clean:
 	rm -rf $(B) build-asan build-fuzz
 
-.PHONY: all unit deps test demo bench clean soak
+# Both programs, the systemd unit (ExecStart follows BINDIR), the sysctl it relies on,
+# and examples: the environment file and the broker configuration.
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCTLDIR) \
+		$(DESTDIR)$(SHAREDIR)/broker-config
+	install -m 755 $(B)/edge-agent $(B)/edgectl $(DESTDIR)$(BINDIR)/
+	sed -e 's|/usr/local/bin/|$(BINDIR)/|g' -e 's|/usr/local/share/edge-agent/|$(SHAREDIR)/|g' \
+		deploy/edge-agent.service > $(DESTDIR)$(UNITDIR)/edge-agent.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/edge-agent.service
+	install -m 644 deploy/sysctl.conf $(DESTDIR)$(SYSCTLDIR)/50-edge-agent.conf
+	install -m 644 deploy/edge-agent.env.example deploy/README.md $(DESTDIR)$(SHAREDIR)/
+	find broker-config -type f ! -name '.*' | while read -r f; do \
+		case "$$f" in *.sh) m=755 ;; *) m=644 ;; esac; \
+		install -D -m $$m "$$f" "$(DESTDIR)$(SHAREDIR)/$$f" || exit 1; done
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/edge-agent $(DESTDIR)$(BINDIR)/edgectl \
+		$(DESTDIR)$(UNITDIR)/edge-agent.service $(DESTDIR)$(SYSCTLDIR)/50-edge-agent.conf
+	rm -rf $(DESTDIR)$(SHAREDIR)
+
+.PHONY: all unit deps test demo bench clean install uninstall soak
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 
 # libFuzzer harnesses (clang, ASan + UBSan): build-fuzz/fuzz_<name>

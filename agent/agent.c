@@ -325,6 +325,7 @@ static void on_disconnected(void *arg)
 
 	a->synced = false;
 	a->subscribed = false;
+	node_publish(a);        /* cannot reach the broker, but health.json says "degraded" now */
 }
 
 static void on_subscribed(void *arg)
@@ -349,7 +350,7 @@ static void on_message(void *arg, const char *topic, const void *payload, size_t
 	struct agent *a = arg;
 	struct topic_ref ref;
 	struct object *o = NULL;
-	char err[ERR_LEN];
+	char err[ERR_LEN], digest[DIGEST_LEN];
 	int ret;
 
 	switch (topic_parse(topic, a->cfg.topic_prefix, a->names, a->n_names, &ref, err, sizeof(err))) {
@@ -406,6 +407,8 @@ static void on_message(void *arg, const char *topic, const void *payload, size_t
 		ret = store_put(&a->store, ref.kind, ref.source, ref.id, o, ret ? err : NULL, a->store.gen);
 		if (ret)
 			log_error("store: %s", strerror(-ret));
+		payload_digest(payload, len, digest);
+		store_digest(&a->store, ref.kind, ref.source, ref.id, digest);
 	}
 	a->need_reconcile = true;
 }

@@ -146,3 +146,23 @@ int nft_apply(struct nft *nft, const char *text, char *err, size_t errlen)
 	}
 	return ret;
 }
+
+int nft_list_json(struct nft *nft, const char *cmd, char **out)
+{
+	unsigned flags = nft_ctx_output_get_flags(nft->ctx);
+	const char *text;
+	int ret = 0;
+
+	nft_ctx_output_set_flags(nft->ctx, flags | NFT_CTX_OUTPUT_JSON);
+	if (nft_run_cmd_from_buffer(nft->ctx, cmd))
+		ret = -EIO;
+	text = nft_ctx_get_output_buffer(nft->ctx);
+	nft_ctx_get_error_buffer(nft->ctx);
+	nft_ctx_output_set_flags(nft->ctx, flags);
+	if (!ret) {
+		*out = strdup(text ? text : "");
+		if (!*out)
+			ret = -ENOMEM;
+	}
+	return ret;
+}

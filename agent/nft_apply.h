@@ -11,4 +11,7 @@ void nft_close(struct nft *nft);
 /* Runs text as ONE transaction. Returns 0 or -EIO with nft's own message in err. */
 int nft_apply(struct nft *nft, const char *text, char *err, size_t errlen);
 
+/* Runs a listing command with JSON output; *out is the caller's. */
+int nft_list_json(struct nft *nft, const char *cmd, char **out);
+
 #endif

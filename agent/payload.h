@@ -17,6 +17,14 @@ int payload_parse(enum kind kind, const char *id, const char *buf, size_t len,
 /* [a-z0-9][a-z0-9_-]{0,62}; len excludes any NUL. */
 bool id_valid(const char *s, size_t len);
 
+/*
+ * The "digest" of an object status: the first 8 bytes of the SHA-256 of the exact payload
+ * the status is about, in lower-case hex, so a publisher (edgectl) can tell that the
+ * status answers its message even when the state stays "applied".
+ */
+#define DIGEST_LEN 17
+void payload_digest(const void *buf, size_t len, char out[DIGEST_LEN]);
+
 /* Copies s into buf as a quoted, printable, bounded rendition for error messages. */
 void value_quote(char *buf, size_t len, const char *s, size_t n);
 

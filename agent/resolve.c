@@ -185,6 +185,8 @@ static void slot_resolve(struct store *st, struct slot *s)
 		claim_drop_if_unused(st, c);
 out:
 	s->status.serving_previous = s->status.state == ST_REJECTED && s->want;
+	if (s->status.source >= 0 && s->src[s->status.source])
+		memcpy(s->status.digest, s->src[s->status.source]->digest, sizeof(s->status.digest));
 	if (!s->touched) {
 		s->touched = true;
 		s->next_touched = st->touched;

@@ -50,6 +50,8 @@ int status_object_render(struct strbuf *sb, const struct status *s, const char *
 	add_str(o, "source", source ? source : "");
 	if (s->serving_previous)
 		json_object_object_add(o, "serving_previous", json_object_new_boolean(1));
+	if (s->digest[0])
+		add_str(o, "digest", s->digest);
 	add_time(o, "updated_at", now);
 	return emit(sb, o);
 }

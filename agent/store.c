@@ -63,6 +63,8 @@ uint64_t status_hash(const struct status *st)
 	h = (h ^ (uint64_t)st->state) * 1099511628211ull;
 	h = (h ^ (uint64_t)(st->source + 1)) * 1099511628211ull;
 	h = (h ^ (uint64_t)st->serving_previous) * 1099511628211ull;
+	for (const char *d = st->digest; *d; d++)
+		h = (h ^ (uint8_t)*d) * 1099511628211ull;
 	while (*p)
 		h = (h ^ (uint8_t)*p++) * 1099511628211ull;
 	return h;
@@ -160,6 +162,14 @@ int store_put(struct store *st, enum kind kind, int source, const char *id,
 fail:
 	object_unref(obj);
 	return -ENOMEM;
+}
+
+void store_digest(struct store *st, enum kind kind, int source, const char *id, const char *digest)
+{
+	struct slot *s = store_get(st, kind, id);
+
+	if (s && source >= 0 && source < MAX_SOURCES && s->src[source])
+		snprintf(s->src[source]->digest, sizeof(s->src[source]->digest), "%s", digest);
 }
 
 int store_delete(struct store *st, enum kind kind, int source, const char *id)

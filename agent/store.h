@@ -16,6 +16,7 @@ struct entry {
 	struct object *good;    /* last accepted version from this source, NULL if none */
 	char *error;            /* why the last message was rejected; NULL if accepted */
 	unsigned gen;           /* sync generation that last delivered it (0: from cache) */
+	char digest[17];        /* of the last message's payload ("" from the cache) */
 };
 
 /* A public port+proto or an entrypoint+hostname: one holder, others wait for it. */
@@ -32,6 +33,7 @@ struct status {
 	int source;             /* -1: none */
 	bool serving_previous;
 	char *error;            /* owned; NULL: none */
+	char digest[17];        /* of the message the status is about */
 };
 
 struct slot {
@@ -77,6 +79,8 @@ struct slot *store_get(struct store *st, enum kind kind, const char *id);
 /* A message for (kind, source, id): obj on success (reference taken), else error text. */
 int store_put(struct store *st, enum kind kind, int source, const char *id,
 	      struct object *obj, const char *error, unsigned gen);
+/* Records the digest of the payload store_put just took for (kind, source, id). */
+void store_digest(struct store *st, enum kind kind, int source, const char *id, const char *digest);
 /* An empty retained payload: forget what this source said about id. */
 int store_delete(struct store *st, enum kind kind, int source, const char *id);
 /* Drops every entry not delivered in generation gen (end of a resync). Returns how many. */

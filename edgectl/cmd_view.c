@@ -1,0 +1,132 @@
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "config.h"
+#include "view.h"
+
+static void on_msg(void *arg, const struct msg *m)
+{
+	struct msglist *l = arg;
+
+	if (msglist_add(l, m->topic, m->payload, m->len, m->retained, m->after_publish))
+		fprintf(stderr, "edgectl: out of memory, %s dropped\n", m->topic);
+}
+
+static void print_json(json_object *j)
+{
+	if (j)
+		puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN |
+						    JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(j);
+}
+
+static int fail(const char *what, const char *err)
+{
+	fprintf(stderr, "edgectl %s: %s\n", what, err);
+	return EXIT_ERROR;
+}
+
+/* Subscribes to <prefix>/<name>/<suffix> for each suffix. */
+static int subscribe(struct bus *b, const char *prefix, const char *name,
+		     const char *const *suffixes, int n, char *err, size_t errlen)
+{
+	char buf[8][256], *topics[8];
+
+	for (int i = 0; i < n && i < 8; i++) {
+		snprintf(buf[i], sizeof(buf[i]), "%s/%s/%s", prefix, name, suffixes[i]);
+		topics[i] = buf[i];
+	}
+	return bus_subscribe(b, topics, n < 8 ? n : 8, clock_now_ms() + CONNECT_MS, err, errlen);
+}
+
+/* Waits for the retained replay; an unconfirmed end is a warning, not a failure. */
+static int settle(struct bus *b, char *err, size_t errlen)
+{
+	int ret = bus_settle(b, clock_now_ms() + SETTLE_MS, err, errlen);
+
+	if (ret == -ETIMEDOUT) {
+		fprintf(stderr, "warning: %s\n", err);
+		return 0;
+	}
+	return ret;
+}
+
+int cmd_ls(const struct ctl_args *a, const struct config *cfg)
+{
+	static const char *const node_topics[] = {
+		"routes/+", "forwards/+", "status", "status/routes/+", "status/forwards/+",
+	};
+	const char *p = cfg->topic_prefix;
+	struct msglist msgs = { 0 };
+	struct ls_model m = { 0 };
+	struct bus *b = NULL;
+	char err[ERR_LEN];
+	int ret;
+
+	ret = bus_open(&b, cfg, on_msg, &msgs, clock_now_ms() + CONNECT_MS, err, sizeof(err));
+	if (!ret)
+		ret = subscribe(b, p, a->target, node_topics, 5, err, sizeof(err));
+	if (!ret)
+		ret = settle(b, err, sizeof(err));
+	if (!ret)
+		ret = ls_build(&m, p, a->target, &msgs);
+	/* the node status names the groups it follows: read their objects too */
+	for (size_t i = 0; !ret && i < m.ni.n_groups; i++)
+		ret = subscribe(b, p, m.ni.groups[i], node_topics, 2, err, sizeof(err));
+	if (!ret && m.ni.n_groups) {
+		ret = settle(b, err, sizeof(err));
+		ls_free(&m);
+		if (!ret)
+			ret = ls_build(&m, p, a->target, &msgs);
+	}
+	bus_close(b);
+	if (ret == -ENOMEM)
+		snprintf(err, sizeof(err), "out of memory");
+	if (!ret) {
+		if (a->json)
+			print_json(ls_json(&m));
+		else
+			ls_print_table(&m, stdout);
+	}
+	ls_free(&m);
+	msglist_free(&msgs);
+	return ret ? fail("ls", err) : EXIT_OK;
+}
+
+int cmd_status(const struct ctl_args *a, const struct config *cfg)
+{
+	static const char *const suffix[] = { "status" };
+	struct msglist msgs = { 0 };
+	struct status_model m = { 0 };
+	struct bus *b = NULL;
+	char err[ERR_LEN];
+	bool single = a->target[0];
+	int ret;
+
+	ret = bus_open(&b, cfg, on_msg, &msgs, clock_now_ms() + CONNECT_MS, err, sizeof(err));
+	if (!ret)
+		ret = subscribe(b, cfg->topic_prefix, single ? a->target : "+", suffix, 1, err,
+				sizeof(err));
+	if (!ret)
+		ret = settle(b, err, sizeof(err));
+	bus_close(b);
+	if (!ret && status_build(&m, cfg->topic_prefix, &msgs))
+		ret = -ENOMEM;
+	if (ret == -ENOMEM)
+		snprintf(err, sizeof(err), "out of memory");
+	if (!ret && single && !m.n) {
+		snprintf(err, sizeof(err), "node %s has never published a status", a->target);
+		ret = -ENOENT;
+	}
+	if (!ret || (ret == -ENOENT && a->json)) {
+		if (a->json)
+			print_json(status_json(&m));
+		else
+			status_print_table(&m, cfg->topic_prefix, single, stdout);
+	}
+	status_free(&m);
+	msglist_free(&msgs);
+	return ret ? fail("status", err) : EXIT_OK;
+}

@@ -1,0 +1,74 @@
+/* edgectl: the operator's command line over the agent's topics. Shared declarations. */
+#ifndef EDGECTL_CTL_H
+#define EDGECTL_CTL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "model.h"
+
+/* Exit codes: scripts test these. */
+enum {
+	EXIT_OK = 0,            /* applied, removed, listed */
+	EXIT_ERROR = 1,         /* usage, broker unreachable or refusing */
+	EXIT_REJECTED = 2,      /* refused locally (nothing published) or by the agent */
+	EXIT_TIMEOUT = 3,       /* no answer from the node in --timeout */
+};
+
+enum ctl_cmd { CMD_NONE, CMD_PUT, CMD_RM, CMD_LS, CMD_STATUS, CMD_HELP, CMD_VERSION };
+
+#define MQTT_ARGS_MAX 16
+#define TIMEOUT_DEFAULT_MS 10000
+
+struct ctl_args {
+	enum ctl_cmd cmd;
+	enum kind kind;
+	char target[ID_LEN];        /* node or group the object is published under */
+	char id[ID_LEN];
+	char node[ID_LEN];          /* --node: the node to wait for; "" for none given */
+
+	const char *host;           /* route put */
+	const char *url;
+	const char *entrypoint;
+	const char *certresolver;
+	bool no_certresolver;       /* "certresolver": null */
+
+	const char *port;           /* forward put, as typed */
+	const char *to;
+	bool udp;
+
+	bool json;
+	bool no_wait;
+	unsigned timeout_ms;
+
+	/* The MQTT flags, rewritten "--flag=value" for the agent's config_load. */
+	char *mqtt_argv[MQTT_ARGS_MAX];
+	int mqtt_argc;
+};
+
+/*
+ * Parses argv. Returns 0, or an exit code with err set: EXIT_ERROR for usage mistakes,
+ * EXIT_REJECTED for a bad node, group or object id.
+ */
+int ctl_args_parse(struct ctl_args *a, int argc, char **argv, char *err, size_t errlen);
+void ctl_args_free(struct ctl_args *a);
+void ctl_usage(FILE *out);
+
+/*
+ * The payload a put publishes, checked with the agent's own payload_parse under a policy
+ * that knows no node: syntax, ranges, host names, URL shape and the addresses no node ever
+ * accepts. ALLOWED_TARGETS and RESERVED_PORTS are each node's and are checked there.
+ * Returns 0 and *json (caller frees), or -EINVAL with the agent's message in err.
+ */
+int spec_build(const struct ctl_args *a, char **json, char *err, size_t errlen);
+/* The node-independent policy above (free with spec_policy_free). */
+int spec_policy(struct policy *pol);
+void spec_policy_free(struct policy *pol);
+/* One line describing a parsed object: "a.example.com -> http://10.0.0.1:80". */
+void spec_describe(const struct object *o, char *buf, size_t len);
+
+/* First 16 hex digits of the SHA-256 of buf: the object status "digest". */
+#include "payload.h"         /* payload_digest, DIGEST_LEN */
+
+#endif

@@ -1,0 +1,139 @@
+#include <json-c/json.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "payload.h"
+#include "report.h"
+
+static json_object *parse_object(const char *buf, size_t len)
+{
+	json_object *o;
+
+	if (!len || len > 1 << 20)
+		return NULL;
+	o = json_tokener_parse(buf);
+	if (o && !json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+static const char *get_string(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+static bool get_true(json_object *o, const char *key)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_boolean) &&
+	       json_object_get_boolean(v);
+}
+
+void obj_status_free(struct obj_status *st)
+{
+	free(st->error);
+	memset(st, 0, sizeof(*st));
+}
+
+void obj_status_parse(struct obj_status *st, const char *buf, size_t len)
+{
+	json_object *o;
+	const char *s;
+
+	obj_status_free(st);
+	if (!len)
+		return;
+	st->present = true;
+	o = parse_object(buf, len);
+	s = o ? get_string(o, "state") : NULL;
+	snprintf(st->state, sizeof(st->state), "%s",
+		 s && (!strcmp(s, "applied") || !strcmp(s, "rejected") || !strcmp(s, "failed")) ?
+		 s : "invalid");
+	s = o ? get_string(o, "source") : NULL;
+	if (s && id_valid(s, strlen(s)))
+		snprintf(st->source, sizeof(st->source), "%s", s);
+	s = o ? get_string(o, "digest") : NULL;
+	if (s && strlen(s) == DIGEST_LEN - 1)
+		snprintf(st->digest, sizeof(st->digest), "%s", s);
+	s = o ? get_string(o, "error") : NULL;
+	if (s)
+		st->error = strdup(s);
+	st->serving_previous = o && get_true(o, "serving_previous");
+	json_object_put(o);
+}
+
+void node_info_parse(struct node_info *ni, const char *buf, size_t len)
+{
+	json_object *o = parse_object(buf, len), *g;
+	const char *s;
+
+	memset(ni, 0, sizeof(*ni));
+	if (!len)
+		return;
+	ni->present = true;
+	if (!o)
+		return;
+	s = get_string(o, "state");
+	ni->online = s && !strcmp(s, "online");
+	ni->synced = get_true(o, "synced");
+	if (json_object_object_get_ex(o, "groups", &g) && json_object_is_type(g, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(g) && ni->n_groups < MAX_SOURCES - 1; i++) {
+			s = json_object_get_string(json_object_array_get_idx(g, i));
+			if (s && id_valid(s, strlen(s)))
+				snprintf(ni->groups[ni->n_groups++], ID_LEN, "%s", s);
+		}
+	}
+	json_object_put(o);
+}
+
+bool node_follows(const struct node_info *ni, const char *group)
+{
+	for (size_t i = 0; i < ni->n_groups; i++)
+		if (!strcmp(ni->groups[i], group))
+			return true;
+	return false;
+}
+
+bool topic_split(const char *topic, const char *prefix, char name[ID_LEN], const char **rest)
+{
+	size_t p = strlen(prefix), n;
+	const char *a;
+
+	if (strncmp(topic, prefix, p) || topic[p] != '/')
+		return false;
+	a = topic + p + 1;
+	n = strcspn(a, "/");
+	if (!a[n] || !id_valid(a, n))
+		return false;
+	memcpy(name, a, n);
+	name[n] = '\0';
+	*rest = a + n + 1;
+	return true;
+}
+
+bool topic_object(const char *rest, enum kind *kind, char id[ID_LEN])
+{
+	const char *slash = strchr(rest, '/');
+	size_t k;
+
+	if (!slash)
+		return false;
+	k = (size_t)(slash - rest);
+	if (k == 6 && !strncmp(rest, "routes", k))
+		*kind = KIND_ROUTE;
+	else if (k == 8 && !strncmp(rest, "forwards", k))
+		*kind = KIND_FORWARD;
+	else
+		return false;
+	if (!id_valid(slash + 1, strlen(slash + 1)))
+		return false;
+	snprintf(id, ID_LEN, "%s", slash + 1);
+	return true;
+}

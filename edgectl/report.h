@@ -1,0 +1,44 @@
+/* Reading what the agent publishes: object and node status payloads. Pure. */
+#ifndef EDGECTL_REPORT_H
+#define EDGECTL_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "ctl.h"
+
+/* <prefix>/<node>/status/<kinds>/<id>, as the agent renders it. */
+struct obj_status {
+	bool present;               /* false: no status, or cleared (empty payload) */
+	char state[16];             /* applied, rejected, failed; "invalid" if unreadable */
+	char source[ID_LEN];
+	char digest[DIGEST_LEN];    /* "" when the agent publishes none */
+	char *error;                /* owned; NULL if none */
+	bool serving_previous;
+};
+
+/* Replaces *st with the payload's content (an empty payload clears it). */
+void obj_status_parse(struct obj_status *st, const char *buf, size_t len);
+void obj_status_free(struct obj_status *st);
+
+/* <prefix>/<node>/status */
+struct node_info {
+	bool present;
+	bool online;
+	bool synced;
+	char groups[MAX_SOURCES - 1][ID_LEN];
+	size_t n_groups;
+};
+
+void node_info_parse(struct node_info *ni, const char *buf, size_t len);
+bool node_follows(const struct node_info *ni, const char *group);
+
+/*
+ * Splits "<prefix>/<a>/<rest>": copies <a> into name and points *rest after its slash.
+ * Returns false for other topics or an <a> off the id pattern.
+ */
+bool topic_split(const char *topic, const char *prefix, char name[ID_LEN], const char **rest);
+/* "<kinds>/<id>" (kind and id filled) or false. */
+bool topic_object(const char *rest, enum kind *kind, char id[ID_LEN]);
+
+#endif

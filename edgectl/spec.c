@@ -1,0 +1,155 @@
+#include <arpa/inet.h>
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cidr.h"
+#include "ctl.h"
+#include "payload.h"
+
+int spec_policy(struct policy *pol)
+{
+	char err[128];
+
+	memset(pol, 0, sizeof(*pol));
+	/* every address a node could allow; the always-refused classes stay refused */
+	return cidr_list_parse(&pol->allowed, "0.0.0.0/0,::/0", err, sizeof(err));
+}
+
+void spec_policy_free(struct policy *pol)
+{
+	cidr_list_free(&pol->allowed);
+	memset(pol, 0, sizeof(*pol));
+}
+
+/* A port as typed: any integer goes into the payload, so the agent's range check speaks. */
+static int port_number(const struct ctl_args *a, const char *what, const char *v,
+		       json_object **out, char *err, size_t errlen)
+{
+	char q[96], *end;
+	long long n;
+
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	if (errno || end == v || *end || v[0] == '+' || v[0] == ' ') {
+		value_quote(q, sizeof(q), v, strlen(v));
+		snprintf(err, errlen, "forward %s: %s %s is not a number (accepted: 1..65535)",
+			 a->id, what, q);
+		return -EINVAL;
+	}
+	*out = json_object_new_int64(n);
+	return *out ? 0 : -ENOMEM;
+}
+
+static int add(json_object *o, const char *key, json_object *v)
+{
+	if (!v)
+		return -ENOMEM;
+	return json_object_object_add(o, key, v) ? -ENOMEM : 0;
+}
+
+static int route_json(const struct ctl_args *a, json_object *o)
+{
+	int ret = add(o, "hostname", json_object_new_string(a->host));
+
+	if (!ret)
+		ret = add(o, "target_url", json_object_new_string(a->url));
+	if (!ret && a->entrypoint)
+		ret = add(o, "entrypoint", json_object_new_string(a->entrypoint));
+	if (!ret && a->certresolver)
+		ret = add(o, "certresolver", json_object_new_string(a->certresolver));
+	if (!ret && a->no_certresolver)
+		ret = json_object_object_add(o, "certresolver", NULL) ? -ENOMEM : 0;
+	return ret;
+}
+
+static int forward_json(const struct ctl_args *a, json_object *o, char *err, size_t errlen)
+{
+	const char *colon = strrchr(a->to, ':');
+	json_object *port = NULL;
+	char q[96], *ip;
+	int ret;
+
+	if (!colon || colon == a->to) {
+		value_quote(q, sizeof(q), a->to, strlen(a->to));
+		snprintf(err, errlen, "forward %s: --to %s is not IP:PORT (accepted: e.g. "
+			 "10.50.0.12:8080)", a->id, q);
+		return -EINVAL;
+	}
+	ret = port_number(a, "--port", a->port, &port, err, errlen);
+	if (!ret)
+		ret = add(o, "public_port", port);
+	if (ret)
+		return ret;
+	ip = strndup(a->to, (size_t)(colon - a->to));
+	if (!ip)
+		return -ENOMEM;
+	ret = add(o, "target_ip", json_object_new_string(ip));
+	free(ip);
+	if (!ret)
+		ret = port_number(a, "--to port", colon + 1, &port, err, errlen);
+	if (!ret)
+		ret = add(o, "target_port", port);
+	if (!ret)
+		ret = add(o, "proto", json_object_new_string(a->udp ? "udp" : "tcp"));
+	return ret;
+}
+
+int spec_build(const struct ctl_args *a, char **json, char *err, size_t errlen)
+{
+	json_object *o = json_object_new_object();
+	struct object *obj = NULL;
+	struct policy pol;
+	const char *s;
+	size_t n;
+	int ret;
+
+	*json = NULL;
+	if (!o)
+		return -ENOMEM;
+	ret = a->kind == KIND_ROUTE ? route_json(a, o) : forward_json(a, o, err, errlen);
+	if (ret == -ENOMEM)
+		snprintf(err, errlen, "out of memory");
+	if (ret)
+		goto out;
+	s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN |
+					      JSON_C_TO_STRING_NOSLASHESCAPE, &n);
+	ret = spec_policy(&pol);
+	if (!ret)
+		ret = payload_parse(a->kind, a->id, s, n, &pol, &obj, err, errlen);
+	spec_policy_free(&pol);
+	object_unref(obj);
+	if (ret)
+		goto out;
+	*json = strndup(s, n);
+	if (!*json) {
+		snprintf(err, errlen, "out of memory");
+		ret = -ENOMEM;
+	}
+out:
+	json_object_put(o);
+	return ret;
+}
+
+void spec_describe(const struct object *o, char *buf, size_t len)
+{
+	const struct route_spec *r = &o->route;
+	char ip[INET_ADDRSTRLEN];
+	int k;
+
+	if (o->kind == KIND_FORWARD) {
+		inet_ntop(AF_INET, &o->fwd.target_ip, ip, sizeof(ip));
+		snprintf(buf, len, "%s/%u -> %s:%u", proto_name(o->fwd.proto), o->fwd.public_port,
+			 ip, o->fwd.target_port);
+		return;
+	}
+	k = snprintf(buf, len, "%s -> %s", r->hostname, r->target_url);
+	if (k < 0 || (size_t)k >= len || (!r->entrypoint && !r->certresolver))
+		return;
+	snprintf(buf + k, len - (size_t)k, " (%s%s%s%s%s)",
+		 r->entrypoint ? "entrypoint " : "", r->entrypoint ? r->entrypoint : "",
+		 r->entrypoint && r->certresolver ? ", " : "",
+		 r->certresolver ? "certresolver " : "", r->certresolver ? r->certresolver : "");
+}

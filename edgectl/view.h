@@ -1,0 +1,64 @@
+/*
+ * `ls` and `status`: models built from the retained messages a snapshot received, and
+ * their table and JSON renderings. Pure.
+ */
+#ifndef EDGECTL_VIEW_H
+#define EDGECTL_VIEW_H
+
+#include <json-c/json.h>
+#include <stdio.h>
+
+#include "bus.h"
+#include "report.h"
+
+struct ls_row {
+	enum kind kind;
+	char id[ID_LEN];
+	char source[ID_LEN];
+	int rank;                   /* 0 the node, 1.. its groups in order, MAX_SOURCES other */
+	const struct msg *desired;  /* NULL: only a status names this object */
+	struct object *obj;         /* the desired payload under the agent's rules, or NULL */
+	char *invalid;              /* why the desired payload fails them */
+	const struct msg *status;   /* the id's status on the node, whatever its source */
+	struct obj_status st;
+	const char *state;          /* applied rejected failed pending shadowed invalid */
+};
+
+struct ls_model {
+	char node[ID_LEN];
+	const struct msg *node_status;
+	struct node_info ni;
+	struct ls_row *rows;
+	size_t n;
+	size_t cap;
+};
+
+/* msgs: what subscribing to the node's and its groups' objects and statuses returned. */
+int ls_build(struct ls_model *m, const char *prefix, const char *node,
+	     const struct msglist *msgs);
+void ls_free(struct ls_model *m);
+int ls_print_table(const struct ls_model *m, FILE *out);
+/* Returns a new JSON document (caller puts it), NULL on ENOMEM. */
+json_object *ls_json(const struct ls_model *m);
+
+struct node_row {
+	char node[ID_LEN];
+	json_object *j;             /* the node status as published, "node" filled in */
+};
+
+struct status_model {
+	struct node_row *rows;
+	size_t n;
+};
+
+int status_build(struct status_model *m, const char *prefix, const struct msglist *msgs);
+void status_free(struct status_model *m);
+/* details: one node asked for: its errors, held deletion and WireGuard too. */
+int status_print_table(const struct status_model *m, const char *prefix, bool details,
+		       FILE *out);
+json_object *status_json(const struct status_model *m);
+
+/* The last message of each topic, in topic order: the retained state a snapshot saw. */
+const struct msg **msgs_latest(const struct msglist *msgs, size_t *n);
+
+#endif
