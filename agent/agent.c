@@ -18,6 +18,8 @@
 #include "host.h"
 #include "log.h"
 #include "mesh.h"
+#include "metrics.h"
+#include "metrics_http.h"
 #include "mqtt.h"
 #include "nft_apply.h"
 #include "nft_watch.h"
@@ -32,7 +34,7 @@
 #define RETRY_MAX_MS 30000
 #define BATCH_MS 50
 #define NODE_REFRESH_MS 30000
-#define MAX_POLL (3 + 8)
+#define MAX_POLL (4 + 8)
 
 static int64_t clock_ms(void)
 {
@@ -146,8 +148,12 @@ static void agent_reconcile(struct agent *a)
 {
 	int ret;
 
+	int64_t t0 = clock_ms();
+
 	a->need_reconcile = false;
 	ret = reconcile_run(&a->rc, &a->store);
+	a->last_apply_seconds = (double)(clock_ms() - t0) / 1000.0;
+	a->apply_seconds += a->last_apply_seconds;
 	if (ret < 0) {
 		log_error("reconcile: %s", strerror(-ret));
 		a->rc.retry = true;
@@ -353,6 +359,7 @@ static void on_message(void *arg, const char *topic, const void *payload, size_t
 	char err[ERR_LEN], digest[DIGEST_LEN];
 	int ret;
 
+	a->messages++;
 	switch (topic_parse(topic, a->cfg.topic_prefix, a->names, a->n_names, &ref, err, sizeof(err))) {
 	case TOPIC_SYNC:
 		if (len == strlen(a->nonce) && memcmp(payload, a->nonce, len) == 0) {
@@ -431,6 +438,7 @@ static int agent_topics(struct agent *a)
 	topic_format(a->topic_errors, sizeof(a->topic_errors), prefix, a->cfg.node_id, "errors");
 	topic_format(a->topic_confirm, sizeof(a->topic_confirm), prefix, a->cfg.node_id, "confirm");
 	topic_format(a->topic_wireguard, sizeof(a->topic_wireguard), prefix, a->cfg.node_id, "wireguard");
+	topic_format(a->topic_metrics, sizeof(a->topic_metrics), prefix, a->cfg.node_id, "metrics");
 	for (size_t i = 0; i < a->n_names; i++) {
 		for (int k = 0; k < KIND_COUNT; k++) {
 			if (asprintf(&a->subs[a->n_subs], "%s/%s/%s/#", prefix, a->names[i],
@@ -517,6 +525,16 @@ int agent_init(struct agent *a, int argc, char **argv)
 	a->rc.nft_full = true;
 	a->rc.routes_full = true;
 
+	a->metrics_fd = -1;
+	if (a->cfg.metrics_listen) {
+		a->metrics_fd = metrics_http_listen(a->cfg.metrics_listen, err, sizeof(err));
+		if (a->metrics_fd < 0) {
+			fprintf(stderr, "edge-agent: %s\n", err);
+			return -EINVAL;
+		}
+	}
+	if (a->cfg.metrics_interval_s)
+		a->metrics_due_ms = a->now_ms + (int64_t)a->cfg.metrics_interval_s * 1000;
 	mesh_init(a);
 	ret = nft_open(&a->nft);
 	if (ret) {
@@ -549,6 +567,50 @@ int agent_init(struct agent *a, int argc, char **argv)
 		 EDGE_VERSION, a->cfg.node_id, a->cfg.mqtt_tls ? "mqtts" : "mqtt",
 		 a->cfg.mqtt_host, a->cfg.mqtt_port, a->cfg.nft_table, a->cfg.traefik_dir);
 	return ret;
+}
+
+/* ---- metrics ---- */
+
+static void metrics_render(struct agent *a, bool prom)
+{
+	struct fwd_counter *fwd = NULL;
+	struct mesh_status wg;
+	char cmd[96], *json = NULL;
+	struct metrics m = {
+		.node = a->cfg.node_id,
+		.now = time(NULL),
+		.applies = a->rc.applies,
+		.apply_seconds = a->apply_seconds,
+		.last_apply_seconds = a->last_apply_seconds,
+		.messages = a->messages,
+	};
+
+	snprintf(cmd, sizeof(cmd), "list counters table inet %s", a->cfg.nft_table);
+	if (a->nft && nft_list_json(a->nft, cmd, &json) == 0)
+		metrics_parse_counters(json, &fwd, &m.n_fwd);
+	m.fwd = fwd;
+	if (a->mesh) {
+		mesh_status(a->mesh, &wg);
+		m.wg = &wg;
+	}
+	reconcile_count(&a->store, KIND_ROUTE, m.objects[KIND_ROUTE]);
+	reconcile_count(&a->store, KIND_FORWARD, m.objects[KIND_FORWARD]);
+	if (prom)
+		metrics_render_prom(&a->sb, &m);
+	else
+		metrics_render_json(&a->sb, &m);
+	free(json);
+	free(fwd);
+}
+
+static void metrics_tick(struct agent *a)
+{
+	a->metrics_due_ms = a->now_ms + (int64_t)a->cfg.metrics_interval_s * 1000;
+	if (!a->mqtt || !mqtt_connected(a->mqtt))
+		return;
+	metrics_render(a, false);
+	if (!a->sb.err)
+		mqtt_publish(a->mqtt, a->topic_metrics, a->sb.buf, a->sb.len, 0, false);
 }
 
 /* ---- the loop ---- */
@@ -648,11 +710,14 @@ int agent_run(struct agent *a)
 			p[2].fd = nft_watch_fd(a->watch);
 			p[2].events = POLLIN;
 		}
+		p[3].fd = a->metrics_fd;
+		p[3].events = POLLIN;
 		if (a->mesh) {
-			n_mesh = mesh_fds(a->mesh, p + 3, MAX_POLL - 3);
+			n_mesh = mesh_fds(a->mesh, p + 4, MAX_POLL - 4);
 			next = deadline_min(next, a->now_ms + mesh_timeout_ms(a->mesh, a->now_ms));
 		}
 		next = deadline_min(next, a->node_refresh_ms);
+		next = deadline_min(next, a->metrics_due_ms);
 		next = deadline_min(next, a->cache_due_ms);
 		next = deadline_min(next, a->retry_due_ms);
 		next = deadline_min(next, a->node_due_ms);
@@ -660,7 +725,7 @@ int agent_run(struct agent *a)
 		if (a->subscribed && a->marker_seen && !a->synced && (!a->held || a->held_recheck))
 			next = deadline_min(next, a->last_replay_ms + a->cfg.sync_quiet_ms);
 		timeout = a->need_reconcile ? 0 : (int)(next > a->now_ms ? next - a->now_ms : 0);
-		if (poll(p, (nfds_t)(3 + n_mesh), timeout) < 0 && errno != EINTR) {
+		if (poll(p, (nfds_t)(4 + n_mesh), timeout) < 0 && errno != EINTR) {
 			log_error("poll: %s", strerror(errno));
 			break;
 		}
@@ -682,11 +747,17 @@ int agent_run(struct agent *a)
 		if (p[2].fd >= 0 && (p[2].revents & POLLIN))
 			table_check(a, nft_watch_read(a->watch));
 		if (a->mesh) {
-			mesh_handle(a->mesh, p + 3, n_mesh, a->now_ms);
+			mesh_handle(a->mesh, p + 4, n_mesh, a->now_ms);
 			mesh_changed(a);
 		}
 		if (a->node_refresh_ms && a->now_ms >= a->node_refresh_ms)
 			node_publish(a);
+		if (p[3].fd >= 0 && (p[3].revents & POLLIN)) {
+			metrics_render(a, true);
+			metrics_http_serve(a->metrics_fd, a->sb.buf ? a->sb.buf : "", a->sb.len);
+		}
+		if (a->metrics_due_ms && a->now_ms >= a->metrics_due_ms)
+			metrics_tick(a);
 		timers_run(a);
 	}
 	log_info("stopping: forwards and routes stay in place");
@@ -704,6 +775,8 @@ void agent_free(struct agent *a)
 {
 	mqtt_free(a->mqtt);
 	mesh_close(a->mesh);
+	if (a->metrics_fd >= 0)
+		close(a->metrics_fd);
 	nft_watch_close(a->watch);
 	nft_close(a->nft);
 	store_free(&a->store);

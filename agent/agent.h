@@ -64,6 +64,12 @@ struct agent {
 	char wg_error[ERR_LEN];
 	char mesh_error[ERR_LEN];
 	int64_t node_refresh_ms;
+	int64_t metrics_due_ms;
+	int metrics_fd;                 /* Prometheus listener, -1: none */
+	char topic_metrics[160];
+	unsigned long messages;
+	double apply_seconds;
+	double last_apply_seconds;
 	struct strbuf sb;
 };
 

@@ -397,6 +397,26 @@ static int set_join_refresh(struct config *cfg, const char *v, char *err, size_t
 	return 0;
 }
 
+static int set_metrics_interval(struct config *cfg, const char *v, char *err, size_t errlen)
+{
+	unsigned long n;
+
+	if (parse_uint(v, 0, 86400, &n))
+		return bad(err, errlen, "METRICS_INTERVAL_S", v, "0 (off)..86400");
+	cfg->metrics_interval_s = (unsigned)n;
+	return 0;
+}
+
+static int set_metrics_listen(struct config *cfg, const char *v, char *err, size_t errlen)
+{
+	if (!v[0]) {
+		free(cfg->metrics_listen);
+		cfg->metrics_listen = NULL;
+		return 0;
+	}
+	return set_str(&cfg->metrics_listen, v);
+}
+
 static const struct option_def options[] = {
 	{ "NODE_ID", "node-id", NULL, "this node's id (required)", set_node },
 	{ "EDGE_GROUPS", "groups", "", "groups to follow too, in precedence order", set_groups },
@@ -420,6 +440,8 @@ static const struct option_def options[] = {
 	{ "DELETE_GUARD_PERCENT", "delete-guard-percent", "50", "hold a resync that would remove more than this % of objects", set_guard_percent },
 	{ "DELETE_GUARD_MIN", "delete-guard-min", "10", "...and more than this many (then confirm on <prefix>/<node>/confirm)", set_guard_min },
 	{ "MAX_PAYLOAD_BYTES", "max-payload-bytes", "65536", "largest accepted payload", set_max_payload },
+	{ "METRICS_INTERVAL_S", "metrics-interval-s", "60", "publish metrics to <prefix>/<node>/metrics this often (0: off)", set_metrics_interval },
+	{ "METRICS_LISTEN", "metrics-listen", NULL, "serve Prometheus metrics on this loopback address, e.g. 127.0.0.1:9108", set_metrics_listen },
 	{ "LOG_LEVEL", "log-level", "info", "debug, info, warn, error", set_log_level },
 	{ "CONTROLLER_URL", "controller-url", NULL, "mesh controller (join)", set_controller },
 	{ "JOIN_TOKEN", "join-token", NULL, "join token sent as X-Join-Token", set_join_token },
@@ -590,6 +612,7 @@ void config_free(struct config *cfg)
 	free(cfg->wg_backend);
 	free(cfg->wg_conf);
 	free(cfg->wg_endpoint);
+	free(cfg->metrics_listen);
 	cidr_list_free(&cfg->allowed);
 	memset(cfg, 0, sizeof(*cfg));
 }

@@ -50,6 +50,8 @@ struct config {
 	char *wg_conf;
 	char *wg_endpoint;
 	unsigned join_refresh_s;
+	unsigned metrics_interval_s;    /* 0: no metrics on the bus */
+	char *metrics_listen;           /* Prometheus endpoint, loopback only; NULL: none */
 };
 
 /*

@@ -1,5 +1,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
+#include <string.h>
 
 #include "nft_render.h"
 
@@ -9,6 +10,12 @@
 static const char *const map_names[] = {
 	[PROTO_TCP] = "fwd_tcp",
 	[PROTO_UDP] = "fwd_udp",
+};
+
+/* Per-forward named counters "f_<id>", found from the public port by these maps. */
+static const char *const cnt_names[] = {
+	[PROTO_TCP] = "cnt_tcp",
+	[PROTO_UDP] = "cnt_udp",
 };
 
 static bool fwd_valid(const struct object *o)
@@ -59,6 +66,12 @@ static void render_table(struct strbuf *sb, const struct nft_conf *conf)
 		"\tmap fwd_udp {\n"
 		"\t\ttype inet_service : ipv4_addr . inet_service\n"
 		"\t}\n"
+		"\tmap cnt_tcp {\n"
+		"\t\ttype inet_service : counter\n"
+		"\t}\n"
+		"\tmap cnt_udp {\n"
+		"\t\ttype inet_service : counter\n"
+		"\t}\n"
 		"\tchain prerouting {\n"
 		"\t\ttype nat hook prerouting priority dstnat; policy accept;\n",
 		conf->table);
@@ -72,6 +85,8 @@ static void render_table(struct strbuf *sb, const struct nft_conf *conf)
 		"\tchain forward {\n"
 		"\t\ttype filter hook forward priority filter; policy accept;\n"
 		"\t\toifname \"%1$s\" tcp flags syn tcp option maxseg size set rt mtu\n"
+		"\t\tct status dnat meta l4proto tcp counter name ct original proto-dst map @cnt_tcp\n"
+		"\t\tct status dnat meta l4proto udp counter name ct original proto-dst map @cnt_udp\n"
 		"\t\tct status dnat accept\n"
 		"\t}\n"
 		"\tchain postrouting {\n"
@@ -82,12 +97,17 @@ static void render_table(struct strbuf *sb, const struct nft_conf *conf)
 		conf->wg_iface);
 }
 
-static void render_elem(struct strbuf *sb, const struct forward_spec *f, bool key_only)
+static void render_elem(struct strbuf *sb, const struct object *o, bool key_only, bool counter)
 {
+	const struct forward_spec *f = &o->fwd;
 	char ip[INET_ADDRSTRLEN];
 
 	if (key_only) {
 		strbuf_printf(sb, "%u", f->public_port);
+		return;
+	}
+	if (counter) {
+		strbuf_printf(sb, "%u : \"f_%s\"", f->public_port, o->id);
 		return;
 	}
 	inet_ntop(AF_INET, &f->target_ip, ip, sizeof(ip));
@@ -97,7 +117,7 @@ static void render_elem(struct strbuf *sb, const struct forward_spec *f, bool ke
 /* One proto's elements from one side (old: deletes by key, new: adds) in batched lines. */
 static void render_elems(struct strbuf *sb, const struct nft_conf *conf,
 			 const struct fwd_change *changes, size_t n,
-			 enum proto proto, bool old)
+			 enum proto proto, bool old, bool counter)
 {
 	size_t i, k = 0;
 
@@ -108,14 +128,38 @@ static void render_elems(struct strbuf *sb, const struct nft_conf *conf,
 			continue;
 		if (k % ELEMS_PER_LINE == 0)
 			strbuf_printf(sb, "%s%s element inet %s %s { ", k ? " }\n" : "",
-				      old ? "delete" : "add", conf->table, map_names[proto]);
+				      old ? "delete" : "add", conf->table,
+				      counter ? cnt_names[proto] : map_names[proto]);
 		else
 			strbuf_puts(sb, ", ");
-		render_elem(sb, &o->fwd, old);
+		render_elem(sb, o, old, counter);
 		k++;
 	}
 	if (k)
 		strbuf_puts(sb, " }\n");
+}
+
+/* Counter objects come and go with the forward's id; a changed forward keeps its counter. */
+static void render_counters(struct strbuf *sb, const struct nft_conf *conf,
+			    const struct fwd_change *changes, size_t n, bool old, bool full)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct object *o = old ? changes[i].old : changes[i].new;
+		const struct object *other = old ? changes[i].new : changes[i].old;
+
+		if (!o || (!full && other && strcmp(o->id, other->id) == 0))
+			continue;
+		strbuf_printf(sb, "%s counter inet %s f_%s\n", old ? "delete" : "add", conf->table, o->id);
+	}
+}
+
+static void render_side(struct strbuf *sb, const struct nft_conf *conf,
+			const struct fwd_change *changes, size_t n, bool old)
+{
+	for (int p = PROTO_TCP; p <= PROTO_UDP; p++) {
+		render_elems(sb, conf, changes, n, (enum proto)p, old, false);
+		render_elems(sb, conf, changes, n, (enum proto)p, old, true);
+	}
 }
 
 int nft_render(struct strbuf *sb, const struct nft_conf *conf,
@@ -129,13 +173,14 @@ int nft_render(struct strbuf *sb, const struct nft_conf *conf,
 		if (!fwd_valid(changes[i].new) || (!full && !fwd_valid(changes[i].old)))
 			return -EINVAL;
 
+	/* element deletes, then counter deletes, counter adds, element adds: one transaction */
 	if (full) {
 		render_table(sb, conf);
 	} else {
-		render_elems(sb, conf, changes, n, PROTO_TCP, true);
-		render_elems(sb, conf, changes, n, PROTO_UDP, true);
+		render_side(sb, conf, changes, n, true);
+		render_counters(sb, conf, changes, n, true, false);
 	}
-	render_elems(sb, conf, changes, n, PROTO_TCP, false);
-	render_elems(sb, conf, changes, n, PROTO_UDP, false);
+	render_counters(sb, conf, changes, n, false, full);
+	render_side(sb, conf, changes, n, false);
 	return sb->err;
 }

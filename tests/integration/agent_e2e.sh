@@ -8,7 +8,8 @@ require_root agent_e2e
 edge_topology
 
 broker_start "$EDGE" 1883 || { fail broker_start; t_done; }
-agent_start "$EDGE" gw1 ALLOWED_TARGETS=10.50.0.0/24 EDGE_GROUPS=fleet,eu TRAEFIK_CERTRESOLVER=le
+agent_start "$EDGE" gw1 ALLOWED_TARGETS=10.50.0.0/24 EDGE_GROUPS=fleet,eu TRAEFIK_CERTRESOLVER=le \
+	METRICS_INTERVAL_S=1 METRICS_LISTEN=127.0.0.1:9108
 DYN=$T_TMP/gw1/dynamic
 
 check "node status online and synced" wait_for 10 node_synced "$EDGE" gw1
@@ -28,6 +29,14 @@ reply=$(probe tcp 8080 hi)
 check "TCP through the forward reaches the backend (masqueraded)" test "$reply" = "backend tcp 10.50.0.1 hi"
 reply=$(probe udp 5353 ping)
 check "UDP through the forward reaches the backend" test "$reply" = "backend udp 10.50.0.1 ping"
+m=$(ip netns exec "$EDGE" mosquitto_sub -t edge/gw1/metrics -C 1 -W 5)
+check "metrics published on the bus with per-forward counters" /usr/bin/python3 -c "
+import json,sys; d=json.loads(sys.argv[1]); f=d['forwards']
+assert f['web']['packets'] > 0 and f['web']['bytes'] > 0 and f['dns']['packets'] > 0, f
+assert d['objects']['forwards']['applied'] == 2 and d['applies']['count'] > 0" "$m"
+ip netns exec "$EDGE" curl -s --max-time 3 http://127.0.0.1:9108/metrics > "$T_TMP/prom.txt"
+check "Prometheus endpoint: per-forward counter" grep -qE '^edge_forward_packets_total[{]node="gw1",id="web"[}] [1-9]' "$T_TMP/prom.txt"
+check "Prometheus endpoint: typed metrics" grep -q '^# TYPE edge_forward_bytes_total counter' "$T_TMP/prom.txt"
 check "object status carries source and time" bash -c \
 	"retained $EDGE edge/gw1/status/forwards/web | grep -q '\"source\":\"gw1\".*\"updated_at\":\"20'"
 

@@ -53,7 +53,12 @@ static double now_ms(void)
 
 static struct object *fwd(enum proto proto, unsigned port, const char *ip, unsigned tport)
 {
-	struct object *o = object_new(KIND_FORWARD, "f");
+	char id[16];
+	struct object *o;
+
+	/* forwards are keyed by id (their counter is "f_<id>"): one id per proto and port */
+	snprintf(id, sizeof(id), "%c%u", proto == PROTO_UDP ? 'u' : 't', port);
+	o = object_new(KIND_FORWARD, id);
 
 	o->fwd.proto = proto;
 	o->fwd.public_port = (uint16_t)port;
