@@ -120,8 +120,8 @@ static bool route_pending(const struct reconcile *rc, const struct slot *s)
  * Phase 0 writes every wanted file; phase 1 removes files of a previous source, only
  * for routes whose new file is in place, so a failed write never leaves a route dark.
  */
-static void routes_phase(struct reconcile *rc, struct store *st, struct work *w,
-			 struct traefik_op *ops, struct slot **who, int phase)
+static size_t routes_phase(struct reconcile *rc, struct store *st, struct work *w,
+			   struct traefik_op *ops, struct slot **who, int phase)
 {
 	size_t n = 0;
 
@@ -142,7 +142,7 @@ static void routes_phase(struct reconcile *rc, struct store *st, struct work *w,
 			slot_fail(s, NULL);
 	}
 	if (!n)
-		return;
+		return 0;
 	rc->applies++;
 	rc->ops->routes(rc->arg, ops, n);
 	for (size_t i = 0; i < n; i++) {
@@ -152,6 +152,7 @@ static void routes_phase(struct reconcile *rc, struct store *st, struct work *w,
 		snprintf(rc->routes_error, sizeof(rc->routes_error), "traefik: %.480s", ops[i].error);
 		rc->retry = true;
 	}
+	return n;
 }
 
 static int routes_apply(struct reconcile *rc, struct store *st, struct work *w)
@@ -164,9 +165,16 @@ static int routes_apply(struct reconcile *rc, struct store *st, struct work *w)
 		ret = -ENOMEM;
 		goto out;
 	}
+	char before[ERR_LEN];
+	size_t ran;
+
+	/* the node-level error stays until a pass that touched files succeeded */
+	snprintf(before, sizeof(before), "%s", rc->routes_error);
 	rc->routes_error[0] = '\0';
-	routes_phase(rc, st, w, ops, who, 0);
-	routes_phase(rc, st, w, ops, who, 1);
+	ran = routes_phase(rc, st, w, ops, who, 0);
+	ran += routes_phase(rc, st, w, ops, who, 1);
+	if (!ran)
+		snprintf(rc->routes_error, sizeof(rc->routes_error), "%s", before);
 	for (size_t i = 0; i < w->n; i++)
 		if (route_pending(rc, w->v[i]) && !w->v[i]->fail)
 			slot_set_applied(w->v[i]);

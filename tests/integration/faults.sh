@@ -75,7 +75,7 @@ mount -o remount,ro "$DYN"
 pub "$EDGE" -r -t edge/gw1/routes/ro -m '{"hostname": "ro.example.com", "target_url": "http://10.50.0.12"}'
 check "route on a read-only directory is failed" wait_for 5 status_is "$EDGE" gw1 routes ro failed
 check "its error says why" bash -c "retained $EDGE edge/gw1/status/routes/ro | grep -q 'Read-only file system'"
-check "node status names the Traefik problem" bash -c "retained $EDGE edge/gw1/status | grep -q 'traefik: .*Read-only file system'"
+check "node status names the Traefik problem" wait_for 5 bash -c "retained $EDGE edge/gw1/status | grep -q 'traefik: .*Read-only file system'"
 check "forwards unaffected" bash -c "probe tcp 30000 | grep -q 'backend tcp'"
 mount -o remount,rw "$DYN"
 check "route applied once the directory is writable" wait_for 40 status_is "$EDGE" gw1 routes ro applied
