@@ -14,6 +14,7 @@
 #include "agent.h"
 #include "cache.h"
 #include "cidr.h"
+#include "coexist.h"
 #include "health.h"
 #include "host.h"
 #include "log.h"
@@ -34,7 +35,7 @@
 #define RETRY_MAX_MS 30000
 #define BATCH_MS 50
 #define NODE_REFRESH_MS 30000
-#define MAX_POLL (4 + 8)
+#define MAX_POLL (5 + 8)
 
 static int64_t clock_ms(void)
 {
@@ -112,8 +113,9 @@ static void node_publish(struct agent *a)
 		.held_total = a->held_total,
 		.held_token = a->held_token,
 	};
+	const char *cx = a->coexist ? coexist_error(a->coexist) : NULL;
 	const char *errs[] = { a->rc.nft_error, a->rc.routes_error, a->cache_error, a->sysctl_error,
-			       a->wg_error, a->mesh_error };
+			       a->wg_error, a->mesh_error, cx ? cx : "" };
 	struct mesh_status wg;
 
 	for (size_t i = 0; i < sizeof(errs) / sizeof(errs[0]); i++)
@@ -543,6 +545,14 @@ int agent_init(struct agent *a, int argc, char **argv)
 	}
 	if (nft_watch_open(&a->watch, "inet", a->cfg.nft_table))
 		log_warn("nftables: cannot watch for changes; checking every %d s", TABLE_CHECK_MS / 1000);
+	if (a->cfg.coexist_mode != COEXIST_OFF) {
+		a->rc.nft.mark = a->cfg.forward_mark;
+		a->rc.nft.mark_mask = a->cfg.forward_mark_mask;
+	}
+	if (coexist_open(&a->coexist, &(struct coexist_conf){ .table = a->cfg.nft_table,
+			 .mark = a->cfg.forward_mark, .mask = a->cfg.forward_mark_mask,
+			 .mode = (enum coexist_mode)a->cfg.coexist_mode }))
+		log_error("firewall: cannot check other firewalls on the forward hook");
 	if (host_ip_forward(a->sysctl_error, sizeof(a->sysctl_error)))
 		log_error("%s", a->sysctl_error);
 
@@ -623,6 +633,8 @@ static void table_check(struct agent *a, int watch_result)
 		return;
 	log_warn("nftables: table inet %s was changed by someone else; restoring it",
 		 a->cfg.nft_table);
+	if (a->coexist)
+		coexist_kick(a->coexist, a->now_ms);
 	a->rc.nft_full = true;
 	a->need_reconcile = true;
 }
@@ -647,6 +659,9 @@ static void timers_run(struct agent *a)
 		node_publish(a);
 	if (a->cache_due_ms && a->now_ms >= a->cache_due_ms)
 		cache_flush(a);
+	if (a->coexist && coexist_due_ms(a->coexist) && a->now_ms >= coexist_due_ms(a->coexist) &&
+	    coexist_run(a->coexist, a->now_ms))
+		node_changed(a);
 	if (a->now_ms >= a->table_check_ms) {
 		a->table_check_ms = a->now_ms + TABLE_CHECK_MS;
 		if (nft_table_exists("inet", a->cfg.nft_table) == 0)
@@ -712,8 +727,12 @@ int agent_run(struct agent *a)
 		}
 		p[3].fd = a->metrics_fd;
 		p[3].events = POLLIN;
+		p[4].fd = a->coexist ? coexist_fd(a->coexist) : -1;
+		p[4].events = POLLIN;
+		if (a->coexist)
+			next = deadline_min(next, coexist_due_ms(a->coexist));
 		if (a->mesh) {
-			n_mesh = mesh_fds(a->mesh, p + 4, MAX_POLL - 4);
+			n_mesh = mesh_fds(a->mesh, p + 5, MAX_POLL - 5);
 			next = deadline_min(next, a->now_ms + mesh_timeout_ms(a->mesh, a->now_ms));
 		}
 		next = deadline_min(next, a->node_refresh_ms);
@@ -725,7 +744,7 @@ int agent_run(struct agent *a)
 		if (a->subscribed && a->marker_seen && !a->synced && (!a->held || a->held_recheck))
 			next = deadline_min(next, a->last_replay_ms + a->cfg.sync_quiet_ms);
 		timeout = a->need_reconcile ? 0 : (int)(next > a->now_ms ? next - a->now_ms : 0);
-		if (poll(p, (nfds_t)(4 + n_mesh), timeout) < 0 && errno != EINTR) {
+		if (poll(p, (nfds_t)(5 + n_mesh), timeout) < 0 && errno != EINTR) {
 			log_error("poll: %s", strerror(errno));
 			break;
 		}
@@ -746,8 +765,10 @@ int agent_run(struct agent *a)
 			mqtt_drain(a, p[1].revents);
 		if (p[2].fd >= 0 && (p[2].revents & POLLIN))
 			table_check(a, nft_watch_read(a->watch));
+		if (p[4].fd >= 0 && (p[4].revents & POLLIN))
+			coexist_handle(a->coexist, a->now_ms);
 		if (a->mesh) {
-			mesh_handle(a->mesh, p + 4, n_mesh, a->now_ms);
+			mesh_handle(a->mesh, p + 5, n_mesh, a->now_ms);
 			mesh_changed(a);
 		}
 		if (a->node_refresh_ms && a->now_ms >= a->node_refresh_ms)
@@ -775,6 +796,7 @@ void agent_free(struct agent *a)
 {
 	mqtt_free(a->mqtt);
 	mesh_close(a->mesh);
+	coexist_close(a->coexist);
 	if (a->metrics_fd >= 0)
 		close(a->metrics_fd);
 	nft_watch_close(a->watch);
@@ -787,4 +809,43 @@ void agent_free(struct agent *a)
 	free(a->pol.reserved);
 	strbuf_free(&a->sb);
 	config_free(&a->cfg);
+}
+
+int agent_cleanup(int argc, char **argv)
+{
+	struct coexist_conf cc;
+	struct config cfg;
+	struct nft *nft = NULL;
+	char err[ERR_LEN], cmd[64];
+	int ret, n;
+
+	memset(&cfg, 0, sizeof(cfg));
+	ret = config_load(&cfg, argc, argv, err, sizeof(err));
+	if (ret) {
+		if (ret < 0)
+			fprintf(stderr, "edge-agent cleanup: %s\n", err);
+		config_free(&cfg);
+		return ret < 0 ? 2 : 0;
+	}
+	cc = (struct coexist_conf){ .table = cfg.nft_table, .mark = cfg.forward_mark,
+				    .mask = cfg.forward_mark_mask };
+	n = coexist_cleanup(&cc, err, sizeof(err));
+	if (n < 0)
+		fprintf(stderr, "edge-agent cleanup: %s\n", err);
+	else
+		fprintf(stderr, "edge-agent cleanup: removed %d rule(s) outside table inet %s\n", n,
+			cfg.nft_table);
+	ret = n < 0;
+	if (nft_table_exists("inet", cfg.nft_table) == 1) {
+		snprintf(cmd, sizeof(cmd), "delete table inet %s\n", cfg.nft_table);
+		if (nft_open(&nft) || nft_apply(nft, cmd, err, sizeof(err))) {
+			fprintf(stderr, "edge-agent cleanup: table inet %s: %s\n", cfg.nft_table, err);
+			ret = 1;
+		} else {
+			fprintf(stderr, "edge-agent cleanup: deleted table inet %s\n", cfg.nft_table);
+		}
+		nft_close(nft);
+	}
+	config_free(&cfg);
+	return ret;
 }

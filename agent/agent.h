@@ -10,6 +10,7 @@
 #include "store.h"
 #include "strbuf.h"
 
+struct coexist;
 struct mesh;
 struct mqtt;
 struct nft;
@@ -27,6 +28,7 @@ struct agent {
 	struct nft_watch *watch;
 	struct mqtt *mqtt;
 	struct mesh *mesh;              /* NULL: WireGuard not managed */
+	struct coexist *coexist;        /* other firewalls on the forward hook */
 	unsigned mesh_gen;
 	char wg_conf_path[256];
 	char topic_status[160];
@@ -77,5 +79,7 @@ int agent_init(struct agent *a, int argc, char **argv);
 /* Runs the poll loop until SIGTERM/SIGINT. Returns the exit code. */
 int agent_run(struct agent *a);
 void agent_free(struct agent *a);
+/* `edge-agent cleanup`: removes the agent's table and every rule it added elsewhere. */
+int agent_cleanup(int argc, char **argv);
 
 #endif

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cidr.h"
+#include "coexist.h"
 #include "config.h"
 #include "payload.h"
 #include "status.h"
@@ -417,6 +418,24 @@ static int set_metrics_listen(struct config *cfg, const char *v, char *err, size
 	return set_str(&cfg->metrics_listen, v);
 }
 
+static int set_forward_mark(struct config *cfg, const char *v, char *err, size_t errlen)
+{
+	if (coexist_mark_parse(v, &cfg->forward_mark, &cfg->forward_mark_mask))
+		return bad(err, errlen, "FORWARD_MARK", v,
+			   "a non-zero mark, optionally /mask, within its mask: 0x2000 or 0x2000/0xf000");
+	return 0;
+}
+
+static int set_coexist(struct config *cfg, const char *v, char *err, size_t errlen)
+{
+	enum coexist_mode m;
+
+	if (coexist_mode_parse(v, &m))
+		return bad(err, errlen, "COEXIST", v, "auto, report, off");
+	cfg->coexist_mode = (int)m;
+	return 0;
+}
+
 static const struct option_def options[] = {
 	{ "NODE_ID", "node-id", NULL, "this node's id (required)", set_node },
 	{ "EDGE_GROUPS", "groups", "", "groups to follow too, in precedence order", set_groups },
@@ -434,6 +453,8 @@ static const struct option_def options[] = {
 	{ "WG_IFACE", "wg-iface", "wg0", "WireGuard interface: masquerade and MSS clamp", set_wg_iface },
 	{ "WG_LISTEN_PORT", "wg-listen-port", "51820", "WireGuard port (reserved for forwards)", set_wg_port },
 	{ "NFT_TABLE", "nft-table", "edge_agent", "the one nftables table (inet) the agent owns", set_nft_table },
+	{ "FORWARD_MARK", "forward-mark", "0x2000", "mark of forwarded packets (value[/mask]), accepted in Docker's DOCKER-USER", set_forward_mark },
+	{ "COEXIST", "coexist", "auto", "other firewalls on the forward hook: auto, report, off", set_coexist },
 	{ "ALLOWED_TARGETS", "allowed-targets", NULL, "CIDRs targets must be in (default RFC 1918)", set_allowed },
 	{ "RESERVED_PORTS", "reserved-ports", NULL, "public ports refused (default 22,80,443,MQTT,WG)", set_reserved },
 	{ "SYNC_QUIET_MS", "sync-quiet-ms", "1000", "quiet period ending the retained replay", set_quiet },

@@ -50,6 +50,9 @@ struct config {
 	char *wg_conf;
 	char *wg_endpoint;
 	unsigned join_refresh_s;
+	uint32_t forward_mark;          /* FORWARD_MARK value/mask, for other firewalls */
+	uint32_t forward_mark_mask;
+	int coexist_mode;               /* enum coexist_mode */
 	unsigned metrics_interval_s;    /* 0: no metrics on the bus */
 	char *metrics_listen;           /* Prometheus endpoint, loopback only; NULL: none */
 };

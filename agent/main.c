@@ -26,6 +26,8 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && strcmp(argv[1], "health") == 0)
 		return health_main(argc, argv);
+	if (argc > 1 && strcmp(argv[1], "cleanup") == 0)
+		return agent_cleanup(argc - 1, argv + 1);
 	ret = agent_init(&a, argc, argv);
 	if (ret == 0)
 		ret = agent_run(&a);

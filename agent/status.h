@@ -9,7 +9,7 @@
 #include "strbuf.h"
 
 #define EDGE_VERSION "0.1.0"
-#define NODE_ERRORS_MAX 6
+#define NODE_ERRORS_MAX 7
 
 struct node_status {
 	const char *state;              /* "online" or "offline" */
