@@ -43,4 +43,5 @@ check "the converge table has a row" grep -qE '^\| 200 \| [0-9]' "$r"
 check "the data-plane table has a row for N = 500" grep -qE '^\| 500 \| [0-9]' "$r"
 check "the fan-out table has a row for K = 6" grep -qE '^\| 6 \| [0-9]' "$r"
 check "the Traefik table has figures" grep -qE '^\| write N new files, one batch \| [0-9]' "$r"
+[ "$fail" = 0 ] || { echo "--- bench/run.sh output:"; tail -40 "$out/run.log"; }
 exit "$fail"

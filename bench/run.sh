@@ -1,0 +1,444 @@
+#!/usr/bin/env bash
+# Benchmarks: the agent beside the earlier design (one iptables process per rule, a linear
+# chain), every figure repeated, then bench/report.py writes RESULTS.md and the plots.
+# Usage: bench/run.sh [--smoke] [--out DIR]
+#   --smoke   small N everywhere, one repetition (CI: proves the code still runs)
+#   --out     where RESULTS.md and the PNGs go (default: bench/)
+# Everything runs in network namespaces this script creates; the host is untouched.
+set -u
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# A private mount namespace: the agents' directories go on a file system of our own (below),
+# and the namespaces' mounts stay invisible to everyone else.
+if [ -z "${EB_MOUNTNS:-}" ] && command -v unshare >/dev/null; then
+	EB_MOUNTNS=1 exec unshare -m --propagation private bash "$0" "$@"
+fi
+OUT=$ROOT/bench
+SMOKE=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	--smoke) SMOKE=1 ;;
+	--out) OUT=$2; shift ;;
+	*) echo "usage: bench/run.sh [--smoke] [--out DIR]" >&2; exit 2 ;;
+	esac
+	shift
+done
+
+# Sizes; each can be overridden from the environment (e.g. CONVERGE_N="1000" while developing).
+if [ "$SMOKE" = 1 ]; then
+	: "${CONVERGE_N:=50 200}" "${CONVERGE_REPS:=1}" "${BASE_N:=20 50}" "${BASE_REPS:=1}"
+	: "${UPDATES:=30}" "${PLANE_N:=1 100 500}" "${PLANE_CONNECTS:=200}" "${PLANE_REPS:=1}"
+	: "${FANOUT_K:=3 6}" "${FANOUT_REPS:=2}" "${TRAEFIK_N:=200}" "${TRAEFIK_REPS:=1}"
+else
+	: "${CONVERGE_N:=100 1000 10000}" "${CONVERGE_REPS:=3}" "${BASE_N:=100 300 1000}" "${BASE_REPS:=1}"
+	: "${UPDATES:=1000}" "${PLANE_N:=1 1000 5000 10000 25000 50000}" "${PLANE_CONNECTS:=2000}"
+	: "${PLANE_REPS:=3}" "${FANOUT_K:=50 200}" "${FANOUT_REPS:=5}" "${TRAEFIK_N:=10000}"
+	: "${TRAEFIK_REPS:=3}"
+fi
+[ "$(id -u)" = 0 ] || { echo "bench: needs root (network namespaces, nftables)" >&2; exit 77; }
+for t in mosquitto nft iptables iptables-restore gnuplot cc pkg-config /usr/bin/python3; do
+	command -v "$t" >/dev/null || { echo "bench: $t is missing (make deps)" >&2; exit 77; }
+done
+[ -x "$ROOT/build/edge-agent" ] && [ -f "$ROOT/build/libedge.a" ] ||
+	{ echo "bench: build the agent first (make all)" >&2; exit 77; }
+
+W=$(mktemp -d /tmp/edge-bench.XXXXXX); chmod 755 "$W"
+D=$W/data; mkdir -p "$D" "$OUT"
+PIDS=() NSS=()
+# The agents' DATA_DIR and Traefik directories: a fresh journaled ext4 (what a server has).
+# This machine's own disk is ext4 WITHOUT a journal, where creating files shortly after
+# many deletions scans every recently deleted inode (other tests delete files all the
+# time): section 6 measures both.
+A=$W/fs
+mkdir -p "$A"
+if truncate -s 4G "$W/fs.img" && mkfs.ext4 -q -F "$W/fs.img" 2>/dev/null &&
+	mount -o loop "$W/fs.img" "$A" 2>/dev/null; then
+	AGENT_FS="ext4 (journaled, fresh, loop device)"
+else
+	AGENT_FS="the temp directory's file system (a private ext4 could not be mounted)"
+fi
+cleanup() {
+	local p n
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	sleep 0.3
+	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+	for n in "${NSS[@]}"; do
+		ip netns pids "$n" 2>/dev/null | xargs -r kill -9 2>/dev/null
+		ip netns del "$n" 2>/dev/null
+	done
+	mountpoint -q "$A" && umount "$A"
+	if [ "${KEEP_TMP:-}" ]; then echo "bench: kept $W"; else rm -rf "$W"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+log() { printf '[bench %s] %s\n' "$(date +%T)" "$*" >&2; }
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
+
+# SECTIONS="converge updates" runs only those (updates needs converge before it).
+# --- tools: built here from bench/, the agent copied so a rebuild mid-run cannot bite ---
+CFLAGS_B="-O2 -g -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-format-truncation -D_GNU_SOURCE"
+cc $CFLAGS_B $(pkg-config --cflags libmosquitto libmnl) -o "$W/edge-bench" "$ROOT/bench/edge_bench.c" \
+	$(pkg-config --libs libmosquitto libmnl) &&
+cc $CFLAGS_B -o "$W/tcp-probe" "$ROOT/bench/tcp_probe.c" &&
+cc $CFLAGS_B -I"$ROOT/agent" -o "$W/traefik-bench" "$ROOT/bench/traefik_bench.c" "$ROOT/build/libedge.a" \
+	$(pkg-config --libs libmosquitto libnftables libmnl json-c yaml-0.1 libcurl) ||
+	{ echo "bench: cannot build the bench tools" >&2; exit 1; }
+cp "${AGENT_BIN:-$ROOT/build/edge-agent}" "$W/edge-agent"  # AGENT_BIN: compare another build
+BENCH=$W/edge-bench PROBE=$W/tcp-probe AGENT=$W/edge-agent
+
+ns_new() {  # NAME: a namespace with loopback up, removed at exit
+	local ns="eb-$1-$$"
+	ip netns add "$ns" || return 1
+	ip -n "$ns" link set lo up
+	NSS+=("$ns")
+	echo "$ns"
+}
+ns_del() {
+	local n=$1 i
+	ip netns pids "$n" 2>/dev/null | xargs -r kill -9 2>/dev/null
+	ip netns del "$n" 2>/dev/null
+	for i in "${!NSS[@]}"; do [ "${NSS[$i]}" = "$n" ] && unset 'NSS[i]'; done
+}
+
+# broker NS [ADDR]: mosquitto with the project's own broker-config/mosquitto.conf settings
+# for queues, in-flight window, Nagle and persistence, on one anonymous plain listener (the
+# shipped file's passwords, ACLs and TLS listener need files a bench has no business with).
+broker() {
+	local ns=$1 addr=${2:-127.0.0.1} dir=$W/broker-$1 i
+	mkdir -p "$dir"
+	id mosquitto >/dev/null 2>&1 && chown mosquitto "$dir"
+	{
+		echo "per_listener_settings false"
+		echo "allow_anonymous true"
+		echo "listener 1883 $addr"
+		grep -E '^(persistence|persistence_file|autosave_interval|autosave_on_changes|retain_available|max_packet_size|max_queued_messages|max_queued_bytes|max_inflight_messages|queue_qos0_messages|set_tcp_nodelay|log_type) ' \
+			"$ROOT/broker-config/mosquitto.conf"
+		echo "persistence_location $dir/"
+	} > "$dir.conf"
+	[ -n "${BROKER_EXTRA:-}" ] && printf '%b\n' "$BROKER_EXTRA" >> "$dir.conf"  # developer knob
+	ip netns exec "$ns" mosquitto -c "$dir.conf" > "$dir.log" 2>&1 &
+	BROKER_PID=$!
+	disown "$BROKER_PID"
+	PIDS+=("$BROKER_PID")
+	for i in $(seq 50); do
+		ip netns exec "$ns" bash -c "exec 3<>/dev/tcp/$addr/1883" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "bench: broker in $ns did not start (see $dir.log)" >&2
+	return 1
+}
+
+# agent_cmd NAME [VAR=value ...]: the agent's command line, its own data and Traefik dirs
+agent_cmd() {
+	local name=$1; shift
+	mkdir -p "$A/$name/data" "$A/$name/dynamic"
+	echo env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin NODE_ID="$name" DATA_DIR="$A/$name/data" \
+		TRAEFIK_DYNAMIC_DIR="$A/$name/dynamic" LOG_LEVEL="${AGENT_LOG_LEVEL:-warn}" WG_IFACE=wg0 "$@" ${AGENT_WRAP:-} "$AGENT"
+}
+
+rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
+# rss_parts PID PREFIX: anonymous and file-backed (shared libraries) parts of the RSS
+rss_parts() {
+	awk -v p="$2" '/^RssAnon:/ { print p "_anon_kb=" $2 } /^RssFile:/ { print p "_file_kb=" $2 }' \
+		"/proc/$1/status" 2>/dev/null
+}
+stop_agent() { kill "$1" 2>/dev/null; for _ in $(seq 50); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done; kill -9 "$1" 2>/dev/null; }
+
+# --- 1, 2, 4: cold converge, update latency, memory ---
+converge_run() {  # N REP KEEP: one cold start; KEEP=1 leaves ns/broker/agent for the update run
+	local n=$1 rep=$2 keep=$3 ns name=gw1 out pid
+	ns=$(ns_new "cv$n-$rep") || return 1
+	broker "$ns" || return 1
+	name=cv$n-$rep
+	ip netns exec "$ns" "$BENCH" seed -n "$name" -f "$n" -r "$n" > /dev/null || return 1
+	out=$D/converge-$n-$rep.kv
+	# shellcheck disable=SC2046
+	ip netns exec "$ns" "$BENCH" converge -n "$name" -f "$n" -r "$n" -T 120 -t edge_agent \
+		-d "$A/$name/dynamic" -- $(agent_cmd "$name") > "$out" 2>> "$W/$name.log"
+	pid=$(sed -n 's/^agent_pid=//p' "$out")
+	[ -n "$pid" ] && PIDS+=("$pid")
+	echo "n=$n" >> "$out"
+	if [ "$keep" = 1 ]; then
+		CV_NS=$ns CV_PID=$pid CV_NAME=$name
+		return 0
+	fi
+	stop_agent "$pid"
+	kill "$BROKER_PID" 2>/dev/null
+	ns_del "$ns"
+	rm -rf "${A:?}/$name"
+}
+
+section_converge() {
+	local n rep last=${CONVERGE_N##* }
+	for n in $CONVERGE_N; do
+		for rep in $(seq "$CONVERGE_REPS"); do
+			log "converge: $n forwards + $n routes, run $rep"
+			if [ "$n" = "$last" ] && [ "$rep" = "$CONVERGE_REPS" ]; then
+				converge_run "$n" "$rep" 1
+			else
+				converge_run "$n" "$rep" 0
+			fi
+		done
+	done
+}
+
+section_updates() {
+	local n=${CONVERGE_N##* } out=$D/memory.kv
+	[ -n "${CV_PID:-}" ] || { log "updates: no converged agent"; return 1; }
+	sleep 1.5  # the cache write after the replay has happened
+	echo "rss_loaded_kb=$(rss_kb "$CV_PID")" >> "$out"
+	rss_parts "$CV_PID" rss_loaded >> "$out"
+	echo "n_loaded=$n" >> "$out"
+	log "updates: $UPDATES single updates with $n + $n present"
+	ip netns exec "$CV_NS" "$BENCH" updates -n "$CV_NAME" -f "$n" -r "$n" -c "$UPDATES" -T 10 \
+		-t edge_agent -d "$A/$CV_NAME/dynamic" -D "$A/$CV_NAME/data" -G 10 -o "$D/updates.txt" > "$D/updates.kv" 2>> "$W/updates.log"
+	sleep 1
+	echo "rss_after_updates_kb=$(rss_kb "$CV_PID")" >> "$out"
+	echo "rss_hwm_kb=$(awk '/^VmHWM:/ { print $2 }' "/proc/$CV_PID/status")" >> "$out"
+	stop_agent "$CV_PID"
+	ns_del "$CV_NS"
+	rm -rf "${A:?}/$CV_NAME"
+}
+
+section_idle() {
+	local ns pid
+	ns=$(ns_new idle) || return 1
+	broker "$ns" || return 1
+	# shellcheck disable=SC2046
+	ip netns exec "$ns" "$BENCH" converge -n idle -T 30 -- $(agent_cmd idle) > "$D/idle.kv" 2>/dev/null
+	pid=$(sed -n 's/^agent_pid=//p' "$D/idle.kv")
+	PIDS+=("$pid")
+	sleep 1
+	echo "rss_idle_kb=$(rss_kb "$pid")" >> "$D/memory.kv"
+	rss_parts "$pid" rss_idle >> "$D/memory.kv"
+	# the largest resident mappings: which libraries the RSS is made of
+	awk '/^[0-9a-f]+-[0-9a-f]+ / { n = $6 == "" ? "[anonymous]" : $6; sub(".*/", "", n) }
+	     /^Rss:/ { r[n] += $2 } END { for (n in r) print r[n], n }' "/proc/$pid/smaps" |
+		sort -rn | head -12 | awk '{ printf "%s%s:%s", (NR > 1 ? "," : "rss_idle_top="), $2, $1 } END { print "" }' \
+		>> "$D/memory.kv"
+	echo "shared_libs=$(awk '$6 ~ /\.so/ { print $6 }' "/proc/$pid/maps" | sort -u | wc -l)" >> "$D/memory.kv"
+	stop_agent "$pid"
+	ns_del "$ns"
+}
+
+# The earlier design: per forward, `iptables -C || iptables -A` for the DNAT rule and the
+# FORWARD accept, each one process, run here in a fresh namespace.
+section_baseline() {
+	local n rep ns s e i p ip tp
+	for n in $BASE_N; do
+		{
+			for ((i = 0; i < n; i++)); do
+				p=$((20000 + i)) ip=10.60.$(((i / 250) % 250)).$((i % 250 + 1)) tp=$((8000 + i % 1000))
+				echo "iptables -t nat -C PREROUTING -p tcp --dport $p -j DNAT --to-destination $ip:$tp 2>/dev/null ||" \
+					"iptables -t nat -A PREROUTING -p tcp --dport $p -j DNAT --to-destination $ip:$tp"
+				echo "iptables -C FORWARD -p tcp -d $ip --dport $tp -j ACCEPT 2>/dev/null ||" \
+					"iptables -A FORWARD -p tcp -d $ip --dport $tp -j ACCEPT"
+			done
+		} > "$W/baseline-$n.sh"
+		for rep in $(seq "$BASE_REPS"); do
+			log "baseline: $n forwards, one iptables process per rule, run $rep"
+			ns=$(ns_new "base$n") || return 1
+			s=$(now)
+			ip netns exec "$ns" bash "$W/baseline-$n.sh"
+			e=$(now)
+			{
+				echo "n=$n"
+				echo "t_ms=$(awk -v t="$(elapsed "$s" "$e")" 'BEGIN { printf "%.0f", t * 1000 }')"
+				echo "rules=$(ip netns exec "$ns" iptables -t nat -S PREROUTING | grep -c DNAT)"
+			} > "$D/baseline-$n-$rep.kv"
+			ns_del "$ns"
+		done
+	done
+}
+
+# --- 3: data plane: client -> edge (DNAT) -> backend, the tested forward 1st or N-th ---
+P0=10000   # public port of forward 0; forward i listens on P0 + i (up to 55,535 forwards)
+plane_setup() {
+	C=$(ns_new cli) && E=$(ns_new edge) && K=$(ns_new back) || return 1
+	ip -n "$E" link add pub0 type veth peer name eth0 netns "$C"
+	ip -n "$E" link add wg0 type veth peer name eth0 netns "$K"
+	ip -n "$C" addr add 192.0.2.2/24 dev eth0
+	ip -n "$E" addr add 192.0.2.1/24 dev pub0
+	ip -n "$E" addr add 10.50.0.1/24 dev wg0
+	ip -n "$K" addr add 10.50.0.2/24 dev eth0
+	ip -n "$C" link set eth0 up; ip -n "$E" link set pub0 up
+	ip -n "$E" link set wg0 up; ip -n "$K" link set eth0 up
+	ip netns exec "$E" sysctl -qw net.ipv4.ip_forward=1
+	ip netns exec "$K" "$PROBE" serve 10.50.0.2 8080 & PIDS+=($!); disown $!
+	ip netns exec "$K" "$PROBE" serve 10.50.0.2 8081 & PIDS+=($!); disown $!
+	sleep 0.3
+}
+
+# plane_measure DESIGN N: PLANE_REPS runs each for the 1st and the N-th forward, interleaved
+plane_measure() {
+	local rep pos port out
+	for rep in $(seq "$PLANE_REPS"); do
+		for pos in first last; do
+			port=$P0
+			if [ "$pos" = last ]; then
+				[ "$2" -gt 1 ] || continue
+				port=$(($P0 + $2 - 1))
+			fi
+			out=$D/plane-$1-$2-$pos-$rep.kv
+			{ echo "design=$1"; echo "n=$2"; echo "pos=$pos"; } > "$out"
+			ip netns exec "$C" "$PROBE" connect 192.0.2.1 "$port" "$PLANE_CONNECTS" 3 >> "$out" \
+				2>> "$W/plane.log" || log "plane: $1 n=$2 $pos: connect failed"
+		done
+	done
+}
+
+# Elements i in [from, to) of the agent's map; the last one of each N goes to the backend.
+plane_elems() {
+	local from=$1 to=$2 i
+	for ((i = from; i < to; i += 1000)); do
+		awk -v a="$i" -v b="$to" -v P0="$P0" 'BEGIN {
+			e = a + 1000 < b ? a + 1000 : b
+			printf "add element inet edge_agent fwd_tcp { "
+			for (j = a; j < e; j++)
+				printf "%s%d : 10.51.%d.%d . 8080", (j > a ? ", " : ""), P0 + j, int(j / 256) % 256, j % 256
+			print " }" }'
+	done
+}
+
+section_plane() {
+	local n have=1 ns_b name=plane pid
+	plane_setup || return 1
+	# the agent's own table, made by the agent: one forward, then the agent stops (rules stay)
+	broker "$E" || return 1
+	ip netns exec "$E" mosquitto_pub -q 1 -r -t "edge/$name/forwards/f0" \
+		-m "{\"public_port\": $P0, \"target_ip\": \"10.50.0.2\", \"target_port\": 8080}"
+	# shellcheck disable=SC2046
+	ip netns exec "$E" "$BENCH" converge -n "$name" -f 1 -T 30 -- $(agent_cmd "$name") > "$D/plane-agent.kv" 2>/dev/null
+	pid=$(sed -n 's/^agent_pid=//p' "$D/plane-agent.kv")
+	stop_agent "$pid"
+	kill "$BROKER_PID" 2>/dev/null
+	# a throwaway run first: the first connects after set-up pay for ARP and cold caches
+	ip netns exec "$C" "$PROBE" connect 192.0.2.1 $P0 "$PLANE_CONNECTS" > /dev/null 2>&1
+	for n in $PLANE_N; do
+		if [ "$n" -gt "$have" ]; then
+			{
+				plane_elems "$have" "$((n - 1))"
+				echo "add element inet edge_agent fwd_tcp { $(($P0 + n - 1)) : 10.50.0.2 . 8081 }"
+			} > "$W/elems.nft"
+			ip netns exec "$E" nft -f "$W/elems.nft" || log "plane: nft -f failed at n=$n"
+			have=$n
+		fi
+		log "data plane: agent map, $n forwards"
+		plane_measure agent "$n"
+	done
+	ip netns exec "$E" nft delete table inet edge_agent
+	for n in $PLANE_N; do
+		awk -v n="$n" -v P0="$P0" 'BEGIN {
+			print "*nat"; print ":PREROUTING ACCEPT [0:0]"; print ":POSTROUTING ACCEPT [0:0]"
+			for (i = 0; i < n; i++) {
+				ip = sprintf("10.51.%d.%d", int(i / 256) % 256, i % 256); tp = 8080
+				if (i == 0) ip = "10.50.0.2"
+				if (i == n - 1 && n > 1) { ip = "10.50.0.2"; tp = 8081 }
+				printf "-A PREROUTING -p tcp -m tcp --dport %d -j DNAT --to-destination %s:%d\n", P0 + i, ip, tp
+				fwd[i] = sprintf("-A FORWARD -d %s/32 -p tcp -m tcp --dport %d -j ACCEPT", ip, tp)
+			}
+			print "-A POSTROUTING -o wg0 -j MASQUERADE"; print "COMMIT"
+			print "*filter"; print ":FORWARD ACCEPT [0:0]"
+			for (i = 0; i < n; i++) if (!(fwd[i] in seen)) { seen[fwd[i]] = 1; print fwd[i] }
+			print "COMMIT" }' > "$W/rules-$n.txt"
+		ip netns exec "$E" iptables-restore "$W/rules-$n.txt" || log "plane: iptables-restore failed at n=$n"
+		[ "$n" = "${PLANE_N%% *}" ] &&
+			ip netns exec "$C" "$PROBE" connect 192.0.2.1 $P0 "$PLANE_CONNECTS" > /dev/null 2>&1
+		log "data plane: iptables chain, $n forwards"
+		plane_measure iptables "$n"
+	done
+	ns_del "$C"; ns_del "$E"; ns_del "$K"
+}
+
+# --- 5: fleet fan-out: K agents, each in its own namespace, on one broker ---
+section_fanout() {
+	local k hub i ns pids
+	for k in $FANOUT_K; do
+		log "fan-out: starting $k agents"
+		hub=$(ns_new hub$k) || return 1
+		ip -n "$hub" link add br0 type bridge
+		# a fixed address: otherwise the bridge takes its lowest port's, which changes as
+		# ports are added, and agents that resolved the broker earlier send into the void
+		ip -n "$hub" link set br0 address 02:eb:00:00:00:01
+		ip -n "$hub" addr add 10.201.0.1/16 dev br0
+		ip -n "$hub" link set br0 up
+		broker "$hub" 10.201.0.1 || return 1
+		pids=()
+		for ((i = 0; i < k; i++)); do
+			ns=$(ns_new "f$k-$i") || return 1
+			ip link add "ebh$i-$$" type veth peer name eth0 netns "$ns"
+			ip link set "ebh$i-$$" netns "$hub"
+			ip -n "$hub" link set "ebh$i-$$" master br0 up
+			ip -n "$ns" addr add "10.201.$((1 + i / 250)).$((1 + i % 250))/16" dev eth0
+			ip -n "$ns" link set eth0 up
+			# shellcheck disable=SC2046
+			ip netns exec "$ns" $(agent_cmd "n$i" EDGE_GROUPS=fleet MQTT_URL=mqtt://10.201.0.1:1883) \
+				>> "$W/fanout-agents.log" 2>&1 &
+			pids+=($!)
+			disown $!
+		done
+		PIDS+=("${pids[@]}")
+		ip netns exec "$hub" "$BENCH" wait-synced -H 10.201.0.1 -k "$k" -T 120 > "$D/fanout-$k-ready.kv" ||
+			log "fan-out: not all $k agents synced"
+		sleep 3  # past every agent's first cache save and node status
+		log "fan-out: $k agents, $FANOUT_REPS publishes to the group"
+		ip netns exec "$hub" "$BENCH" fanout -H 10.201.0.1 -g fleet -k "$k" -R "$FANOUT_REPS" -T 30 \
+			-o "$D/fanout-$k.txt" > "$D/fanout-$k.kv" 2>> "$W/fanout.log"
+		echo "rss_each_kb=$(rss_kb "${pids[0]}")" >> "$D/fanout-$k.kv"
+		for i in "${pids[@]}"; do kill "$i" 2>/dev/null; done
+		sleep 1
+		for ((i = 0; i < k; i++)); do ns_del "eb-f$k-$i-$$"; done
+		ns_del "$hub"
+	done
+}
+
+# --- 6: Traefik files: the commit path itself, on the disk the agent would use ---
+section_traefik() {
+	local rep fs
+	for rep in $(seq "$TRAEFIK_REPS"); do
+		for fs in agentfs rootfs; do
+			log "traefik: $TRAEFIK_N route files on $fs, run $rep"
+			if [ $fs = agentfs ]; then dir=$A/traefik-$rep; else dir=$W/traefik-$rep; fi
+			{ echo "fs=$fs"; "$W/traefik-bench" "$dir" "$TRAEFIK_N"; } > "$D/traefik-$fs-$rep.kv" 2>> "$W/traefik.log"
+			rm -rf "$dir"
+		done
+	done
+}
+
+machine() {
+	{
+		echo "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+		echo "host_cpu=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
+		echo "host_cores=$(nproc)"
+		echo "host_mem=$(free -h | awk '/^Mem:/ { print $2 }')"
+		echo "host_kernel=$(uname -r)"
+		echo "host_os=$(. /etc/os-release; echo "$PRETTY_NAME")"
+		dev=$(df "$W" | awk 'NR == 2 { print $1 }')
+		echo "host_fs=$(df -T "$W" | awk 'NR == 2 { print $2 " on " $1 }')$(ls /proc/fs/jbd2 2>/dev/null |
+			grep -q "^$(basename "$dev")-" || echo ', no journal')"
+		echo "agent_fs=$AGENT_FS"
+		echo "load_start=$(cut -d' ' -f1-3 /proc/loadavg)"
+		echo "v_agent=$(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown)"
+		echo "v_mosquitto=$(dpkg-query -W -f='${Version}' mosquitto 2>/dev/null)"
+		echo "v_nftables=$(nft --version | awk '{ print $2 }')"
+		echo "v_libnftables=$(dpkg-query -W -f='${Version}' libnftables1 2>/dev/null)"
+		echo "v_iptables=$(iptables --version | awk '{ print $2, $3 }')"
+		echo "v_gnuplot=$(gnuplot --version | awk '{ print $2 }')"
+		echo "smoke=$SMOKE"
+		echo "plane_reps=$PLANE_REPS"
+		echo "plane_connects=$PLANE_CONNECTS"
+	} > "$D/machine.kv"
+}
+
+T0=$(now)
+machine
+FAILED=()
+for s in ${SECTIONS:-idle converge updates baseline plane fanout traefik}; do
+	"section_$s" || { log "section $s failed"; FAILED+=("$s"); }
+done
+echo "load_end=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$D/machine.kv"
+echo "bench_s=$(elapsed "$T0" "$(now)")" >> "$D/machine.kv"
+log "report"
+/usr/bin/python3 "$ROOT/bench/report.py" "$D" "$OUT" || exit 1
+[ ${#FAILED[@]} -eq 0 ] || { log "failed sections: ${FAILED[*]} (KEEP_TMP=1 keeps the logs)"; exit 1; }
