@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_strict.h"
 #include "join_field.h"
 #include "join_parse.h"
 #include "payload.h"
@@ -46,43 +47,25 @@ static int scan(const char *buf, size_t len, char *err, size_t errlen)
 static int tokenize(const char *buf, size_t len, struct json_object **out, char *err,
 		    size_t errlen)
 {
-	struct json_tokener *tok = json_tokener_new_ex(JOIN_DEPTH);
 	enum json_tokener_error jerr;
 	struct json_object *root;
 	size_t at;
-	int ret = 0;
+	int ret;
 
 	*out = NULL;
-	if (!tok)
+	ret = json_strict_parse(buf, len, JOIN_DEPTH, &root, &jerr, &at);
+	if (ret == -ENOMEM)
 		return -ENOMEM;
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-	root = json_tokener_parse_ex(tok, buf, (int)len);
-	jerr = json_tokener_get_error(tok);
-	at = json_tokener_get_parse_end(tok);
-	if (jerr == json_tokener_continue) {
-		root = json_tokener_parse_ex(tok, "", 1);
-		jerr = json_tokener_get_error(tok);
-		if (jerr == json_tokener_continue)
-			jerr = json_tokener_error_parse_eof;
-		at = len;
-	}
-	if (jerr == json_tokener_success && at < len)
-		jerr = json_tokener_error_parse_unexpected;
-	if (jerr != json_tokener_success) {
-		ret = join_fail(err, errlen, "payload is not valid JSON: %s at offset %zu",
-				json_tokener_error_desc(jerr), at);
-		goto out;
-	}
+	if (ret)
+		return join_fail(err, errlen, "payload is not valid JSON: %s at offset %zu",
+				 json_tokener_error_desc(jerr), at);
 	if (!json_object_is_type(root, json_type_object)) {
 		ret = join_fail(err, errlen, "payload must be a JSON object, got %s", field_type(root));
-		goto out;
+		json_object_put(root);
+		return ret;
 	}
 	*out = root;
-	root = NULL;
-out:
-	json_object_put(root);
-	json_tokener_free(tok);
-	return ret;
+	return 0;
 }
 
 static int fields_check(struct json_object *o, const char *where, const char *const *names,

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "json_strict.h"
 #include "payload.h"
 #include "payload_field.h"
 
@@ -97,44 +98,25 @@ static int payload_scan(const struct field_ctx *c, const char *buf, size_t len)
 static int payload_json(const struct field_ctx *c, const char *buf, size_t len,
 			struct json_object **out)
 {
-	struct json_tokener *tok = json_tokener_new_ex(PAYLOAD_DEPTH);
 	enum json_tokener_error jerr;
 	struct json_object *root;
 	size_t at;
-	int ret = 0;
+	int ret;
 
 	*out = NULL;
-	if (!tok)
+	ret = json_strict_parse(buf, len, PAYLOAD_DEPTH, &root, &jerr, &at);
+	if (ret == -ENOMEM)
 		return field_nomem(c);
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-	root = json_tokener_parse_ex(tok, buf, (int)len);
-	jerr = json_tokener_get_error(tok);
-	at = json_tokener_get_parse_end(tok);
-	if (jerr == json_tokener_continue) {
-		/* a NUL ends a top-level scalar; anything still open is cut short */
-		root = json_tokener_parse_ex(tok, "", 1);
-		jerr = json_tokener_get_error(tok);
-		if (jerr == json_tokener_continue)
-			jerr = json_tokener_error_parse_eof;
-		at = len;
-	}
-	if (jerr == json_tokener_success && at < len)
-		jerr = json_tokener_error_parse_unexpected;
-	if (jerr != json_tokener_success) {
-		ret = field_fail(c, "payload is not valid JSON: %s at offset %zu",
-				 json_tokener_error_desc(jerr), at);
-		goto out;
-	}
+	if (ret)
+		return field_fail(c, "payload is not valid JSON: %s at offset %zu",
+				  json_tokener_error_desc(jerr), at);
 	if (!json_object_is_type(root, json_type_object)) {
 		ret = field_fail(c, "payload must be a JSON object, got %s", field_type(root));
-		goto out;
+		json_object_put(root);
+		return ret;
 	}
 	*out = root;
-	root = NULL;
-out:
-	json_object_put(root);
-	json_tokener_free(tok);
-	return ret;
+	return 0;
 }
 
 int payload_parse(enum kind kind, const char *id, const char *buf, size_t len,
