@@ -585,6 +585,7 @@ static void metrics_render(struct agent *a, bool prom)
 {
 	struct fwd_counter *fwd = NULL;
 	struct mesh_status wg;
+	size_t k = 0;
 	char cmd[96], *json = NULL;
 	struct metrics m = {
 		.node = a->cfg.node_id,
@@ -595,9 +596,27 @@ static void metrics_render(struct agent *a, bool prom)
 		.messages = a->messages,
 	};
 
-	snprintf(cmd, sizeof(cmd), "list counters table inet %s", a->cfg.nft_table);
-	if (a->nft && nft_list_json(a->nft, cmd, &json) == 0)
-		metrics_parse_counters(json, &fwd, &m.n_fwd);
+	for (int p = PROTO_TCP; a->nft && p <= PROTO_UDP; p++) {
+		snprintf(cmd, sizeof(cmd), "list set inet %s cnt_%s", a->cfg.nft_table,
+			 proto_name((enum proto)p));
+		if (nft_list_json(a->nft, cmd, &json) == 0)
+			metrics_parse_counters(json, (enum proto)p, &fwd, &m.n_fwd);
+		free(json);
+		json = NULL;
+	}
+	/* the port's holder names the forward */
+	for (size_t i = 0; i < m.n_fwd; i++) {
+		char key[32];
+		struct claim *c;
+		snprintf(key, sizeof(key), "%s/%u", proto_name(fwd[i].proto), fwd[i].port);
+		c = hmap_get(&a->store.claims, key);
+		if (!c || !c->holder)
+			continue;
+		fwd[k] = fwd[i];
+		snprintf(fwd[k].id, sizeof(fwd[k].id), "%s", c->holder->id);
+		k++;
+	}
+	m.n_fwd = k;
 	m.fwd = fwd;
 	if (a->mesh) {
 		mesh_status(a->mesh, &wg);

@@ -5,45 +5,51 @@
 
 #include "metrics.h"
 
-int metrics_parse_counters(const char *json, struct fwd_counter **out, size_t *n)
+int metrics_parse_counters(const char *json, enum proto proto, struct fwd_counter **out, size_t *n)
 {
-	json_object *root = json_tokener_parse(json), *list, *v;
-	struct fwd_counter *c = NULL;
-	size_t len, k = 0;
+	json_object *root = json_tokener_parse(json), *list, *set, *elems, *v;
+	struct fwd_counter *c;
+	size_t len;
+	int ret = -EINVAL;
 
-	*out = NULL;
-	*n = 0;
 	if (!root || !json_object_object_get_ex(root, "nftables", &list) ||
-	    !json_object_is_type(list, json_type_array)) {
-		json_object_put(root);
-		return -EINVAL;
-	}
-	len = json_object_array_length(list);
-	c = calloc(len + 1, sizeof(*c));
-	if (!c) {
-		json_object_put(root);
-		return -ENOMEM;
-	}
-	for (size_t i = 0; i < len; i++) {
-		json_object *o = json_object_array_get_idx(list, i), *cnt;
-		const char *name;
-		if (!json_object_object_get_ex(o, "counter", &cnt) ||
-		    !json_object_object_get_ex(cnt, "name", &v))
+	    !json_object_is_type(list, json_type_array))
+		goto out;
+	for (size_t i = 0; i < json_object_array_length(list); i++) {
+		if (!json_object_object_get_ex(json_object_array_get_idx(list, i), "set", &set))
 			continue;
-		name = json_object_get_string(v);
-		if (strncmp(name, "f_", 2) || strlen(name + 2) >= ID_LEN)
-			continue;
-		strcpy(c[k].id, name + 2);
-		if (json_object_object_get_ex(cnt, "packets", &v))
-			c[k].packets = (uint64_t)json_object_get_int64(v);
-		if (json_object_object_get_ex(cnt, "bytes", &v))
-			c[k].bytes = (uint64_t)json_object_get_int64(v);
-		k++;
+		ret = 0;
+		if (!json_object_object_get_ex(set, "elem", &elems) ||
+		    !json_object_is_type(elems, json_type_array))
+			break;
+		len = json_object_array_length(elems);
+		c = realloc(*out, (*n + len + 1) * sizeof(*c));
+		if (!c) {
+			ret = -ENOMEM;
+			break;
+		}
+		*out = c;
+		for (size_t k = 0; k < len; k++) {
+			json_object *e, *cnt;
+			struct fwd_counter *f = &c[*n];
+			if (!json_object_object_get_ex(json_object_array_get_idx(elems, k), "elem", &e) ||
+			    !json_object_object_get_ex(e, "val", &v) ||
+			    !json_object_object_get_ex(e, "counter", &cnt))
+				continue;
+			memset(f, 0, sizeof(*f));
+			f->proto = proto;
+			f->port = (uint16_t)json_object_get_int(v);
+			if (json_object_object_get_ex(cnt, "packets", &v))
+				f->packets = (uint64_t)json_object_get_int64(v);
+			if (json_object_object_get_ex(cnt, "bytes", &v))
+				f->bytes = (uint64_t)json_object_get_int64(v);
+			(*n)++;
+		}
+		break;
 	}
+out:
 	json_object_put(root);
-	*out = c;
-	*n = k;
-	return 0;
+	return ret;
 }
 
 static json_object *counts(const size_t *c)

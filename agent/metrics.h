@@ -12,6 +12,8 @@
 
 struct fwd_counter {
 	char id[ID_LEN];
+	enum proto proto;
+	uint16_t port;
 	uint64_t packets;
 	uint64_t bytes;
 };
@@ -29,8 +31,11 @@ struct metrics {
 	unsigned long messages;                 /* MQTT messages handled */
 };
 
-/* Parses `nft -j list counters table inet T`: counters named f_<id>. Pure. */
-int metrics_parse_counters(const char *json, struct fwd_counter **out, size_t *n);
+/*
+ * Parses `nft -j list set inet T cnt_tcp` (or cnt_udp): one counter per public port,
+ * appended to *out (grown as needed; ids are left empty for the caller). Pure.
+ */
+int metrics_parse_counters(const char *json, enum proto proto, struct fwd_counter **out, size_t *n);
 int metrics_render_json(struct strbuf *sb, const struct metrics *m);
 int metrics_render_prom(struct strbuf *sb, const struct metrics *m);
 

@@ -12,7 +12,11 @@ static const char *const map_names[] = {
 	[PROTO_UDP] = "fwd_udp",
 };
 
-/* Per-forward named counters "f_<id>", found from the public port by these maps. */
+/*
+ * Per-forward counters: sets of public ports with per-element counters, looked up in the
+ * forward chain. (Named counter objects would be loaded by libnftables on every command:
+ * 10,000 of them turn a 0.15 ms update into 25 ms.)
+ */
 static const char *const cnt_names[] = {
 	[PROTO_TCP] = "cnt_tcp",
 	[PROTO_UDP] = "cnt_udp",
@@ -66,11 +70,11 @@ static void render_table(struct strbuf *sb, const struct nft_conf *conf)
 		"\tmap fwd_udp {\n"
 		"\t\ttype inet_service : ipv4_addr . inet_service\n"
 		"\t}\n"
-		"\tmap cnt_tcp {\n"
-		"\t\ttype inet_service : counter\n"
+		"\tset cnt_tcp {\n"
+		"\t\ttype inet_service; counter;\n"
 		"\t}\n"
-		"\tmap cnt_udp {\n"
-		"\t\ttype inet_service : counter\n"
+		"\tset cnt_udp {\n"
+		"\t\ttype inet_service; counter;\n"
 		"\t}\n"
 		"\tchain prerouting {\n"
 		"\t\ttype nat hook prerouting priority dstnat; policy accept;\n",
@@ -85,8 +89,8 @@ static void render_table(struct strbuf *sb, const struct nft_conf *conf)
 		"\tchain forward {\n"
 		"\t\ttype filter hook forward priority filter; policy accept;\n"
 		"\t\toifname \"%1$s\" tcp flags syn tcp option maxseg size set rt mtu\n"
-		"\t\tct status dnat meta l4proto tcp counter name ct original proto-dst map @cnt_tcp\n"
-		"\t\tct status dnat meta l4proto udp counter name ct original proto-dst map @cnt_udp\n"
+		"\t\tct status dnat meta l4proto tcp ct original proto-dst @cnt_tcp\n"
+		"\t\tct status dnat meta l4proto udp ct original proto-dst @cnt_udp\n"
 		"\t\tct status dnat accept\n"
 		"\t}\n"
 		"\tchain postrouting {\n"
@@ -102,12 +106,8 @@ static void render_elem(struct strbuf *sb, const struct object *o, bool key_only
 	const struct forward_spec *f = &o->fwd;
 	char ip[INET_ADDRSTRLEN];
 
-	if (key_only) {
+	if (key_only || counter) {
 		strbuf_printf(sb, "%u", f->public_port);
-		return;
-	}
-	if (counter) {
-		strbuf_printf(sb, "%u : \"f_%s\"", f->public_port, o->id);
 		return;
 	}
 	inet_ntop(AF_INET, &f->target_ip, ip, sizeof(ip));
@@ -139,20 +139,6 @@ static void render_elems(struct strbuf *sb, const struct nft_conf *conf,
 		strbuf_puts(sb, " }\n");
 }
 
-/* Counter objects come and go with the forward's id; a changed forward keeps its counter. */
-static void render_counters(struct strbuf *sb, const struct nft_conf *conf,
-			    const struct fwd_change *changes, size_t n, bool old, bool full)
-{
-	for (size_t i = 0; i < n; i++) {
-		const struct object *o = old ? changes[i].old : changes[i].new;
-		const struct object *other = old ? changes[i].new : changes[i].old;
-
-		if (!o || (!full && other && strcmp(o->id, other->id) == 0))
-			continue;
-		strbuf_printf(sb, "%s counter inet %s f_%s\n", old ? "delete" : "add", conf->table, o->id);
-	}
-}
-
 static void render_side(struct strbuf *sb, const struct nft_conf *conf,
 			const struct fwd_change *changes, size_t n, bool old)
 {
@@ -173,14 +159,11 @@ int nft_render(struct strbuf *sb, const struct nft_conf *conf,
 		if (!fwd_valid(changes[i].new) || (!full && !fwd_valid(changes[i].old)))
 			return -EINVAL;
 
-	/* element deletes, then counter deletes, counter adds, element adds: one transaction */
-	if (full) {
+	/* element deletes, then adds: one transaction */
+	if (full)
 		render_table(sb, conf);
-	} else {
+	else
 		render_side(sb, conf, changes, n, true);
-		render_counters(sb, conf, changes, n, true, false);
-	}
-	render_counters(sb, conf, changes, n, false, full);
 	render_side(sb, conf, changes, n, false);
 	return sb->err;
 }

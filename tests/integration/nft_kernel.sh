@@ -36,18 +36,6 @@ esac
 # The binary leaves three forwards applied: compare nft's own dump with what we expect.
 want=$(cat <<'NFT'
 table inet edge_test {
-	counter f_t8080 {
-		packets 0 bytes 0
-	}
-
-	counter f_t2222 {
-		packets 0 bytes 0
-	}
-
-	counter f_u5353 {
-		packets 0 bytes 0
-	}
-
 	map fwd_tcp {
 		type inet_service : ipv4_addr . inet_service
 		elements = { 2222 : 10.50.0.3 . 22, 8080 : 10.50.0.2 . 80 }
@@ -58,14 +46,16 @@ table inet edge_test {
 		elements = { 5353 : 10.50.0.4 . 53 }
 	}
 
-	map cnt_tcp {
-		type inet_service : counter
-		elements = { 2222 : "f_t2222", 8080 : "f_t8080" }
+	set cnt_tcp {
+		type inet_service
+		counter
+		elements = { 2222 counter packets 0 bytes 0, 8080 counter packets 0 bytes 0 }
 	}
 
-	map cnt_udp {
-		type inet_service : counter
-		elements = { 5353 : "f_u5353" }
+	set cnt_udp {
+		type inet_service
+		counter
+		elements = { 5353 counter packets 0 bytes 0 }
 	}
 
 	chain prerouting {
@@ -77,8 +67,8 @@ table inet edge_test {
 	chain forward {
 		type filter hook forward priority filter; policy accept;
 		oifname "wg0" tcp flags syn tcp option maxseg size set rt mtu
-		ct status dnat meta l4proto tcp counter name ct original proto-dst map @cnt_tcp
-		ct status dnat meta l4proto udp counter name ct original proto-dst map @cnt_udp
+		ct status dnat meta l4proto tcp ct original proto-dst @cnt_tcp
+		ct status dnat meta l4proto udp ct original proto-dst @cnt_udp
 		ct status dnat accept
 	}
 

@@ -26,11 +26,11 @@ static const char full_want[] =
 	"\tmap fwd_udp {\n"
 	"\t\ttype inet_service : ipv4_addr . inet_service\n"
 	"\t}\n"
-	"\tmap cnt_tcp {\n"
-	"\t\ttype inet_service : counter\n"
+	"\tset cnt_tcp {\n"
+	"\t\ttype inet_service; counter;\n"
 	"\t}\n"
-	"\tmap cnt_udp {\n"
-	"\t\ttype inet_service : counter\n"
+	"\tset cnt_udp {\n"
+	"\t\ttype inet_service; counter;\n"
 	"\t}\n"
 	"\tchain prerouting {\n"
 	"\t\ttype nat hook prerouting priority dstnat; policy accept;\n"
@@ -40,8 +40,8 @@ static const char full_want[] =
 	"\tchain forward {\n"
 	"\t\ttype filter hook forward priority filter; policy accept;\n"
 	"\t\toifname \"wg0\" tcp flags syn tcp option maxseg size set rt mtu\n"
-	"\t\tct status dnat meta l4proto tcp counter name ct original proto-dst map @cnt_tcp\n"
-	"\t\tct status dnat meta l4proto udp counter name ct original proto-dst map @cnt_udp\n"
+	"\t\tct status dnat meta l4proto tcp ct original proto-dst @cnt_tcp\n"
+	"\t\tct status dnat meta l4proto udp ct original proto-dst @cnt_udp\n"
 	"\t\tct status dnat accept\n"
 	"\t}\n"
 	"\tchain postrouting {\n"
@@ -49,13 +49,10 @@ static const char full_want[] =
 	"\t\toifname \"wg0\" ct status dnat masquerade\n"
 	"\t}\n"
 	"}\n"
-	"add counter inet edge_agent f_web\n"
-	"add counter inet edge_agent f_tls\n"
-	"add counter inet edge_agent f_dns\n"
 	"add element inet edge_agent fwd_tcp { 80 : 10.0.0.1 . 8080, 443 : 10.0.0.2 . 443 }\n"
-	"add element inet edge_agent cnt_tcp { 80 : \"f_web\", 443 : \"f_tls\" }\n"
+	"add element inet edge_agent cnt_tcp { 80, 443 }\n"
 	"add element inet edge_agent fwd_udp { 53 : 10.0.0.3 . 5353 }\n"
-	"add element inet edge_agent cnt_udp { 53 : \"f_dns\" }\n";
+	"add element inet edge_agent cnt_udp { 53 }\n";
 
 /* tcp/80 moves to udp/80, udp/53 goes, tcp/22 comes, tcp/443 changes target. */
 static const char inc_want[] =
@@ -63,12 +60,10 @@ static const char inc_want[] =
 	"delete element inet edge_agent cnt_tcp { 80, 443 }\n"
 	"delete element inet edge_agent fwd_udp { 53 }\n"
 	"delete element inet edge_agent cnt_udp { 53 }\n"
-	"delete counter inet edge_agent f_dns\n"
-	"add counter inet edge_agent f_ssh\n"
 	"add element inet edge_agent fwd_tcp { 443 : 10.0.0.9 . 8443, 22 : 10.0.0.4 . 22 }\n"
-	"add element inet edge_agent cnt_tcp { 443 : \"f_tls\", 22 : \"f_ssh\" }\n"
+	"add element inet edge_agent cnt_tcp { 443, 22 }\n"
 	"add element inet edge_agent fwd_udp { 80 : 10.0.0.1 . 8080 }\n"
-	"add element inet edge_agent cnt_udp { 80 : \"f_web\" }\n";
+	"add element inet edge_agent cnt_udp { 80 }\n";
 
 static void test_batching(const struct nft_conf *conf)
 {
@@ -85,8 +80,8 @@ static void test_batching(const struct nft_conf *conf)
 		lines += *p == '\n';
 		commas += *p == ',';
 	}
-	/* 600 counters, then 3 statements of map elements and 3 of counter references */
-	CHECK("batch: 600 elements in 3 statements per map", lines == 606 && commas == 2 * 597);
+	/* 3 statements of map elements and 3 of counter-set elements */
+	CHECK("batch: 600 elements in 3 statements per set", lines == 6 && commas == 2 * 597);
 	CHECK("batch: 256 per statement",
 	      sb.buf && strstr(sb.buf, "1255 : 10.1.2.3 . 80 }\nadd element inet edge_agent "
 			       "fwd_tcp { 1256 : 10.1.2.3 . 80, "));
