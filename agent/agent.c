@@ -28,7 +28,8 @@
 #include "status.h"
 #include "topic.h"
 
-#define CACHE_DELAY_MS 500
+#define CACHE_QUIET_MS 1000
+#define CACHE_MAX_DELAY_MS 10000
 #define NODE_STATUS_DELAY_MS 200
 #define TABLE_CHECK_MS 5000
 #define RETRY_MIN_MS 1000
@@ -146,6 +147,20 @@ static void node_changed(struct agent *a)
 
 /* ---- reconcile and its follow-ups ---- */
 
+/*
+ * The cache trails the state by a quiet second, at most CACHE_MAX_DELAY_MS: saving
+ * 20,000 objects takes ~25 ms of the loop, which a stream of updates must not pay each
+ * time. A crash loses at most that much, and the broker's replay restores it anyway.
+ */
+static void cache_schedule(struct agent *a)
+{
+	if (!a->cache_first_ms)
+		a->cache_first_ms = a->now_ms;
+	a->cache_due_ms = a->now_ms + CACHE_QUIET_MS;
+	if (a->cache_due_ms > a->cache_first_ms + CACHE_MAX_DELAY_MS)
+		a->cache_due_ms = a->cache_first_ms + CACHE_MAX_DELAY_MS;
+}
+
 static void agent_reconcile(struct agent *a)
 {
 	int ret;
@@ -160,8 +175,8 @@ static void agent_reconcile(struct agent *a)
 		log_error("reconcile: %s", strerror(-ret));
 		a->rc.retry = true;
 	}
-	if (ret > 0 && !a->cache_due_ms)
-		a->cache_due_ms = a->now_ms + CACHE_DELAY_MS;
+	if (ret > 0)
+		cache_schedule(a);
 	if (a->rc.retry && !a->retry_due_ms) {
 		a->retry_due_ms = a->now_ms + a->retry_backoff_ms;
 		a->retry_backoff_ms = a->retry_backoff_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS :
@@ -177,6 +192,7 @@ static void cache_flush(struct agent *a)
 	char err[ERR_LEN];
 
 	a->cache_due_ms = 0;
+	a->cache_first_ms = 0;
 	if (cache_save(a->cfg.data_dir, &a->store, a->cfg.node_id, err, sizeof(err))) {
 		if (strcmp(err, a->cache_error))
 			log_error("cache: %s", err);
@@ -243,9 +259,9 @@ static void sync_complete(struct agent *a, bool confirmed)
 	traefik_scan(a->cfg.traefik_dir, sweep_file, a);
 	host_addresses(&a->pol.host);
 	a->synced = true;
-	if (!a->cache_due_ms)
-		a->cache_due_ms = a->now_ms + CACHE_DELAY_MS;
+	cache_schedule(a);
 	node_publish(a);
+	malloc_trim(0);         /* the replay's large transactions and status queue are done */
 }
 
 /* ---- MQTT handlers ---- */

@@ -54,6 +54,7 @@ struct agent {
 	int64_t now_ms;
 	bool need_reconcile;
 	int64_t cache_due_ms;           /* 0: nothing to save */
+	int64_t cache_first_ms;         /* first change not saved yet */
 	int64_t retry_due_ms;
 	int64_t retry_backoff_ms;
 	int64_t node_due_ms;
