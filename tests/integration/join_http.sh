@@ -209,6 +209,7 @@ if command -v valgrind >/dev/null; then
 else
 	skip "join_http: valgrind" "valgrind is not installed"
 fi
+[ -x "$ASAN_BIN" ] || (cd "$ROOT" && make -s SANITIZE=1 B=build-asan "$ASAN_BIN" >/dev/null 2>&1)
 if [ -x "$ASAN_BIN" ]; then
 	export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 	BIN=$ASAN_BIN drive as1 node-a
