@@ -1,0 +1,34 @@
+/* Internal to agent*.c: what the loop, the sync protocol and the reports share. */
+#ifndef EDGE_AGENT_INT_H
+#define EDGE_AGENT_INT_H
+
+#include "agent.h"
+#include "mqtt.h"
+
+#define CACHE_QUIET_MS 1000
+#define CACHE_MAX_DELAY_MS 10000
+#define NODE_STATUS_DELAY_MS 200
+#define TABLE_CHECK_MS 5000
+#define RETRY_MIN_MS 1000
+#define RETRY_MAX_MS 30000
+#define BATCH_MS 50
+#define NODE_REFRESH_MS 30000
+#define MAX_POLL (5 + 8)
+
+int64_t clock_ms(void);
+
+/* agent_report.c: node status, health, metrics */
+void node_publish(struct agent *a);
+void node_changed(struct agent *a);
+void metrics_render(struct agent *a, bool prom);
+void metrics_tick(struct agent *a);
+
+/* agent_sync.c: reconcile follow-ups, the retained replay, the MQTT handlers */
+extern const struct mqtt_handlers agent_handlers;
+void agent_reconcile(struct agent *a);
+void cache_flush(struct agent *a);
+void sync_complete(struct agent *a, bool confirmed);
+bool policy_refresh(struct agent *a);
+void mesh_changed(struct agent *a);
+
+#endif

@@ -1,0 +1,142 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <malloc.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "cache.h"
+#include "cidr.h"
+#include "coexist.h"
+#include "health.h"
+#include "host.h"
+#include "log.h"
+#include "mesh.h"
+#include "metrics.h"
+#include "metrics_http.h"
+#include "mqtt.h"
+#include "nft_apply.h"
+#include "nft_watch.h"
+#include "payload.h"
+#include "status.h"
+#include "topic.h"
+#include "agent_int.h"
+
+/* ---- node status ---- */
+
+void node_publish(struct agent *a)
+{
+	struct node_status ns = {
+		.state = "online",
+		.node = a->cfg.node_id,
+		.synced = a->synced,
+		.started_at = a->started_at,
+		.updated_at = time(NULL),
+		.groups = a->names + 1,
+		.n_groups = a->n_names - 1,
+		.held = a->held,
+		.held_remove = a->held_remove,
+		.held_total = a->held_total,
+		.held_token = a->held_token,
+	};
+	const char *cx = a->coexist ? coexist_error(a->coexist) : NULL;
+	const char *errs[] = { a->rc.nft_error, a->rc.routes_error, a->cache_error, a->sysctl_error,
+			       a->wg_error, a->mesh_error, cx ? cx : "" };
+	struct mesh_status wg;
+
+	for (size_t i = 0; i < sizeof(errs) / sizeof(errs[0]); i++)
+		if (errs[i][0] && ns.n_errors < NODE_ERRORS_MAX)
+			ns.errors[ns.n_errors++] = errs[i];
+	if (a->mesh) {
+		mesh_status(a->mesh, &wg);
+		ns.wg = &wg;
+	}
+	a->node_refresh_ms = a->now_ms + NODE_REFRESH_MS;
+	reconcile_count(&a->store, KIND_ROUTE, ns.counts[KIND_ROUTE]);
+	reconcile_count(&a->store, KIND_FORWARD, ns.counts[KIND_FORWARD]);
+	a->node_dirty = false;
+	a->node_due_ms = 0;
+	health_write(a->cfg.data_dir, a->mqtt && mqtt_connected(a->mqtt), a->synced, ns.n_errors,
+		     ns.updated_at);
+	if (!a->mqtt || !mqtt_connected(a->mqtt) || status_node_render(&a->sb, &ns))
+		return;
+	mqtt_publish(a->mqtt, a->topic_status, a->sb.buf, a->sb.len, 1, true);
+}
+
+void node_changed(struct agent *a)
+{
+	a->node_dirty = true;
+	if (!a->node_due_ms)
+		a->node_due_ms = a->now_ms + NODE_STATUS_DELAY_MS;
+}
+
+/* ---- metrics ---- */
+
+void metrics_render(struct agent *a, bool prom)
+{
+	struct fwd_counter *fwd = NULL;
+	struct mesh_status wg;
+	size_t k = 0;
+	char cmd[96], *json = NULL;
+	struct metrics m = {
+		.node = a->cfg.node_id,
+		.now = time(NULL),
+		.applies = a->rc.applies,
+		.apply_seconds = a->apply_seconds,
+		.last_apply_seconds = a->last_apply_seconds,
+		.messages = a->messages,
+	};
+
+	for (int p = PROTO_TCP; a->nft && p <= PROTO_UDP; p++) {
+		snprintf(cmd, sizeof(cmd), "list set inet %s cnt_%s", a->cfg.nft_table,
+			 proto_name((enum proto)p));
+		if (nft_list_json(a->nft, cmd, &json) == 0)
+			metrics_parse_counters(json, (enum proto)p, &fwd, &m.n_fwd);
+		free(json);
+		json = NULL;
+	}
+	/* the port's holder names the forward */
+	for (size_t i = 0; i < m.n_fwd; i++) {
+		char key[32];
+		struct claim *c;
+		snprintf(key, sizeof(key), "%s/%u", proto_name(fwd[i].proto), fwd[i].port);
+		c = hmap_get(&a->store.claims, key);
+		if (!c || !c->holder)
+			continue;
+		fwd[k] = fwd[i];
+		snprintf(fwd[k].id, sizeof(fwd[k].id), "%s", c->holder->id);
+		k++;
+	}
+	m.n_fwd = k;
+	m.fwd = fwd;
+	if (a->mesh) {
+		mesh_status(a->mesh, &wg);
+		m.wg = &wg;
+	}
+	reconcile_count(&a->store, KIND_ROUTE, m.objects[KIND_ROUTE]);
+	reconcile_count(&a->store, KIND_FORWARD, m.objects[KIND_FORWARD]);
+	if (prom)
+		metrics_render_prom(&a->sb, &m);
+	else
+		metrics_render_json(&a->sb, &m);
+	free(json);
+	free(fwd);
+}
+
+void metrics_tick(struct agent *a)
+{
+	a->metrics_due_ms = a->now_ms + (int64_t)a->cfg.metrics_interval_s * 1000;
+	if (!a->mqtt || !mqtt_connected(a->mqtt))
+		return;
+	metrics_render(a, false);
+	if (!a->sb.err)
+		mqtt_publish(a->mqtt, a->topic_metrics, a->sb.buf, a->sb.len, 0, false);
+}
+

@@ -1,0 +1,331 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <malloc.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "cache.h"
+#include "cidr.h"
+#include "coexist.h"
+#include "health.h"
+#include "host.h"
+#include "log.h"
+#include "mesh.h"
+#include "metrics.h"
+#include "metrics_http.h"
+#include "mqtt.h"
+#include "nft_apply.h"
+#include "nft_watch.h"
+#include "payload.h"
+#include "status.h"
+#include "topic.h"
+#include "agent_int.h"
+
+/* ---- reconcile and its follow-ups ---- */
+
+/*
+ * The cache trails the state by a quiet second, at most CACHE_MAX_DELAY_MS: saving
+ * 20,000 objects takes ~25 ms of the loop, which a stream of updates must not pay each
+ * time. A crash loses at most that much, and the broker's replay restores it anyway.
+ */
+static void cache_schedule(struct agent *a)
+{
+	if (!a->cache_first_ms)
+		a->cache_first_ms = a->now_ms;
+	a->cache_due_ms = a->now_ms + CACHE_QUIET_MS;
+	if (a->cache_due_ms > a->cache_first_ms + CACHE_MAX_DELAY_MS)
+		a->cache_due_ms = a->cache_first_ms + CACHE_MAX_DELAY_MS;
+}
+
+void agent_reconcile(struct agent *a)
+{
+	int ret;
+
+	int64_t t0 = clock_ms();
+
+	a->need_reconcile = false;
+	ret = reconcile_run(&a->rc, &a->store);
+	a->last_apply_seconds = (double)(clock_ms() - t0) / 1000.0;
+	a->apply_seconds += a->last_apply_seconds;
+	if (ret < 0) {
+		log_error("reconcile: %s", strerror(-ret));
+		a->rc.retry = true;
+	}
+	if (ret > 0)
+		cache_schedule(a);
+	if (a->rc.retry && !a->retry_due_ms) {
+		a->retry_due_ms = a->now_ms + a->retry_backoff_ms;
+		a->retry_backoff_ms = a->retry_backoff_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS :
+				      a->retry_backoff_ms * 2;
+	} else if (!a->rc.retry) {
+		a->retry_backoff_ms = RETRY_MIN_MS;
+	}
+	node_changed(a);
+}
+
+void cache_flush(struct agent *a)
+{
+	char err[ERR_LEN];
+
+	a->cache_due_ms = 0;
+	a->cache_first_ms = 0;
+	if (cache_save(a->cfg.data_dir, &a->store, a->cfg.node_id, err, sizeof(err))) {
+		if (strcmp(err, a->cache_error))
+			log_error("cache: %s", err);
+		snprintf(a->cache_error, sizeof(a->cache_error), "cache: %.480s", err);
+		a->cache_due_ms = a->now_ms + RETRY_MAX_MS / 6;
+		node_changed(a);
+	} else if (a->cache_error[0]) {
+		a->cache_error[0] = '\0';
+		node_changed(a);
+	}
+	/* rendering the cache builds a large transient tree: give its pages back */
+	malloc_trim(0);
+}
+
+static int sweep_file(void *arg, const char *source, const char *id)
+{
+	struct agent *a = arg;
+	struct slot *s = store_get(&a->store, KIND_ROUTE, id);
+	struct traefik_op op = { .source = source, .id = id };
+
+	if (s && s->applied && s->applied_source >= 0 && strcmp(a->names[s->applied_source], source) == 0)
+		return 0;
+	if (s && s->want && s->want_source >= 0 && strcmp(a->names[s->want_source], source) == 0)
+		return 0;
+	log_info("traefik: removing stale file of route %s (source %s)", id, source);
+	traefik_commit(a->cfg.traefik_dir, &op, 1);
+	return 0;
+}
+
+/* The mass-deletion guard: a broker that came back empty must not wipe the node. */
+static bool sync_guard(struct agent *a)
+{
+	size_t stale, total;
+
+	store_sweep_count(&a->store, a->store.gen, &stale, &total);
+	a->held_recheck = false;
+	if (stale <= a->cfg.guard_min || stale * 100 <= (size_t)a->cfg.guard_percent * total) {
+		a->held = false;
+		return false;
+	}
+	if (!a->held || stale != a->held_remove) {
+		snprintf(a->held_token, sizeof(a->held_token), "%u-%08x", a->store.gen, (unsigned)rand());
+		log_warn("sync: the broker no longer has %zu of %zu objects; keeping them until "
+			 "confirmed: publish \"%s\" to %s", stale, total, a->held_token, a->topic_confirm);
+	}
+	a->held = true;
+	a->held_remove = stale;
+	a->held_total = total;
+	node_publish(a);
+	return true;
+}
+
+void sync_complete(struct agent *a, bool confirmed)
+{
+	size_t dropped;
+
+	if (!confirmed && sync_guard(a))
+		return;
+	a->held = false;
+	dropped = store_sweep(&a->store, a->store.gen);
+	log_info("sync: retained replay complete; %zu object(s) no longer published are removed",
+		 dropped);
+	agent_reconcile(a);
+	traefik_scan(a->cfg.traefik_dir, sweep_file, a);
+	host_addresses(&a->pol.host);
+	a->synced = true;
+	cache_schedule(a);
+	node_publish(a);
+	malloc_trim(0);         /* the replay's large transactions and status queue are done */
+}
+
+/* ---- MQTT handlers ---- */
+
+/* A fresh retained replay: after every (re)connect and when the policy changed. */
+static void sync_start(struct agent *a)
+{
+	a->store.gen++;
+	a->subscribed = false;
+	a->marker_seen = false;
+	a->synced = false;
+	a->held = false;
+	a->last_replay_ms = a->now_ms;
+	if (mqtt_subscribe(a->mqtt, a->subs, a->n_subs))
+		log_error("mqtt: subscribe failed");
+	node_publish(a);
+}
+
+static void on_connected(void *arg)
+{
+	struct agent *a = arg;
+
+	sync_start(a);
+	reconcile_publish_all(&a->rc, &a->store);
+}
+
+static bool port_reserved(const struct policy *pol, unsigned port)
+{
+	for (size_t i = 0; i < pol->n_reserved; i++)
+		if (pol->reserved[i] == port)
+			return true;
+	return false;
+}
+
+/*
+ * The mesh teaches the policy: without ALLOWED_TARGETS the targets are the WireGuard
+ * network, and the listen port is reserved. Returns true when the policy changed.
+ */
+bool policy_refresh(struct agent *a)
+{
+	struct cidr net;
+	unsigned port;
+	bool changed = false;
+
+	if (!a->mesh || !mesh_network(a->mesh, &net, &port))
+		return false;
+	if (!a->cfg.allowed_set && !(a->pol.allowed.n == 1 &&
+	    !memcmp(&a->pol.allowed.v[0], &net, sizeof(net)))) {
+		cidr_list_free(&a->pol.allowed);
+		cidr_list_add(&a->pol.allowed, &net);
+		changed = true;
+	}
+	if (!a->cfg.reserved_set && !port_reserved(&a->pol, port)) {
+		uint16_t *v = realloc(a->pol.reserved, (a->pol.n_reserved + 1) * sizeof(*v));
+		size_t i;
+		if (v) {
+			for (i = a->pol.n_reserved; i > 0 && v[i - 1] > port; i--)
+				v[i] = v[i - 1];
+			v[i] = (uint16_t)port;
+			a->pol.reserved = v;
+			a->pol.n_reserved++;
+			changed = true;
+		}
+	}
+	return changed;
+}
+
+/* After the mesh changed: a new policy re-reads every object under it. */
+void mesh_changed(struct agent *a)
+{
+	if (!a->mesh || mesh_generation(a->mesh) == a->mesh_gen)
+		return;
+	a->mesh_gen = mesh_generation(a->mesh);
+	node_changed(a);
+	if (!policy_refresh(a))
+		return;
+	log_info("policy: allowed targets and reserved ports follow the mesh; re-reading all objects");
+	if (a->mqtt && mqtt_connected(a->mqtt))
+		sync_start(a);
+}
+
+static void on_disconnected(void *arg)
+{
+	struct agent *a = arg;
+
+	a->synced = false;
+	a->subscribed = false;
+	node_publish(a);        /* cannot reach the broker, but health.json says "degraded" now */
+}
+
+static void on_subscribed(void *arg)
+{
+	struct agent *a = arg;
+
+	a->subscribed = true;
+	snprintf(a->nonce, sizeof(a->nonce), "%u-%08x%08x", a->store.gen, (unsigned)rand(),
+		 (unsigned)rand());
+	mqtt_publish(a->mqtt, a->topic_sync, a->nonce, strlen(a->nonce), 0, false);
+}
+
+static void report_error(struct agent *a, const char *topic, const char *error)
+{
+	log_warn("%s", error);
+	if (status_error_render(&a->sb, topic, error, time(NULL)) == 0)
+		mqtt_publish(a->mqtt, a->topic_errors, a->sb.buf, a->sb.len, 0, false);
+}
+
+static void on_message(void *arg, const char *topic, const void *payload, size_t len, bool retained)
+{
+	struct agent *a = arg;
+	struct topic_ref ref;
+	struct object *o = NULL;
+	char err[ERR_LEN], digest[DIGEST_LEN];
+	int ret;
+
+	a->messages++;
+	switch (topic_parse(topic, a->cfg.topic_prefix, a->names, a->n_names, &ref, err, sizeof(err))) {
+	case TOPIC_SYNC:
+		if (len == strlen(a->nonce) && memcmp(payload, a->nonce, len) == 0) {
+			a->marker_seen = true;
+			a->last_replay_ms = a->now_ms;
+		}
+		return;
+	case TOPIC_CONFIRM:
+		if (a->held && !retained && len == strlen(a->held_token) &&
+		    memcmp(payload, a->held_token, len) == 0) {
+			log_warn("sync: removal of %zu object(s) confirmed", a->held_remove);
+			sync_complete(a, true);
+		} else {
+			report_error(a, topic, a->held ? "confirm: payload does not match the held token "
+					 "(read it from the node status; retained confirmations are ignored)" :
+					 "confirm: nothing is held");
+		}
+		return;
+	case TOPIC_WIREGUARD:
+		if (!a->mesh) {
+			report_error(a, topic, "wireguard: this node does not manage WireGuard (see the node status errors)");
+			return;
+		}
+		if (mesh_bus_update(a->mesh, payload, len, err, sizeof(err))) {
+			snprintf(a->wg_error, sizeof(a->wg_error), "%s", err);
+			report_error(a, topic, err);
+		} else {
+			a->wg_error[0] = '\0';
+		}
+		node_changed(a);
+		mesh_changed(a);
+		return;
+	case TOPIC_BAD:
+		report_error(a, topic, err);
+		return;
+	case TOPIC_OTHER:
+		return;
+	case TOPIC_OBJECT:
+		break;
+	}
+	if (retained)
+		a->last_replay_ms = a->now_ms;
+	a->held_recheck = true;
+	if (len == 0) {
+		if (store_delete(&a->store, ref.kind, ref.source, ref.id) == -ENOENT)
+			log_debug("delete of unknown %s %s from %s", kind_name(ref.kind), ref.id,
+				  a->names[ref.source]);
+	} else {
+		ret = payload_parse(ref.kind, ref.id, payload, len, &a->pol, &o, err, sizeof(err));
+		if (ret)
+			log_warn("%s (source %s)", err, a->names[ref.source]);
+		ret = store_put(&a->store, ref.kind, ref.source, ref.id, o, ret ? err : NULL, a->store.gen);
+		if (ret)
+			log_error("store: %s", strerror(-ret));
+		payload_digest(payload, len, digest);
+		store_digest(&a->store, ref.kind, ref.source, ref.id, digest);
+	}
+	a->need_reconcile = true;
+}
+
+const struct mqtt_handlers agent_handlers = {
+	.connected = on_connected,
+	.disconnected = on_disconnected,
+	.subscribed = on_subscribed,
+	.message = on_message,
+};
+
