@@ -69,7 +69,7 @@ int coexist_mode_parse(const char *s, enum coexist_mode *out)
 
 static struct nft_ctx *json_ctx_new(void)
 {
-	struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+	struct nft_ctx *ctx = nft_available() ? NULL : nft_ctx_new(NFT_CTX_DEFAULT);
 
 	if (!ctx)
 		return NULL;

@@ -14,8 +14,7 @@ struct nft {
 	struct nft_ctx *ctx;
 };
 
-/* libnftables 1.0.6 calls exit() when it cannot open its netlink socket: ask first. */
-static int nft_probe(void)
+int nft_available(void)
 {
 	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
 
@@ -28,7 +27,7 @@ static int nft_probe(void)
 int nft_open(struct nft **out)
 {
 	struct nft *nft;
-	int ret = nft_probe();
+	int ret = nft_available();
 
 	if (ret)
 		return ret;

@@ -6,6 +6,11 @@
 
 struct nft;
 
+/*
+ * 0 when the kernel offers netfilter netlink, else -errno. libnftables 1.0.6 calls exit()
+ * when it cannot open its socket: ask this before every nft_ctx_new().
+ */
+int nft_available(void);
 int nft_open(struct nft **out);
 void nft_close(struct nft *nft);
 /* Runs text as ONE transaction. Returns 0 or -EIO with nft's own message in err. */

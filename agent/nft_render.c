@@ -29,6 +29,10 @@ static bool fwd_valid(const struct object *o)
 }
 
 /*
+ * The forwarded ports are looked up in the counter sets, not the maps: Linux 6.1 (Debian
+ * 12) refuses a map used as a set (EINVAL). That lookup counts each connection's first
+ * packet once more in the forward's counter.
+ *
  * The mark lives in the conntrack entry (set once, by the first packet, only when one of
  * our maps has the port) and is copied to every packet of the connection, both ways,
  * at priority mangle: before any filter-priority forward chain of another table runs.
@@ -40,7 +44,7 @@ static void render_mark_pre(struct strbuf *sb, const struct nft_conf *conf)
 	if (!conf->mark_mask)
 		return;
 	for (int i = 0; i < 2; i++)
-		strbuf_printf(sb, "\t\tmeta nfproto ipv4 fib daddr type local %s dport @fwd_%s "
+		strbuf_printf(sb, "\t\tmeta nfproto ipv4 fib daddr type local %s dport @cnt_%s "
 			      "ct mark set ct mark and 0x%08x or 0x%08x\n", protos[i], protos[i],
 			      ~conf->mark_mask, conf->mark);
 }

@@ -123,8 +123,8 @@ static void test_render(void)
 	CHECK("render: table with mark", nft_render(&sb, &nc, NULL, 0, true) == 0);
 	CHECK("render: ct mark set before the DNAT, per map", sb.buf && strstr(sb.buf,
 	      "\t\ttype nat hook prerouting priority dstnat; policy accept;\n"
-	      "\t\tmeta nfproto ipv4 fib daddr type local tcp dport @fwd_tcp ct mark set ct mark and 0xffffdfff or 0x00002000\n"
-	      "\t\tmeta nfproto ipv4 fib daddr type local udp dport @fwd_udp ct mark set ct mark and 0xffffdfff or 0x00002000\n"
+	      "\t\tmeta nfproto ipv4 fib daddr type local tcp dport @cnt_tcp ct mark set ct mark and 0xffffdfff or 0x00002000\n"
+	      "\t\tmeta nfproto ipv4 fib daddr type local udp dport @cnt_udp ct mark set ct mark and 0xffffdfff or 0x00002000\n"
 	      "\t\tmeta nfproto ipv4 fib daddr type local dnat ip to tcp dport map @fwd_tcp\n"));
 	CHECK("render: packet mark at priority mangle", sb.buf && strstr(sb.buf,
 	      "\tchain forward_mark {\n"
