@@ -20,28 +20,12 @@
 #include <stdio.h>
 #include <string.h>
 #include "coexist.h"
+#include "netns_guard.h"
 #include "nft_apply.h"
 #include "nft_render.h"
 #include "nft_watch.h"
 
 #define MAX_FWD 16
-
-static bool in_private_netns(void)
-{
-	const char *name = getenv("EDGE_TEST_NETNS");
-	struct stat self, named, init;
-	char path[256];
-
-	if (!name || !*name || strchr(name, '/'))
-		return false;
-	snprintf(path, sizeof(path), "/run/netns/%s", name);
-	if (stat("/proc/self/ns/net", &self) || stat(path, &named))
-		return false;
-	if (stat("/proc/1/ns/net", &init) == 0 &&
-	    self.st_ino == init.st_ino && self.st_dev == init.st_dev)
-		return false;
-	return self.st_ino == named.st_ino && self.st_dev == named.st_dev;
-}
 
 static int64_t now_ms(void)
 {

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "netns_guard.h"
 #include "nft_apply.h"
 #include "nft_render.h"
 #include "nft_watch.h"
@@ -24,24 +25,6 @@
 #define BIG 10000
 
 static struct nft_conf conf = { .table = "edge_test", .wg_iface = "wg0" };
-
-/* The namespace the shell made and named in EDGE_TEST_NETNS, and not PID 1's. */
-static bool in_private_netns(void)
-{
-	const char *name = getenv("EDGE_TEST_NETNS");
-	struct stat self, named, init;
-	char path[256];
-
-	if (!name || !*name || strchr(name, '/'))
-		return false;
-	snprintf(path, sizeof(path), "/run/netns/%s", name);
-	if (stat("/proc/self/ns/net", &self) || stat(path, &named))
-		return false;
-	if (stat("/proc/1/ns/net", &init) == 0 &&
-	    self.st_ino == init.st_ino && self.st_dev == init.st_dev)
-		return false;
-	return self.st_ino == named.st_ino && self.st_dev == named.st_dev;
-}
 
 static double now_ms(void)
 {
