@@ -119,7 +119,9 @@ fi
 
 # the runtime stage gets no compiler: every library the binaries link is in "runtime"
 runtime=" $(sed -n '/^\t\[runtime\]=/,/"$/p' tests/install-deps.sh | tr -d '"' | sed 's/.*]=//' | tr -s ' \t\n' ' ') "
-if command -v objdump >/dev/null && [ -x "$AGENT" ] && [ -x "${EDGECTL:-build/edgectl}" ]; then
+if objdump -p "$AGENT" 2>/dev/null | grep -q 'NEEDED.*lib[at]san'; then
+	skip "install-deps runtime group" "the binaries are a sanitizer build (make SANITIZE=1): its runtime is not for the release image"
+elif command -v objdump >/dev/null && [ -x "$AGENT" ] && [ -x "${EDGECTL:-build/edgectl}" ]; then
 	unlisted=$(for b in "$AGENT" "${EDGECTL:-build/edgectl}"; do objdump -p "$b" | awk '/NEEDED/ {print $2}'; done |
 		sort -u | while read -r lib; do
 			path=$(ldconfig -p | awk -v l="$lib" '$1 == l && /x86-64/ {print $NF; exit}')
