@@ -78,6 +78,8 @@ elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 # SECTIONS="converge updates" runs only those (updates needs converge before it).
 # --- tools: built here from bench/, the agent copied so a rebuild mid-run cannot bite ---
 CFLAGS_B="-O2 -g -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-format-truncation -D_GNU_SOURCE"
+# a sanitizer build of the agent (make SANITIZE=1) needs the same runtime in our helpers
+nm "$ROOT/build/libedge.a" 2>/dev/null | grep -q __asan_ && CFLAGS_B="$CFLAGS_B -fsanitize=address,undefined"
 cc $CFLAGS_B $(pkg-config --cflags libmosquitto libmnl) -o "$W/edge-bench" "$ROOT/bench/edge_bench.c" \
 	$(pkg-config --libs libmosquitto libmnl) &&
 cc $CFLAGS_B -o "$W/tcp-probe" "$ROOT/bench/tcp_probe.c" &&
