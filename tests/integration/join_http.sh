@@ -198,7 +198,9 @@ expect_line "an answer over 1 MiB is refused" big2 ERR \
 
 # --- memory: the driver under valgrind and ASan, on a success and on a refusal
 ctl_start || fail "controller restarts"
-if command -v valgrind >/dev/null; then
+if is_sanitized "$BIN"; then
+	skip "join_http: valgrind" "$BIN is a sanitizer build (make SANITIZE=1)"
+elif command -v valgrind >/dev/null; then
 	vg="valgrind -q --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite"
 	WRAP=$vg drive vg1 node-a
 	if [ "$(addr_of vg1)" = 10.50.0.2/24 ] && clean vg1; then pass "valgrind: a join is clean"

@@ -17,7 +17,9 @@ for t in build-asan/tests/test_*; do
 	else
 		grep -E 'FAIL|Sanitizer|runtime error' "$T_TMP/u.log" | head; fail "asan $(basename "$t")"
 	fi
-	if valgrind -q --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite \
+	if is_sanitized "build/tests/$(basename "$t")"; then
+		skip "valgrind $(basename "$t")" "build/ is itself a sanitizer build (make SANITIZE=1 test)"
+	elif valgrind -q --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite \
 		"build/tests/$(basename "$t")" >"$T_TMP/v.log" 2>&1; then
 		pass "valgrind $(basename "$t")"
 	else
@@ -29,6 +31,10 @@ if [ $? -eq 0 ]; then pass "end-to-end scenario under ASan/UBSan"; else
 	grep -E '^FAIL|Sanitizer|runtime error' <<<"$out" | head -20; fail "end-to-end scenario under ASan/UBSan"; fi
 
 # the integration scenario under valgrind memcheck: no leaks, no invalid reads or writes
+if is_sanitized "$AGENT"; then
+	skip "end-to-end scenario under valgrind" "build/ is itself a sanitizer build (make SANITIZE=1 test)"
+	t_done
+fi
 cat > "$T_TMP/vg.sh" <<VG
 #!/bin/sh
 exec valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99 \\

@@ -127,3 +127,6 @@ edge_topology() {
 # probe PROTO PORT [MESSAGE]: from the client to the edge's public address
 probe() { ip netns exec "$CLIENT" /usr/bin/python3 "$ROOT/tests/lib/probe.py" "$1" 192.0.2.1 "$2" "${3:-x}"; }
 export -f probe
+
+# is_sanitized FILE: built with ASan (make SANITIZE=1), so valgrind cannot run it
+is_sanitized() { objdump -p "$1" 2>/dev/null | grep -q 'NEEDED.*libasan'; }
