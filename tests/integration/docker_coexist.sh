@@ -28,26 +28,7 @@ topology() {
 }
 
 drv() { EDGE_TEST_NETNS=$EDGE ip netns exec "$EDGE" "$BIN" "$@"; }
-# iptables-save of the variant's backend, without timestamps and counters
-ipt_save() { ip netns exec "$EDGE" "$IPT-save" | grep -v '^#' | sed -E 's/\[[0-9]+:[0-9]+\]/[0:0]/'; }
-ours_count() { ip netns exec "$EDGE" "$IPT" -S DOCKER-USER 2>/dev/null | grep -cE -- "^$OURS\$"; }
-has_ours() { [ "$(ours_count)" -ge 1 ]; }
-ms() { echo $(($(date +%s%N) / 1000000)); }
-# within NAME MS COMMAND...: PASS when the command succeeds within MS milliseconds
-within() {
-	local name=$1 limit=$2 t0; shift 2
-	t0=$(ms)
-	while ! "$@"; do
-		if [ $(($(ms) - t0)) -gt "$limit" ]; then fail "$name" "not within $limit ms"; return 1; fi
-		sleep 0.05
-	done
-	echo "INFO $name: $(($(ms) - t0)) ms"
-	pass "$name"
-}
-passes() { [ "$(probe tcp 9080 "$1")" = "backend tcp 10.50.0.1 $1" ] &&
-	   [ "$(probe udp 9053 "$1")" = "backend udp 10.50.0.1 $1" ]; }
-blocked() { ! probe tcp 9080 x >/dev/null 2>&1; }
-table_back() { nft_list "$EDGE" | grep -q 'chain forward_mark'; }
+source "$ROOT/tests/lib/coexist.sh"
 
 variant() {
 	local v=$1 reassert_ms out before loop

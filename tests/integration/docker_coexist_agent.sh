@@ -2,9 +2,8 @@
 # Docker on the edge host, through the agent itself (COEXIST, FORWARD_MARK, the node
 # status, `edge-agent cleanup`): Docker's rules from tests/fixtures/docker-28-iptables.rules
 # with iptables-nft and with iptables-legacy, COEXIST=report, and another nftables table
-# with a drop policy. Needs the coexistence module integrated into the agent (the lead's
-# part, see docs/coexistence.md); until then it SKIPs and docker_coexist.sh covers the
-# module through its driver.
+# with a drop policy. docker_coexist.sh covers the same module through its driver; this
+# one SKIPs (saying so) only if the agent binary lacks the COEXIST option.
 source "$(dirname "$0")/../lib/lib.sh"
 require_root docker_coexist_agent
 
@@ -25,24 +24,7 @@ topology() {  # SUFFIX
 	export EDGE CLIENT BACK
 }
 
-ipt_save() { ip netns exec "$EDGE" "$IPT-save" | grep -v '^#' | sed -E 's/\[[0-9]+:[0-9]+\]/[0:0]/'; }
-ours_count() { ip netns exec "$EDGE" "$IPT" -S DOCKER-USER 2>/dev/null | grep -cE -- "^$OURS\$"; }
-has_ours() { [ "$(ours_count)" -ge 1 ]; }
-ms() { echo $(($(date +%s%N) / 1000000)); }
-within() {
-	local name=$1 limit=$2 t0; shift 2
-	t0=$(ms)
-	while ! "$@"; do
-		if [ $(($(ms) - t0)) -gt "$limit" ]; then fail "$name" "not within $limit ms"; return 1; fi
-		sleep 0.05
-	done
-	echo "INFO $name: $(($(ms) - t0)) ms"
-	pass "$name"
-}
-passes() { [ "$(probe tcp 9080 "$1")" = "backend tcp 10.50.0.1 $1" ] &&
-	   [ "$(probe udp 9053 "$1")" = "backend udp 10.50.0.1 $1" ]; }
-blocked() { ! probe tcp 9080 x >/dev/null 2>&1; }
-table_back() { nft_list "$EDGE" | grep -q 'chain forward_mark'; }
+source "$ROOT/tests/lib/coexist.sh"
 node_errors() { json_field "$(retained "$EDGE" edge/gw1/status)" errors; }
 no_firewall_error() { ! node_errors | grep -q 'firewall:'; }
 export -f node_errors
