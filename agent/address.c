@@ -69,7 +69,7 @@ static bool v4_mapped(const uint8_t *a)
 }
 
 /* A v4-mapped IPv6 address reaches the IPv4 one: classify it as that. */
-static const char *address_class(int family, const uint8_t *a)
+const char *address_class(int family, const uint8_t *a)
 {
 	if (family == AF_INET6 && v4_mapped(a))
 		return address_class(AF_INET, a + 12);

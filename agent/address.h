@@ -13,6 +13,8 @@ bool address_parse_v6(const char *s, size_t n, uint8_t out[16]);
 /* Either of the above; sets *family to AF_INET or AF_INET6. */
 bool address_parse(const char *s, size_t n, int *family, uint8_t out[16]);
 void address_format(char *buf, size_t len, int family, const uint8_t *addr);
+/* "loopback", "link-local", "unspecified", "multicast", "broadcast" or NULL. */
+const char *address_class(int family, const uint8_t *addr);
 
 /*
  * Refuses loopback, link-local, unspecified, multicast, broadcast, the host's own

@@ -131,6 +131,7 @@ static void mesh_init(struct agent *a)
 		.ca_file = a->cfg.controller_ca_file,
 		.endpoint = a->cfg.wg_endpoint,
 		.refresh_s = a->cfg.join_refresh_s,
+		.network = a->cfg.mesh_network.family ? &a->cfg.mesh_network : NULL,
 	};
 
 	if (!a->cfg.wg_conf)

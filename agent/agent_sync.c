@@ -19,6 +19,7 @@
 #include "host.h"
 #include "log.h"
 #include "mesh.h"
+#include "mesh_policy.h"
 #include "metrics.h"
 #include "metrics_http.h"
 #include "mqtt.h"
@@ -181,8 +182,9 @@ static bool port_reserved(const struct policy *pol, unsigned port)
 }
 
 /*
- * The mesh teaches the policy: without ALLOWED_TARGETS the targets are the WireGuard
- * network, and the listen port is reserved. Returns true when the policy changed.
+ * The mesh teaches the policy: without ALLOWED_TARGETS the targets are the pinned mesh
+ * network (never wider than private space), and the listen port is reserved. Returns
+ * true when the policy changed.
  */
 bool policy_refresh(struct agent *a)
 {
@@ -190,7 +192,7 @@ bool policy_refresh(struct agent *a)
 	unsigned port;
 	bool changed = false;
 
-	if (!a->mesh || !mesh_network(a->mesh, &net, &port))
+	if (!a->mesh || !mesh_network(a->mesh, &net, &port) || !mesh_policy_private(&net))
 		return false;
 	if (!a->cfg.allowed_set && !(a->pol.allowed.n == 1 &&
 	    !memcmp(&a->pol.allowed.v[0], &net, sizeof(net)))) {

@@ -165,6 +165,17 @@ bool cidr_list_contains(const struct cidr_list *l, int family, const void *addr)
 	return false;
 }
 
+bool cidr_within(const struct cidr *inner, const struct cidr *outer)
+{
+	return inner->family == outer->family && inner->prefix >= outer->prefix &&
+	       prefix_match(outer->addr, inner->addr, outer->prefix);
+}
+
+bool cidr_overlap(const struct cidr *a, const struct cidr *b)
+{
+	return cidr_within(a, b) || cidr_within(b, a);
+}
+
 void cidr_list_format(const struct cidr_list *l, char *buf, size_t len)
 {
 	char text[INET6_ADDRSTRLEN];

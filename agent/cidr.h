@@ -8,6 +8,9 @@
 int cidr_list_parse(struct cidr_list *out, const char *text, char *err, size_t errlen);
 int cidr_list_add(struct cidr_list *l, const struct cidr *c);
 void cidr_list_free(struct cidr_list *l);
+/* inner lies wholly in outer; a and b share at least one address (same family). */
+bool cidr_within(const struct cidr *inner, const struct cidr *outer);
+bool cidr_overlap(const struct cidr *a, const struct cidr *b);
 bool cidr_list_contains(const struct cidr_list *l, int family, const void *addr);
 /* Renders "10.0.0.0/8, 192.168.0.0/16" for error messages. */
 void cidr_list_format(const struct cidr_list *l, char *buf, size_t len);

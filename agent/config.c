@@ -3,9 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "address.h"
 #include "cidr.h"
 #include "coexist.h"
 #include "config.h"
+#include "mesh_policy.h"
 #include "payload.h"
 #include "status.h"
 
@@ -352,11 +354,56 @@ static int set_log_level(struct config *cfg, const char *v, char *err, size_t er
 	return 0;
 }
 
+/* Plain HTTP only where no one else is on the path: a loopback host. */
+static bool url_loopback(const char *v)
+{
+	const char *host = v + strlen("http://"), *end, *cls;
+	uint8_t addr[16];
+	int family;
+
+	if (*host == '[') {
+		end = strchr(host, ']');
+		if (!end || !address_parse_v6(host + 1, (size_t)(end - host - 1), addr))
+			return false;
+		family = AF_INET6;
+		end++;
+	} else {
+		end = host + strcspn(host, ":/?#");
+		if ((size_t)(end - host) == strlen("localhost") && !strncmp(host, "localhost", 9))
+			return strchr(":/?#", *end) != NULL;
+		if (!address_parse_v4(host, (size_t)(end - host), addr))
+			return false;
+		family = AF_INET;
+	}
+	cls = strchr(":/?#", *end) ? address_class(family, addr) : NULL;
+	return cls && !strcmp(cls, "loopback");
+}
+
 static int set_controller(struct config *cfg, const char *v, char *err, size_t errlen)
 {
-	if (strncmp(v, "http://", 7) && strncmp(v, "https://", 8))
-		return bad(err, errlen, "CONTROLLER_URL", v, "http:// or https:// URL");
+	if (strncmp(v, "https://", 8) && (strncmp(v, "http://", 7) || !url_loopback(v)))
+		return bad(err, errlen, "CONTROLLER_URL", v, "https:// URL, or http:// to a loopback "
+			   "address (127.0.0.0/8, [::1], localhost) only");
 	return set_str(&cfg->controller_url, v);
+}
+
+static int set_mesh_network(struct config *cfg, const char *v, char *err, size_t errlen)
+{
+	struct cidr_list l = { 0 };
+	char why[ERR_LEN / 2];
+	int ret;
+
+	ret = cidr_list_parse(&l, v, why, sizeof(why));
+	if (!ret && l.n != 1)
+		ret = bad(err, errlen, "MESH_NETWORK", v, "one network, e.g. 10.50.0.0/16");
+	else if (ret)
+		snprintf(err, errlen, "MESH_NETWORK: %s", why);
+	else
+		ret = mesh_policy_network_check("MESH_NETWORK", &l.v[0], err, errlen);
+	if (!ret)
+		cfg->mesh_network = l.v[0];
+	cidr_list_free(&l);
+	return ret;
 }
 
 static int set_join_token(struct config *cfg, const char *v, char *err, size_t errlen)
@@ -464,7 +511,8 @@ static const struct option_def options[] = {
 	{ "METRICS_INTERVAL_S", "metrics-interval-s", "60", "publish metrics to <prefix>/<node>/metrics this often (0: off)", set_metrics_interval },
 	{ "METRICS_LISTEN", "metrics-listen", NULL, "serve Prometheus metrics on this loopback address, e.g. 127.0.0.1:9108", set_metrics_listen },
 	{ "LOG_LEVEL", "log-level", "info", "debug, info, warn, error", set_log_level },
-	{ "CONTROLLER_URL", "controller-url", NULL, "mesh controller (join)", set_controller },
+	{ "CONTROLLER_URL", "controller-url", NULL, "mesh controller (join): https://, or http:// to loopback", set_controller },
+	{ "MESH_NETWORK", "mesh-network", NULL, "the mesh network, private, /8../30 (default: pinned at the first join)", set_mesh_network },
 	{ "JOIN_TOKEN", "join-token", NULL, "join token sent as X-Join-Token", set_join_token },
 	{ "CONTROLLER_CA_FILE", "controller-ca-file", NULL, "CA bundle for an https:// controller (default: system CAs)", set_controller_ca },
 	{ "WG_BACKEND", "wg-backend", "auto", "auto (kernel when available), kernel, userspace", set_wg_backend },

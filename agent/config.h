@@ -44,6 +44,7 @@ struct config {
 	enum log_level log_level;
 
 	char *controller_url;
+	struct cidr mesh_network;       /* MESH_NETWORK; family 0: learned at the first join */
 	char *join_token;
 	char *controller_ca_file;
 	char *wg_backend;

@@ -8,7 +8,23 @@
 #include "cidr.h"
 #include "host.h"
 
-int host_addresses(struct cidr_list *list)
+/* Contiguous masks only, as the kernel keeps them; no mask: a host address. */
+static uint8_t netmask_bits(const struct sockaddr *mask, int family)
+{
+	size_t n = family == AF_INET ? 4 : 16;
+	const uint8_t *m;
+	unsigned bits = 0;
+
+	if (!mask)
+		return (uint8_t)(n * 8);
+	m = family == AF_INET ? (const uint8_t *)&((const struct sockaddr_in *)mask)->sin_addr :
+		(const uint8_t *)&((const struct sockaddr_in6 *)mask)->sin6_addr;
+	for (size_t i = 0; i < n; i++)
+		bits += (unsigned)__builtin_popcount(m[i]);
+	return (uint8_t)bits;
+}
+
+int host_networks(struct cidr_list *list, const char *skip_ifname)
 {
 	struct ifaddrs *ifa, *i;
 	int ret = 0;
@@ -18,22 +34,30 @@ int host_addresses(struct cidr_list *list)
 	cidr_list_free(list);
 	for (i = ifa; i && !ret; i = i->ifa_next) {
 		struct cidr c = { 0 };
-		if (!i->ifa_addr)
+		if (!i->ifa_addr || (skip_ifname && !strcmp(i->ifa_name, skip_ifname)))
 			continue;
 		if (i->ifa_addr->sa_family == AF_INET) {
 			c.family = AF_INET;
-			c.prefix = 32;
 			memcpy(c.addr, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, 4);
 		} else if (i->ifa_addr->sa_family == AF_INET6) {
 			c.family = AF_INET6;
-			c.prefix = 128;
 			memcpy(c.addr, &((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr, 16);
 		} else {
 			continue;
 		}
+		c.prefix = netmask_bits(i->ifa_netmask, c.family);
 		ret = cidr_list_add(list, &c);
 	}
 	freeifaddrs(ifa);
+	return ret;
+}
+
+int host_addresses(struct cidr_list *list)
+{
+	int ret = host_networks(list, NULL);
+
+	for (size_t i = 0; !ret && i < list->n; i++)
+		list->v[i].prefix = list->v[i].family == AF_INET ? 32 : 128;
 	return ret;
 }
 

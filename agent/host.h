@@ -6,6 +6,8 @@
 
 /* Replaces list with every address configured on this host's interfaces. */
 int host_addresses(struct cidr_list *list);
+/* Each address with its interface's prefix length, skip_ifname (or NULL) left out. */
+int host_networks(struct cidr_list *list, const char *skip_ifname);
 /* Writes 1 to /proc/sys/net/ipv4/ip_forward unless it already is; err says why not. */
 int host_ip_forward(char *err, size_t errlen);
 

@@ -107,6 +107,19 @@ out:
 	return ret;
 }
 
+/* A cache the policy refuses is dropped: the next join or bus message replaces it. */
+static void cache_admit(struct mesh *m, struct wg_join *j, bool *has, const char *what)
+{
+	char why[ERR_LEN - 128];
+
+	if (!*has || !mesh_admit(m, j, why, sizeof(why)))
+		return;
+	snprintf(m->join_error, sizeof(m->join_error), "%s refused: %s", what, why);
+	log_error("%s", m->join_error);
+	wg_join_free(j);
+	*has = false;
+}
+
 static void bus_load(struct mesh *m)
 {
 	char *buf = NULL, err[ERR_LEN];
@@ -140,16 +153,18 @@ int mesh_open(struct mesh **out, const struct mesh_conf *conf, char *err, size_t
 	ret = wg_key_load_or_create(conf->data_dir, m->priv, m->pub, err, errlen);
 	if (ret)
 		goto fail;
+	mesh_pin_load(m);
 	ret = join_cache_load(conf->data_dir, &m->joined, why, sizeof(why));
 	if (!ret)
 		m->has_joined = true;
 	else if (ret != -ENOENT)
 		log_warn("wireguard: ignoring the cached join: %s", why);
+	cache_admit(m, &m->joined, &m->has_joined, "the cached join (" JOIN_CACHE_FILE ")");
 	bus_load(m);
+	cache_admit(m, &m->bus, &m->has_bus, "the cached bus configuration (" BUS_CACHE_FILE ")");
+	/* the interface is touched from the loop, after the forwards are back from the cache */
 	log_info("wireguard: %s backend for %s%s", m->be->name, conf->ifname,
 		 mesh_effective(m) ? "; bringing it up from the cache" : "");
-	if (mesh_effective(m))
-		mesh_apply(m);
 	m->gen = 1;
 	m->join_backoff_ms = 0;
 	*out = m;
@@ -188,8 +203,12 @@ int mesh_bus_update(struct mesh *m, const char *payload, size_t len, char *err, 
 		goto apply;
 	}
 	ret = wg_join_parse(payload, len, &j, err, errlen);
-	if (ret)
+	if (!ret)
+		ret = mesh_admit(m, &j, err, errlen);
+	if (ret) {
+		wg_join_free(&j);
 		return ret;
+	}
 	if (m->has_bus && wg_join_equal(&m->bus, &j)) {
 		wg_join_free(&j);
 		return 0;
@@ -210,11 +229,10 @@ bool mesh_network(const struct mesh *m, struct cidr *net, unsigned *listen_port)
 {
 	const struct wg_join *j = mesh_effective(m);
 
-	if (!j)
+	if (!m->net.family)
 		return false;
-	*net = j->address;
-	wg_cidr_mask(net);
-	*listen_port = j->listen_port ? j->listen_port : JOIN_DEFAULT_PORT;
+	*net = m->net;
+	*listen_port = j && j->listen_port ? j->listen_port : JOIN_DEFAULT_PORT;
 	return true;
 }
 
@@ -274,15 +292,18 @@ void mesh_status(struct mesh *m, struct mesh_status *st)
 	st->ifname = m->c.ifname;
 	wg_key_to_base64(st->public_key, m->pub);
 	st->source = m->has_bus ? "bus" : m->joined_live ? "controller" : m->has_joined ? "cache" : "none";
-	snprintf(m->error, sizeof(m->error), "%s%s%s", m->join_error,
-		 m->join_error[0] && m->apply_error[0] ? "; " : "", m->apply_error);
+	snprintf(m->error, sizeof(m->error), "%s%s%s%s%s", m->pin_error,
+		 m->pin_error[0] && m->join_error[0] ? "; " : "", m->join_error,
+		 (m->pin_error[0] || m->join_error[0]) && m->apply_error[0] ? "; " : "",
+		 m->apply_error);
 	st->error = m->error;
 	if (!j)
 		return;
 	inet_ntop(j->address.family, j->address.addr, ip, sizeof(ip));
 	snprintf(st->address, sizeof(st->address), "%s/%u", ip, j->address.prefix);
 	st->listen_port = j->listen_port ? j->listen_port : JOIN_DEFAULT_PORT;
-	if (m->be->get(m->c.ifname, &have))
+	/* a failing backend already cost the last apply its deadline */
+	if (m->apply_error[0] || m->be->get(m->c.ifname, &have))
 		return;
 	free(m->peers);
 	m->peers = calloc(have.n_peers + 1, sizeof(*m->peers));

@@ -21,6 +21,7 @@ struct mesh_conf {
 	const char *token;
 	const char *ca_file;
 	const char *endpoint;           /* advertised ip:port, or NULL */
+	const struct cidr *network;     /* MESH_NETWORK; NULL: learned and pinned */
 	unsigned refresh_s;             /* re-join this often after a success */
 };
 
@@ -56,10 +57,11 @@ int mesh_fds(struct mesh *m, struct pollfd *fds, int max);
 void mesh_handle(struct mesh *m, const struct pollfd *fds, int n, int64_t now_ms);
 int64_t mesh_timeout_ms(const struct mesh *m, int64_t now_ms);
 
-/* The retained edge/<node>/wireguard message; empty: drop the override. */
+/* The retained edge/<node>/wireguard message; empty: drop the override. A message the
+ * mesh policy refuses leaves the last good configuration live. */
 int mesh_bus_update(struct mesh *m, const char *payload, size_t len, char *err, size_t errlen);
 
-/* The mesh network (the interface address's prefix) and listen port, once known. */
+/* The pinned mesh network and the listen port, once known. */
 bool mesh_network(const struct mesh *m, struct cidr *net, unsigned *listen_port);
 /* Increments whenever the effective configuration changes. */
 unsigned mesh_generation(const struct mesh *m);

@@ -12,6 +12,7 @@ struct mesh {
 	uint8_t priv[WG_KEY_LEN];
 	uint8_t pub[WG_KEY_LEN];
 
+	struct cidr net;                /* the pinned mesh network; family 0: none yet */
 	struct wg_join joined;          /* the controller's answer (or join.json) */
 	bool has_joined;
 	bool joined_live;               /* from the controller in this run */
@@ -27,7 +28,8 @@ struct mesh {
 
 	char join_error[ERR_LEN];
 	char apply_error[ERR_LEN];
-	char error[2 * ERR_LEN + 8];
+	char pin_error[ERR_LEN];
+	char error[3 * ERR_LEN + 16];
 	struct mesh_peer_status *peers;
 	size_t n_peers;
 };
@@ -36,6 +38,9 @@ const struct wg_join *mesh_effective(const struct mesh *m);
 /* Makes the interface equal to the effective configuration; 0 or -errno (apply_error). */
 int mesh_apply(struct mesh *m);
 void mesh_join_start(struct mesh *m);
+/* mesh_pin.c: the pinned network, and the policy check every configuration passes. */
+void mesh_pin_load(struct mesh *m);
+int mesh_admit(struct mesh *m, const struct wg_join *j, char *err, size_t errlen);
 void mesh_join_poll(struct mesh *m);
 
 #endif

@@ -44,12 +44,23 @@ void mesh_join_poll(struct mesh *m)
 {
 	struct wg_join resp = { 0 };
 	char err[ERR_LEN];
+	char why[ERR_LEN - 128];
 	int ret = join_result(m->req, &resp, err, sizeof(err));
 
 	if (ret == -EINPROGRESS)
 		return;
 	join_free(m->req);
 	m->req = NULL;
+	if (!ret && mesh_admit(m, &resp, why, sizeof(why))) {
+		wg_join_free(&resp);
+		snprintf(err, sizeof(err), "join: answer refused, the last good configuration stays "
+			 "live: %s", why);
+		if (strcmp(err, m->join_error))
+			log_error("%s", err);
+		snprintf(m->join_error, sizeof(m->join_error), "%s", err);
+		m->next_join_ms = m->now_ms + (int64_t)m->c.refresh_s * 1000;
+		return;
+	}
 	if (ret) {
 		if (strcmp(err, m->join_error))
 			log_error("%s (the interface and forwards stay as they are)", err);

@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <net/if.h>
+#include <poll.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +16,11 @@
 #include "wg_key.h"
 #include "wg_uapi.h"
 
-#define UAPI_IO_TIMEOUT_S 5
+#define UAPI_DEADLINE_S 5               /* a whole call: replacing 10,000 peers takes ~1 s */
+#define UAPI_REPLY_MAX_MIB 16           /* a get of JOIN_MAX_PEERS peers is ~4 MiB */
+#define UAPI_REPLY_MAX ((size_t)UAPI_REPLY_MAX_MIB << 20)
+#define TEXT_(x) #x
+#define TEXT(x) TEXT_(x)
 #define UAPI_START_TIMEOUT_MS 5000
 #define UAPI_READ_CHUNK 65536
 
@@ -32,22 +37,20 @@ static int uapi_addr(const char *ifname, struct sockaddr_un *sun)
 	return n < 0 || (size_t)n >= sizeof(sun->sun_path) ? -ENAMETOOLONG : 0;
 }
 
+/* Non-blocking: every wait below is bounded by the call's deadline. */
 static int uapi_connect(const char *ifname, int *out)
 {
-	struct timeval tv = { .tv_sec = UAPI_IO_TIMEOUT_S };
 	struct sockaddr_un sun;
 	int fd, ret;
 
 	ret = uapi_addr(ifname, &sun);
 	if (ret)
 		return ret;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -errno;
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ||
-	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) ||
-	    connect(fd, (struct sockaddr *)&sun, sizeof(sun))) {
-		ret = -errno;
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun))) {
+		ret = errno == EAGAIN ? -ETIMEDOUT : -errno;   /* a listener that never accepts */
 		close(fd);
 		return ret;
 	}
@@ -55,58 +58,88 @@ static int uapi_connect(const char *ifname, int *out)
 	return 0;
 }
 
-static int io_errno(void)
+static int64_t now_ms(void)
 {
-	return errno == EAGAIN || errno == EWOULDBLOCK ? -ETIMEDOUT : -errno;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* One request, one reply (through its blank line); wireguard-go keeps the socket open. */
+/* Waits for events on fd until the deadline: 0, or -ETIMEDOUT / -errno. */
+static int uapi_wait(int fd, short events, int64_t deadline)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+	int64_t left;
+	int n;
+
+	for (;;) {
+		left = deadline - now_ms();
+		if (left <= 0)
+			return -ETIMEDOUT;
+		n = poll(&p, 1, (int)left);
+		if (n > 0)
+			return 0;
+		if (n < 0 && errno != EINTR)
+			return -errno;
+	}
+}
+
+/*
+ * One request, one reply (through its blank line); wireguard-go keeps the socket open.
+ * The whole exchange has one deadline and the reply a size cap, so a wedged or hostile
+ * socket costs at most UAPI_DEADLINE_S and UAPI_REPLY_MAX.
+ */
 static int uapi_call(const char *ifname, const char *req, size_t len, struct strbuf *reply)
 {
+	int64_t deadline = now_ms() + UAPI_DEADLINE_S * 1000;
 	size_t off = 0;
 	ssize_t n;
 	int fd = -1, ret;
 
 	ret = uapi_connect(ifname, &fd);
-	if (ret)
-		goto out;
-	while (off < len) {
+	while (!ret && off < len) {
 		n = send(fd, req + off, len - off, MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			ret = io_errno();
-			goto out;
-		}
-		off += (size_t)n;
+		if (n >= 0)
+			off += (size_t)n;
+		else if (errno == EAGAIN)
+			ret = uapi_wait(fd, POLLOUT, deadline);
+		else if (errno != EINTR)
+			ret = -errno;
 	}
-	for (;;) {
+	while (!ret) {
 		char chunk[UAPI_READ_CHUNK];
 
 		n = recv(fd, chunk, sizeof(chunk), 0);
-		if (n < 0 && errno == EINTR)
-			continue;
 		if (n < 0) {
-			ret = io_errno();
-			goto out;
+			if (errno == EAGAIN)
+				ret = uapi_wait(fd, POLLIN, deadline);
+			else if (errno != EINTR)
+				ret = -errno;
+			continue;
 		}
-		if (n == 0) {
-			ret = -EPROTO;
-			goto out;
+		if (n == 0 || reply->len + (size_t)n > UAPI_REPLY_MAX) {
+			ret = n ? -EMSGSIZE : -EPROTO;
+			break;
 		}
 		off = reply->len ? reply->len - 1 : 0;
 		strbuf_add(reply, chunk, (size_t)n);
-		if (reply->err) {
-			ret = reply->err;
-			goto out;
-		}
-		if (wg_uapi_reply_len(reply->buf + off, reply->len - off))
+		ret = reply->err;
+		if (!ret && wg_uapi_reply_len(reply->buf + off, reply->len - off))
 			break;
 	}
-out:
 	if (fd >= 0)
 		close(fd);
 	return ret;
+}
+
+static const char *uapi_strerror(int ret)
+{
+	if (ret == -ETIMEDOUT)
+		return "no complete reply within " TEXT(UAPI_DEADLINE_S) " s";
+	if (ret == -EMSGSIZE)
+		return "reply over " TEXT(UAPI_REPLY_MAX_MIB) " MiB";
+	return strerror(-ret);
 }
 
 static int uapi_get(const char *ifname, struct wg_device *out)
@@ -125,7 +158,7 @@ static int uapi_get(const char *ifname, struct wg_device *out)
 	if (!ret)
 		snprintf(out->ifname, sizeof(out->ifname), "%s", ifname);
 	else
-		log_warn("wireguard %s: get over %s failed: %s", ifname, WG_UAPI_DIR, strerror(-ret));
+		log_warn("wireguard %s: get over %s failed: %s", ifname, WG_UAPI_DIR, uapi_strerror(ret));
 	if (reply.buf)
 		explicit_bzero(reply.buf, reply.len);
 	strbuf_free(&reply);
@@ -145,7 +178,7 @@ static int uapi_set(const struct wg_device *delta)
 	if (!ret)
 		ret = wg_uapi_status(reply.buf, reply.len);
 	if (ret)
-		log_warn("wireguard %s: set failed: %s", delta->ifname, strerror(-ret));
+		log_warn("wireguard %s: set failed: %s", delta->ifname, uapi_strerror(ret));
 	if (req.buf)
 		explicit_bzero(req.buf, req.len);
 	strbuf_free(&req);

@@ -6,6 +6,7 @@
 # status is read back; everything is cleaned up.
 set -u
 source "$(dirname "$0")/lib/lib.sh"
+source "$(dirname "$0")/lib/pki.sh"
 require_root demo
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
@@ -21,15 +22,17 @@ veth_link "$EDGE" und0 172.30.0.1/24 "$BACK" und0 172.30.0.2/24
 ip -n "$CLIENT" route add default via 192.0.2.1
 export EDGE CLIENT BACK
 
-say "Starting mosquitto (edge loopback) and the stand-in controller (172.30.0.1:9000)"
+say "Starting mosquitto (edge loopback) and the stand-in controller (https://172.30.0.1:9000)"
 broker_start "$EDGE" 1883 || { echo "mosquitto did not start"; exit 1; }
+pki_server "$T_TMP/pki" 172.30.0.1 || { echo "openssl could not make the controller's certificate"; exit 1; }
 ip netns exec "$EDGE" /usr/bin/python3 "$ROOT/tests/controller/controller.py" --listen 172.30.0.1:9000 \
-	--token demo-token --state "$T_TMP/controller.json" --keepalive 5 >"$T_TMP/controller.log" 2>&1 &
+	--token demo-token --state "$T_TMP/controller.json" --keepalive 5 \
+	--tls-cert "$T_TMP/pki/srv.pem" --tls-key "$T_TMP/pki/srv.key" >"$T_TMP/controller.log" 2>&1 &
 T_PIDS+=($!)
 wait_for 10 ip netns exec "$EDGE" bash -c "exec 3<>/dev/tcp/172.30.0.1/9000" 2>/dev/null
 
 say "Starting edge-agent on the backend (node back1) and on the edge (node gw1)"
-JOIN=(CONTROLLER_URL=http://172.30.0.1:9000 JOIN_TOKEN=demo-token JOIN_REFRESH_S=2 WG_BACKEND=userspace LOG_LEVEL=info)
+JOIN=(CONTROLLER_URL=https://172.30.0.1:9000 CONTROLLER_CA_FILE=$T_TMP/pki/ca.pem JOIN_TOKEN=demo-token JOIN_REFRESH_S=2 WG_BACKEND=userspace LOG_LEVEL=info)
 agent_start "$BACK" back1 "${JOIN[@]}" WG_IFACE=$WGB WG_ENDPOINT=172.30.0.2:51820 WG_CONF= MQTT_URL=mqtt://172.30.0.1:1883
 agent_start "$EDGE" gw1 "${JOIN[@]}" WG_IFACE=$WGE WG_ENDPOINT=172.30.0.1:51820 WG_CONF="$T_TMP/gw1/$WGE.conf"
 wait_for 20 bash -c "ip -n $BACK -4 -o addr show dev $WGB | grep -q inet && wg show $WGE peers | grep -q ." || { tail "$T_TMP"/*.log; exit 1; }

@@ -25,6 +25,7 @@ Policy choices:
   registered node is returned as a peer: address/32 (or /128), endpoint if known.
 - --fail-mode makes every request fail for tests: 500, slow (answers after --slow
   seconds), garbage (200 with a body that is not JSON), 401.
+- --answer FILE plays a hostile controller: every valid join gets FILE's contents, as is.
 """
 import argparse
 import base64
@@ -207,6 +208,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(401, "invalid join token\n")
         try:
             node_id, key, endpoint = validate(body)
+            if opts.answer:
+                return self.reply(200, open(opts.answer, encoding="utf-8").read(), "application/json")
             resp = self.server.registry.join(node_id, key, endpoint)
         except Refused as e:
             return self.reply(e.status, f"{e}\n")
@@ -229,6 +232,8 @@ def main():
     ap.add_argument("--keepalive", type=int, default=25, help="persistent_keepalive for peers (0: none)")
     ap.add_argument("--fail-mode", choices=("none", "500", "slow", "garbage", "401"), default="none")
     ap.add_argument("--slow", type=float, default=30.0, help="seconds --fail-mode slow waits")
+    ap.add_argument("--answer", help="answer every valid join with this file, read afresh each "
+                    "time (tests of hostile answers)")
     ap.add_argument("--tls-cert", help="serve HTTPS with this certificate chain (PEM)")
     ap.add_argument("--tls-key", help="private key of --tls-cert (PEM)")
     opts = ap.parse_args()

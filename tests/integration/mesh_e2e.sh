@@ -3,6 +3,7 @@
 # up itself after joining the stand-in controller) -> tunnel over a veth underlay ->
 # backend (a second agent that joined too) running TCP and UDP services.
 source "$(dirname "$0")/../lib/lib.sh"
+source "$(dirname "$0")/../lib/pki.sh"
 require_root mesh_e2e
 command -v wireguard-go >/dev/null || { skip mesh_e2e "wireguard-go not installed"; exit 77; }
 WGE=wge$$; WGB=wgb$$; WGX=wgx$$          # the UAPI socket dir is shared: unique names
@@ -20,16 +21,19 @@ trap 'cleanup_wg; t_cleanup' EXIT
 CTL_STATE=$T_TMP/controller.json
 start_controller() {
 	ip netns exec "$EDGE" /usr/bin/python3 "$ROOT/tests/controller/controller.py" --listen 172.30.0.1:9000 \
-		--token s3cret --state "$CTL_STATE" --pool 10.50.0.0/24 --keepalive 1 >> "$T_TMP/controller.log" 2>&1 &
+		--token s3cret --state "$CTL_STATE" --pool 10.50.0.0/24 --keepalive 1 \
+		--tls-cert "$T_TMP/pki/srv.pem" --tls-key "$T_TMP/pki/srv.key" >> "$T_TMP/controller.log" 2>&1 &
 	CTL_PID=$!; T_PIDS+=($CTL_PID)
 	wait_for 10 port_open_at "$EDGE" 172.30.0.1 9000
 }
 port_open_at() { ip netns exec "$1" bash -c "exec 3<>/dev/tcp/$2/$3" 2>/dev/null; }
+# CONTROLLER_URL off loopback must be https://
+pki_server "$T_TMP/pki" 172.30.0.1 || { skip mesh_e2e "openssl cannot make a test CA"; exit 77; }
 start_controller || { fail "controller starts"; t_done; }
 broker_start "$EDGE" 1883 || { fail broker_start; t_done; }
 ip netns exec "$EDGE" iptables -h >/dev/null 2>&1   # nothing: the edge forwards with nft only
 
-JOIN=(CONTROLLER_URL=http://172.30.0.1:9000 JOIN_TOKEN=s3cret JOIN_REFRESH_S=2 WG_BACKEND=userspace)
+JOIN=(CONTROLLER_URL=https://172.30.0.1:9000 CONTROLLER_CA_FILE=$T_TMP/pki/ca.pem JOIN_TOKEN=s3cret JOIN_REFRESH_S=2 WG_BACKEND=userspace)
 # the backend: a node of the mesh with its services
 agent_start "$BACK" back1 "${JOIN[@]}" WG_IFACE=$WGB WG_ENDPOINT=172.30.0.2:51820 \
 	WG_CONF=$T_TMP/back1/wg.conf MQTT_URL=mqtt://172.30.0.1:1883

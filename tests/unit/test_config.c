@@ -7,7 +7,7 @@
 
 static const char *vars[] = { "NODE_ID", "EDGE_GROUPS", "MQTT_URL", "RESERVED_PORTS",
 	"ALLOWED_TARGETS", "WG_IFACE", "NFT_TABLE", "LOG_LEVEL", "SYNC_QUIET_MS",
-	"TRAEFIK_DYNAMIC_DIR", "MQTT_PASSWORD_FILE", "TRAEFIK_CERTRESOLVER", NULL };
+	"TRAEFIK_DYNAMIC_DIR", "MQTT_PASSWORD_FILE", "TRAEFIK_CERTRESOLVER", "CONTROLLER_URL", "JOIN_TOKEN", "MESH_NETWORK", NULL };
 
 static int load(struct config *cfg, char *err, int argc, char **argv)
 {
@@ -41,6 +41,17 @@ int main(void)
 	char *argv[] = { "edge-agent", "--node-id", "gw2", "--groups=fleet,eu", "--mqtt-url",
 			 "mqtts://broker.example.net", "--log-level", "warn", NULL };
 
+	env_reset();
+	setenv("NODE_ID", "gw1", 1);
+	setenv("JOIN_TOKEN", "t", 1);
+	for (const char *const *u = (const char *const[]){ "https://ctl.example.net",
+	     "http://127.0.0.1:9000/", "http://127.9.9.9", "http://[::1]:80/x", "http://localhost:8080",
+	     NULL }; *u; u++) {
+		setenv("CONTROLLER_URL", *u, 1);
+		CHECK(*u, load(&cfg, err, 0, NULL) == 0 && !strcmp(cfg.controller_url, *u));
+	}
+	setenv("MESH_NETWORK", "100.64.0.0/16", 1);
+	CHECK("MESH_NETWORK accepted", load(&cfg, err, 0, NULL) == 0 && cfg.mesh_network.prefix == 16);
 	env_reset();
 	CHECK("NODE_ID is required", load(&cfg, err, 0, NULL) == -EINVAL);
 	CHECK_STR("missing NODE_ID message", err, "NODE_ID is required (accepted: [a-z0-9][a-z0-9_-]{0,62})");
@@ -95,6 +106,24 @@ int main(void)
 	bad_env("bad SYNC_QUIET_MS", "SYNC_QUIET_MS", "-1", "SYNC_QUIET_MS \"-1\" is invalid (accepted: 0..600000)");
 	bad_env("relative dynamic dir", "TRAEFIK_DYNAMIC_DIR", "dyn", "TRAEFIK_DYNAMIC_DIR \"dyn\" is invalid (accepted: an absolute path)");
 	bad_env("missing password file", "MQTT_PASSWORD_FILE", "/nonexistent/pw", "MQTT_PASSWORD_FILE /nonexistent/pw: No such file or directory");
+	bad_env("plain HTTP controller off loopback", "CONTROLLER_URL", "http://10.0.0.1:9000",
+		"CONTROLLER_URL \"http://10.0.0.1:9000\" is invalid (accepted: https:// URL, or http:// "
+		"to a loopback address (127.0.0.0/8, [::1], localhost) only)");
+	bad_env("plain HTTP controller: loopback as userinfo", "CONTROLLER_URL",
+		"http://127.0.0.1@evil.example:80/", "CONTROLLER_URL \"http://127.0.0.1@evil.example:80/\" "
+		"is invalid (accepted: https:// URL, or http:// to a loopback address (127.0.0.0/8, "
+		"[::1], localhost) only)");
+	bad_env("plain HTTP controller: loopback-looking name", "CONTROLLER_URL",
+		"http://127.0.0.1.nip.io/", "CONTROLLER_URL \"http://127.0.0.1.nip.io/\" is invalid "
+		"(accepted: https:// URL, or http:// to a loopback address (127.0.0.0/8, [::1], "
+		"localhost) only)");
+	bad_env("public mesh network", "MESH_NETWORK", "8.0.0.0/8", "MESH_NETWORK \"8.0.0.0/8\" is "
+		"not private space (accepted: a network inside 10.0.0.0/8, 172.16.0.0/12, "
+		"192.168.0.0/16, 100.64.0.0/10 or fc00::/7)");
+	bad_env("mesh network /31", "MESH_NETWORK", "10.50.0.0/31", "MESH_NETWORK \"10.50.0.0/31\" "
+		"has a prefix length outside /8 to /30 (accepted: /8 to /30)");
+	bad_env("mesh network list", "MESH_NETWORK", "10.0.0.0/8,192.168.0.0/16", "MESH_NETWORK "
+		"\"10.0.0.0/8,192.168.0.0/16\" is invalid (accepted: one network, e.g. 10.50.0.0/16)");
 	bad_env("bad resolver", "TRAEFIK_CERTRESOLVER", "le{{", "TRAEFIK_CERTRESOLVER \"le{{\" is invalid (accepted: [A-Za-z0-9][A-Za-z0-9_-]{0,62})");
 	{
 		struct config c2 = { 0 };
