@@ -63,7 +63,7 @@ int mesh_bus_update(struct mesh *m, const char *payload, size_t len, char *err, 
 
 /* The pinned mesh network and the listen port, once known. */
 bool mesh_network(const struct mesh *m, struct cidr *net, unsigned *listen_port);
-/* Increments whenever the effective configuration changes. */
+/* Increments whenever the effective configuration or the join's error changes. */
 unsigned mesh_generation(const struct mesh *m);
 /* Fills st (peers owned by m until the next call). */
 void mesh_status(struct mesh *m, struct mesh_status *st);

@@ -40,6 +40,17 @@ static void join_backoff(struct mesh *m, bool hopeless)
 	m->next_join_ms = m->now_ms + m->join_backoff_ms;
 }
 
+/* A new error (or its end) is news for the node status: the generation moves. */
+static void join_error_set(struct mesh *m, const char *err, const char *note)
+{
+	if (!strcmp(err, m->join_error))
+		return;
+	if (*err)
+		log_error("%s%s", err, note);
+	snprintf(m->join_error, sizeof(m->join_error), "%s", err);
+	m->gen++;
+}
+
 void mesh_join_poll(struct mesh *m)
 {
 	struct wg_join resp = { 0 };
@@ -55,20 +66,16 @@ void mesh_join_poll(struct mesh *m)
 		wg_join_free(&resp);
 		snprintf(err, sizeof(err), "join: answer refused, the last good configuration stays "
 			 "live: %s", why);
-		if (strcmp(err, m->join_error))
-			log_error("%s", err);
-		snprintf(m->join_error, sizeof(m->join_error), "%s", err);
+		join_error_set(m, err, "");
 		m->next_join_ms = m->now_ms + (int64_t)m->c.refresh_s * 1000;
 		return;
 	}
 	if (ret) {
-		if (strcmp(err, m->join_error))
-			log_error("%s (the interface and forwards stay as they are)", err);
-		snprintf(m->join_error, sizeof(m->join_error), "%s", err);
+		join_error_set(m, err, " (the interface and forwards stay as they are)");
 		join_backoff(m, ret == -EACCES || ret == -EEXIST || ret == -EINVAL);
 		return;
 	}
-	m->join_error[0] = '\0';
+	join_error_set(m, "", "");
 	m->join_backoff_ms = 0;
 	m->next_join_ms = m->now_ms + (int64_t)m->c.refresh_s * 1000;
 	m->joined_live = true;
