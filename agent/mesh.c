@@ -18,6 +18,7 @@
 
 #define BUS_CACHE_FILE "wireguard.json"
 #define CHECK_MS 10000
+#define CHECK_MAX_MS 160000
 
 const struct wg_join *mesh_effective(const struct mesh *m)
 {
@@ -166,6 +167,7 @@ int mesh_open(struct mesh **out, const struct mesh_conf *conf, char *err, size_t
 	log_info("wireguard: %s backend for %s%s", m->be->name, conf->ifname,
 		 mesh_effective(m) ? "; bringing it up from the cache" : "");
 	m->gen = 1;
+	m->check_ms = CHECK_MS;
 	m->join_backoff_ms = 0;
 	*out = m;
 	return 0;
@@ -262,8 +264,14 @@ void mesh_handle(struct mesh *m, const struct pollfd *fds, int n, int64_t now_ms
 		mesh_join_start(m);
 	if (now_ms >= m->next_check_ms) {
 		/* also brings back a wireguard-go that was killed */
-		m->next_check_ms = now_ms + CHECK_MS;
-		mesh_apply(m);
+		int ret = mesh_apply(m);
+
+		/* a wedged backend costs a whole call deadline per check: ask it less often */
+		if (ret == -ETIMEDOUT || ret == -EMSGSIZE)
+			m->check_ms = m->check_ms * 2 > CHECK_MAX_MS ? CHECK_MAX_MS : m->check_ms * 2;
+		else
+			m->check_ms = CHECK_MS;
+		m->next_check_ms = now_ms + m->check_ms;
 	}
 }
 
