@@ -96,6 +96,7 @@ int mesh_apply(struct mesh *m)
 	if (m->c.conf_path && wg_conf_write(m->c.conf_path, j, m->priv, why, sizeof(why)))
 		log_warn("%s", why);
 out:
+	m->wedged = ret == -ETIMEDOUT || ret == -EMSGSIZE;
 	if (ret) {
 		snprintf(m->apply_error, sizeof(m->apply_error), "wireguard (%s backend): cannot %s of %s: %s",
 			 m->be->name, step, m->c.ifname, strerror(-ret));
@@ -264,10 +265,9 @@ void mesh_handle(struct mesh *m, const struct pollfd *fds, int n, int64_t now_ms
 		mesh_join_start(m);
 	if (now_ms >= m->next_check_ms) {
 		/* also brings back a wireguard-go that was killed */
-		int ret = mesh_apply(m);
-
+		mesh_apply(m);
 		/* a wedged backend costs a whole call deadline per check: ask it less often */
-		if (ret == -ETIMEDOUT || ret == -EMSGSIZE)
+		if (m->wedged)
 			m->check_ms = m->check_ms * 2 > CHECK_MAX_MS ? CHECK_MAX_MS : m->check_ms * 2;
 		else
 			m->check_ms = CHECK_MS;
@@ -310,8 +310,8 @@ void mesh_status(struct mesh *m, struct mesh_status *st)
 	inet_ntop(j->address.family, j->address.addr, ip, sizeof(ip));
 	snprintf(st->address, sizeof(st->address), "%s/%u", ip, j->address.prefix);
 	st->listen_port = j->listen_port ? j->listen_port : JOIN_DEFAULT_PORT;
-	/* a failing backend already cost the last apply its deadline */
-	if (m->apply_error[0] || m->be->get(m->c.ifname, &have))
+	/* a wedged backend already cost the last apply its deadline */
+	if (m->wedged || m->be->get(m->c.ifname, &have))
 		return;
 	free(m->peers);
 	m->peers = calloc(have.n_peers + 1, sizeof(*m->peers));

@@ -24,7 +24,8 @@ struct mesh {
 	int64_t next_join_ms;
 	int64_t join_backoff_ms;
 	int64_t next_check_ms;
-	int64_t check_ms;               /* CHECK_MS, doubled while the backend times out */
+	int64_t check_ms;               /* CHECK_MS, doubled while the backend is wedged */
+	bool wedged;                    /* the last apply hit the backend's deadline or cap */
 	int64_t now_ms;
 
 	char join_error[ERR_LEN];
