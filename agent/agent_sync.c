@@ -24,6 +24,7 @@
 #include "metrics_http.h"
 #include "mqtt.h"
 #include "nft_apply.h"
+#include "nonce.h"
 #include "nft_watch.h"
 #include "payload.h"
 #include "status.h"
@@ -119,7 +120,9 @@ static bool sync_guard(struct agent *a)
 		return false;
 	}
 	if (!a->held || stale != a->held_remove) {
-		snprintf(a->held_token, sizeof(a->held_token), "%u-%08x", a->store.gen, (unsigned)rand());
+		if (nonce_make(a->held_token, sizeof(a->held_token), a->store.gen, 8))
+			log_error("sync: no random token (libcrypto RAND_bytes failed); the hold "
+				  "cannot be confirmed until the next resync");
 		log_warn("sync: the broker no longer has %zu of %zu objects; keeping them until "
 			 "confirmed: publish \"%s\" to %s", stale, total, a->held_token, a->topic_confirm);
 	}
@@ -155,6 +158,7 @@ void sync_complete(struct agent *a, bool confirmed)
 static void sync_start(struct agent *a)
 {
 	a->store.gen++;
+	a->store.replay_seq = ++a->store.seq;
 	a->subscribed = false;
 	a->marker_seen = false;
 	a->synced = false;
@@ -243,8 +247,11 @@ static void on_subscribed(void *arg)
 	struct agent *a = arg;
 
 	a->subscribed = true;
-	snprintf(a->nonce, sizeof(a->nonce), "%u-%08x%08x", a->store.gen, (unsigned)rand(),
-		 (unsigned)rand());
+	if (nonce_make(a->nonce, sizeof(a->nonce), a->store.gen, 12)) {
+		log_error("sync: no random nonce (libcrypto RAND_bytes failed); the replay "
+			  "cannot complete until the next reconnect");
+		return;
+	}
 	mqtt_publish(a->mqtt, a->topic_sync, a->nonce, strlen(a->nonce), 0, false);
 }
 
@@ -266,13 +273,13 @@ static void on_message(void *arg, const char *topic, const void *payload, size_t
 	a->messages++;
 	switch (topic_parse(topic, a->cfg.topic_prefix, a->names, a->n_names, &ref, err, sizeof(err))) {
 	case TOPIC_SYNC:
-		if (len == strlen(a->nonce) && memcmp(payload, a->nonce, len) == 0) {
+		if (a->nonce[0] && len == strlen(a->nonce) && memcmp(payload, a->nonce, len) == 0) {
 			a->marker_seen = true;
 			a->last_replay_ms = a->now_ms;
 		}
 		return;
 	case TOPIC_CONFIRM:
-		if (a->held && !retained && len == strlen(a->held_token) &&
+		if (a->held && a->held_token[0] && !retained && len == strlen(a->held_token) &&
 		    memcmp(payload, a->held_token, len) == 0) {
 			log_warn("sync: removal of %zu object(s) confirmed", a->held_remove);
 			sync_complete(a, true);
@@ -315,7 +322,8 @@ static void on_message(void *arg, const char *topic, const void *payload, size_t
 		ret = payload_parse(ref.kind, ref.id, payload, len, &a->pol, &o, err, sizeof(err));
 		if (ret)
 			log_warn("%s (source %s)", err, a->names[ref.source]);
-		ret = store_put(&a->store, ref.kind, ref.source, ref.id, o, ret ? err : NULL, a->store.gen);
+		ret = store_put(&a->store, ref.kind, ref.source, ref.id, o, ret ? err : NULL, a->store.gen,
+				retained ? a->store.replay_seq : 0);
 		if (ret)
 			log_error("store: %s", strerror(-ret));
 		payload_digest(payload, len, digest);

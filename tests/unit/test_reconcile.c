@@ -90,7 +90,7 @@ static void put(enum kind k, int src, const char *id, const char *json)
 	char err[ERR_LEN];
 	int ret = payload_parse(k, id, json, strlen(json), &pol, &o, err, sizeof(err));
 
-	store_put(&st, k, src, id, o, ret ? err : NULL, st.gen);
+	store_put(&st, k, src, id, o, ret ? err : NULL, st.gen, 0);
 }
 
 static void fwd(int src, const char *id, int port)
@@ -180,8 +180,8 @@ int main(void)
 		  "forward x: public_port 4000/tcp is held by forward z (source gw1)");
 	store_delete(&st, KIND_FORWARD, 0, "z");
 	reconcile_run(&rc, &st);
-	CHECK("a freed port goes to exactly one waiter",
-	      !strcmp(state_of("f:x"), "applied") != !strcmp(state_of("f:y"), "applied"));
+	CHECK_STR("a freed port goes to the earliest arrival", state_of("f:x"), "applied");
+	CHECK_STR("the later waiter still waits", state_of("f:y"), "rejected");
 	fwd(1, "u", 4100);
 	put(KIND_FORWARD, 1, "u", "{\"public_port\": 4100, \"target_ip\": \"10.1.0.2\", \"target_port\": 81, \"proto\": \"udp\"}");
 	reconcile_run(&rc, &st);
