@@ -82,10 +82,51 @@ static bool edge_status(void *arg, const struct slot *s)
 	return mqtt_publish(a->mqtt, topic, a->sb.buf, a->sb.len, 1, true) == 0;
 }
 
+/* Replaces state.json with everything the store holds, then empties the journal. */
+static int state_snapshot(struct agent *a, char *err, size_t errlen)
+{
+	int ret = cache_save(a->cfg.data_dir, &a->store, a->cfg.node_id, &a->snapshot_bytes,
+			     err, errlen);
+
+	if (!ret && journal_reset(&a->journal, err, errlen))
+		log_error("%s; writing a snapshot next time", err);
+	else if (!ret)
+		a->journal_torn = false;
+	cache_mark_saved(&a->store);
+	malloc_trim(0);         /* the snapshot's large buffer */
+	return ret;
+}
+
+/*
+ * Changed records go to the journal with one fdatasync per batch (a single update costs
+ * one small append). Once the journal outgrows the snapshot, or an append failed and may
+ * have left a torn tail, a new snapshot replaces both.
+ */
+static int edge_persist(void *arg, struct store *st, struct slot **v, size_t n, char *err,
+			size_t errlen)
+{
+	struct agent *a = arg;
+	size_t limit = a->snapshot_bytes * 2 > JOURNAL_MIN_BYTES ? a->snapshot_bytes * 2 :
+		       JOURNAL_MIN_BYTES;
+
+	strbuf_reset(&a->journal_buf);
+	if (!cache_changes(&a->journal_buf, st, v, n) && !a->journal_torn)
+		return 0;
+	if (!a->journal_torn && !a->journal_buf.err &&
+	    a->journal.size + a->journal_buf.len <= limit) {
+		if (!journal_append(&a->journal, a->journal_buf.buf, a->journal_buf.len, err, errlen))
+			return 0;
+		log_warn("%s; writing a snapshot instead", err);
+		a->journal_torn = true;
+	}
+	return state_snapshot(a, err, errlen);
+}
+
 static const struct reconcile_ops edge_ops = {
 	.nft = edge_nft,
 	.routes = edge_routes,
 	.status = edge_status,
+	.persist = edge_persist,
 };
 
 /* ---- set-up ---- */
@@ -157,6 +198,8 @@ int agent_init(struct agent *a, int argc, char **argv)
 
 	memset(a, 0, sizeof(*a));
 	strbuf_init(&a->sb);
+	strbuf_init(&a->journal_buf);
+	a->journal.fd = -1;
 	ret = config_load(&a->cfg, argc, argv, err, sizeof(err));
 	if (ret) {
 		if (ret < 0)
@@ -220,10 +263,17 @@ int agent_init(struct agent *a, int argc, char **argv)
 	if (ret == -ENOENT)
 		log_info("cache: no %s/state.json yet; starting empty", a->cfg.data_dir);
 	else if (ret)
-		log_error("cache: %s; starting empty until the broker is reached", err);
+		log_error("cache: %s; starting with what could be read until the broker is reached", err);
 	else
-		log_info("cache: restored %zu object(s) from %s/state.json", a->store.slots.n,
-			 a->cfg.data_dir);
+		log_info("cache: restored %zu object(s) from %s", a->store.slots.n, a->cfg.data_dir);
+	a->journal_torn = ret && ret != -ENOENT;
+	if (journal_open(&a->journal, a->cfg.data_dir, err, sizeof(err))) {
+		log_error("cache: %s", err);
+		a->journal_torn = true;
+	} else if (!a->journal_torn && a->journal.size &&
+		   state_snapshot(a, err, sizeof(err))) {
+		log_error("cache: %s", err);
+	}
 	agent_reconcile(a);
 
 	strbuf_init(&will);
@@ -273,8 +323,6 @@ static void timers_run(struct agent *a)
 		agent_reconcile(a);
 	if (a->node_dirty && a->node_due_ms && a->now_ms >= a->node_due_ms)
 		node_publish(a);
-	if (a->cache_due_ms && a->now_ms >= a->cache_due_ms)
-		cache_flush(a);
 	if (a->coexist && coexist_due_ms(a->coexist) && a->now_ms >= coexist_due_ms(a->coexist) &&
 	    coexist_run(a->coexist, a->now_ms))
 		node_changed(a);
@@ -353,7 +401,6 @@ int agent_run(struct agent *a)
 		}
 		next = deadline_min(next, a->node_refresh_ms);
 		next = deadline_min(next, a->metrics_due_ms);
-		next = deadline_min(next, a->cache_due_ms);
 		next = deadline_min(next, a->retry_due_ms);
 		next = deadline_min(next, a->node_due_ms);
 		next = deadline_min(next, a->table_check_ms);
@@ -398,8 +445,6 @@ int agent_run(struct agent *a)
 		timers_run(a);
 	}
 	log_info("stopping: forwards and routes stay in place");
-	if (a->cache_due_ms)
-		cache_flush(a);
 	if (a->mqtt) {
 		if (status_offline_render(&a->sb, a->cfg.node_id) == 0)
 			mqtt_shutdown(a->mqtt, a->topic_status, a->sb.buf);
@@ -418,6 +463,8 @@ void agent_free(struct agent *a)
 	nft_watch_close(a->watch);
 	nft_close(a->nft);
 	store_free(&a->store);
+	journal_close(&a->journal);
+	strbuf_free(&a->journal_buf);
 	for (int i = 0; i < a->n_subs; i++)
 		free(a->subs[i]);
 	cidr_list_free(&a->pol.allowed);

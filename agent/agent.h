@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "journal.h"
 #include "reconcile.h"
 #include "store.h"
 #include "strbuf.h"
@@ -53,8 +54,6 @@ struct agent {
 
 	int64_t now_ms;
 	bool need_reconcile;
-	int64_t cache_due_ms;           /* 0: nothing to save */
-	int64_t cache_first_ms;         /* first change not saved yet */
 	int64_t retry_due_ms;
 	int64_t retry_backoff_ms;
 	int64_t node_due_ms;
@@ -62,7 +61,6 @@ struct agent {
 	bool node_dirty;
 	time_t started_at;
 
-	char cache_error[ERR_LEN];
 	char sysctl_error[ERR_LEN];
 	char wg_error[ERR_LEN];
 	char mesh_error[ERR_LEN];
@@ -74,6 +72,11 @@ struct agent {
 	double apply_seconds;
 	double last_apply_seconds;
 	struct strbuf sb;
+
+	struct journal journal;         /* DATA_DIR/state.journal */
+	struct strbuf journal_buf;
+	bool journal_torn;              /* an append failed: the next save is a snapshot */
+	size_t snapshot_bytes;          /* of the last snapshot (state.json) */
 };
 
 int agent_init(struct agent *a, int argc, char **argv);

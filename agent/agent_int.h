@@ -5,9 +5,8 @@
 #include "agent.h"
 #include "mqtt.h"
 
-#define CACHE_QUIET_MS 1000
-#define CACHE_MAX_DELAY_MS 10000
 #define NODE_STATUS_DELAY_MS 200
+#define JOURNAL_MIN_BYTES (1u << 20)
 #define TABLE_CHECK_MS 5000
 #define RETRY_MIN_MS 1000
 #define RETRY_MAX_MS 30000
@@ -26,7 +25,6 @@ void metrics_tick(struct agent *a);
 /* agent_sync.c: reconcile follow-ups, the retained replay, the MQTT handlers */
 extern const struct mqtt_handlers agent_handlers;
 void agent_reconcile(struct agent *a);
-void cache_flush(struct agent *a);
 void sync_complete(struct agent *a, bool confirmed);
 bool policy_refresh(struct agent *a);
 void mesh_changed(struct agent *a);

@@ -33,20 +33,6 @@
 
 /* ---- reconcile and its follow-ups ---- */
 
-/*
- * The cache trails the state by a quiet second, at most CACHE_MAX_DELAY_MS: saving
- * 20,000 objects takes ~25 ms of the loop, which a stream of updates must not pay each
- * time. A crash loses at most that much, and the broker's replay restores it anyway.
- */
-static void cache_schedule(struct agent *a)
-{
-	if (!a->cache_first_ms)
-		a->cache_first_ms = a->now_ms;
-	a->cache_due_ms = a->now_ms + CACHE_QUIET_MS;
-	if (a->cache_due_ms > a->cache_first_ms + CACHE_MAX_DELAY_MS)
-		a->cache_due_ms = a->cache_first_ms + CACHE_MAX_DELAY_MS;
-}
-
 void agent_reconcile(struct agent *a)
 {
 	int ret;
@@ -61,8 +47,6 @@ void agent_reconcile(struct agent *a)
 		log_error("reconcile: %s", strerror(-ret));
 		a->rc.retry = true;
 	}
-	if (ret > 0)
-		cache_schedule(a);
 	if (a->rc.retry && !a->retry_due_ms) {
 		a->retry_due_ms = a->now_ms + a->retry_backoff_ms;
 		a->retry_backoff_ms = a->retry_backoff_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS :
@@ -71,26 +55,6 @@ void agent_reconcile(struct agent *a)
 		a->retry_backoff_ms = RETRY_MIN_MS;
 	}
 	node_changed(a);
-}
-
-void cache_flush(struct agent *a)
-{
-	char err[ERR_LEN];
-
-	a->cache_due_ms = 0;
-	a->cache_first_ms = 0;
-	if (cache_save(a->cfg.data_dir, &a->store, a->cfg.node_id, err, sizeof(err))) {
-		if (strcmp(err, a->cache_error))
-			log_error("cache: %s", err);
-		snprintf(a->cache_error, sizeof(a->cache_error), "cache: %.480s", err);
-		a->cache_due_ms = a->now_ms + RETRY_MAX_MS / 6;
-		node_changed(a);
-	} else if (a->cache_error[0]) {
-		a->cache_error[0] = '\0';
-		node_changed(a);
-	}
-	/* rendering the cache builds a large transient tree: give its pages back */
-	malloc_trim(0);
 }
 
 static int sweep_file(void *arg, const char *source, const char *id)
@@ -147,7 +111,6 @@ void sync_complete(struct agent *a, bool confirmed)
 	traefik_scan(a->cfg.traefik_dir, sweep_file, a);
 	host_addresses(&a->pol.host);
 	a->synced = true;
-	cache_schedule(a);
 	node_publish(a);
 	malloc_trim(0);         /* the replay's large transactions and status queue are done */
 }

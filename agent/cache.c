@@ -11,6 +11,7 @@
 
 #include "cache.h"
 #include "fileio.h"
+#include "journal.h"
 #include "log.h"
 #include "payload.h"
 
@@ -102,6 +103,63 @@ void cache_record(struct strbuf *sb, const struct store *st, const struct slot *
 	strbuf_puts(sb, "}\n");
 }
 
+static bool slot_cached(const struct store *st, const struct slot *s)
+{
+	for (size_t i = 0; i < st->n_sources; i++)
+		if (s->src[i] && s->src[i]->good)
+			return true;
+	return s->want != NULL;
+}
+
+/* A record's hash; 0 stands for "nothing cached for this id". */
+static uint64_t record_hash(const char *p, size_t len)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	while (len--)
+		h = (h ^ (uint8_t)*p++) * 1099511628211ull;
+	return h ? h : 1;
+}
+
+size_t cache_changes(struct strbuf *sb, const struct store *st, struct slot **v, size_t n)
+{
+	size_t changed = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct slot *s = v[i];
+		size_t at = sb->len;
+		uint64_t h = 0;
+		if (slot_cached(st, s) || s->saved_hash) {
+			cache_record(sb, st, s);
+			h = slot_cached(st, s) && !sb->err ? record_hash(sb->buf + at, sb->len - at) : 0;
+		}
+		if (h == s->saved_hash && !sb->err) {
+			sb->len = at;
+			continue;
+		}
+		s->saved_hash = h;
+		changed++;
+	}
+	return changed;
+}
+
+void cache_mark_saved(struct store *st)
+{
+	struct strbuf sb;
+
+	strbuf_init(&sb);
+	hmap_each(&st->slots, it) {
+		struct slot *s = it->val;
+		strbuf_reset(&sb);
+		s->saved_hash = 0;
+		if (!slot_cached(st, s))
+			continue;
+		cache_record(&sb, st, s);
+		s->saved_hash = sb.err ? 0 : record_hash(sb.buf, sb.len);
+	}
+	strbuf_free(&sb);
+}
+
 /*
  * Written directly rather than through a json-c tree: with tens of thousands of objects the
  * tree cost ~100 ms and tens of MiB on every save. One line per id, the same records as
@@ -115,10 +173,7 @@ int cache_render(struct strbuf *sb, const struct store *st, const char *node)
 	strbuf_puts(sb, "}\n");
 	hmap_each(&st->slots, it) {
 		const struct slot *s = it->val;
-		bool good = s->want;
-		for (size_t i = 0; i < st->n_sources && !good; i++)
-			good = s->src[i] && s->src[i]->good;
-		if (good)
+		if (slot_cached(st, s))
 			cache_record(sb, st, s);
 	}
 	return sb->err;
@@ -308,7 +363,8 @@ int cache_parse_journal(struct store *st, const char *buf, size_t len, const str
 	return lines_parse(st, buf, len, pol, false, err, errlen);
 }
 
-int cache_save(const char *dir, const struct store *st, const char *node, char *err, size_t errlen)
+int cache_save(const char *dir, const struct store *st, const char *node, size_t *bytes,
+	       char *err, size_t errlen)
 {
 	struct strbuf sb;
 	int ret;
@@ -320,29 +376,44 @@ int cache_save(const char *dir, const struct store *st, const char *node, char *
 		goto out;
 	}
 	ret = file_write_atomic(dir, CACHE_NAME, sb.buf, sb.len, 0600, err, errlen);
+	if (!ret && bytes)
+		*bytes = sb.len;
 out:
 	strbuf_free(&sb);
 	return ret;
 }
 
-int cache_load(const char *dir, struct store *st, const struct policy *pol, char *err, size_t errlen)
+static int load_file(const char *dir, const char *name, struct store *st, const struct policy *pol,
+		     bool snapshot, char *err, size_t errlen)
 {
 	char *buf = NULL;
 	size_t len = 0;
 	char why[256];
 	int ret;
 
-	ret = file_read(dir, CACHE_NAME, &buf, &len, 64u << 20);
+	ret = file_read(dir, name, &buf, &len, 256u << 20);
 	if (ret == -ENOENT)
 		return ret;
 	if (ret) {
-		snprintf(err, errlen, "read %s/%s: %s", dir, CACHE_NAME, strerror(-ret));
+		snprintf(err, errlen, "read %s/%s: %s", dir, name, strerror(-ret));
 		return ret;
 	}
-	ret = cache_parse(st, buf, len, pol, why, sizeof(why));
+	ret = snapshot ? cache_parse(st, buf, len, pol, why, sizeof(why)) :
+			 cache_parse_journal(st, buf, len, pol, why, sizeof(why));
 	if (ret)
-		snprintf(err, errlen, "%s/%s: %s", dir, CACHE_NAME, why);
+		snprintf(err, errlen, "%s/%s: %s", dir, name, why);
 	free(buf);
-	store_pin_claims(st);
 	return ret;
+}
+
+int cache_load(const char *dir, struct store *st, const struct policy *pol, char *err, size_t errlen)
+{
+	int ret = load_file(dir, CACHE_NAME, st, pol, true, err, errlen);
+	int jret = ret && ret != -ENOENT ? ret : load_file(dir, JOURNAL_NAME, st, pol, false, err, errlen);
+
+	store_pin_claims(st);
+	cache_mark_saved(st);
+	if (jret && jret != -ENOENT)
+		return jret;
+	return ret == -ENOENT && jret == -ENOENT ? -ENOENT : 0;
 }

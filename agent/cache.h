@@ -23,8 +23,21 @@ int cache_parse(struct store *st, const char *buf, size_t len, const struct poli
 int cache_parse_journal(struct store *st, const char *buf, size_t len, const struct policy *pol,
 			char *err, size_t errlen);
 
-/* The file edge: atomic write (temp, fsync, rename, fsync dir) and read. */
-int cache_save(const char *dir, const struct store *st, const char *node, char *err, size_t errlen);
+/*
+ * Appends to sb the records of those slots whose record differs from what DATA_DIR holds
+ * (slot->saved_hash), and takes them as saved. Returns how many. Pure.
+ */
+size_t cache_changes(struct strbuf *sb, const struct store *st, struct slot **v, size_t n);
+/* Takes every slot's current record as saved (after a load or a snapshot). */
+void cache_mark_saved(struct store *st);
+
+/* The file edge: atomic write of the snapshot (temp, fsync, rename, fsync dir). */
+int cache_save(const char *dir, const struct store *st, const char *node, size_t *bytes,
+	       char *err, size_t errlen);
+/*
+ * Reads the snapshot, then the journal over it (journal.h), pins the claims and marks
+ * everything saved. -ENOENT: neither exists; other errors leave what could be read.
+ */
 int cache_load(const char *dir, struct store *st, const struct policy *pol, char *err, size_t errlen);
 
 #endif

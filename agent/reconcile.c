@@ -186,6 +186,25 @@ out:
 	return ret;
 }
 
+/* What cannot be made durable is not reported applied: failed, and retried. */
+static void persist(struct reconcile *rc, struct store *st, struct work *w)
+{
+	char err[ERR_LEN - 16];
+
+	if (!rc->ops->persist)
+		return;
+	if (!rc->ops->persist(rc->arg, st, w->v, w->n, err, sizeof(err))) {
+		rc->persist_error[0] = '\0';
+		return;
+	}
+	snprintf(rc->persist_error, sizeof(rc->persist_error), "state cache: %s", err);
+	log_error("%s", rc->persist_error);
+	for (size_t i = 0; i < w->n; i++)
+		if (w->v[i]->want)
+			slot_fail(w->v[i], rc->persist_error);
+	rc->retry = true;
+}
+
 static void slot_report(struct reconcile *rc, struct store *st, struct slot *s)
 {
 	uint64_t h;
@@ -238,6 +257,7 @@ int reconcile_run(struct reconcile *rc, struct store *st)
 	if (ret)
 		goto out;
 	rc->routes_full = false;
+	persist(rc, st, &w);
 	for (size_t i = 0; i < w.n; i++)
 		slot_report(rc, st, w.v[i]);
 	ret = changed;

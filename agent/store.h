@@ -57,6 +57,8 @@ struct slot {
 	enum obj_state published_state;
 	bool ever_published;
 
+	uint64_t saved_hash;            /* of its record in DATA_DIR; 0: none there */
+
 	bool dirty;
 	bool touched;
 	struct slot *next_dirty;
