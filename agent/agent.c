@@ -200,6 +200,7 @@ int agent_init(struct agent *a, int argc, char **argv)
 	strbuf_init(&a->sb);
 	strbuf_init(&a->journal_buf);
 	a->journal.fd = -1;
+	metrics_http_init(&a->metrics, -1);
 	ret = config_load(&a->cfg, argc, argv, err, sizeof(err));
 	if (ret) {
 		if (ret < 0)
@@ -230,13 +231,13 @@ int agent_init(struct agent *a, int argc, char **argv)
 	a->rc.nft_full = true;
 	a->rc.routes_full = true;
 
-	a->metrics_fd = -1;
 	if (a->cfg.metrics_listen) {
-		a->metrics_fd = metrics_http_listen(a->cfg.metrics_listen, err, sizeof(err));
-		if (a->metrics_fd < 0) {
+		int fd = metrics_http_listen(a->cfg.metrics_listen, err, sizeof(err));
+		if (fd < 0) {
 			fprintf(stderr, "edge-agent: %s\n", err);
 			return -EINVAL;
 		}
+		metrics_http_init(&a->metrics, fd);
 	}
 	if (a->cfg.metrics_interval_s)
 		a->metrics_due_ms = a->now_ms + (int64_t)a->cfg.metrics_interval_s * 1000;
@@ -353,6 +354,15 @@ static void mqtt_drain(struct agent *a, short revents)
 	}
 }
 
+static const char *metrics_body(void *arg, size_t *len)
+{
+	struct agent *a = arg;
+
+	metrics_render(a, true);
+	*len = a->sb.err ? 0 : a->sb.len;
+	return a->sb.buf && !a->sb.err ? a->sb.buf : "";
+}
+
 static int signals_open(void)
 {
 	sigset_t set;
@@ -381,7 +391,7 @@ int agent_run(struct agent *a)
 		struct pollfd p[MAX_POLL] = { { .fd = sfd, .events = POLLIN },
 					      { .fd = -1 }, { .fd = -1 } };
 		int64_t next = a->now_ms + mqtt_tick(a->mqtt, a->now_ms);
-		int timeout, n_mesh = 0;
+		int timeout, n_mesh = 0, n_http;
 
 		p[1].fd = mqtt_fd(a->mqtt);
 		p[1].events = POLLIN | (mqtt_want_write(a->mqtt) ? POLLOUT : 0);
@@ -389,7 +399,7 @@ int agent_run(struct agent *a)
 			p[2].fd = nft_watch_fd(a->watch);
 			p[2].events = POLLIN;
 		}
-		p[3].fd = a->metrics_fd;
+		p[3].fd = a->metrics.fd;
 		p[3].events = POLLIN;
 		p[4].fd = a->coexist ? coexist_fd(a->coexist) : -1;
 		p[4].events = POLLIN;
@@ -399,6 +409,8 @@ int agent_run(struct agent *a)
 			n_mesh = mesh_fds(a->mesh, p + 5, MAX_POLL - 5);
 			next = deadline_min(next, a->now_ms + mesh_timeout_ms(a->mesh, a->now_ms));
 		}
+		n_http = (int)metrics_http_fds(&a->metrics, p + 5 + n_mesh, (size_t)(MAX_POLL - 5 - n_mesh));
+		next = deadline_min(next, metrics_http_due_ms(&a->metrics));
 		next = deadline_min(next, a->node_refresh_ms);
 		next = deadline_min(next, a->metrics_due_ms);
 		next = deadline_min(next, a->retry_due_ms);
@@ -407,7 +419,7 @@ int agent_run(struct agent *a)
 		if (a->subscribed && a->marker_seen && !a->synced && (!a->held || a->held_recheck))
 			next = deadline_min(next, a->last_replay_ms + a->cfg.sync_quiet_ms);
 		timeout = a->need_reconcile ? 0 : (int)(next > a->now_ms ? next - a->now_ms : 0);
-		if (poll(p, (nfds_t)(5 + n_mesh), timeout) < 0 && errno != EINTR) {
+		if (poll(p, (nfds_t)(5 + n_mesh + n_http), timeout) < 0 && errno != EINTR) {
 			log_error("poll: %s", strerror(errno));
 			break;
 		}
@@ -436,10 +448,9 @@ int agent_run(struct agent *a)
 		}
 		if (a->node_refresh_ms && a->now_ms >= a->node_refresh_ms)
 			node_publish(a);
-		if (p[3].fd >= 0 && (p[3].revents & POLLIN)) {
-			metrics_render(a, true);
-			metrics_http_serve(a->metrics_fd, a->sb.buf ? a->sb.buf : "", a->sb.len);
-		}
+		if (a->metrics.fd >= 0)
+			metrics_http_handle(&a->metrics, p + 5 + n_mesh, (size_t)n_http,
+					    p[3].revents & POLLIN, a->now_ms, metrics_body, a);
 		if (a->metrics_due_ms && a->now_ms >= a->metrics_due_ms)
 			metrics_tick(a);
 		timers_run(a);
@@ -458,8 +469,7 @@ void agent_free(struct agent *a)
 	mqtt_free(a->mqtt);
 	mesh_close(a->mesh);
 	coexist_close(a->coexist);
-	if (a->metrics_fd >= 0)
-		close(a->metrics_fd);
+	metrics_http_close(&a->metrics);
 	nft_watch_close(a->watch);
 	nft_close(a->nft);
 	store_free(&a->store);

@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "journal.h"
+#include "metrics_http.h"
 #include "reconcile.h"
 #include "store.h"
 #include "strbuf.h"
@@ -66,7 +67,7 @@ struct agent {
 	char mesh_error[ERR_LEN];
 	int64_t node_refresh_ms;
 	int64_t metrics_due_ms;
-	int metrics_fd;                 /* Prometheus listener, -1: none */
+	struct metrics_http metrics;    /* the Prometheus endpoint (listener fd -1: none) */
 	char topic_metrics[160];
 	unsigned long messages;
 	double apply_seconds;

@@ -12,7 +12,7 @@
 #define RETRY_MAX_MS 30000
 #define BATCH_MS 50
 #define NODE_REFRESH_MS 30000
-#define MAX_POLL (5 + 8)
+#define MAX_POLL (5 + 8 + METRICS_HTTP_CONNS)
 
 int64_t clock_ms(void);
 
