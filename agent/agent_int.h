@@ -6,7 +6,7 @@
 #include "mqtt.h"
 
 #define NODE_STATUS_DELAY_MS 200
-#define JOURNAL_MIN_BYTES (1u << 20)
+#define JOURNAL_MIN_BYTES (8u << 20)
 #define TABLE_CHECK_MS 5000
 #define RETRY_MIN_MS 1000
 #define RETRY_MAX_MS 30000
