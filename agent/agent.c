@@ -139,6 +139,7 @@ static int agent_topics(struct agent *a)
 	topic_format(a->topic_sync, sizeof(a->topic_sync), prefix, a->cfg.node_id, "sync");
 	topic_format(a->topic_errors, sizeof(a->topic_errors), prefix, a->cfg.node_id, "errors");
 	topic_format(a->topic_confirm, sizeof(a->topic_confirm), prefix, a->cfg.node_id, "confirm");
+	topic_format(a->topic_own_status, sizeof(a->topic_own_status), prefix, a->cfg.node_id, "status/#");
 	topic_format(a->topic_wireguard, sizeof(a->topic_wireguard), prefix, a->cfg.node_id, "wireguard");
 	topic_format(a->topic_metrics, sizeof(a->topic_metrics), prefix, a->cfg.node_id, "metrics");
 	for (size_t i = 0; i < a->n_names; i++) {
@@ -199,6 +200,7 @@ int agent_init(struct agent *a, int argc, char **argv)
 	memset(a, 0, sizeof(*a));
 	strbuf_init(&a->sb);
 	strbuf_init(&a->journal_buf);
+	strbuf_init(&a->stale);
 	a->journal.fd = -1;
 	metrics_http_init(&a->metrics, -1);
 	ret = config_load(&a->cfg, argc, argv, err, sizeof(err));
@@ -475,6 +477,7 @@ void agent_free(struct agent *a)
 	store_free(&a->store);
 	journal_close(&a->journal);
 	strbuf_free(&a->journal_buf);
+	strbuf_free(&a->stale);
 	for (int i = 0; i < a->n_subs; i++)
 		free(a->subs[i]);
 	cidr_list_free(&a->pol.allowed);

@@ -38,6 +38,7 @@ struct agent {
 	char topic_sync[160];
 	char topic_errors[160];
 	char topic_confirm[160];
+	char topic_own_status[170];     /* "<prefix>/<node>/status/#", during each replay */
 	char *subs[2 * MAX_SOURCES + 3];
 	int n_subs;
 
@@ -52,6 +53,7 @@ struct agent {
 	size_t held_remove;
 	size_t held_total;
 	char held_token[40];
+	struct strbuf stale;            /* retained status topics the replay showed, NUL-ended */
 
 	int64_t now_ms;
 	bool need_reconcile;

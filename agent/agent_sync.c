@@ -97,6 +97,33 @@ static bool sync_guard(struct agent *a)
 	return true;
 }
 
+/*
+ * Retained statuses the replay showed under the node's status topic that describe no
+ * object the agent knows (deleted while it had no cache of them, or never an object's)
+ * are cleared. Those of known objects are left to reconcile (a swept one is cleared there).
+ */
+static void sync_clear_stale(struct agent *a)
+{
+	struct topic_ref ref;
+	char err[ERR_LEN];
+	size_t cleared = 0;
+
+	for (size_t at = 0; at < a->stale.len; at += strlen(a->stale.buf + at) + 1) {
+		const char *topic = a->stale.buf + at;
+		if (topic_parse(topic, a->cfg.topic_prefix, a->names, a->n_names, &ref, err,
+				sizeof(err)) != TOPIC_STATUS ||
+		    (ref.id[0] && store_get(&a->store, ref.kind, ref.id)))
+			continue;
+		if (mqtt_publish(a->mqtt, topic, "", 0, 1, true) == 0)
+			cleared++;
+	}
+	if (cleared)
+		log_info("sync: cleared %zu retained status(es) of objects this node does not have",
+			 cleared);
+	strbuf_reset(&a->stale);
+	mqtt_unsubscribe(a->mqtt, a->topic_own_status);
+}
+
 void sync_complete(struct agent *a, bool confirmed)
 {
 	size_t dropped;
@@ -104,6 +131,7 @@ void sync_complete(struct agent *a, bool confirmed)
 	if (!confirmed && sync_guard(a))
 		return;
 	a->held = false;
+	sync_clear_stale(a);
 	dropped = store_sweep(&a->store, a->store.gen);
 	log_info("sync: retained replay complete; %zu object(s) no longer published are removed",
 		 dropped);
@@ -127,7 +155,9 @@ static void sync_start(struct agent *a)
 	a->synced = false;
 	a->held = false;
 	a->last_replay_ms = a->now_ms;
-	if (mqtt_subscribe(a->mqtt, a->subs, a->n_subs))
+	strbuf_reset(&a->stale);
+	if (mqtt_subscribe(a->mqtt, a->subs, a->n_subs) ||
+	    mqtt_subscribe_own(a->mqtt, a->topic_own_status))
 		log_error("mqtt: subscribe failed");
 	node_publish(a);
 }
@@ -265,6 +295,10 @@ static void on_message(void *arg, const char *topic, const void *payload, size_t
 		}
 		node_changed(a);
 		mesh_changed(a);
+		return;
+	case TOPIC_STATUS:
+		if (retained && len && !a->synced)
+			strbuf_add(&a->stale, topic, strlen(topic) + 1);
 		return;
 	case TOPIC_BAD:
 		report_error(a, topic, err);

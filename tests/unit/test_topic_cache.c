@@ -26,13 +26,20 @@ int main(void)
 
 	CHECK("node route topic", tp("edge/gw1/routes/web", &r, err) == TOPIC_OBJECT &&
 	      r.kind == KIND_ROUTE && r.source == 0 && !strcmp(r.id, "web"));
+	CHECK("own object status topic", tp("edge/gw1/status/forwards/web", &r, err) == TOPIC_STATUS &&
+	      r.kind == KIND_FORWARD && !strcmp(r.id, "web"));
+	CHECK("a status topic of no object has no id", tp("edge/gw1/status/forwards/Web", &r, err) == TOPIC_STATUS &&
+	      r.id[0] == '\0' && tp("edge/gw1/status/junk", &r, err) == TOPIC_STATUS && r.id[0] == '\0' &&
+	      tp("edge/gw1/status/routes/a/b", &r, err) == TOPIC_STATUS && r.id[0] == '\0');
+	CHECK("the node status is not below it", tp("edge/gw1/status", &r, err) == TOPIC_OTHER);
+	CHECK("a group's status topics are not the node's", tp("edge/fleet/status/routes/x", &r, err) == TOPIC_OTHER);
 	CHECK("group forward topic", tp("edge/fleet/forwards/ssh-1", &r, err) == TOPIC_OBJECT &&
 	      r.kind == KIND_FORWARD && r.source == 1);
 	CHECK("sync topic", tp("edge/gw1/sync", &r, err) == TOPIC_SYNC);
 	CHECK("a group has no sync topic", tp("edge/fleet/sync", &r, err) == TOPIC_OTHER);
 	CHECK("other node ignored", tp("edge/gw2/routes/web", &r, err) == TOPIC_OTHER);
 	CHECK("other prefix ignored", tp("edgex/gw1/routes/web", &r, err) == TOPIC_OTHER);
-	CHECK("status topics ignored", tp("edge/gw1/status/routes/web", &r, err) == TOPIC_OTHER);
+	CHECK("status topics are not objects", tp("edge/gw1/status/routes/web", &r, err) == TOPIC_STATUS);
 	CHECK("upper-case id is bad", tp("edge/gw1/routes/Web", &r, err) == TOPIC_BAD);
 	CHECK_STR("bad id error", err, "route \"Web\": id does not match [a-z0-9][a-z0-9_-]{0,62}");
 	CHECK("dot-dot id is bad", tp("edge/gw1/forwards/..", &r, err) == TOPIC_BAD);
