@@ -200,7 +200,7 @@ int agent_init(struct agent *a, int argc, char **argv)
 	memset(a, 0, sizeof(*a));
 	strbuf_init(&a->sb);
 	strbuf_init(&a->journal_buf);
-	strbuf_init(&a->stale);
+	strbuf_init(&a->replay_statuses);
 	a->journal.fd = -1;
 	metrics_http_init(&a->metrics, -1);
 	ret = config_load(&a->cfg, argc, argv, err, sizeof(err));
@@ -477,7 +477,7 @@ void agent_free(struct agent *a)
 	store_free(&a->store);
 	journal_close(&a->journal);
 	strbuf_free(&a->journal_buf);
-	strbuf_free(&a->stale);
+	strbuf_free(&a->replay_statuses);
 	for (int i = 0; i < a->n_subs; i++)
 		free(a->subs[i]);
 	cidr_list_free(&a->pol.allowed);

@@ -53,7 +53,7 @@ struct agent {
 	size_t held_remove;
 	size_t held_total;
 	char held_token[40];
-	struct strbuf stale;            /* retained status topics the replay showed, NUL-ended */
+	struct strbuf replay_statuses;  /* own retained status topics the replay showed, NUL-ended */
 
 	int64_t now_ms;
 	bool need_reconcile;

@@ -98,29 +98,35 @@ static bool sync_guard(struct agent *a)
 }
 
 /*
- * Retained statuses the replay showed under the node's status topic that describe no
- * object the agent knows (deleted while it had no cache of them, or never an object's)
- * are cleared. Those of known objects are left to reconcile (a swept one is cleared there).
+ * The retained statuses the replay showed under the node's status topic: those that
+ * describe no object the agent knows (deleted while it had no cache of them, or never an
+ * object's) are cleared; known objects whose status the broker no longer has (it lost
+ * its retained messages) get it again. Swept objects are cleared by reconcile.
  */
-static void sync_clear_stale(struct agent *a)
+static void sync_statuses(struct agent *a)
 {
 	struct topic_ref ref;
+	struct slot *s;
 	char err[ERR_LEN];
 	size_t cleared = 0;
 
-	for (size_t at = 0; at < a->stale.len; at += strlen(a->stale.buf + at) + 1) {
-		const char *topic = a->stale.buf + at;
+	for (size_t at = 0; at < a->replay_statuses.len; at += strlen(a->replay_statuses.buf + at) + 1) {
+		const char *topic = a->replay_statuses.buf + at;
 		if (topic_parse(topic, a->cfg.topic_prefix, a->names, a->n_names, &ref, err,
-				sizeof(err)) != TOPIC_STATUS ||
-		    (ref.id[0] && store_get(&a->store, ref.kind, ref.id)))
+				sizeof(err)) != TOPIC_STATUS)
 			continue;
+		if (ref.id[0] && (s = store_get(&a->store, ref.kind, ref.id))) {
+			s->retained_seen = true;
+			continue;
+		}
 		if (mqtt_publish(a->mqtt, topic, "", 0, 1, true) == 0)
 			cleared++;
 	}
+	reconcile_republish_unseen(&a->rc, &a->store);
 	if (cleared)
 		log_info("sync: cleared %zu retained status(es) of objects this node does not have",
 			 cleared);
-	strbuf_reset(&a->stale);
+	strbuf_reset(&a->replay_statuses);
 	mqtt_unsubscribe(a->mqtt, a->topic_own_status);
 }
 
@@ -131,7 +137,7 @@ void sync_complete(struct agent *a, bool confirmed)
 	if (!confirmed && sync_guard(a))
 		return;
 	a->held = false;
-	sync_clear_stale(a);
+	sync_statuses(a);
 	dropped = store_sweep(&a->store, a->store.gen);
 	log_info("sync: retained replay complete; %zu object(s) no longer published are removed",
 		 dropped);
@@ -155,7 +161,7 @@ static void sync_start(struct agent *a)
 	a->synced = false;
 	a->held = false;
 	a->last_replay_ms = a->now_ms;
-	strbuf_reset(&a->stale);
+	strbuf_reset(&a->replay_statuses);
 	if (mqtt_subscribe(a->mqtt, a->subs, a->n_subs) ||
 	    mqtt_subscribe_own(a->mqtt, a->topic_own_status))
 		log_error("mqtt: subscribe failed");
@@ -298,7 +304,7 @@ static void on_message(void *arg, const char *topic, const void *payload, size_t
 		return;
 	case TOPIC_STATUS:
 		if (retained && len && !a->synced)
-			strbuf_add(&a->stale, topic, strlen(topic) + 1);
+			strbuf_add(&a->replay_statuses, topic, strlen(topic) + 1);
 		return;
 	case TOPIC_BAD:
 		report_error(a, topic, err);

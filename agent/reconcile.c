@@ -224,6 +224,7 @@ static void slot_report(struct reconcile *rc, struct store *st, struct slot *s)
 	if (!rc->ops->status(rc->arg, s))
 		return;
 	s->published_hash = h;
+	s->published_gen = st->gen;
 	s->published_state = s->status.state;
 	s->ever_published = s->status.state != ST_NONE;
 out:
@@ -276,6 +277,17 @@ void reconcile_publish_all(struct reconcile *rc, struct store *st)
 	for (size_t i = 0; i < w.n; i++)
 		slot_report(rc, st, w.v[i]);
 	free(w.v);
+}
+
+void reconcile_republish_unseen(struct reconcile *rc, struct store *st)
+{
+	hmap_each(&st->slots, it) {
+		struct slot *s = it->val;
+		if (s->ever_published && !s->retained_seen && s->published_gen < st->gen)
+			s->ever_published = false;
+		s->retained_seen = false;
+	}
+	reconcile_publish_all(rc, st);
 }
 
 void reconcile_count(const struct store *st, enum kind kind, size_t counts[ST_COUNT])

@@ -41,6 +41,12 @@ struct reconcile {
 int reconcile_run(struct reconcile *rc, struct store *st);
 /* Re-publishes every status that differs from what was published (after a reconnect). */
 void reconcile_publish_all(struct reconcile *rc, struct store *st);
+/*
+ * After a replay: publishes again every status published before this sync generation
+ * that the broker did not show (slot->retained_seen), e.g. after it lost its retained
+ * messages, then resets retained_seen.
+ */
+void reconcile_republish_unseen(struct reconcile *rc, struct store *st);
 /* Counts slots by status state for one kind. */
 void reconcile_count(const struct store *st, enum kind kind, size_t counts[ST_COUNT]);
 

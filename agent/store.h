@@ -56,6 +56,8 @@ struct slot {
 	uint64_t published_hash;        /* of the status last published */
 	enum obj_state published_state;
 	bool ever_published;
+	unsigned published_gen;         /* the sync generation it was last published in */
+	bool retained_seen;             /* the broker showed its status in this replay */
 
 	uint64_t saved_hash;            /* of its record in DATA_DIR; 0: none there */
 

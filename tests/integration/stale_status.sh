@@ -42,7 +42,18 @@ for proto in 5 3.1.1; do
 	check "MQTT $proto: an update after the replay applies" wait_for 5 bash -c "status_is $EDGE gw1 forwards kept applied && nft_list $EDGE | grep -q '31999 :'"
 	check "MQTT $proto: a status written after the replay is left alone" \
 		bash -c "[ -n \"\$(retained $EDGE edge/gw1/status/forwards/late)\" ]"
-	pub "$EDGE" -r -n -t edge/gw1/status/forwards/late
+	# the broker loses every retained message and the controller publishes the state again
+	# while the agent is paused: the agent puts its statuses back after the replay
+	kill -STOP "$AGENT_PID"
+	kill -TERM "$BROKER_PID"; wait "$BROKER_PID" 2>/dev/null
+	broker_start "$EDGE" 1883 || fail "MQTT $proto: broker restart"
+	pub "$EDGE" -r -t edge/gw1/forwards/kept -m '{"public_port": 31999, "target_ip": "10.60.0.1", "target_port": 81}'
+	syncs=$(grep -c 'retained replay complete' "$T_TMP/gw1.log")
+	kill -CONT "$AGENT_PID"
+	check "MQTT $proto: resynced with the empty broker" \
+		wait_for 15 bash -c "[ \$(grep -c 'retained replay complete' $T_TMP/gw1.log) -gt $syncs ]"
+	check "MQTT $proto: the status the broker lost is published again" \
+		wait_for 5 status_is "$EDGE" gw1 forwards kept applied
 	pub "$EDGE" -r -n -t edge/fleet/status/routes/other
 	pub "$EDGE" -r -n -t edge/gw1/forwards/kept
 	check "MQTT $proto: cleanup" wait_for 5 status_gone "$EDGE" gw1 forwards kept
