@@ -82,10 +82,51 @@ static bool edge_status(void *arg, const struct slot *s)
 	return mqtt_publish(a->mqtt, topic, a->sb.buf, a->sb.len, 1, true) == 0;
 }
 
+/* Replaces state.json with everything the store holds, then empties the journal. */
+static int state_snapshot(struct agent *a, char *err, size_t errlen)
+{
+	int ret = cache_save(a->cfg.data_dir, &a->store, a->cfg.node_id, &a->snapshot_bytes,
+			     err, errlen);
+
+	if (!ret && journal_reset(&a->journal, err, errlen))
+		log_error("%s; writing a snapshot next time", err);
+	else if (!ret)
+		a->journal_torn = false;
+	cache_mark_saved(&a->store);
+	malloc_trim(0);         /* the snapshot's large buffer */
+	return ret;
+}
+
+/*
+ * Changed records go to the journal with one fdatasync per batch (a single update costs
+ * one small append). Once the journal outgrows the snapshot, or an append failed and may
+ * have left a torn tail, a new snapshot replaces both.
+ */
+static int edge_persist(void *arg, struct store *st, struct slot **v, size_t n, char *err,
+			size_t errlen)
+{
+	struct agent *a = arg;
+	size_t limit = a->snapshot_bytes * 2 > JOURNAL_MIN_BYTES ? a->snapshot_bytes * 2 :
+		       JOURNAL_MIN_BYTES;
+
+	strbuf_reset(&a->journal_buf);
+	if (!cache_changes(&a->journal_buf, st, v, n) && !a->journal_torn)
+		return 0;
+	if (!a->journal_torn && !a->journal_buf.err &&
+	    a->journal.size + a->journal_buf.len <= limit) {
+		if (!journal_append(&a->journal, a->journal_buf.buf, a->journal_buf.len, err, errlen))
+			return 0;
+		log_warn("%s; writing a snapshot instead", err);
+		a->journal_torn = true;
+	}
+	return state_snapshot(a, err, errlen);
+}
+
 static const struct reconcile_ops edge_ops = {
 	.nft = edge_nft,
 	.routes = edge_routes,
 	.status = edge_status,
+	.persist = edge_persist,
 };
 
 /* ---- set-up ---- */
@@ -98,6 +139,7 @@ static int agent_topics(struct agent *a)
 	topic_format(a->topic_sync, sizeof(a->topic_sync), prefix, a->cfg.node_id, "sync");
 	topic_format(a->topic_errors, sizeof(a->topic_errors), prefix, a->cfg.node_id, "errors");
 	topic_format(a->topic_confirm, sizeof(a->topic_confirm), prefix, a->cfg.node_id, "confirm");
+	topic_format(a->topic_own_status, sizeof(a->topic_own_status), prefix, a->cfg.node_id, "status/#");
 	topic_format(a->topic_wireguard, sizeof(a->topic_wireguard), prefix, a->cfg.node_id, "wireguard");
 	topic_format(a->topic_metrics, sizeof(a->topic_metrics), prefix, a->cfg.node_id, "metrics");
 	for (size_t i = 0; i < a->n_names; i++) {
@@ -157,6 +199,10 @@ int agent_init(struct agent *a, int argc, char **argv)
 
 	memset(a, 0, sizeof(*a));
 	strbuf_init(&a->sb);
+	strbuf_init(&a->journal_buf);
+	strbuf_init(&a->replay_statuses);
+	a->journal.fd = -1;
+	metrics_http_init(&a->metrics, -1);
 	ret = config_load(&a->cfg, argc, argv, err, sizeof(err));
 	if (ret) {
 		if (ret < 0)
@@ -187,13 +233,13 @@ int agent_init(struct agent *a, int argc, char **argv)
 	a->rc.nft_full = true;
 	a->rc.routes_full = true;
 
-	a->metrics_fd = -1;
 	if (a->cfg.metrics_listen) {
-		a->metrics_fd = metrics_http_listen(a->cfg.metrics_listen, err, sizeof(err));
-		if (a->metrics_fd < 0) {
+		int fd = metrics_http_listen(a->cfg.metrics_listen, err, sizeof(err));
+		if (fd < 0) {
 			fprintf(stderr, "edge-agent: %s\n", err);
 			return -EINVAL;
 		}
+		metrics_http_init(&a->metrics, fd);
 	}
 	if (a->cfg.metrics_interval_s)
 		a->metrics_due_ms = a->now_ms + (int64_t)a->cfg.metrics_interval_s * 1000;
@@ -220,10 +266,17 @@ int agent_init(struct agent *a, int argc, char **argv)
 	if (ret == -ENOENT)
 		log_info("cache: no %s/state.json yet; starting empty", a->cfg.data_dir);
 	else if (ret)
-		log_error("cache: %s; starting empty until the broker is reached", err);
+		log_error("cache: %s; starting with what could be read until the broker is reached", err);
 	else
-		log_info("cache: restored %zu object(s) from %s/state.json", a->store.slots.n,
-			 a->cfg.data_dir);
+		log_info("cache: restored %zu object(s) from %s", a->store.slots.n, a->cfg.data_dir);
+	a->journal_torn = ret && ret != -ENOENT;
+	if (journal_open(&a->journal, a->cfg.data_dir, err, sizeof(err))) {
+		log_error("cache: %s", err);
+		a->journal_torn = true;
+	} else if (!a->journal_torn && a->journal.size &&
+		   state_snapshot(a, err, sizeof(err))) {
+		log_error("cache: %s", err);
+	}
 	agent_reconcile(a);
 
 	strbuf_init(&will);
@@ -273,8 +326,6 @@ static void timers_run(struct agent *a)
 		agent_reconcile(a);
 	if (a->node_dirty && a->node_due_ms && a->now_ms >= a->node_due_ms)
 		node_publish(a);
-	if (a->cache_due_ms && a->now_ms >= a->cache_due_ms)
-		cache_flush(a);
 	if (a->coexist && coexist_due_ms(a->coexist) && a->now_ms >= coexist_due_ms(a->coexist) &&
 	    coexist_run(a->coexist, a->now_ms))
 		node_changed(a);
@@ -305,6 +356,15 @@ static void mqtt_drain(struct agent *a, short revents)
 	}
 }
 
+static const char *metrics_body(void *arg, size_t *len)
+{
+	struct agent *a = arg;
+
+	metrics_render(a, true);
+	*len = a->sb.err ? 0 : a->sb.len;
+	return a->sb.buf && !a->sb.err ? a->sb.buf : "";
+}
+
 static int signals_open(void)
 {
 	sigset_t set;
@@ -333,7 +393,7 @@ int agent_run(struct agent *a)
 		struct pollfd p[MAX_POLL] = { { .fd = sfd, .events = POLLIN },
 					      { .fd = -1 }, { .fd = -1 } };
 		int64_t next = a->now_ms + mqtt_tick(a->mqtt, a->now_ms);
-		int timeout, n_mesh = 0;
+		int timeout, n_mesh = 0, n_http;
 
 		p[1].fd = mqtt_fd(a->mqtt);
 		p[1].events = POLLIN | (mqtt_want_write(a->mqtt) ? POLLOUT : 0);
@@ -341,7 +401,7 @@ int agent_run(struct agent *a)
 			p[2].fd = nft_watch_fd(a->watch);
 			p[2].events = POLLIN;
 		}
-		p[3].fd = a->metrics_fd;
+		p[3].fd = a->metrics.fd;
 		p[3].events = POLLIN;
 		p[4].fd = a->coexist ? coexist_fd(a->coexist) : -1;
 		p[4].events = POLLIN;
@@ -351,16 +411,17 @@ int agent_run(struct agent *a)
 			n_mesh = mesh_fds(a->mesh, p + 5, MAX_POLL - 5);
 			next = deadline_min(next, a->now_ms + mesh_timeout_ms(a->mesh, a->now_ms));
 		}
+		n_http = (int)metrics_http_fds(&a->metrics, p + 5 + n_mesh, (size_t)(MAX_POLL - 5 - n_mesh));
+		next = deadline_min(next, metrics_http_due_ms(&a->metrics));
 		next = deadline_min(next, a->node_refresh_ms);
 		next = deadline_min(next, a->metrics_due_ms);
-		next = deadline_min(next, a->cache_due_ms);
 		next = deadline_min(next, a->retry_due_ms);
 		next = deadline_min(next, a->node_due_ms);
 		next = deadline_min(next, a->table_check_ms);
 		if (a->subscribed && a->marker_seen && !a->synced && (!a->held || a->held_recheck))
 			next = deadline_min(next, a->last_replay_ms + a->cfg.sync_quiet_ms);
 		timeout = a->need_reconcile ? 0 : (int)(next > a->now_ms ? next - a->now_ms : 0);
-		if (poll(p, (nfds_t)(5 + n_mesh), timeout) < 0 && errno != EINTR) {
+		if (poll(p, (nfds_t)(5 + n_mesh + n_http), timeout) < 0 && errno != EINTR) {
 			log_error("poll: %s", strerror(errno));
 			break;
 		}
@@ -389,17 +450,14 @@ int agent_run(struct agent *a)
 		}
 		if (a->node_refresh_ms && a->now_ms >= a->node_refresh_ms)
 			node_publish(a);
-		if (p[3].fd >= 0 && (p[3].revents & POLLIN)) {
-			metrics_render(a, true);
-			metrics_http_serve(a->metrics_fd, a->sb.buf ? a->sb.buf : "", a->sb.len);
-		}
+		if (a->metrics.fd >= 0)
+			metrics_http_handle(&a->metrics, p + 5 + n_mesh, (size_t)n_http,
+					    p[3].revents & POLLIN, a->now_ms, metrics_body, a);
 		if (a->metrics_due_ms && a->now_ms >= a->metrics_due_ms)
 			metrics_tick(a);
 		timers_run(a);
 	}
 	log_info("stopping: forwards and routes stay in place");
-	if (a->cache_due_ms)
-		cache_flush(a);
 	if (a->mqtt) {
 		if (status_offline_render(&a->sb, a->cfg.node_id) == 0)
 			mqtt_shutdown(a->mqtt, a->topic_status, a->sb.buf);
@@ -413,11 +471,13 @@ void agent_free(struct agent *a)
 	mqtt_free(a->mqtt);
 	mesh_close(a->mesh);
 	coexist_close(a->coexist);
-	if (a->metrics_fd >= 0)
-		close(a->metrics_fd);
+	metrics_http_close(&a->metrics);
 	nft_watch_close(a->watch);
 	nft_close(a->nft);
 	store_free(&a->store);
+	journal_close(&a->journal);
+	strbuf_free(&a->journal_buf);
+	strbuf_free(&a->replay_statuses);
 	for (int i = 0; i < a->n_subs; i++)
 		free(a->subs[i]);
 	cidr_list_free(&a->pol.allowed);

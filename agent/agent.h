@@ -6,6 +6,8 @@
 #include <time.h>
 
 #include "config.h"
+#include "journal.h"
+#include "metrics_http.h"
 #include "reconcile.h"
 #include "store.h"
 #include "strbuf.h"
@@ -36,6 +38,7 @@ struct agent {
 	char topic_sync[160];
 	char topic_errors[160];
 	char topic_confirm[160];
+	char topic_own_status[170];     /* "<prefix>/<node>/status/#", during each replay */
 	char *subs[2 * MAX_SOURCES + 3];
 	int n_subs;
 
@@ -50,11 +53,10 @@ struct agent {
 	size_t held_remove;
 	size_t held_total;
 	char held_token[40];
+	struct strbuf replay_statuses;  /* own retained status topics the replay showed, NUL-ended */
 
 	int64_t now_ms;
 	bool need_reconcile;
-	int64_t cache_due_ms;           /* 0: nothing to save */
-	int64_t cache_first_ms;         /* first change not saved yet */
 	int64_t retry_due_ms;
 	int64_t retry_backoff_ms;
 	int64_t node_due_ms;
@@ -62,18 +64,22 @@ struct agent {
 	bool node_dirty;
 	time_t started_at;
 
-	char cache_error[ERR_LEN];
 	char sysctl_error[ERR_LEN];
 	char wg_error[ERR_LEN];
 	char mesh_error[ERR_LEN];
 	int64_t node_refresh_ms;
 	int64_t metrics_due_ms;
-	int metrics_fd;                 /* Prometheus listener, -1: none */
+	struct metrics_http metrics;    /* the Prometheus endpoint (listener fd -1: none) */
 	char topic_metrics[160];
 	unsigned long messages;
 	double apply_seconds;
 	double last_apply_seconds;
 	struct strbuf sb;
+
+	struct journal journal;         /* DATA_DIR/state.journal */
+	struct strbuf journal_buf;
+	bool journal_torn;              /* an append failed: the next save is a snapshot */
+	size_t snapshot_bytes;          /* of the last snapshot (state.json) */
 };
 
 int agent_init(struct agent *a, int argc, char **argv);

@@ -5,15 +5,14 @@
 #include "agent.h"
 #include "mqtt.h"
 
-#define CACHE_QUIET_MS 1000
-#define CACHE_MAX_DELAY_MS 10000
 #define NODE_STATUS_DELAY_MS 200
+#define JOURNAL_MIN_BYTES (8u << 20)
 #define TABLE_CHECK_MS 5000
 #define RETRY_MIN_MS 1000
 #define RETRY_MAX_MS 30000
 #define BATCH_MS 50
 #define NODE_REFRESH_MS 30000
-#define MAX_POLL (5 + 8)
+#define MAX_POLL (5 + 8 + METRICS_HTTP_CONNS)
 
 int64_t clock_ms(void);
 
@@ -26,7 +25,6 @@ void metrics_tick(struct agent *a);
 /* agent_sync.c: reconcile follow-ups, the retained replay, the MQTT handlers */
 extern const struct mqtt_handlers agent_handlers;
 void agent_reconcile(struct agent *a);
-void cache_flush(struct agent *a);
 void sync_complete(struct agent *a, bool confirmed);
 bool policy_refresh(struct agent *a);
 void mesh_changed(struct agent *a);

@@ -47,7 +47,7 @@ void node_publish(struct agent *a)
 		.held_token = a->held_token,
 	};
 	const char *cx = a->coexist ? coexist_error(a->coexist) : NULL;
-	const char *errs[] = { a->rc.nft_error, a->rc.routes_error, a->cache_error, a->sysctl_error,
+	const char *errs[] = { a->rc.nft_error, a->rc.routes_error, a->rc.persist_error, a->sysctl_error,
 			       a->wg_error, a->mesh_error, cx ? cx : "" };
 	struct mesh_status wg;
 

@@ -24,6 +24,7 @@
 #include "metrics_http.h"
 #include "mqtt.h"
 #include "nft_apply.h"
+#include "nonce.h"
 #include "nft_watch.h"
 #include "payload.h"
 #include "status.h"
@@ -31,20 +32,6 @@
 #include "agent_int.h"
 
 /* ---- reconcile and its follow-ups ---- */
-
-/*
- * The cache trails the state by a quiet second, at most CACHE_MAX_DELAY_MS: saving
- * 20,000 objects takes ~25 ms of the loop, which a stream of updates must not pay each
- * time. A crash loses at most that much, and the broker's replay restores it anyway.
- */
-static void cache_schedule(struct agent *a)
-{
-	if (!a->cache_first_ms)
-		a->cache_first_ms = a->now_ms;
-	a->cache_due_ms = a->now_ms + CACHE_QUIET_MS;
-	if (a->cache_due_ms > a->cache_first_ms + CACHE_MAX_DELAY_MS)
-		a->cache_due_ms = a->cache_first_ms + CACHE_MAX_DELAY_MS;
-}
 
 void agent_reconcile(struct agent *a)
 {
@@ -60,8 +47,6 @@ void agent_reconcile(struct agent *a)
 		log_error("reconcile: %s", strerror(-ret));
 		a->rc.retry = true;
 	}
-	if (ret > 0)
-		cache_schedule(a);
 	if (a->rc.retry && !a->retry_due_ms) {
 		a->retry_due_ms = a->now_ms + a->retry_backoff_ms;
 		a->retry_backoff_ms = a->retry_backoff_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS :
@@ -70,26 +55,6 @@ void agent_reconcile(struct agent *a)
 		a->retry_backoff_ms = RETRY_MIN_MS;
 	}
 	node_changed(a);
-}
-
-void cache_flush(struct agent *a)
-{
-	char err[ERR_LEN];
-
-	a->cache_due_ms = 0;
-	a->cache_first_ms = 0;
-	if (cache_save(a->cfg.data_dir, &a->store, a->cfg.node_id, err, sizeof(err))) {
-		if (strcmp(err, a->cache_error))
-			log_error("cache: %s", err);
-		snprintf(a->cache_error, sizeof(a->cache_error), "cache: %.480s", err);
-		a->cache_due_ms = a->now_ms + RETRY_MAX_MS / 6;
-		node_changed(a);
-	} else if (a->cache_error[0]) {
-		a->cache_error[0] = '\0';
-		node_changed(a);
-	}
-	/* rendering the cache builds a large transient tree: give its pages back */
-	malloc_trim(0);
 }
 
 static int sweep_file(void *arg, const char *source, const char *id)
@@ -119,7 +84,9 @@ static bool sync_guard(struct agent *a)
 		return false;
 	}
 	if (!a->held || stale != a->held_remove) {
-		snprintf(a->held_token, sizeof(a->held_token), "%u-%08x", a->store.gen, (unsigned)rand());
+		if (nonce_make(a->held_token, sizeof(a->held_token), a->store.gen, 8))
+			log_error("sync: no random token (libcrypto RAND_bytes failed); the hold "
+				  "cannot be confirmed until the next resync");
 		log_warn("sync: the broker no longer has %zu of %zu objects; keeping them until "
 			 "confirmed: publish \"%s\" to %s", stale, total, a->held_token, a->topic_confirm);
 	}
@@ -130,6 +97,39 @@ static bool sync_guard(struct agent *a)
 	return true;
 }
 
+/*
+ * The retained statuses the replay showed under the node's status topic: those that
+ * describe no object the agent knows (deleted while it had no cache of them, or never an
+ * object's) are cleared; known objects whose status the broker no longer has (it lost
+ * its retained messages) get it again. Swept objects are cleared by reconcile.
+ */
+static void sync_statuses(struct agent *a)
+{
+	struct topic_ref ref;
+	struct slot *s;
+	char err[ERR_LEN];
+	size_t cleared = 0;
+
+	for (size_t at = 0; at < a->replay_statuses.len; at += strlen(a->replay_statuses.buf + at) + 1) {
+		const char *topic = a->replay_statuses.buf + at;
+		if (topic_parse(topic, a->cfg.topic_prefix, a->names, a->n_names, &ref, err,
+				sizeof(err)) != TOPIC_STATUS)
+			continue;
+		if (ref.id[0] && (s = store_get(&a->store, ref.kind, ref.id))) {
+			s->retained_seen = true;
+			continue;
+		}
+		if (mqtt_publish(a->mqtt, topic, "", 0, 1, true) == 0)
+			cleared++;
+	}
+	reconcile_republish_unseen(&a->rc, &a->store);
+	if (cleared)
+		log_info("sync: cleared %zu retained status(es) of objects this node does not have",
+			 cleared);
+	strbuf_reset(&a->replay_statuses);
+	mqtt_unsubscribe(a->mqtt, a->topic_own_status);
+}
+
 void sync_complete(struct agent *a, bool confirmed)
 {
 	size_t dropped;
@@ -137,6 +137,7 @@ void sync_complete(struct agent *a, bool confirmed)
 	if (!confirmed && sync_guard(a))
 		return;
 	a->held = false;
+	sync_statuses(a);
 	dropped = store_sweep(&a->store, a->store.gen);
 	log_info("sync: retained replay complete; %zu object(s) no longer published are removed",
 		 dropped);
@@ -144,7 +145,6 @@ void sync_complete(struct agent *a, bool confirmed)
 	traefik_scan(a->cfg.traefik_dir, sweep_file, a);
 	host_addresses(&a->pol.host);
 	a->synced = true;
-	cache_schedule(a);
 	node_publish(a);
 	malloc_trim(0);         /* the replay's large transactions and status queue are done */
 }
@@ -155,12 +155,15 @@ void sync_complete(struct agent *a, bool confirmed)
 static void sync_start(struct agent *a)
 {
 	a->store.gen++;
+	a->store.replay_seq = ++a->store.seq;
 	a->subscribed = false;
 	a->marker_seen = false;
 	a->synced = false;
 	a->held = false;
 	a->last_replay_ms = a->now_ms;
-	if (mqtt_subscribe(a->mqtt, a->subs, a->n_subs))
+	strbuf_reset(&a->replay_statuses);
+	if (mqtt_subscribe(a->mqtt, a->subs, a->n_subs) ||
+	    mqtt_subscribe_own(a->mqtt, a->topic_own_status))
 		log_error("mqtt: subscribe failed");
 	node_publish(a);
 }
@@ -243,8 +246,11 @@ static void on_subscribed(void *arg)
 	struct agent *a = arg;
 
 	a->subscribed = true;
-	snprintf(a->nonce, sizeof(a->nonce), "%u-%08x%08x", a->store.gen, (unsigned)rand(),
-		 (unsigned)rand());
+	if (nonce_make(a->nonce, sizeof(a->nonce), a->store.gen, 12)) {
+		log_error("sync: no random nonce (libcrypto RAND_bytes failed); the replay "
+			  "cannot complete until the next reconnect");
+		return;
+	}
 	mqtt_publish(a->mqtt, a->topic_sync, a->nonce, strlen(a->nonce), 0, false);
 }
 
@@ -266,13 +272,13 @@ static void on_message(void *arg, const char *topic, const void *payload, size_t
 	a->messages++;
 	switch (topic_parse(topic, a->cfg.topic_prefix, a->names, a->n_names, &ref, err, sizeof(err))) {
 	case TOPIC_SYNC:
-		if (len == strlen(a->nonce) && memcmp(payload, a->nonce, len) == 0) {
+		if (a->nonce[0] && len == strlen(a->nonce) && memcmp(payload, a->nonce, len) == 0) {
 			a->marker_seen = true;
 			a->last_replay_ms = a->now_ms;
 		}
 		return;
 	case TOPIC_CONFIRM:
-		if (a->held && !retained && len == strlen(a->held_token) &&
+		if (a->held && a->held_token[0] && !retained && len == strlen(a->held_token) &&
 		    memcmp(payload, a->held_token, len) == 0) {
 			log_warn("sync: removal of %zu object(s) confirmed", a->held_remove);
 			sync_complete(a, true);
@@ -296,6 +302,10 @@ static void on_message(void *arg, const char *topic, const void *payload, size_t
 		node_changed(a);
 		mesh_changed(a);
 		return;
+	case TOPIC_STATUS:
+		if (retained && len && !a->synced)
+			strbuf_add(&a->replay_statuses, topic, strlen(topic) + 1);
+		return;
 	case TOPIC_BAD:
 		report_error(a, topic, err);
 		return;
@@ -315,7 +325,8 @@ static void on_message(void *arg, const char *topic, const void *payload, size_t
 		ret = payload_parse(ref.kind, ref.id, payload, len, &a->pol, &o, err, sizeof(err));
 		if (ret)
 			log_warn("%s (source %s)", err, a->names[ref.source]);
-		ret = store_put(&a->store, ref.kind, ref.source, ref.id, o, ret ? err : NULL, a->store.gen);
+		ret = store_put(&a->store, ref.kind, ref.source, ref.id, o, ret ? err : NULL, a->store.gen,
+				retained ? a->store.replay_seq : 0);
 		if (ret)
 			log_error("store: %s", strerror(-ret));
 		payload_digest(payload, len, digest);

@@ -11,6 +11,7 @@
 
 #include "cache.h"
 #include "fileio.h"
+#include "journal.h"
 #include "log.h"
 #include "payload.h"
 
@@ -64,109 +65,306 @@ static void object_json(struct strbuf *sb, const struct object *o)
 	strbuf_puts(sb, "}");
 }
 
+static void source_render(struct strbuf *sb, const struct store *st, int source, uint64_t seq,
+			  const struct object *spec)
+{
+	strbuf_printf(sb, "{\"source\":");
+	json_str(sb, st->names[source]);
+	strbuf_printf(sb, ",\"seq\":%llu", (unsigned long long)seq);
+	if (spec) {
+		strbuf_puts(sb, ",\"spec\":");
+		object_json(sb, spec);
+	}
+	strbuf_puts(sb, "}");
+}
+
+void cache_record(struct strbuf *sb, const struct store *st, const struct slot *s)
+{
+	const struct entry *e;
+	bool first = true;
+
+	strbuf_printf(sb, "{\"kind\":\"%s\",\"id\":", kind_name(s->kind));
+	json_str(sb, s->id);
+	strbuf_puts(sb, ",\"entries\":[");
+	for (size_t i = 0; i < st->n_sources; i++) {
+		if (!(e = s->src[i]) || !e->good)
+			continue;
+		strbuf_puts(sb, first ? "" : ",");
+		first = false;
+		source_render(sb, st, (int)i, e->seq, e->good);
+	}
+	strbuf_puts(sb, "]");
+	if (s->want && s->want_source >= 0) {
+		e = s->src[s->want_source];
+		strbuf_puts(sb, ",\"serving\":");
+		source_render(sb, st, s->want_source, s->want_seq,
+			      e && e->good == s->want ? NULL : s->want);
+	}
+	strbuf_puts(sb, "}\n");
+}
+
+static bool slot_cached(const struct store *st, const struct slot *s)
+{
+	for (size_t i = 0; i < st->n_sources; i++)
+		if (s->src[i] && s->src[i]->good)
+			return true;
+	return s->want != NULL;
+}
+
+/* A record's hash; 0 stands for "nothing cached for this id". */
+static uint64_t record_hash(const char *p, size_t len)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	while (len--)
+		h = (h ^ (uint8_t)*p++) * 1099511628211ull;
+	return h ? h : 1;
+}
+
+size_t cache_changes(struct strbuf *sb, const struct store *st, struct slot **v, size_t n)
+{
+	size_t changed = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct slot *s = v[i];
+		size_t at = sb->len;
+		uint64_t h = 0;
+		if (slot_cached(st, s) || s->saved_hash) {
+			cache_record(sb, st, s);
+			h = slot_cached(st, s) && !sb->err ? record_hash(sb->buf + at, sb->len - at) : 0;
+		}
+		if (h == s->saved_hash && !sb->err) {
+			sb->len = at;
+			continue;
+		}
+		s->saved_hash = h;
+		changed++;
+	}
+	return changed;
+}
+
+void cache_mark_saved(struct store *st)
+{
+	struct strbuf sb;
+
+	strbuf_init(&sb);
+	hmap_each(&st->slots, it) {
+		struct slot *s = it->val;
+		strbuf_reset(&sb);
+		s->saved_hash = 0;
+		if (!slot_cached(st, s))
+			continue;
+		cache_record(&sb, st, s);
+		s->saved_hash = sb.err ? 0 : record_hash(sb.buf, sb.len);
+	}
+	strbuf_free(&sb);
+}
+
 /*
  * Written directly rather than through a json-c tree: with tens of thousands of objects the
- * tree cost ~100 ms and tens of MiB on every debounced save. cache_parse reads it back.
+ * tree cost ~100 ms and tens of MiB on every save. One line per id, the same records as
+ * the journal, so cache_parse reads both.
  */
 int cache_render(struct strbuf *sb, const struct store *st, const char *node)
 {
 	strbuf_reset(sb);
-	strbuf_puts(sb, "{\"version\":1,\"node\":");
+	strbuf_puts(sb, "{\"version\":2,\"node\":");
 	json_str(sb, node);
-	strbuf_puts(sb, ",\"sources\":{");
-	for (size_t i = 0; i < st->n_sources; i++) {
-		strbuf_puts(sb, i ? "," : "");
-		json_str(sb, st->names[i]);
-		strbuf_puts(sb, ":{");
-		for (int k = 0; k < KIND_COUNT; k++) {
-			bool first = true;
-			strbuf_printf(sb, "%s\"%s\":{", k ? "," : "", kind_plural((enum kind)k));
-			hmap_each(&st->slots, it) {
-				const struct slot *s = it->val;
-				if (s->kind != (enum kind)k || !s->src[i] || !s->src[i]->good)
-					continue;
-				strbuf_puts(sb, first ? "" : ",");
-				first = false;
-				json_str(sb, s->id);
-				strbuf_puts(sb, ":");
-				object_json(sb, s->src[i]->good);
-			}
-			strbuf_puts(sb, "}");
-		}
-		strbuf_puts(sb, "}");
+	strbuf_puts(sb, "}\n");
+	hmap_each(&st->slots, it) {
+		const struct slot *s = it->val;
+		if (slot_cached(st, s))
+			cache_record(sb, st, s);
 	}
-	strbuf_puts(sb, "}}\n");
 	return sb->err;
 }
 
-static int cache_parse_kind(struct store *st, int source, enum kind kind, json_object *objs,
-			    const struct policy *pol)
+static int source_index(const struct store *st, json_object *rec)
 {
-	char err[ERR_LEN];
-	int skipped = 0;
+	json_object *v;
 
-	if (!json_object_is_type(objs, json_type_object))
-		return 0;
-	json_object_object_foreach(objs, id, val) {
-		const char *text = json_object_to_json_string_ext(val, JSON_C_TO_STRING_PLAIN);
-		struct object *o = NULL;
-		int ret;
-
-		if (!id_valid(id, strlen(id)) ||
-		    payload_parse(kind, id, text, strlen(text), pol, &o, err, sizeof(err))) {
-			log_warn("cache: dropping %s %s from source %s: %s", kind_name(kind), id,
-				 st->names[source], err);
-			skipped++;
-			continue;
-		}
-		ret = store_put(st, kind, source, id, o, NULL, 0);
-		if (ret)
-			return ret;
-	}
-	return skipped;
+	if (!json_object_object_get_ex(rec, "source", &v) || !json_object_is_type(v, json_type_string))
+		return -1;
+	for (size_t i = 0; i < st->n_sources; i++)
+		if (strcmp(st->names[i], json_object_get_string(v)) == 0)
+			return (int)i;
+	return -1;
 }
 
-int cache_parse(struct store *st, const char *buf, size_t len, const struct policy *pol,
-		char *err, size_t errlen)
+static uint64_t record_seq(json_object *rec)
 {
-	json_tokener *tok = json_tokener_new();
-	json_object *root = NULL, *sources, *version;
-	int ret = 0;
+	json_object *v;
 
-	if (!tok)
-		return -ENOMEM;
-	root = json_tokener_parse_ex(tok, buf, (int)len);
-	if (!root || json_tokener_get_error(tok) != json_tokener_success ||
-	    !json_object_object_get_ex(root, "version", &version) ||
-	    json_object_get_int(version) != 1 ||
-	    !json_object_object_get_ex(root, "sources", &sources) ||
-	    !json_object_is_type(sources, json_type_object)) {
-		snprintf(err, errlen, "not a version 1 cache document");
-		ret = -EINVAL;
-		goto out;
+	if (!json_object_object_get_ex(rec, "seq", &v) || !json_object_is_type(v, json_type_int))
+		return 0;
+	return (uint64_t)json_object_get_int64(v);
+}
+
+/* The spec of a source record, re-validated under pol; NULL (with a warning) if refused. */
+static struct object *record_spec(const struct store *st, enum kind kind, const char *id,
+				  int source, json_object *rec, const struct policy *pol)
+{
+	char err[ERR_LEN];
+	struct object *o = NULL;
+	json_object *spec;
+	const char *text;
+
+	if (!json_object_object_get_ex(rec, "spec", &spec))
+		return NULL;
+	text = json_object_to_json_string_ext(spec, JSON_C_TO_STRING_PLAIN);
+	if (payload_parse(kind, id, text, strlen(text), pol, &o, err, sizeof(err))) {
+		log_warn("cache: dropping %s %s from source %s: %s", kind_name(kind), id,
+			 st->names[source], err);
+		return NULL;
 	}
+	return o;
+}
+
+/* A record replaces everything known about its id. */
+static int record_apply(struct store *st, json_object *rec, const struct policy *pol)
+{
+	json_object *v, *entries, *serving;
+	struct object *o;
+	struct slot *s;
+	enum kind kind;
+	const char *id;
+	int source, ret;
+
+	if (!json_object_object_get_ex(rec, "kind", &v) || !json_object_is_type(v, json_type_string))
+		return -EINVAL;
+	if (strcmp(json_object_get_string(v), kind_name(KIND_ROUTE)) == 0)
+		kind = KIND_ROUTE;
+	else if (strcmp(json_object_get_string(v), kind_name(KIND_FORWARD)) == 0)
+		kind = KIND_FORWARD;
+	else
+		return -EINVAL;
+	if (!json_object_object_get_ex(rec, "id", &v) || !json_object_is_type(v, json_type_string) ||
+	    !id_valid(json_object_get_string(v), strlen(json_object_get_string(v))))
+		return -EINVAL;
+	id = json_object_get_string(v);
+	for (size_t i = 0; i < st->n_sources; i++)
+		store_delete(st, kind, (int)i, id);
+	store_pin(st, kind, id, NULL, -1, 0);
+	if (json_object_object_get_ex(rec, "entries", &entries) &&
+	    json_object_is_type(entries, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(entries); i++) {
+			json_object *e = json_object_array_get_idx(entries, i);
+			if ((source = source_index(st, e)) < 0 ||
+			    !(o = record_spec(st, kind, id, source, e, pol)))
+				continue;
+			ret = store_put(st, kind, source, id, o, NULL, 0, record_seq(e));
+			if (ret)
+				return ret;
+		}
+	}
+	if (!json_object_object_get_ex(rec, "serving", &serving) ||
+	    (source = source_index(st, serving)) < 0)
+		return 0;
+	s = store_get(st, kind, id);
+	if (json_object_object_get_ex(serving, "spec", &v))
+		o = record_spec(st, kind, id, source, serving, pol);
+	else
+		o = s && s->src[source] ? object_ref(s->src[source]->good) : NULL;
+	if (o)
+		store_pin(st, kind, id, o, source, record_seq(serving));
+	return 0;
+}
+
+/* The earlier format: one document of every source's objects, without ranks. */
+static int cache_parse_v1(struct store *st, json_object *root, const struct policy *pol)
+{
+	json_object *sources;
+
+	if (!json_object_object_get_ex(root, "sources", &sources) ||
+	    !json_object_is_type(sources, json_type_object))
+		return -EINVAL;
 	for (size_t i = 0; i < st->n_sources; i++) {
 		json_object *src, *objs;
 		if (!json_object_object_get_ex(sources, st->names[i], &src))
 			continue;
 		for (int k = 0; k < KIND_COUNT; k++) {
-			if (!json_object_object_get_ex(src, kind_plural((enum kind)k), &objs))
+			if (!json_object_object_get_ex(src, kind_plural((enum kind)k), &objs) ||
+			    !json_object_is_type(objs, json_type_object))
 				continue;
-			ret = cache_parse_kind(st, (int)i, (enum kind)k, objs, pol);
-			if (ret < 0) {
-				snprintf(err, errlen, "%s", strerror(-ret));
-				goto out;
+			json_object_object_foreach(objs, id, val) {
+				json_object *rec = json_object_new_object();
+				int ret;
+				if (!rec)
+					return -ENOMEM;
+				json_object_object_add(rec, "source", json_object_new_string(st->names[i]));
+				json_object_object_add(rec, "spec", json_object_get(val));
+				struct object *o = id_valid(id, strlen(id)) ?
+					record_spec(st, (enum kind)k, id, (int)i, rec, pol) : NULL;
+				json_object_put(rec);
+				if (o && (ret = store_put(st, (enum kind)k, (int)i, id, o, NULL, 0, 0)))
+					return ret;
 			}
 		}
 	}
-	ret = 0;
-out:
-	json_object_put(root);
+	return 0;
+}
+
+/* Applies each complete line; a line without its newline is a write cut short, ignored. */
+static int lines_parse(struct store *st, const char *buf, size_t len, const struct policy *pol,
+		       bool snapshot, char *err, size_t errlen)
+{
+	json_tokener *tok = json_tokener_new();
+	const char *p = buf, *end = buf + len, *nl;
+	size_t bad = 0, lineno = 0;
+	int ret = 0;
+
+	if (!tok)
+		return -ENOMEM;
+	for (; p < end && (nl = memchr(p, '\n', (size_t)(end - p))); p = nl + 1) {
+		json_object *rec, *version = NULL;
+		json_tokener_reset(tok);
+		rec = json_tokener_parse_ex(tok, p, (int)(nl - p));
+		if (!rec || json_tokener_get_error(tok) != json_tokener_success ||
+		    !json_object_is_type(rec, json_type_object))
+			ret = -EINVAL;
+		else if (snapshot && !lineno++ &&
+			 !json_object_object_get_ex(rec, "version", &version))
+			ret = -EINVAL;
+		else if (version && json_object_get_int(version) == 1)
+			ret = cache_parse_v1(st, rec, pol);
+		else if (!version)
+			ret = record_apply(st, rec, pol);
+		else if (json_object_get_int(version) != 2)
+			ret = -EINVAL;
+		json_object_put(rec);
+		if (ret == -EINVAL && !(snapshot && lineno <= 1)) {
+			bad++;
+			ret = 0;
+		}
+		if (ret)
+			break;
+	}
 	json_tokener_free(tok);
+	if (!ret && snapshot && !lineno)
+		ret = -EINVAL;
+	if (ret == -EINVAL)
+		snprintf(err, errlen, "not a cache document (version 1 or 2)");
+	else if (ret)
+		snprintf(err, errlen, "%s", strerror(-ret));
+	else if (bad)
+		log_warn("cache: %zu unreadable record(s) skipped", bad);
 	return ret;
 }
 
-int cache_save(const char *dir, const struct store *st, const char *node, char *err, size_t errlen)
+int cache_parse(struct store *st, const char *buf, size_t len, const struct policy *pol,
+		char *err, size_t errlen)
+{
+	return lines_parse(st, buf, len, pol, true, err, errlen);
+}
+
+int cache_parse_journal(struct store *st, const char *buf, size_t len, const struct policy *pol,
+			char *err, size_t errlen)
+{
+	return lines_parse(st, buf, len, pol, false, err, errlen);
+}
+
+int cache_save(const char *dir, const struct store *st, const char *node, size_t *bytes,
+	       char *err, size_t errlen)
 {
 	struct strbuf sb;
 	int ret;
@@ -178,28 +376,44 @@ int cache_save(const char *dir, const struct store *st, const char *node, char *
 		goto out;
 	}
 	ret = file_write_atomic(dir, CACHE_NAME, sb.buf, sb.len, 0600, err, errlen);
+	if (!ret && bytes)
+		*bytes = sb.len;
 out:
 	strbuf_free(&sb);
 	return ret;
 }
 
-int cache_load(const char *dir, struct store *st, const struct policy *pol, char *err, size_t errlen)
+static int load_file(const char *dir, const char *name, struct store *st, const struct policy *pol,
+		     bool snapshot, char *err, size_t errlen)
 {
 	char *buf = NULL;
 	size_t len = 0;
 	char why[256];
 	int ret;
 
-	ret = file_read(dir, CACHE_NAME, &buf, &len, 64u << 20);
+	ret = file_read(dir, name, &buf, &len, 256u << 20);
 	if (ret == -ENOENT)
 		return ret;
 	if (ret) {
-		snprintf(err, errlen, "read %s/%s: %s", dir, CACHE_NAME, strerror(-ret));
+		snprintf(err, errlen, "read %s/%s: %s", dir, name, strerror(-ret));
 		return ret;
 	}
-	ret = cache_parse(st, buf, len, pol, why, sizeof(why));
+	ret = snapshot ? cache_parse(st, buf, len, pol, why, sizeof(why)) :
+			 cache_parse_journal(st, buf, len, pol, why, sizeof(why));
 	if (ret)
-		snprintf(err, errlen, "%s/%s: %s", dir, CACHE_NAME, why);
+		snprintf(err, errlen, "%s/%s: %s", dir, name, why);
 	free(buf);
 	return ret;
+}
+
+int cache_load(const char *dir, struct store *st, const struct policy *pol, char *err, size_t errlen)
+{
+	int ret = load_file(dir, CACHE_NAME, st, pol, true, err, errlen);
+	int jret = ret && ret != -ENOENT ? ret : load_file(dir, JOURNAL_NAME, st, pol, false, err, errlen);
+
+	store_pin_claims(st);
+	cache_mark_saved(st);
+	if (jret && jret != -ENOENT)
+		return jret;
+	return ret == -ENOENT && jret == -ENOENT ? -ENOENT : 0;
 }

@@ -8,8 +8,10 @@
 
 #include "fileio.h"
 
-static int write_all(int fd, const char *p, size_t len)
+int file_write_all(int fd, const void *buf, size_t len)
 {
+	const char *p = buf;
+
 	while (len) {
 		ssize_t n = write(fd, p, len);
 		if (n < 0) {
@@ -39,7 +41,7 @@ int file_write_atomic(const char *dir, const char *name, const void *buf, size_t
 		goto out;
 	}
 	step = "write";
-	ret = write_all(fd, buf, len);
+	ret = file_write_all(fd, buf, len);
 	if (!ret && fchmod(fd, mode))
 		ret = -errno;
 	if (!ret && fsync(fd))

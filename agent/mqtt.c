@@ -300,6 +300,20 @@ int mqtt_subscribe(struct mqtt *m, char *const *topics, int n)
 	return rc ? -EIO : 0;
 }
 
+int mqtt_subscribe_own(struct mqtt *m, const char *topic)
+{
+	int opts = m->version == MQTT_PROTOCOL_V5 ? MQTT_SUB_OPT_NO_LOCAL : 0;
+
+	return mosquitto_subscribe_v5(m->mosq, NULL, topic, 0, opts, NULL) ? -EIO : 0;
+}
+
+int mqtt_unsubscribe(struct mqtt *m, const char *topic)
+{
+	if (m->phase != PH_CONNECTED)
+		return -ENOTCONN;
+	return mosquitto_unsubscribe(m->mosq, NULL, topic) ? -EIO : 0;
+}
+
 int mqtt_publish(struct mqtt *m, const char *topic, const void *payload, size_t len, int qos,
 		 bool retain)
 {

@@ -27,6 +27,9 @@ void mqtt_handle(struct mqtt *m, short revents);
 int64_t mqtt_tick(struct mqtt *m, int64_t now_ms);
 bool mqtt_connected(const struct mqtt *m);
 int mqtt_subscribe(struct mqtt *m, char *const *topics, int n);
+/* Subscribes to topics the agent publishes itself, without its own copies where MQTT 5 allows. */
+int mqtt_subscribe_own(struct mqtt *m, const char *topic);
+int mqtt_unsubscribe(struct mqtt *m, const char *topic);
 int mqtt_publish(struct mqtt *m, const char *topic, const void *payload, size_t len, int qos,
 		 bool retain);
 /* Publishes and flushes what it can before a clean disconnect. */

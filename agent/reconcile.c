@@ -186,6 +186,25 @@ out:
 	return ret;
 }
 
+/* What cannot be made durable is not reported applied: failed, and retried. */
+static void persist(struct reconcile *rc, struct store *st, struct work *w)
+{
+	char err[ERR_LEN - 16];
+
+	if (!rc->ops->persist)
+		return;
+	if (!rc->ops->persist(rc->arg, st, w->v, w->n, err, sizeof(err))) {
+		rc->persist_error[0] = '\0';
+		return;
+	}
+	snprintf(rc->persist_error, sizeof(rc->persist_error), "state cache: %s", err);
+	log_error("%s", rc->persist_error);
+	for (size_t i = 0; i < w->n; i++)
+		if (w->v[i]->want)
+			slot_fail(w->v[i], rc->persist_error);
+	rc->retry = true;
+}
+
 static void slot_report(struct reconcile *rc, struct store *st, struct slot *s)
 {
 	uint64_t h;
@@ -205,6 +224,7 @@ static void slot_report(struct reconcile *rc, struct store *st, struct slot *s)
 	if (!rc->ops->status(rc->arg, s))
 		return;
 	s->published_hash = h;
+	s->published_gen = st->gen;
 	s->published_state = s->status.state;
 	s->ever_published = s->status.state != ST_NONE;
 out:
@@ -238,6 +258,7 @@ int reconcile_run(struct reconcile *rc, struct store *st)
 	if (ret)
 		goto out;
 	rc->routes_full = false;
+	persist(rc, st, &w);
 	for (size_t i = 0; i < w.n; i++)
 		slot_report(rc, st, w.v[i]);
 	ret = changed;
@@ -256,6 +277,17 @@ void reconcile_publish_all(struct reconcile *rc, struct store *st)
 	for (size_t i = 0; i < w.n; i++)
 		slot_report(rc, st, w.v[i]);
 	free(w.v);
+}
+
+void reconcile_republish_unseen(struct reconcile *rc, struct store *st)
+{
+	hmap_each(&st->slots, it) {
+		struct slot *s = it->val;
+		if (s->ever_published && !s->retained_seen && s->published_gen < st->gen)
+			s->ever_published = false;
+		s->retained_seen = false;
+	}
+	reconcile_publish_all(rc, st);
 }
 
 void reconcile_count(const struct store *st, enum kind kind, size_t counts[ST_COUNT])

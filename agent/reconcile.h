@@ -17,6 +17,11 @@ struct reconcile_ops {
 	int (*routes)(void *arg, struct traefik_op *ops, size_t n);
 	/* publishes s->status (state ST_NONE: clear); false if it could not be sent now */
 	bool (*status)(void *arg, const struct slot *s);
+	/*
+	 * makes what the slots hold durable before any status about them is published
+	 * ("applied" means it comes back after a crash); 0 or -errno with err. Optional.
+	 */
+	int (*persist)(void *arg, struct store *st, struct slot **v, size_t n, char *err, size_t errlen);
 };
 
 struct reconcile {
@@ -28,6 +33,7 @@ struct reconcile {
 	bool retry;             /* something failed: try again later */
 	char nft_error[ERR_LEN];        /* last nftables failure, empty if none */
 	char routes_error[ERR_LEN];     /* last file failure, empty if none */
+	char persist_error[ERR_LEN];    /* last DATA_DIR failure, empty if none */
 	unsigned long applies;          /* transactions/batches run */
 };
 
@@ -35,6 +41,12 @@ struct reconcile {
 int reconcile_run(struct reconcile *rc, struct store *st);
 /* Re-publishes every status that differs from what was published (after a reconnect). */
 void reconcile_publish_all(struct reconcile *rc, struct store *st);
+/*
+ * After a replay: publishes again every status published before this sync generation
+ * that the broker did not show (slot->retained_seen), e.g. after it lost its retained
+ * messages, then resets retained_seen.
+ */
+void reconcile_republish_unseen(struct reconcile *rc, struct store *st);
 /* Counts slots by status state for one kind. */
 void reconcile_count(const struct store *st, enum kind kind, size_t counts[ST_COUNT]);
 

@@ -2,6 +2,11 @@
  * Resolution: which source's object wins an id (the node, then groups in order), and
  * which id holds a public port+proto or a hostname. Incremental: only dirty slots are
  * looked at; releasing a claim wakes the slots waiting for it.
+ *
+ * A claim goes to the best rank: the source's precedence, then the arrival rank (when the
+ * object first asked for that port or host name), then the id. Ranks are stored with the
+ * objects, so the outcome never depends on the order slots are resolved in: not on a
+ * replay's order, a restore or a repair. A holder keeps its claim while it serves.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -94,13 +99,29 @@ static void claim_release(struct store *st, struct slot *s)
 	claim_drop_if_unused(st, c);
 }
 
-static void slot_want(struct slot *s, struct object *o, int source)
+static void slot_want(struct slot *s, struct object *o, int source, uint64_t seq)
 {
 	if (s->want != o) {
 		object_unref(s->want);
 		s->want = object_ref(o);
 	}
 	s->want_source = o ? source : -1;
+	s->want_seq = o ? seq : 0;
+}
+
+static bool outranks(int source, uint64_t seq, const char *id, const struct slot *holder)
+{
+	if (source != holder->want_source)
+		return source < holder->want_source;
+	if (seq != holder->want_seq)
+		return seq < holder->want_seq;
+	return strcmp(id, holder->id) < 0;
+}
+
+static void claim_wake(struct store *st, struct claim *c)
+{
+	for (size_t i = 0; i < c->n_waiters; i++)
+		store_mark_dirty(st, c->waiters[i]);
 }
 
 static void conflict_error(char *buf, size_t len, const struct object *o, const struct slot *holder,
@@ -120,7 +141,7 @@ static void slot_resolve(struct store *st, struct slot *s)
 {
 	struct entry *top = NULL, *cand = NULL;
 	int top_src = -1, cand_src = -1;
-	char key[400], msg[ERR_LEN];
+	char key[CLAIM_KEY_LEN], msg[ERR_LEN];
 	struct claim *c;
 
 	for (int i = 0; i < MAX_SOURCES; i++) {
@@ -147,7 +168,7 @@ static void slot_resolve(struct store *st, struct slot *s)
 	}
 	if (!cand) {
 		claim_release(st, s);
-		slot_want(s, NULL, -1);
+		slot_want(s, NULL, -1, 0);
 		goto out;
 	}
 
@@ -158,18 +179,21 @@ static void slot_resolve(struct store *st, struct slot *s)
 		status_set_error(&s->status, "out of memory");
 		goto out;
 	}
-	if (c->holder && c->holder != s && cand_src < c->holder->want_source) {
+	if (c->holder && c->holder != s && outranks(cand_src, cand->seq, s->id, c->holder)) {
 		struct slot *loser = c->holder;
 		loser->claim = NULL;
 		c->holder = NULL;
 		store_mark_dirty(st, loser);
 	}
 	if (!c->holder || c->holder == s) {
+		/* a holder whose rank changed lets its waiters compare again */
+		if (c->holder == s && (s->want_source != cand_src || s->want_seq != cand->seq))
+			claim_wake(st, c);
 		if (s->claim != c)
 			claim_release(st, s);
 		c->holder = s;
 		s->claim = c;
-		slot_want(s, cand->good, cand_src);
+		slot_want(s, cand->good, cand_src, cand->seq);
 		goto out;
 	}
 	/* Taken by an id of equal or higher precedence: refuse, keep what is live if we can. */
@@ -179,7 +203,7 @@ static void slot_resolve(struct store *st, struct slot *s)
 	status_set_error(&s->status, msg);
 	if (!(s->claim && s->applied && s->applied_source >= 0)) {
 		claim_release(st, s);
-		slot_want(s, NULL, -1);
+		slot_want(s, NULL, -1, 0);
 	}
 	if (wait_start(s, c))
 		claim_drop_if_unused(st, c);
@@ -218,4 +242,28 @@ bool store_release(struct store *st, struct slot *s)
 	free(s->fail);
 	free(s);
 	return true;
+}
+
+void store_pin_claims(struct store *st)
+{
+	char key[CLAIM_KEY_LEN];
+
+	hmap_each(&st->slots, it) {
+		struct slot *s = it->val;
+		struct claim *c;
+		if (!s->want)
+			continue;
+		claim_key(s->want, key, sizeof(key));
+		c = claim_get(st, key);
+		if (!c || c->holder) {
+			slot_want(s, NULL, -1, 0);
+			continue;
+		}
+		c->holder = s;
+		s->claim = c;
+		object_unref(s->applied);
+		s->applied = object_ref(s->want);
+		s->applied_source = s->want_source;
+		store_mark_dirty(st, s);
+	}
 }

@@ -130,8 +130,29 @@ void store_mark_dirty(struct store *st, struct slot *s)
 	st->dirty = s;
 }
 
+/* A claim's rank dates from when the object first asked for that port or host name. */
+static uint64_t entry_seq(struct store *st, const struct slot *s, int source,
+			  const struct entry *e, const struct object *obj, uint64_t seq)
+{
+	char key[CLAIM_KEY_LEN], was[CLAIM_KEY_LEN];
+
+	claim_key(obj, key, sizeof(key));
+	if (e->good && e->seq) {
+		claim_key(e->good, was, sizeof(was));
+		if (strcmp(key, was) == 0)
+			return e->seq;
+	}
+	if (s->claim && s->want_source == source && strcmp(key, s->claim->key) == 0)
+		return s->want_seq;
+	if (!seq)
+		return ++st->seq;
+	if (seq > st->seq)
+		st->seq = seq;
+	return seq;
+}
+
 int store_put(struct store *st, enum kind kind, int source, const char *id,
-	      struct object *obj, const char *error, unsigned gen)
+	      struct object *obj, const char *error, unsigned gen, uint64_t seq)
 {
 	struct slot *s;
 	struct entry *e;
@@ -151,6 +172,7 @@ int store_put(struct store *st, enum kind kind, int source, const char *id,
 	free(e->error);
 	e->error = NULL;
 	if (obj) {
+		e->seq = entry_seq(st, s, source, e, obj, seq);
 		object_unref(e->good);
 		e->good = obj;
 	} else {
@@ -162,6 +184,25 @@ int store_put(struct store *st, enum kind kind, int source, const char *id,
 fail:
 	object_unref(obj);
 	return -ENOMEM;
+}
+
+void store_pin(struct store *st, enum kind kind, const char *id, struct object *obj, int source,
+	       uint64_t seq)
+{
+	struct slot *s = obj ? store_slot(st, kind, id) : store_get(st, kind, id);
+
+	if (obj && (!s || source < 0 || (size_t)source >= st->n_sources)) {
+		object_unref(obj);
+		obj = NULL;
+	}
+	if (!s)
+		return;
+	object_unref(s->want);
+	s->want = obj;
+	s->want_source = obj ? source : -1;
+	s->want_seq = obj ? seq : 0;
+	if (seq > st->seq)
+		st->seq = seq;
 }
 
 void store_digest(struct store *st, enum kind kind, int source, const char *id, const char *digest)

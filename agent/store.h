@@ -16,6 +16,7 @@ struct entry {
 	struct object *good;    /* last accepted version from this source, NULL if none */
 	char *error;            /* why the last message was rejected; NULL if accepted */
 	unsigned gen;           /* sync generation that last delivered it (0: from cache) */
+	uint64_t seq;           /* arrival rank of its claim (see resolve.c); 0 without good */
 	char digest[17];        /* of the last message's payload ("" from the cache) */
 };
 
@@ -43,6 +44,7 @@ struct slot {
 
 	struct object *want;            /* what resolution wants live, NULL: nothing */
 	int want_source;
+	uint64_t want_seq;              /* the arrival rank want claims with */
 	struct claim *claim;            /* the port or host this slot holds */
 	struct claim *waiting;          /* the claim it waits for, rejected on conflict */
 
@@ -54,6 +56,10 @@ struct slot {
 	uint64_t published_hash;        /* of the status last published */
 	enum obj_state published_state;
 	bool ever_published;
+	unsigned published_gen;         /* the sync generation it was last published in */
+	bool retained_seen;             /* the broker showed its status in this replay */
+
+	uint64_t saved_hash;            /* of its record in DATA_DIR; 0: none there */
 
 	bool dirty;
 	bool touched;
@@ -68,6 +74,8 @@ struct store {
 	struct slot *dirty;             /* to resolve */
 	struct slot *touched;           /* resolved since the last store_take_touched */
 	unsigned gen;                   /* current sync generation, starts at 1 */
+	uint64_t seq;                   /* last arrival rank given out */
+	uint64_t replay_seq;            /* the rank of objects first seen in this replay */
 	size_t n_sources;
 	const char *names[MAX_SOURCES]; /* source index -> node or group name (borrowed) */
 };
@@ -76,9 +84,13 @@ void store_init(struct store *st, const char *const *names, size_t n_sources);
 void store_free(struct store *st);
 struct slot *store_get(struct store *st, enum kind kind, const char *id);
 
-/* A message for (kind, source, id): obj on success (reference taken), else error text. */
+/*
+ * A message for (kind, source, id): obj on success (reference taken), else error text.
+ * obj keeps the arrival rank of the version it replaces if it claims the same port or host
+ * name; otherwise it gets seq, or the next rank when seq is 0.
+ */
 int store_put(struct store *st, enum kind kind, int source, const char *id,
-	      struct object *obj, const char *error, unsigned gen);
+	      struct object *obj, const char *error, unsigned gen, uint64_t seq);
 /* Records the digest of the payload store_put just took for (kind, source, id). */
 void store_digest(struct store *st, enum kind kind, int source, const char *id, const char *digest);
 /* An empty retained payload: forget what this source said about id. */
@@ -96,6 +108,15 @@ struct slot *store_take_touched(struct store *st);
 /* Frees a slot that no source mentions and nothing is applied for; returns true if freed. */
 bool store_release(struct store *st, struct slot *s);
 
+/*
+ * Restoring from DATA_DIR: what served id before (obj, reference taken; NULL: nothing).
+ * store_pin_claims then hands each pinned slot its claim, as it was, before any resolve.
+ */
+void store_pin(struct store *st, enum kind kind, const char *id, struct object *obj, int source,
+	       uint64_t seq);
+void store_pin_claims(struct store *st);
+
+#define CLAIM_KEY_LEN 400
 /* The claim key: "tcp/22015", "udp/53", or "host/<entrypoint>/<hostname>". */
 void claim_key(const struct object *o, char *buf, size_t len);
 

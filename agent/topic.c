@@ -19,6 +19,27 @@ static bool level_is(const char *s, size_t n, const char *word)
 	return n == strlen(word) && memcmp(s, word, n) == 0;
 }
 
+static enum topic_type status_parse(const char *rest, struct topic_ref *ref)
+{
+	size_t n = level_len(rest), id_n;
+	const char *id = rest + n + 1;
+
+	if (level_is(rest, n, "routes"))
+		ref->kind = KIND_ROUTE;
+	else if (level_is(rest, n, "forwards"))
+		ref->kind = KIND_FORWARD;
+	else
+		return TOPIC_STATUS;
+	if (rest[n] != '/')
+		return TOPIC_STATUS;
+	id_n = level_len(id);
+	if (!id[id_n] && id_valid(id, id_n)) {
+		memcpy(ref->id, id, id_n);
+		ref->id[id_n] = '\0';
+	}
+	return TOPIC_STATUS;
+}
+
 enum topic_type topic_parse(const char *topic, const char *prefix,
 			    const char *const *names, size_t n_names,
 			    struct topic_ref *ref, char *err, size_t errlen)
@@ -47,6 +68,8 @@ enum topic_type topic_parse(const char *topic, const char *prefix,
 		return ref->type = TOPIC_CONFIRM;
 	if (ref->source == 0 && level_is(kind, kind_n, "wireguard") && !kind[kind_n])
 		return ref->type = TOPIC_WIREGUARD;
+	if (ref->source == 0 && level_is(kind, kind_n, "status") && kind[kind_n] == '/')
+		return ref->type = status_parse(kind + kind_n + 1, ref);
 	if (level_is(kind, kind_n, "routes"))
 		ref->kind = KIND_ROUTE;
 	else if (level_is(kind, kind_n, "forwards"))

@@ -6,7 +6,8 @@
 
 #include "model.h"
 
-enum topic_type { TOPIC_OBJECT, TOPIC_SYNC, TOPIC_CONFIRM, TOPIC_WIREGUARD, TOPIC_OTHER, TOPIC_BAD };
+enum topic_type { TOPIC_OBJECT, TOPIC_SYNC, TOPIC_CONFIRM, TOPIC_WIREGUARD, TOPIC_STATUS, TOPIC_OTHER,
+		  TOPIC_BAD };
 
 struct topic_ref {
 	enum topic_type type;
@@ -18,7 +19,9 @@ struct topic_ref {
 /*
  * Classifies topic against "<prefix>/<source>/(routes|forwards)/<id>" and
  * "<prefix>/<node>/sync" and "<prefix>/<node>/confirm". TOPIC_BAD fills err (e.g. an id off the pattern);
- * TOPIC_OTHER is a topic the agent does not act on.
+ * TOPIC_OTHER is a topic the agent does not act on. TOPIC_STATUS is anything below the
+ * node's own "<prefix>/<node>/status/": ref->id is set (with ref->kind) only for
+ * "status/(routes|forwards)/<valid id>", the topics of object statuses.
  */
 enum topic_type topic_parse(const char *topic, const char *prefix,
 			    const char *const *names, size_t n_names,

@@ -48,9 +48,12 @@ PIDS=() NSS=()
 # This machine's own disk is ext4 WITHOUT a journal, where creating files shortly after
 # many deletions scans every recently deleted inode (other tests delete files all the
 # time): section 6 measures both.
+# AGENT_FS=root keeps them on the temp directory's (root) file system instead.
 A=$W/fs
 mkdir -p "$A"
-if truncate -s 4G "$W/fs.img" && mkfs.ext4 -q -F "$W/fs.img" 2>/dev/null &&
+if [ "${AGENT_FS:-}" = root ]; then
+	AGENT_FS="the root file system ($(findmnt -n -o FSTYPE --target "$W"), temp directory)"
+elif truncate -s 4G "$W/fs.img" && mkfs.ext4 -q -F "$W/fs.img" 2>/dev/null &&
 	mount -o loop "$W/fs.img" "$A" 2>/dev/null; then
 	AGENT_FS="ext4 (journaled, fresh, loop device)"
 else

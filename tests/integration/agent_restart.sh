@@ -15,8 +15,8 @@ for i in 1 2 3; do
 	pub "$EDGE" -r -t edge/gw1/routes/r$i -m "{\"hostname\": \"r$i.example.com\", \"target_url\": \"http://10.50.0.12:80\"}"
 done
 check "all applied" wait_for 10 bash -c "node_synced $EDGE gw1 && status_is $EDGE gw1 forwards f3 applied && status_is $EDGE gw1 routes r3 applied"
-check "cache written" wait_for 5 bash -c "grep -q '\"f3\"' $DATA/state.json"
-check "cache is private (0600)" test "$(stat -c %a "$DATA/state.json")" = 600
+check "cache written before the status said applied" bash -c "cat $DATA/state.* | grep -q '\"f3\"'"
+check "cache is private (0600)" test "$(stat -c %a "$DATA/state.journal")" = 600
 health() { "$AGENT" health --data-dir "$DATA" >/dev/null; echo $?; }
 check "health: connected and synced (exit 0)" test "$(health)" = 0
 
@@ -32,6 +32,8 @@ rm -f "$DYN"/edge-agent.gw1.r1.yml
 agent_start "$EDGE" gw1 "${ENVS[@]}"
 check "rules restored from the cache while the broker is down" wait_for 5 bash -c "nft_list $EDGE | grep -q '9001 : 10.50.0.12 . 80'"
 check "route files restored from the cache" wait_for 5 test -f "$DYN/edge-agent.gw1.r1.yml"
+check "the journal was folded into a private snapshot at boot" \
+	bash -c "[ \$(stat -c %a $DATA/state.json) = 600 ] && [ ! -s $DATA/state.journal ]"
 check "forward works with the broker down" bash -c "probe tcp 9001 | grep -q backend"
 check "object deleted while down is kept until resync" bash -c "nft_list $EDGE | grep -q '9002 :'"
 check "agent retries the broker without exiting" bash -c "sleep 1; kill -0 $AGENT_PID"

@@ -29,9 +29,7 @@ for delay in 0.3 0.8 1.5; do
 	sleep "$delay"
 	kill -9 "$AGENT_PID"; wait "$AGENT_PID" 2>/dev/null
 	echo "killed after ${delay}s: $(nfwd) forwards, $(nroutes) route files on disk"
-	if [ -e "$DATA/state.json" ]; then
-		check "cache readable after kill -9 at ${delay}s" /usr/bin/python3 -c "import json; json.load(open('$DATA/state.json'))"
-	fi
+	check "cache readable after kill -9 at ${delay}s" /usr/bin/python3 "$ROOT/tests/lib/state_cache.py" "$DATA"
 done
 agent_start "$EDGE" gw1 "${ENVS[@]}"
 check "restarted agent syncs" wait_for 60 node_synced "$EDGE" gw1
@@ -40,9 +38,7 @@ check "Traefik dir has exactly the $N route files" wait_for 10 bash -c "[ \$(ls 
 check "route file content is the desired one" grep -q 'http://10.50.0.12:1777' "$DYN/edge-agent.gw1.r777.yml"
 check "no temp files in the Traefik dir" bash -c "! ls -A $DYN | grep -q '\.tmp\$'"
 check "no temp files in DATA_DIR" bash -c "! ls -A $DATA | grep -q '\.tmp\$'"
-check "cache holds every object" wait_for 5 /usr/bin/python3 -c "
-import json; d=json.load(open('$DATA/state.json'))['sources']['gw1']
-assert len(d['forwards']) == $N and len(d['routes']) == $N"
+check "cache holds every object" test "$(/usr/bin/python3 "$ROOT/tests/lib/state_cache.py" "$DATA" | tr '\n' ' ')" = "forward $N route $N "
 kill -TERM "$AGENT_PID"; wait "$AGENT_PID"
 
 # --- DATA_DIR full: a tiny tmpfs
@@ -53,17 +49,19 @@ ip netns exec "$EDGE" bash -c "printf 'edge/gw1/forwards/f%s\t\n' \$(seq 0 $((N 
 	ip netns exec "$EDGE" "$BULK" 2>/dev/null
 pub "$EDGE" -r -t edge/gw1/forwards/small -m '{"public_port": 30000, "target_ip": "10.50.0.12", "target_port": 80}'
 agent_start "$EDGE" gw1 "${ENVS[@]}"
-check "first cache written" wait_for 10 bash -c "grep -q small $DATA/state.json"
-good=$(cat "$DATA/state.json")
+check "first cache written" wait_for 10 bash -c "cat $DATA/state.* | grep -q small"
 { for i in $(seq 1 150); do
 	printf 'edge/gw1/forwards/big%s\t{"public_port": %s, "target_ip": "10.50.0.12", "target_port": 80}\n' "$i" $((30000 + i))
 done; } | ip netns exec "$EDGE" "$BULK" 2>/dev/null
-check "forwards still applied with DATA_DIR full" wait_for 10 status_is "$EDGE" gw1 forwards big150 applied
-check "full DATA_DIR reported in node status" wait_for 10 bash -c "retained $EDGE edge/gw1/status | grep -q 'cache: .*No space left on device'"
-check "previous cache intact" test "$(cat "$DATA/state.json")" = "$good"
+# "applied" means it would survive a crash: what cannot be saved is failed, yet in force
+check "unsaved forwards are failed, not applied" wait_for 10 status_is "$EDGE" gw1 forwards big150 failed
+check "their error names the state cache" bash -c "retained $EDGE edge/gw1/status/forwards/big150 | grep -q 'state cache: .*No space left on device'"
+check "unsaved forwards are in force all the same" bash -c "nft_list $EDGE | grep -q '30150 : 10.50.0.12 . 80'"
+check "full DATA_DIR reported in node status" wait_for 10 bash -c "retained $EDGE edge/gw1/status | grep -q 'state cache: .*No space left on device'"
+check "what was saved before is intact" bash -c "/usr/bin/python3 $ROOT/tests/lib/state_cache.py $DATA >/dev/null && cat $DATA/state.* | grep -q '\"small\"'"
 check "no temp file left in the full DATA_DIR" bash -c "! ls -A $DATA | grep -q tmp"
 mount -o remount,size=1m "$DATA"
-check "recovers once space returns" wait_for 15 bash -c "grep -q big150 $DATA/state.json && ! retained $EDGE edge/gw1/status | grep -q 'No space'"
+check "recovers once space returns" wait_for 40 bash -c "cat $DATA/state.* | grep -q big150 && status_is $EDGE gw1 forwards big150 applied && ! retained $EDGE edge/gw1/status | grep -q 'No space'"
 
 # --- read-only Traefik directory (mounted before the agent starts: ip netns exec gives it
 # its own mount namespace; a superblock remount is seen there)

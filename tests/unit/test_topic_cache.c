@@ -26,13 +26,20 @@ int main(void)
 
 	CHECK("node route topic", tp("edge/gw1/routes/web", &r, err) == TOPIC_OBJECT &&
 	      r.kind == KIND_ROUTE && r.source == 0 && !strcmp(r.id, "web"));
+	CHECK("own object status topic", tp("edge/gw1/status/forwards/web", &r, err) == TOPIC_STATUS &&
+	      r.kind == KIND_FORWARD && !strcmp(r.id, "web"));
+	CHECK("a status topic of no object has no id", tp("edge/gw1/status/forwards/Web", &r, err) == TOPIC_STATUS &&
+	      r.id[0] == '\0' && tp("edge/gw1/status/junk", &r, err) == TOPIC_STATUS && r.id[0] == '\0' &&
+	      tp("edge/gw1/status/routes/a/b", &r, err) == TOPIC_STATUS && r.id[0] == '\0');
+	CHECK("the node status is not below it", tp("edge/gw1/status", &r, err) == TOPIC_OTHER);
+	CHECK("a group's status topics are not the node's", tp("edge/fleet/status/routes/x", &r, err) == TOPIC_OTHER);
 	CHECK("group forward topic", tp("edge/fleet/forwards/ssh-1", &r, err) == TOPIC_OBJECT &&
 	      r.kind == KIND_FORWARD && r.source == 1);
 	CHECK("sync topic", tp("edge/gw1/sync", &r, err) == TOPIC_SYNC);
 	CHECK("a group has no sync topic", tp("edge/fleet/sync", &r, err) == TOPIC_OTHER);
 	CHECK("other node ignored", tp("edge/gw2/routes/web", &r, err) == TOPIC_OTHER);
 	CHECK("other prefix ignored", tp("edgex/gw1/routes/web", &r, err) == TOPIC_OTHER);
-	CHECK("status topics ignored", tp("edge/gw1/status/routes/web", &r, err) == TOPIC_OTHER);
+	CHECK("status topics are not objects", tp("edge/gw1/status/routes/web", &r, err) == TOPIC_STATUS);
 	CHECK("upper-case id is bad", tp("edge/gw1/routes/Web", &r, err) == TOPIC_BAD);
 	CHECK_STR("bad id error", err, "route \"Web\": id does not match [a-z0-9][a-z0-9_-]{0,62}");
 	CHECK("dot-dot id is bad", tp("edge/gw1/forwards/..", &r, err) == TOPIC_BAD);
@@ -72,12 +79,12 @@ int main(void)
 	const char *rt2 = "{\"hostname\": \"b.example.com\", \"target_url\": \"http://10.0.0.6\", \"certresolver\": null}";
 	struct object *o;
 	payload_parse(KIND_FORWARD, "f", fw, strlen(fw), &pol, &o, err, sizeof(err));
-	store_put(&a, KIND_FORWARD, 1, "f", o, NULL, 3);
+	store_put(&a, KIND_FORWARD, 1, "f", o, NULL, 3, 0);
 	payload_parse(KIND_ROUTE, "r", rt, strlen(rt), &pol, &o, err, sizeof(err));
-	store_put(&a, KIND_ROUTE, 0, "r", o, NULL, 3);
+	store_put(&a, KIND_ROUTE, 0, "r", o, NULL, 3, 0);
 	payload_parse(KIND_ROUTE, "r2", rt2, strlen(rt2), &pol, &o, err, sizeof(err));
-	store_put(&a, KIND_ROUTE, 0, "r2", o, NULL, 3);
-	store_put(&a, KIND_ROUTE, 0, "bad", NULL, "route bad: nope", 3);
+	store_put(&a, KIND_ROUTE, 0, "r2", o, NULL, 3, 0);
+	store_put(&a, KIND_ROUTE, 0, "bad", NULL, "route bad: nope", 3, 0);
 	CHECK("cache renders", cache_render(&sb, &a, "gw1") == 0);
 	CHECK("cache parses", cache_parse(&b, sb.buf, sb.len, &pol, err, sizeof(err)) == 0);
 	struct slot *sf = store_get(&b, KIND_FORWARD, "f"), *sr = store_get(&b, KIND_ROUTE, "r");
@@ -88,7 +95,7 @@ int main(void)
 	CHECK("explicit no-resolver survives", sr2 && sr2->src[0]->good->route.certresolver == NULL);
 	CHECK("restored entries are unconfirmed (generation 0)", sf->src[1]->gen == 0);
 	CHECK("rejected-only objects are not cached", store_get(&b, KIND_ROUTE, "bad") == NULL);
-	CHECK("truncated cache is refused", cache_parse(&b, sb.buf, sb.len / 2, &pol, err, sizeof(err)) == -EINVAL);
+	CHECK("a cache cut inside its version line is refused", cache_parse(&b, sb.buf, 10, &pol, err, sizeof(err)) == -EINVAL);
 	pol.n_reserved = 0;
 	pol.reserved = (uint16_t[]){ 8080 };
 	pol.n_reserved = 1;

@@ -1,0 +1,205 @@
+/* Stable claims: the holder of a port or host name does not depend on order or restarts. */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "cache.h"
+#include "check.h"
+#include "cidr.h"
+#include "payload.h"
+
+static const char *names[] = { "gw1", "fleet" };
+static struct policy pol;
+
+static void put(struct store *st, int src, const char *id, int port, int target, uint64_t seq)
+{
+	char json[160], err[ERR_LEN];
+	struct object *o = NULL;
+
+	snprintf(json, sizeof(json), "{\"public_port\": %d, \"target_ip\": \"10.1.0.%d\", \"target_port\": 80}",
+		 port, target);
+	if (payload_parse(KIND_FORWARD, id, json, strlen(json), &pol, &o, err, sizeof(err)))
+		printf("FAIL payload %s: %s\n", id, err);
+	store_put(st, KIND_FORWARD, src, id, o, NULL, st->gen, seq);
+}
+
+static const char *holder(struct store *st, int port)
+{
+	char key[32];
+	struct claim *c;
+
+	snprintf(key, sizeof(key), "tcp/%d", port);
+	c = hmap_get(&st->claims, key);
+	return c && c->holder ? c->holder->id : "none";
+}
+
+static int target_of(struct store *st, const char *id)
+{
+	struct slot *s = store_get(st, KIND_FORWARD, id);
+
+	return s && s->want ? (int)(ntohl(s->want->fwd.target_ip.s_addr) & 0xff) : 0;
+}
+
+/* Marks every slot applied as reconcile would, so serving_previous applies. */
+static void settle(struct store *st)
+{
+	store_resolve(st);
+	store_take_touched(st);
+	hmap_each(&st->slots, it) {
+		struct slot *s = it->val;
+		if (s->applied != s->want) {
+			object_unref(s->applied);
+			s->applied = object_ref(s->want);
+		}
+		s->applied_source = s->want_source;
+	}
+}
+
+/* Renders a's cache, restores it into b with its records in reverse order. */
+static void restore_reversed(struct store *a, struct store *b)
+{
+	struct strbuf sb, rev;
+	char err[ERR_LEN];
+	char *lines[64];
+	size_t n = 0;
+
+	strbuf_init(&sb);
+	strbuf_init(&rev);
+	cache_render(&sb, a, "gw1");
+	for (char *p = sb.buf, *nl; n < 64 && (nl = strchr(p, '\n')); p = nl + 1) {
+		*nl = '\0';
+		lines[n++] = p;
+	}
+	strbuf_printf(&rev, "%s\n", lines[0]);
+	for (size_t i = n; i-- > 1;)
+		strbuf_printf(&rev, "%s\n", lines[i]);
+	store_init(b, names, 2);
+	if (cache_parse(b, rev.buf, rev.len, &pol, err, sizeof(err)))
+		printf("FAIL cache_parse: %s\n", err);
+	store_pin_claims(b);
+	settle(b);
+	strbuf_free(&sb);
+	strbuf_free(&rev);
+}
+
+int main(void)
+{
+	struct store a, b, c;
+	char err[128];
+
+	cidr_list_parse(&pol.allowed, "10.0.0.0/8", err, sizeof(err));
+	pol.entrypoint = "websecure";
+	pol.max_payload = 65536;
+	store_init(&a, names, 2);
+
+	/* the issue's scenario: web holds 22015, dup is refused; a restore keeps web */
+	put(&a, 0, "web", 22015, 1, 0);
+	settle(&a);
+	put(&a, 0, "dup", 22015, 2, 0);
+	settle(&a);
+	CHECK_STR("web holds the port", holder(&a, 22015), "web");
+	CHECK("dup is refused", store_get(&a, KIND_FORWARD, "dup")->status.state == ST_REJECTED);
+
+	/* a holder that moves to a taken port keeps serving its previous version */
+	put(&a, 0, "mover", 23000, 3, 0);
+	put(&a, 0, "other", 24000, 4, 0);
+	settle(&a);
+	put(&a, 0, "mover", 24000, 3, 0);
+	settle(&a);
+	CHECK_STR("the mover keeps its old port", holder(&a, 23000), "mover");
+	CHECK("the mover is refused, serving its previous version",
+	      store_get(&a, KIND_FORWARD, "mover")->status.serving_previous);
+
+	/* waiters: the earliest arrival takes a freed port, whatever the order of resolution */
+	put(&a, 0, "w1", 25000, 5, 0);
+	settle(&a);
+	put(&a, 0, "w3", 25000, 7, 0);
+	put(&a, 0, "w2", 25000, 6, 0);
+	settle(&a);
+	store_delete(&a, KIND_FORWARD, 0, "w1");
+	settle(&a);
+	CHECK_STR("the earliest waiter takes the freed port", holder(&a, 25000), "w3");
+
+	/* objects first seen in one replay rank by id */
+	a.replay_seq = ++a.seq;
+	put(&a, 1, "rb", 26000, 8, a.replay_seq);
+	put(&a, 1, "ra", 26000, 9, a.replay_seq);
+	settle(&a);
+	CHECK_STR("equal arrival: the lower id holds", holder(&a, 26000), "ra");
+	put(&a, 1, "ra", 26000, 10, a.replay_seq + 5);
+	settle(&a);
+	CHECK_STR("an update on the same port keeps its rank", holder(&a, 26000), "ra");
+
+	/* a higher-precedence source still takes over */
+	put(&a, 1, "g", 27000, 11, 0);
+	settle(&a);
+	put(&a, 0, "n", 27000, 12, 0);
+	settle(&a);
+	CHECK_STR("the node's object takes the group's port", holder(&a, 27000), "n");
+
+	/* restore in reverse order: the same holders serve the same targets */
+	restore_reversed(&a, &b);
+	CHECK_STR("restored: web still holds 22015", holder(&b, 22015), "web");
+	CHECK("restored: 22015 goes to web's target", target_of(&b, "web") == 1 && target_of(&b, "dup") == 0);
+	CHECK_STR("restored: the mover keeps its old port", holder(&b, 23000), "mover");
+	CHECK("restored: the mover serves its previous target on its old port",
+	      store_get(&b, KIND_FORWARD, "mover")->want->fwd.public_port == 23000);
+	CHECK_STR("restored: the other keeps its port", holder(&b, 24000), "other");
+	CHECK_STR("restored: the waiter that took the freed port keeps it", holder(&b, 25000), "w3");
+	CHECK_STR("restored: the replay tie stays with the lower id", holder(&b, 26000), "ra");
+	CHECK_STR("restored: the node's object keeps its port", holder(&b, 27000), "n");
+
+	/* a replay after the restore, in any order, moves nothing */
+	b.gen++;
+	b.replay_seq = ++b.seq;
+	put(&b, 0, "dup", 22015, 2, b.replay_seq);
+	put(&b, 0, "web", 22015, 1, b.replay_seq);
+	put(&b, 0, "w2", 25000, 6, b.replay_seq);
+	put(&b, 0, "w3", 25000, 7, b.replay_seq);
+	settle(&b);
+	CHECK_STR("replay: web still holds 22015", holder(&b, 22015), "web");
+	CHECK_STR("replay: w3 still holds 25000", holder(&b, 25000), "w3");
+
+	/* restoring twice (a journal over a snapshot) gives the same result */
+	restore_reversed(&b, &c);
+	CHECK_STR("second restore: web holds 22015", holder(&c, 22015), "web");
+	CHECK("second restore: mover serves its old port",
+	      store_get(&c, KIND_FORWARD, "mover")->want->fwd.public_port == 23000);
+	CHECK_STR("second restore: w3 holds 25000", holder(&c, 25000), "w3");
+
+	/* the journal: only changed records, read back over the snapshot, a torn tail ignored */
+	struct strbuf snap, jr;
+	struct store d;
+	struct slot *v[64];
+	size_t n = 0;
+
+	strbuf_init(&snap);
+	strbuf_init(&jr);
+	cache_render(&snap, &c, "gw1");
+	cache_mark_saved(&c);
+	hmap_each(&c.slots, it)
+		if (n < 64)
+			v[n++] = it->val;
+	CHECK("nothing changed: nothing to journal", cache_changes(&jr, &c, v, n) == 0 && jr.len == 0);
+	put(&c, 0, "web", 22015, 42, 0);
+	store_delete(&c, KIND_FORWARD, 0, "other");
+	settle(&c);
+	CHECK("an update, a delete and the waiter it lets in: three records",
+	      cache_changes(&jr, &c, v, n) == 3);
+	strbuf_puts(&jr, "{\"kind\":\"forward\",\"id\":\"web\",\"entr");
+	store_init(&d, names, 2);
+	CHECK("snapshot loads", cache_parse(&d, snap.buf, snap.len, &pol, err, sizeof(err)) == 0);
+	CHECK("journal with a torn tail loads", cache_parse_journal(&d, jr.buf, jr.len, &pol, err, sizeof(err)) == 0);
+	store_pin_claims(&d);
+	settle(&d);
+	CHECK("journaled update restored", target_of(&d, "web") == 42);
+	CHECK("journaled delete restored", target_of(&d, "other") == 0 && strcmp(holder(&d, 24000), "mover") == 0);
+	strbuf_free(&snap);
+	strbuf_free(&jr);
+	store_free(&d);
+
+	store_free(&a);
+	store_free(&b);
+	store_free(&c);
+	cidr_list_free(&pol.allowed);
+	return CHECK_DONE();
+}
