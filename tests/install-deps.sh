@@ -2,6 +2,7 @@
 # Installs every Debian package the build, the demo and the tests need.
 # Idempotent: does nothing when all are present.
 # install-deps.sh GROUP...: only those groups (build, runtime, broker), for deploy/Dockerfile.
+# install-deps.sh --list GROUP...: prints those groups' packages and installs nothing.
 set -euo pipefail
 pkgs=(build-essential pkg-config make gcc
       libmosquitto-dev libnftables-dev libmnl-dev libjson-c-dev libyaml-dev
@@ -19,6 +20,8 @@ declare -A groups=(
 		   ca-certificates nftables wireguard-go wireguard-tools"
 	[broker]="mosquitto mosquitto-clients"
 )
+list=
+[ "${1:-}" = --list ] && { list=1; shift; }
 if [ $# -gt 0 ]; then
 	pkgs=()
 	for g in "$@"; do
@@ -27,6 +30,7 @@ if [ $# -gt 0 ]; then
 		pkgs+=("${more[@]}")
 	done
 fi
+[ -z "$list" ] || { echo "${pkgs[*]}"; exit 0; }
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
