@@ -107,7 +107,11 @@ uninstall:
 		$(DESTDIR)$(UNITDIR)/edge-agent.service $(DESTDIR)$(SYSCTLDIR)/50-edge-agent.conf
 	rm -rf $(DESTDIR)$(SHAREDIR)
 
-.PHONY: all unit deps test demo bench clean install uninstall soak
+# A Debian package of what `install` installs (deploy/make-deb.sh; deploy/README.md)
+deb: all
+	bash deploy/make-deb.sh $(B)
+
+.PHONY: all unit deps test demo bench clean install uninstall soak deb
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 
 # libFuzzer harnesses (clang, ASan + UBSan): build-fuzz/fuzz_<name>

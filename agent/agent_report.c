@@ -92,6 +92,8 @@ void metrics_render(struct agent *a, bool prom)
 		.apply_seconds = a->apply_seconds,
 		.last_apply_seconds = a->last_apply_seconds,
 		.messages = a->messages,
+		.connected = a->mqtt && mqtt_connected(a->mqtt),
+		.synced = a->synced,
 	};
 
 	for (int p = PROTO_TCP; a->nft && p <= PROTO_UDP; p++) {

@@ -139,6 +139,10 @@ int metrics_render_prom(struct strbuf *sb, const struct metrics *m)
 	strbuf_printf(sb, "edge_apply_seconds_total{node=\"%s\"} %.6f\n", m->node, m->apply_seconds);
 	prom_head(sb, "edge_mqtt_messages_total", "counter", "Desired-state messages handled.");
 	strbuf_printf(sb, "edge_mqtt_messages_total{node=\"%s\"} %lu\n", m->node, m->messages);
+	prom_head(sb, "edge_broker_connected", "gauge", "1 while connected to the broker.");
+	strbuf_printf(sb, "edge_broker_connected{node=\"%s\"} %d\n", m->node, m->connected);
+	prom_head(sb, "edge_synced", "gauge", "1 once the retained replay is complete (node status synced).");
+	strbuf_printf(sb, "edge_synced{node=\"%s\"} %d\n", m->node, m->synced);
 	if (m->wg) {
 		prom_head(sb, "edge_wireguard_handshake_age_seconds", "gauge", "Seconds since the peer's latest handshake.");
 		for (size_t i = 0; i < m->wg->n_peers; i++)

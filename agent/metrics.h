@@ -2,6 +2,7 @@
 #ifndef EDGE_METRICS_H
 #define EDGE_METRICS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -29,6 +30,8 @@ struct metrics {
 	double apply_seconds;                   /* total time spent reconciling */
 	double last_apply_seconds;
 	unsigned long messages;                 /* MQTT messages handled */
+	bool connected;                         /* to the broker */
+	bool synced;                            /* retained replay complete */
 };
 
 /*

@@ -2,6 +2,7 @@
 # Installs every Debian package the build, the demo and the tests need.
 # Idempotent: does nothing when all are present.
 # install-deps.sh GROUP...: only those groups (build, runtime, broker), for deploy/Dockerfile.
+# install-deps.sh --list GROUP...: prints those groups' packages and installs nothing.
 set -euo pipefail
 pkgs=(build-essential pkg-config make gcc
       libmosquitto-dev libnftables-dev libmnl-dev libjson-c-dev libyaml-dev
@@ -11,7 +12,7 @@ pkgs=(build-essential pkg-config make gcc
       qemu-system-x86 busybox-static kmod linux-image-amd64 cpio
       python3 python3-jsonschema python3-yaml gnuplot-nox
       socat curl procps valgrind clang libclang-rt-14-dev openssl iputils-ping
-      docker-compose)
+      docker-compose docker.io debootstrap prometheus lintian)
 declare -A groups=(
 	[build]="build-essential pkg-config make gcc libmosquitto-dev libnftables-dev libmnl-dev
 		 libjson-c-dev libyaml-dev libcurl4-openssl-dev libssl-dev"
@@ -19,6 +20,8 @@ declare -A groups=(
 		   ca-certificates nftables wireguard-go wireguard-tools"
 	[broker]="mosquitto mosquitto-clients"
 )
+list=
+[ "${1:-}" = --list ] && { list=1; shift; }
 if [ $# -gt 0 ]; then
 	pkgs=()
 	for g in "$@"; do
@@ -27,6 +30,7 @@ if [ $# -gt 0 ]; then
 		pkgs+=("${more[@]}")
 	done
 fi
+[ -z "$list" ] || { echo "${pkgs[*]}"; exit 0; }
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
