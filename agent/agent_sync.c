@@ -110,6 +110,10 @@ static void sync_statuses(struct agent *a)
 	char err[ERR_LEN];
 	size_t cleared = 0;
 
+	if (!mqtt_own_granted(a->mqtt)) {
+		strbuf_reset(&a->replay_statuses);
+		return;
+	}
 	for (size_t at = 0; at < a->replay_statuses.len; at += strlen(a->replay_statuses.buf + at) + 1) {
 		const char *topic = a->replay_statuses.buf + at;
 		if (topic_parse(topic, a->cfg.topic_prefix, a->names, a->n_names, &ref, err,

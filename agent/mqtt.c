@@ -28,6 +28,8 @@ struct mqtt {
 	int version;            /* MQTT_PROTOCOL_V5 or MQTT_PROTOCOL_V311 */
 	bool got_connack;
 	int sub_mid;
+	int own_mid;            /* the subscription to the agent's own topics */
+	bool own_refused;
 	int64_t next_attempt_ms;
 	int64_t backoff_ms;
 	int64_t now_ms;
@@ -144,6 +146,13 @@ static void on_subscribe(struct mosquitto *mosq, void *obj, int mid, int n, cons
 {
 	struct mqtt *m = obj;
 
+	if (mid == m->own_mid) {
+		m->own_refused = n < 1 || granted[0] >= 0x80;
+		if (m->own_refused)
+			log_warn("mqtt: the broker refuses reading the agent's own statuses: stale "
+				 "statuses are not cleared (allow reading edge/<node>/status/#)");
+		return;
+	}
 	if (mid != m->sub_mid)
 		return;
 	for (int i = 0; i < n; i++)
@@ -304,7 +313,13 @@ int mqtt_subscribe_own(struct mqtt *m, const char *topic)
 {
 	int opts = m->version == MQTT_PROTOCOL_V5 ? MQTT_SUB_OPT_NO_LOCAL : 0;
 
-	return mosquitto_subscribe_v5(m->mosq, NULL, topic, 0, opts, NULL) ? -EIO : 0;
+	m->own_refused = true;  /* until the broker grants it */
+	return mosquitto_subscribe_v5(m->mosq, &m->own_mid, topic, 0, opts, NULL) ? -EIO : 0;
+}
+
+bool mqtt_own_granted(const struct mqtt *m)
+{
+	return !m->own_refused;
 }
 
 int mqtt_unsubscribe(struct mqtt *m, const char *topic)

@@ -29,6 +29,8 @@ bool mqtt_connected(const struct mqtt *m);
 int mqtt_subscribe(struct mqtt *m, char *const *topics, int n);
 /* Subscribes to topics the agent publishes itself, without its own copies where MQTT 5 allows. */
 int mqtt_subscribe_own(struct mqtt *m, const char *topic);
+/* Whether the broker granted the last mqtt_subscribe_own. */
+bool mqtt_own_granted(const struct mqtt *m);
 int mqtt_unsubscribe(struct mqtt *m, const char *topic);
 int mqtt_publish(struct mqtt *m, const char *topic, const void *payload, size_t len, int qos,
 		 bool retain);

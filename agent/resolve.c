@@ -109,13 +109,57 @@ static void slot_want(struct slot *s, struct object *o, int source, uint64_t seq
 	s->want_seq = o ? seq : 0;
 }
 
+static bool rank_less(int sa, uint64_t qa, const char *ia, int sb, uint64_t qb, const char *ib)
+{
+	if (sa != sb)
+		return sa < sb;
+	if (qa != qb)
+		return qa < qb;
+	return strcmp(ia, ib) < 0;
+}
+
 static bool outranks(int source, uint64_t seq, const char *id, const struct slot *holder)
 {
-	if (source != holder->want_source)
-		return source < holder->want_source;
-	if (seq != holder->want_seq)
-		return seq < holder->want_seq;
-	return strcmp(id, holder->id) < 0;
+	return rank_less(source, seq, id, holder->want_source, holder->want_seq, holder->id);
+}
+
+/* The source whose object s would serve: the first with a good version (-1: none). */
+static int slot_candidate(const struct slot *s)
+{
+	for (int i = 0; i < MAX_SOURCES; i++)
+		if (s->src[i] && s->src[i]->good)
+			return i;
+	return -1;
+}
+
+/*
+ * A free claim goes to the best of those asking for it, not to whichever is resolved
+ * first: the best waiter (other than s) still asking for c that outranks s, or NULL.
+ */
+static struct slot *better_waiter(const struct claim *c, const struct slot *s, int source,
+				  uint64_t seq)
+{
+	struct slot *best = NULL;
+	int best_src = source;
+	uint64_t best_seq = seq;
+	const char *best_id = s->id;
+	char key[CLAIM_KEY_LEN];
+
+	for (size_t i = 0; i < c->n_waiters; i++) {
+		struct slot *w = c->waiters[i];
+		int ws = slot_candidate(w);
+		if (w == s || ws < 0)
+			continue;
+		claim_key(w->src[ws]->good, key, sizeof(key));
+		if (strcmp(key, c->key) ||
+		    !rank_less(ws, w->src[ws]->seq, w->id, best_src, best_seq, best_id))
+			continue;
+		best = w;
+		best_src = ws;
+		best_seq = w->src[ws]->seq;
+		best_id = w->id;
+	}
+	return best;
 }
 
 static void claim_wake(struct store *st, struct claim *c)
@@ -127,7 +171,8 @@ static void claim_wake(struct store *st, struct claim *c)
 static void conflict_error(char *buf, size_t len, const struct object *o, const struct slot *holder,
 			   const struct store *st)
 {
-	const char *src = st->names[holder->want_source] ? st->names[holder->want_source] : "?";
+	int hs = holder->want ? holder->want_source : slot_candidate(holder);
+	const char *src = hs >= 0 && st->names[hs] ? st->names[hs] : "?";
 
 	if (o->kind == KIND_FORWARD)
 		snprintf(buf, len, "forward %s: public_port %u/%s is held by forward %s (source %s)",
@@ -140,23 +185,16 @@ static void conflict_error(char *buf, size_t len, const struct object *o, const 
 static void slot_resolve(struct store *st, struct slot *s)
 {
 	struct entry *top = NULL, *cand = NULL;
-	int top_src = -1, cand_src = -1;
+	int top_src = -1, cand_src = slot_candidate(s);
 	char key[CLAIM_KEY_LEN], msg[ERR_LEN];
+	struct slot *blocker;
 	struct claim *c;
 
-	for (int i = 0; i < MAX_SOURCES; i++) {
-		if (!s->src[i])
-			continue;
-		if (!top) {
-			top = s->src[i];
-			top_src = i;
-		}
-		if (s->src[i]->good) {
-			cand = s->src[i];
-			cand_src = i;
-			break;
-		}
+	for (int i = 0; i < MAX_SOURCES && !top; i++) {
+		top = s->src[i];
+		top_src = top ? i : -1;
 	}
+	cand = cand_src >= 0 ? s->src[cand_src] : NULL;
 	wait_stop(st, s);
 	status_reset(&s->status);
 	s->status.source = top_src;
@@ -179,13 +217,18 @@ static void slot_resolve(struct store *st, struct slot *s)
 		status_set_error(&s->status, "out of memory");
 		goto out;
 	}
-	if (c->holder && c->holder != s && outranks(cand_src, cand->seq, s->id, c->holder)) {
+	blocker = c->holder == s ? NULL : better_waiter(c, s, cand_src, cand->seq);
+	if (blocker)
+		store_mark_dirty(st, blocker);  /* it outranks s: its turn first */
+	else if (c->holder && c->holder != s && outranks(cand_src, cand->seq, s->id, c->holder)) {
 		struct slot *loser = c->holder;
 		loser->claim = NULL;
 		c->holder = NULL;
 		store_mark_dirty(st, loser);
 	}
-	if (!c->holder || c->holder == s) {
+	if (c->holder && c->holder != s)
+		blocker = c->holder;
+	if (!blocker) {
 		/* a holder whose rank changed lets its waiters compare again */
 		if (c->holder == s && (s->want_source != cand_src || s->want_seq != cand->seq))
 			claim_wake(st, c);
@@ -199,7 +242,7 @@ static void slot_resolve(struct store *st, struct slot *s)
 	/* Taken by an id of equal or higher precedence: refuse, keep what is live if we can. */
 	s->status.state = ST_REJECTED;
 	s->status.source = cand_src;
-	conflict_error(msg, sizeof(msg), cand->good, c->holder, st);
+	conflict_error(msg, sizeof(msg), cand->good, blocker, st);
 	status_set_error(&s->status, msg);
 	if (!(s->claim && s->applied && s->applied_source >= 0)) {
 		claim_release(st, s);

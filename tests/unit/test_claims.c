@@ -136,6 +136,36 @@ int main(void)
 	settle(&a);
 	CHECK_STR("the node's object takes the group's port", holder(&a, 27000), "n");
 
+	/* a freed port goes to the best waiter; one serving its previous version keeps it */
+	for (int order = 0; order < 2; order++) {
+		struct store e;
+		store_init(&e, names, 2);
+		put(&e, 0, "h", 28000, 13, 0);
+		put(&e, 0, "best", 28000, 14, 0);
+		put(&e, 0, "prev", 28001, 15, 0);
+		settle(&e);
+		if (order) {
+			put(&e, 0, "prev", 28000, 16, 0);
+			settle(&e);
+		} else {
+			/* the waiters list in the other order: best joins after prev */
+			store_delete(&e, KIND_FORWARD, 0, "best");
+			settle(&e);
+			put(&e, 0, "prev", 28000, 16, 0);
+			settle(&e);
+			put(&e, 0, "best", 28000, 14, 1);
+			settle(&e);
+		}
+		store_delete(&e, KIND_FORWARD, 0, "h");
+		settle(&e);
+		CHECK_STR(order ? "freed port: the best waiter takes it" :
+			  "freed port, other order: the best waiter takes it", holder(&e, 28000), "best");
+		CHECK_STR(order ? "freed port: the one serving its previous version keeps its own" :
+			  "freed port, other order: the one serving its previous version keeps its own",
+			  holder(&e, 28001), "prev");
+		store_free(&e);
+	}
+
 	/* restore in reverse order: the same holders serve the same targets */
 	restore_reversed(&a, &b);
 	CHECK_STR("restored: web still holds 22015", holder(&b, 22015), "web");
