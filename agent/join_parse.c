@@ -290,7 +290,7 @@ int wg_join_parse(const char *buf, size_t len, struct wg_join *out, char *err, s
 	if (!ret)
 		ret = root_parse(root, &j, err, errlen);
 	if (!ret)
-		ret = join_keys_check(buf, len, root, err, errlen);
+		ret = join_keys_check(buf, len, err, errlen);
 	if (!ret)
 		ret = join_repeats_check(&j, err, errlen);
 	if (ret == -ENOMEM)

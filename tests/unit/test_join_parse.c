@@ -137,6 +137,9 @@ static const struct bad bads[] = {
 	  "wireguard: duplicate field \"mtu\"" },
 	{ "duplicate escaped root field", "{\"address\":\"10.50.0.5/24\",\"peers\":[],\"pe\\u0065rs\":[]}",
 	  "wireguard: duplicate field \"peers\"" },
+	{ "root field repeated behind an escaped NUL",
+	  "{\"address\":\"10.50.0.5/24\",\"mtu\":1400,\"peers\":[],\"mtu\\u0000x\":9000}",
+	  "wireguard: duplicate field \"mtu\"" },
 	{ "duplicate peer field", "{\"address\":\"10.50.0.5/24\",\"peers\":["
 	  "{\"public_key\":\"" K1 "\",\"allowed_ips\":[]},"
 	  "{\"public_key\":\"" K2 "\",\"allowed_ips\":[],\"endpoint\":\"1.2.3.4:5\",\"endp\\u006fint\":\"1.2.3.4:6\"}]}",
