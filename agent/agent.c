@@ -29,14 +29,6 @@
 #include "topic.h"
 #include "agent_int.h"
 
-int64_t clock_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* ---- the edges behind reconcile ---- */
 
 static int edge_nft(void *arg, const char *text, char *err, size_t errlen)

@@ -13,6 +13,7 @@
 
 #include <linux/netfilter_ipv4/ip_tables.h>
 
+#include "clock.h"
 #include "coexist_legacy.h"
 
 #define SPAWN_TIMEOUT_MS 4000
@@ -67,14 +68,6 @@ static const char *binary(const char *name, char *buf, size_t len)
 	return NULL;
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int spawn_setup(posix_spawn_file_actions_t *fa, posix_spawnattr_t *attr, int out, int err)
 {
 	sigset_t none, def;
@@ -113,7 +106,7 @@ static int collect(int fds[2], struct strbuf *out, struct strbuf *errout, int64_
 	int open = 2;
 
 	while (open) {
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - clock_ms();
 		if (left <= 0)
 			return -ETIMEDOUT;
 		if (poll(p, 2, (int)left) < 0) {
@@ -154,7 +147,7 @@ static int reap(pid_t pid, int64_t deadline, bool kill_now)
 			return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 		if (r < 0 && errno != EINTR)
 			return -errno;
-		if (r == 0 && now_ms() >= deadline) {
+		if (r == 0 && clock_ms() >= deadline) {
 			kill(pid, SIGKILL);
 			kill_now = true;
 		} else if (r == 0) {
@@ -169,7 +162,7 @@ static int run(char *const argv[], struct strbuf *out, char *err, size_t errlen)
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
 	int po[2] = { -1, -1 }, pe[2] = { -1, -1 }, fds[2], ret, status;
-	int64_t deadline = now_ms() + SPAWN_TIMEOUT_MS;
+	int64_t deadline = clock_ms() + SPAWN_TIMEOUT_MS;
 	struct strbuf errout;
 	pid_t pid;
 
