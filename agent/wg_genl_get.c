@@ -8,7 +8,7 @@
 #include <linux/wireguard.h>
 
 #include "log.h"
-#include "rtnl.h"
+#include "nl.h"
 #include "wg_genl.h"
 
 struct get_ctx {
@@ -209,7 +209,7 @@ static int on_device(const struct nlmsghdr *nlh, void *data)
 
 int wg_genl_get(const char *ifname, struct wg_device *out)
 {
-	char buf[RTNL_MSG_SIZE] = { 0 };
+	char buf[NL_MSG_SIZE] = { 0 };
 	struct get_ctx g = { .dev = out };
 	struct mnl_socket *nl;
 	struct nlmsghdr *nlh;
@@ -221,7 +221,7 @@ int wg_genl_get(const char *ifname, struct wg_device *out)
 	if (ret)
 		goto out;
 	nlh = wg_genl_msg(buf, family, WG_CMD_GET_DEVICE, NLM_F_DUMP, ifname);
-	ret = rtnl_talk(nl, nlh, on_device, &g);
+	ret = nl_talk(nl, nlh, on_device, &g);
 	mnl_socket_close(nl);
 	if (ret && g.err)
 		ret = g.err;
