@@ -4,10 +4,10 @@
 
 #include <json-c/json.h>
 
+#include "endpoint.h"
 #include "wg.h"
 
 #define JOIN_PATH_LEN 64
-#define ENDPOINT_ACCEPTED "IPv4:port or [IPv6]:port"
 
 /* Writes "wireguard: <message>" and returns -EINVAL. */
 int join_fail(char *err, size_t errlen, const char *fmt, ...)

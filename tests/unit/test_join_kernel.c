@@ -15,6 +15,7 @@
 #include "address.h"
 #include "check.h"
 #include "clock.h"
+#include "endpoint.h"
 #include "join.h"
 #include "join_cache.h"
 #include "join_parse.h"
@@ -42,7 +43,7 @@ static void print_join(const struct wg_join *j)
 		const struct wg_peer *p = &j->peers[i];
 
 		wg_key_to_base64(key, p->public_key);
-		wg_endpoint_format(ep, sizeof(ep), &p->endpoint);
+		endpoint_format(ep, sizeof(ep), &p->endpoint);
 		printf("PEER %s endpoint=%s keepalive=%u allowed=", key, ep[0] ? ep : "-",
 		       p->keepalive);
 		for (size_t k = 0; k < p->n_allowed; k++) {

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "check.h"
+#include "endpoint.h"
 #include "join_parse.h"
 #include "strbuf.h"
 
@@ -168,7 +169,7 @@ static void test_example(void)
 	CHECK("example psk bytes", j.n_peers == 2 && j.peers[0].preshared_key[0] == 0x55);
 	if (j.n_peers != 2)
 		return;
-	wg_endpoint_format(ep, sizeof(ep), &j.peers[1].endpoint);
+	endpoint_format(ep, sizeof(ep), &j.peers[1].endpoint);
 	CHECK_STR("example v6 endpoint", ep, "[2001:db8::1]:4500");
 	ret = wg_join_render(&j, &text, &len);
 	CHECK("render returns 0", ret == 0);
