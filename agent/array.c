@@ -23,3 +23,12 @@ void *array_grow(void *v, size_t *cap, size_t need, size_t size, size_t first)
 	*cap = n;
 	return p;
 }
+
+void *array_room(void *v, size_t n, size_t size)
+{
+	size_t cap = n;
+
+	if (n & (n - 1))
+		return v;
+	return array_grow(v, &cap, n + 1, size, 1);
+}

@@ -10,5 +10,7 @@
  * still owned by the caller) on overflow or allocation failure.
  */
 void *array_grow(void *v, size_t *cap, size_t need, size_t size, size_t first);
+/* Room for element n of an array whose capacity is implicit: n rounded up to a power of two. */
+void *array_room(void *v, size_t n, size_t size);
 
 #endif

@@ -5,6 +5,7 @@
 
 #include <json-c/json.h>
 
+#include "array.h"
 #include "coexist_plan.h"
 
 int cx_conf_init(struct cx_conf *conf, const char *table, uint32_t mark, uint32_t mask)
@@ -57,16 +58,12 @@ static struct cx_chain *chain_get(struct cx_ruleset *rs, enum cx_backend b, cons
 	c = cx_chain_find(rs, b, family, table, name);
 	if (c)
 		return c;
-	if (rs->n == rs->cap) {
-		size_t cap = rs->cap ? rs->cap * 2 : 16;
-		struct cx_chain *v = realloc(rs->v, cap * sizeof(*v));
-		if (!v) {
-			*err = -ENOMEM;
-			return NULL;
-		}
-		rs->v = v;
-		rs->cap = cap;
+	c = array_grow(rs->v, &rs->cap, rs->n + 1, sizeof(*c), 16);
+	if (!c) {
+		*err = -ENOMEM;
+		return NULL;
 	}
+	rs->v = c;
 	c = &rs->v[rs->n++];
 	memset(c, 0, sizeof(*c));
 	c->backend = b;
@@ -78,14 +75,11 @@ static struct cx_chain *chain_get(struct cx_ruleset *rs, enum cx_backend b, cons
 
 static int rule_add(struct cx_chain *c, const struct cx_rule *r)
 {
-	if (c->n_rules == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 8;
-		struct cx_rule *v = realloc(c->rules, cap * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		c->rules = v;
-		c->cap = cap;
-	}
+	struct cx_rule *v = array_grow(c->rules, &c->cap, c->n_rules + 1, sizeof(*v), 8);
+
+	if (!v)
+		return -ENOMEM;
+	c->rules = v;
 	c->rules[c->n_rules++] = *r;
 	return 0;
 }

@@ -5,6 +5,7 @@
 #include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
 
+#include "array.h"
 #include "rtnl.h"
 
 struct addr_list {
@@ -34,15 +35,12 @@ static int on_addr(const struct nlmsghdr *nlh, void *data)
 	a = local ? local : address;
 	if (!a || mnl_attr_get_payload_len(a) != len)
 		return MNL_CB_OK;
-	if (l->n == l->cap) {
-		c = realloc(l->v, (l->cap ? 2 * l->cap : 4) * sizeof(*c));
-		if (!c) {
-			errno = ENOMEM;
-			return MNL_CB_ERROR;
-		}
-		l->v = c;
-		l->cap = l->cap ? 2 * l->cap : 4;
+	c = array_grow(l->v, &l->cap, l->n + 1, sizeof(*c), 4);
+	if (!c) {
+		errno = ENOMEM;
+		return MNL_CB_ERROR;
 	}
+	l->v = c;
 	c = &l->v[l->n++];
 	memset(c, 0, sizeof(*c));
 	c->family = ifa->ifa_family;

@@ -6,6 +6,7 @@
 
 #include <linux/rtnetlink.h>
 
+#include "array.h"
 #include "log.h"
 #include "rtnl.h"
 #include "wg_device.h"
@@ -200,15 +201,12 @@ static int on_route(const struct nlmsghdr *nlh, void *data)
 		return MNL_CB_ERROR;
 	if (r.dst.family == AF_UNSPEC)
 		return MNL_CB_OK;
-	if (l->n == l->cap) {
-		v = realloc(l->v, (l->cap ? 2 * l->cap : 16) * sizeof(*v));
-		if (!v) {
-			errno = ENOMEM;
-			return MNL_CB_ERROR;
-		}
-		l->v = v;
-		l->cap = l->cap ? 2 * l->cap : 16;
+	v = array_grow(l->v, &l->cap, l->n + 1, sizeof(*v), 16);
+	if (!v) {
+		errno = ENOMEM;
+		return MNL_CB_ERROR;
 	}
+	l->v = v;
 	l->v[l->n++] = r;
 	return MNL_CB_OK;
 }

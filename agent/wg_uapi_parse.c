@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "endpoint.h"
 #include "wg_device.h"
 #include "wg_uapi.h"
@@ -100,17 +101,9 @@ static bool parse_cidr(const char *s, size_t n, struct cidr *c)
 	return true;
 }
 
-/* An array with room for one more element: it doubles when its count is a power of two. */
-static void *grow(void *v, size_t n, size_t size)
-{
-	if (n & (n - 1))
-		return v;
-	return realloc(v, (n ? 2 * n : 1) * size);
-}
-
 static int add_peer(struct wg_device *d, const struct kv *kv)
 {
-	struct wg_peer *p = grow(d->peers, d->n_peers, sizeof(*d->peers));
+	struct wg_peer *p = array_room(d->peers, d->n_peers, sizeof(*d->peers));
 
 	if (!p)
 		return -ENOMEM;
@@ -154,7 +147,7 @@ static int peer_field(struct wg_peer *p, const struct kv *kv)
 	} else if (kv_is(kv, "allowed_ip")) {
 		if (!parse_cidr(kv->val, kv->vlen, &c))
 			return -EPROTO;
-		a = grow(p->allowed, p->n_allowed, sizeof(*p->allowed));
+		a = array_room(p->allowed, p->n_allowed, sizeof(*p->allowed));
 		if (!a)
 			return -ENOMEM;
 		p->allowed = a;
