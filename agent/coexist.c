@@ -245,11 +245,6 @@ const char *coexist_error(const struct coexist *cx)
 	return cx ? cx->error : "";
 }
 
-const char *coexist_summary(const struct coexist *cx)
-{
-	return cx ? cx->summary : "";
-}
-
 static void __attribute__((format(printf, 3, 4)))
 error_add(char *buf, size_t len, const char *fmt, ...)
 {
