@@ -21,7 +21,7 @@
 
 static const char *const env_fixed[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL };
 
-bool cx_legacy_loaded(void)
+bool coexist_legacy_loaded(void)
 {
 	char line[64];
 	bool found = false;
@@ -35,14 +35,14 @@ bool cx_legacy_loaded(void)
 }
 
 /* Only asked when loaded: asking instantiates the table in this namespace. */
-uint64_t cx_legacy_stamp(void)
+uint64_t coexist_legacy_stamp(void)
 {
 	struct ipt_getinfo info;
 	socklen_t len = sizeof(info);
 	uint64_t stamp = 0;
 	int fd;
 
-	if (!cx_legacy_loaded())
+	if (!coexist_legacy_loaded())
 		return 0;
 	fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
 	if (fd < 0)
@@ -209,7 +209,7 @@ out:
 	return ret;
 }
 
-int cx_legacy_save(struct strbuf *out, char *err, size_t errlen)
+int coexist_legacy_save(struct strbuf *out, char *err, size_t errlen)
 {
 	char path[64];
 	char *argv[] = { NULL, "-t", "filter", NULL };
@@ -227,11 +227,11 @@ int cx_legacy_save(struct strbuf *out, char *err, size_t errlen)
 	return ret < 0 ? ret : out->err;
 }
 
-int cx_legacy_rule(bool add, const struct cx_conf *conf, uint32_t mark, uint32_t mask,
+int coexist_legacy_rule(bool add, const struct coexist_plan_conf *conf, uint32_t mark, uint32_t mask,
 		   char *err, size_t errlen)
 {
 	char path[64], spec[32];
-	char *argv[] = { NULL, "-w", "2", "-t", "filter", add ? "-I" : "-D", CX_USER_CHAIN,
+	char *argv[] = { NULL, "-w", "2", "-t", "filter", add ? "-I" : "-D", COEXIST_USER_CHAIN,
 			 "-m", "mark", "--mark", spec, "-m", "comment", "--comment",
 			 (char *)conf->comment, "-j", "ACCEPT", NULL };
 	int ret;
@@ -241,7 +241,7 @@ int cx_legacy_rule(bool add, const struct cx_conf *conf, uint32_t mark, uint32_t
 		snprintf(err, errlen, "iptables-legacy is not installed");
 		return -ENOENT;
 	}
-	cx_mark_format(spec, sizeof(spec), mark, mask);
+	coexist_plan_mark_format(spec, sizeof(spec), mark, mask);
 	ret = run(argv, NULL, err, errlen);
 	return ret > 0 ? -EIO : ret;
 }
