@@ -1,28 +1,13 @@
-/* Whole-document checks: keys named twice in one object, keys and networks repeated. */
+/* Whole-document checks: peer keys and networks repeated across the document. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "address.h"
-#include "json_strict.h"
 #include "join_field.h"
-#include "payload_field.h"
 #include "wg_device.h"
 #include "wg_key.h"
-
-int join_keys_check(const char *buf, size_t len, char *err, size_t errlen)
-{
-	struct json_dup dup;
-	char what[JSON_PATH_LEN + QUOTE_LEN];
-	int ret;
-
-	ret = json_strict_keys(buf, len, NULL, NULL, &dup);
-	if (ret || !dup.found)
-		return ret;
-	json_dup_describe(what, sizeof(what), &dup);
-	return join_fail(err, errlen, "%s", what);
-}
 
 struct key_ref {
 	const uint8_t *key;

@@ -24,7 +24,5 @@ int join_network_parse(const char *path, const char *s, size_t n, struct cidr *o
 /* Peer public keys and allowed IPs must not repeat across the document. */
 int join_repeats_check(const struct wg_join *j, char *err, size_t errlen);
 
-/* Keys json-c merged silently: a field named twice in one object. */
-int join_keys_check(const char *buf, size_t len, char *err, size_t errlen);
 
 #endif

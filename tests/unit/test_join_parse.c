@@ -139,7 +139,13 @@ static const struct bad bads[] = {
 	  "wireguard: duplicate field \"peers\"" },
 	{ "root field repeated behind an escaped NUL",
 	  "{\"address\":\"10.50.0.5/24\",\"mtu\":1400,\"peers\":[],\"mtu\\u0000x\":9000}",
-	  "wireguard: duplicate field \"mtu\"" },
+	  "wireguard: unknown field \"mtu\\x00x\" (accepted: address, listen_port, mtu, peers)" },
+	{ "field cut at an escaped NUL is unknown, not the field json-c reads",
+	  "{\"address\":\"10.50.0.5/24\",\"mt\\u0075\\u0000x\":9000,\"peers\":[]}",
+	  "wireguard: unknown field \"mtu\\x00x\" (accepted: address, listen_port, mtu, peers)" },
+	{ "peer field cut at an escaped NUL", PEER(",\"endpoint\\u0000\":\"1.2.3.4:5\""),
+	  "wireguard: peers[0]: unknown field \"endpoint\\x00\" (accepted: public_key, endpoint, "
+	  "allowed_ips, persistent_keepalive, preshared_key)" },
 	{ "duplicate peer field", "{\"address\":\"10.50.0.5/24\",\"peers\":["
 	  "{\"public_key\":\"" K1 "\",\"allowed_ips\":[]},"
 	  "{\"public_key\":\"" K2 "\",\"allowed_ips\":[],\"endpoint\":\"1.2.3.4:5\",\"endp\\u006fint\":\"1.2.3.4:6\"}]}",
