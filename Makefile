@@ -1,9 +1,16 @@
 # edge-agent: C11 daemon. `make` builds, `make test` runs every test, `make demo` shows it.
 CC      ?= cc
-PKGS    := libmosquitto libnftables libmnl json-c yaml-0.1 libcurl libcrypto
+# pkg-config name:Debian package, for every library the build needs
+PKG_DEBS := libmosquitto:libmosquitto-dev libnftables:libnftables-dev libmnl:libmnl-dev \
+            json-c:libjson-c-dev yaml-0.1:libyaml-dev libcurl:libcurl4-openssl-dev \
+            libcrypto:libssl-dev
+PKGS    := $(foreach p,$(PKG_DEBS),$(firstword $(subst :, ,$(p))))
+# the one version of the agent, edgectl, their status and the package
+VERSION := $(shell cat VERSION 2>/dev/null)
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Wshadow -Wformat=2 -Wno-unused-parameter \
-           -D_GNU_SOURCE -MMD -MP $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+           -D_GNU_SOURCE -MMD -MP -DEDGE_VERSION='"$(VERSION)"' \
+           $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 ifdef WERROR
 CFLAGS  += -Werror
@@ -31,7 +38,18 @@ SHAREDIR ?= $(PREFIX)/share/edge-agent
 
 all: $(B)/edge-agent $(B)/edgectl
 
-$(B)/agent/%.o: agent/%.c
+# A missing -dev package is named as such, before any compiler error about a header.
+pkgcheck:
+	@command -v pkg-config >/dev/null || { echo "make: pkg-config is missing" \
+		"(Debian: apt-get install --no-install-recommends pkg-config, or make deps)" >&2; exit 1; }
+	@missing=""; for p in $(PKG_DEBS); do pkg-config --exists "$${p%%:*}" || \
+		missing="$$missing $${p#*:}"; done; [ -z "$$missing" ] || { \
+		echo "make: development packages missing:$$missing" >&2; \
+		echo "  Debian: apt-get install --no-install-recommends$$missing (or: make deps)" >&2; \
+		exit 1; }
+	@[ -n "$(VERSION)" ] || { echo "make: the VERSION file is missing or empty" >&2; exit 1; }
+
+$(B)/agent/%.o: agent/%.c VERSION | pkgcheck
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
@@ -42,7 +60,7 @@ $(B)/edge-agent: $(B)/agent/main.o $(B)/libedge.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # edgectl: the operator's CLI, sharing the agent's validation and configuration (libedge.a)
-$(B)/ctl/%.o: edgectl/%.c
+$(B)/ctl/%.o: edgectl/%.c VERSION | pkgcheck
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Iagent -c -o $@ $<
 
@@ -111,16 +129,23 @@ uninstall:
 deb: all
 	bash deploy/make-deb.sh $(B)
 
-.PHONY: all unit deps test demo bench clean install uninstall soak deb
+.PHONY: all unit deps test demo bench clean install uninstall soak deb pkgcheck
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 
-# libFuzzer harnesses (clang, ASan + UBSan): build-fuzz/fuzz_<name>
+# libFuzzer harnesses (clang, ASan + UBSan): build-fuzz/fuzz_<name>, each linked against
+# one instrumented build of the core library (build-fuzz/libedge.a)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
-FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
-               $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(CORE)
-	@mkdir -p build-fuzz
-	clang $(FUZZ_CFLAGS) -Iagent -o $@ $< $(CORE) $(LDLIBS)
+FUZZ_FLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -DEDGE_VERSION='"$(VERSION)"' \
+              -fsanitize=address,undefined $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+FUZZ_O   := $(CORE:agent/%.c=build-fuzz/agent/%.o)
+build-fuzz/agent/%.o: agent/%.c VERSION | pkgcheck
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+build-fuzz/libedge.a: $(FUZZ_O)
+	$(AR) rcs $@ $^
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c build-fuzz/libedge.a
+	clang $(FUZZ_FLAGS) -fsanitize=fuzzer -Iagent -o $@ $< build-fuzz/libedge.a $(LDLIBS)
 fuzz: $(FUZZ_BIN)
 .PHONY: fuzz
+-include $(shell find build-fuzz -name '*.d' 2>/dev/null)

@@ -27,15 +27,8 @@
 #include "payload.h"
 #include "status.h"
 #include "topic.h"
+#include "wg_conf.h"
 #include "agent_int.h"
-
-int64_t clock_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ---- the edges behind reconcile ---- */
 
@@ -177,7 +170,7 @@ static void mesh_init(struct agent *a)
 	};
 
 	if (!a->cfg.wg_conf)
-		snprintf(conf_path, sizeof(a->wg_conf_path), "/etc/wireguard/%s.conf", a->cfg.wg_iface);
+		wg_conf_default_path(conf_path, sizeof(a->wg_conf_path), a->cfg.wg_iface);
 	else
 		snprintf(conf_path, sizeof(a->wg_conf_path), "%s", a->cfg.wg_conf);
 	if (!conf_path[0])

@@ -3,6 +3,7 @@
 #define EDGE_AGENT_INT_H
 
 #include "agent.h"
+#include "clock.h"
 #include "mqtt.h"
 
 #define NODE_STATUS_DELAY_MS 200
@@ -14,7 +15,6 @@
 #define NODE_REFRESH_MS 30000
 #define MAX_POLL (5 + 8 + METRICS_HTTP_CONNS)
 
-int64_t clock_ms(void);
 
 /* agent_report.c: node status, health, metrics */
 void node_publish(struct agent *a);

@@ -12,10 +12,12 @@
 #include "cache.h"
 #include "fileio.h"
 #include "journal.h"
+#include "json_strict.h"
 #include "log.h"
 #include "payload.h"
 
 #define CACHE_NAME "state.json"
+#define CACHE_DEPTH 8       /* version 1: root, sources, source, kind, objects, object, value */
 
 /* A JSON string: quotes, backslashes and control characters escaped, other bytes as they are. */
 static void json_str(struct strbuf *sb, const char *s)
@@ -304,23 +306,41 @@ static int cache_parse_v1(struct store *st, json_object *root, const struct poli
 	return 0;
 }
 
+/* One line through the strict reader: a key named twice makes it unreadable. */
+static int record_read(const char *p, size_t n, json_object **rec)
+{
+	enum json_tokener_error jerr;
+	struct json_dup dup;
+	size_t at;
+	int ret;
+
+	ret = json_strict_parse(p, n, CACHE_DEPTH, rec, &jerr, &at);
+	if (!ret)
+		ret = json_strict_keys(p, n, NULL, NULL, &dup);
+	if (!ret && dup.found)
+		ret = -EINVAL;
+	if (ret) {
+		json_object_put(*rec);
+		*rec = NULL;
+	}
+	return ret;
+}
+
 /* Applies each complete line; a line without its newline is a write cut short, ignored. */
 static int lines_parse(struct store *st, const char *buf, size_t len, const struct policy *pol,
 		       bool snapshot, char *err, size_t errlen)
 {
-	json_tokener *tok = json_tokener_new();
 	const char *p = buf, *end = buf + len, *nl;
 	size_t bad = 0, lineno = 0;
 	int ret = 0;
 
-	if (!tok)
-		return -ENOMEM;
 	for (; p < end && (nl = memchr(p, '\n', (size_t)(end - p))); p = nl + 1) {
-		json_object *rec, *version = NULL;
-		json_tokener_reset(tok);
-		rec = json_tokener_parse_ex(tok, p, (int)(nl - p));
-		if (!rec || json_tokener_get_error(tok) != json_tokener_success ||
-		    !json_object_is_type(rec, json_type_object))
+		json_object *rec = NULL, *version = NULL;
+
+		ret = record_read(p, (size_t)(nl - p), &rec);
+		if (ret == -ENOMEM)
+			break;
+		if (ret || !json_object_is_type(rec, json_type_object))
 			ret = -EINVAL;
 		else if (snapshot && !lineno++ &&
 			 !json_object_object_get_ex(rec, "version", &version))
@@ -339,7 +359,6 @@ static int lines_parse(struct store *st, const char *buf, size_t len, const stru
 		if (ret)
 			break;
 	}
-	json_tokener_free(tok);
 	if (!ret && snapshot && !lineno)
 		ret = -EINVAL;
 	if (ret == -EINVAL)

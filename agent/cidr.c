@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "address.h"
+#include "array.h"
 #include "cidr.h"
 #include "payload.h"
 
@@ -132,7 +133,7 @@ out:
 	return ret;
 }
 
-/* Capacity is implicit: the array grows when n reaches a power of two. */
+/* Capacity is implicit (array_room). */
 int cidr_list_add(struct cidr_list *l, const struct cidr *c)
 {
 	struct cidr *v;
@@ -140,12 +141,10 @@ int cidr_list_add(struct cidr_list *l, const struct cidr *c)
 	if ((c->family != AF_INET && c->family != AF_INET6) ||
 	    c->prefix > family_bits(c->family))
 		return -EINVAL;
-	if (!(l->n & (l->n - 1))) {
-		v = realloc(l->v, (l->n ? l->n * 2 : 1) * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		l->v = v;
-	}
+	v = array_room(l->v, l->n, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	l->v = v;
 	l->v[l->n++] = *c;
 	return 0;
 }

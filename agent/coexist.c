@@ -8,6 +8,7 @@
 
 #include "coexist.h"
 #include "coexist_legacy.h"
+#include "coexist_parse.h"
 #include "coexist_plan.h"
 #include "log.h"
 #include "nft_apply.h"
@@ -20,7 +21,7 @@
 
 struct coexist {
 	struct coexist_conf conf;
-	struct cx_conf cx;
+	struct coexist_plan_conf cx;
 	char table[33];
 	struct nft_ctx *json;           /* reads, with JSON output */
 	struct nft *nft;                /* writes */
@@ -28,7 +29,7 @@ struct coexist {
 	int64_t due_ms;
 	int64_t legacy_ms;              /* next stamp poll */
 	uint64_t legacy_stamp;
-	char error[CX_MSG_LEN];
+	char error[COEXIST_MSG_LEN];
 	char summary[256];
 };
 
@@ -103,20 +104,20 @@ static bool ident_ok(const char *s)
 	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n;
 }
 
-static bool table_listed(const struct cx_ruleset *rs, const char *family, const char *table)
+static bool table_listed(const struct coexist_ruleset *rs, const char *family, const char *table)
 {
 	for (size_t i = 0; i < rs->n; i++)
-		if (rs->v[i].backend == CX_NFT && !strcmp(rs->v[i].family, family) &&
+		if (rs->v[i].backend == COEXIST_NFT && !strcmp(rs->v[i].family, family) &&
 		    !strcmp(rs->v[i].table, table))
 			return true;
 	return false;
 }
 
 /* Every table with a forward-hook base chain (ours excepted), whole. */
-static int nft_read(struct nft_ctx *ctx, const struct cx_conf *cx, struct cx_ruleset *rs,
+static int nft_read(struct nft_ctx *ctx, const struct coexist_plan_conf *cx, struct coexist_ruleset *rs,
 		    char *err, size_t errlen)
 {
-	struct cx_ruleset chains = { 0 };
+	struct coexist_ruleset chains = { 0 };
 	char cmd[160], e[256];
 	const char *out;
 	int ret;
@@ -124,9 +125,9 @@ static int nft_read(struct nft_ctx *ctx, const struct cx_conf *cx, struct cx_rul
 	out = json_list(ctx, "list chains", err, errlen);
 	if (!out)
 		return -EIO;
-	ret = cx_parse_nft_json(&chains, cx, out);
+	ret = coexist_parse_nft_json(&chains, cx, out);
 	for (size_t i = 0; i < chains.n && !ret; i++) {
-		const struct cx_chain *c = &chains.v[i];
+		const struct coexist_chain *c = &chains.v[i];
 		if (!c->forward_hook || (!strcmp(c->family, "inet") && !strcmp(c->table, cx->table)) ||
 		    table_listed(rs, c->family, c->table))
 			continue;
@@ -138,23 +139,23 @@ static int nft_read(struct nft_ctx *ctx, const struct cx_conf *cx, struct cx_rul
 		snprintf(cmd, sizeof(cmd), "list table %s %s", c->family, c->table);
 		out = json_list(ctx, cmd, e, sizeof(e));
 		if (out)        /* else it went away meanwhile */
-			ret = cx_parse_nft_json(rs, cx, out);
+			ret = coexist_parse_nft_json(rs, cx, out);
 	}
-	cx_ruleset_free(&chains);
+	coexist_parse_free(&chains);
 	if (ret)
 		snprintf(err, errlen, "cannot read the nftables listing (%s)", strerror(-ret));
 	return ret;
 }
 
-static int legacy_read(const struct cx_conf *cx, struct cx_ruleset *rs, char *err, size_t errlen)
+static int legacy_read(const struct coexist_plan_conf *cx, struct coexist_ruleset *rs, char *err, size_t errlen)
 {
 	struct strbuf sb;
 	int ret;
 
 	strbuf_init(&sb);
-	ret = cx_legacy_save(&sb, err, errlen);
+	ret = coexist_legacy_save(&sb, err, errlen);
 	if (!ret)
-		ret = cx_parse_iptables_save(rs, cx, sb.buf ? sb.buf : "");
+		ret = coexist_parse_iptables_save(rs, cx, sb.buf ? sb.buf : "");
 	strbuf_free(&sb);
 	return ret;
 }
@@ -169,7 +170,7 @@ int coexist_open(struct coexist **out, const struct coexist_conf *conf)
 	cx->conf = *conf;
 	snprintf(cx->table, sizeof(cx->table), "%s", conf->table ? conf->table : "");
 	cx->conf.table = cx->table;
-	ret = cx_conf_init(&cx->cx, cx->table, conf->mark, conf->mask);
+	ret = coexist_plan_conf_init(&cx->cx, cx->table, conf->mark, conf->mask);
 	if (ret)
 		goto fail;
 	cx->due_ms = 1;
@@ -233,7 +234,7 @@ static void legacy_poll(struct coexist *cx, int64_t now_ms)
 	if (now_ms < cx->legacy_ms)
 		return;
 	cx->legacy_ms = now_ms + LEGACY_POLL_MS;
-	stamp = cx_legacy_stamp();
+	stamp = coexist_legacy_stamp();
 	if (stamp != cx->legacy_stamp) {
 		cx->legacy_stamp = stamp;
 		cx->due_ms = now_ms;
@@ -243,11 +244,6 @@ static void legacy_poll(struct coexist *cx, int64_t now_ms)
 const char *coexist_error(const struct coexist *cx)
 {
 	return cx ? cx->error : "";
-}
-
-const char *coexist_summary(const struct coexist *cx)
-{
-	return cx ? cx->summary : "";
 }
 
 static void __attribute__((format(printf, 3, 4)))
@@ -264,9 +260,9 @@ error_add(char *buf, size_t len, const char *fmt, ...)
 	va_end(ap);
 }
 
-static bool ours_present(const struct cx_ruleset *rs, enum cx_backend b)
+static bool ours_present(const struct coexist_ruleset *rs, enum coexist_backend b)
 {
-	const struct cx_chain *c = cx_chain_find(rs, b, "ip", "filter", CX_USER_CHAIN);
+	const struct coexist_chain *c = coexist_parse_chain_find(rs, b, "ip", "filter", COEXIST_USER_CHAIN);
 
 	for (size_t i = 0; c && i < c->n_rules; i++)
 		if (c->rules[i].ours && c->rules[i].our_mark)
@@ -275,18 +271,18 @@ static bool ours_present(const struct cx_ruleset *rs, enum cx_backend b)
 }
 
 /* Carries out the plan; returns which backends then hold our rule (bit 0 nft, 1 legacy). */
-static unsigned plan_apply(struct coexist *cx, const struct cx_plan *plan, const struct cx_ruleset *rs)
+static unsigned plan_apply(struct coexist *cx, const struct coexist_plan *plan, const struct coexist_ruleset *rs)
 {
-	unsigned have = (ours_present(rs, CX_NFT) ? 1 : 0) | (ours_present(rs, CX_LEGACY) ? 2 : 0);
+	unsigned have = (ours_present(rs, COEXIST_NFT) ? 1 : 0) | (ours_present(rs, COEXIST_LEGACY) ? 2 : 0);
 	char e[ERR_BUF], mark[32];
 	struct strbuf sb;
 
-	cx_mark_format(mark, sizeof(mark), cx->cx.mark, cx->cx.mask);
+	coexist_plan_mark_format(mark, sizeof(mark), cx->cx.mark, cx->cx.mask);
 	if (plan->add_nft || plan->n_del_nft) {
 		strbuf_init(&sb);
-		cx_render_nft_del(&sb, plan->del_nft, plan->n_del_nft);
+		coexist_plan_render_del(&sb, plan->del_nft, plan->n_del_nft);
 		if (plan->add_nft)
-			cx_render_nft_add(&sb, &cx->cx);
+			coexist_plan_render_add(&sb, &cx->cx);
 		if (sb.err || nft_apply(cx->nft, sb.buf, e, sizeof(e)))
 			error_add(cx->error, sizeof(cx->error), "firewall: cannot change ip filter "
 				  "DOCKER-USER (iptables-nft) to accept mark %s: %s", mark, sb.err ?
@@ -301,11 +297,11 @@ static unsigned plan_apply(struct coexist *cx, const struct cx_plan *plan, const
 				 cx->cx.comment);
 	}
 	for (size_t i = 0; i < plan->n_del_legacy; i++)
-		if (cx_legacy_rule(false, &cx->cx, plan->del_legacy[i][0], plan->del_legacy[i][1],
+		if (coexist_legacy_rule(false, &cx->cx, plan->del_legacy[i][0], plan->del_legacy[i][1],
 				   e, sizeof(e)))
 			log_warn("firewall: cannot remove a stale rule of ours: %s", e);
 	if (plan->add_legacy) {
-		if (cx_legacy_rule(true, &cx->cx, cx->cx.mark, cx->cx.mask, e, sizeof(e))) {
+		if (coexist_legacy_rule(true, &cx->cx, cx->cx.mark, cx->cx.mask, e, sizeof(e))) {
 			error_add(cx->error, sizeof(cx->error), "firewall: cannot add a rule accepting "
 				  "mark %s to iptables-legacy DOCKER-USER: %s", mark, e);
 		} else {
@@ -320,9 +316,9 @@ static unsigned plan_apply(struct coexist *cx, const struct cx_plan *plan, const
 
 bool coexist_run(struct coexist *cx, int64_t now_ms)
 {
-	struct cx_ruleset rs = { 0 };
-	char prev[CX_MSG_LEN], err[ERR_BUF] = "", mark[32];
-	struct cx_plan plan;
+	struct coexist_ruleset rs = { 0 };
+	char prev[COEXIST_MSG_LEN], err[ERR_BUF] = "", mark[32];
+	struct coexist_plan plan;
 	unsigned have;
 
 	if (!cx || cx->conf.mode == COEXIST_OFF)
@@ -338,22 +334,22 @@ bool coexist_run(struct coexist *cx, int64_t now_ms)
 			  "forwards pass", err);
 		goto out;
 	}
-	if (cx_legacy_loaded() && legacy_read(&cx->cx, &rs, err, sizeof(err)))
+	if (coexist_legacy_loaded() && legacy_read(&cx->cx, &rs, err, sizeof(err)))
 		error_add(cx->error, sizeof(cx->error), "firewall: %s: cannot tell whether "
 			  "iptables-legacy lets forwards pass", err);
-	cx_plan_make(&rs, &cx->cx, cx->conf.mode == COEXIST_AUTO, &plan);
+	coexist_plan_make(&rs, &cx->cx, cx->conf.mode == COEXIST_AUTO, &plan);
 	if (plan.error[0])
 		error_add(cx->error, sizeof(cx->error), "%s", plan.error);
 	have = cx->conf.mode == COEXIST_AUTO ? plan_apply(cx, &plan, &rs) : 0;
 	if (plan.add_legacy || plan.n_del_legacy)
-		cx->legacy_stamp = cx_legacy_stamp();      /* our own change */
-	cx_mark_format(mark, sizeof(mark), cx->cx.mark, cx->cx.mask);
+		cx->legacy_stamp = coexist_legacy_stamp();      /* our own change */
+	coexist_plan_mark_format(mark, sizeof(mark), cx->cx.mark, cx->cx.mask);
 	snprintf(cx->summary, sizeof(cx->summary), "%s%s%s%s", have ? "accepting mark " : "",
 		 have ? mark : "", have & 1 ? " in iptables-nft DOCKER-USER" : "",
 		 have & 2 ? (have & 1 ? " and iptables-legacy DOCKER-USER" :
 			     " in iptables-legacy DOCKER-USER") : "");
 out:
-	cx_ruleset_free(&rs);
+	coexist_parse_free(&rs);
 	if (!strcmp(prev, cx->error))
 		return false;
 	if (cx->error[0])
@@ -366,18 +362,18 @@ out:
 
 int coexist_cleanup(const struct coexist_conf *conf, char *err, size_t errlen)
 {
-	struct cx_ruleset rs = { 0 };
-	struct cx_conf cx;
+	struct coexist_ruleset rs = { 0 };
+	struct coexist_plan_conf cx;
 	struct nft_ctx *ctx = NULL;
 	struct nft *nft = NULL;
-	struct cx_chain *c;
+	struct coexist_chain *c;
 	uint64_t handles[64];
 	size_t n = 0;
 	int ret, removed = 0;
 	const char *out;
 	char e[ERR_BUF];
 
-	ret = cx_conf_init(&cx, conf->table, conf->mark, conf->mask);
+	ret = coexist_plan_conf_init(&cx, conf->table, conf->mark, conf->mask);
 	if (ret) {
 		snprintf(err, errlen, "coexist: bad table name or mark");
 		return ret;
@@ -388,36 +384,36 @@ int coexist_cleanup(const struct coexist_conf *conf, char *err, size_t errlen)
 		goto out;
 	}
 	/* no chain: nothing of ours there */
-	out = json_list(ctx, "list chain ip filter " CX_USER_CHAIN, e, sizeof(e));
-	if (out && (ret = cx_parse_nft_json(&rs, &cx, out))) {
-		snprintf(err, errlen, "coexist: cannot read ip filter %s (%s)", CX_USER_CHAIN,
+	out = json_list(ctx, "list chain ip filter " COEXIST_USER_CHAIN, e, sizeof(e));
+	if (out && (ret = coexist_parse_nft_json(&rs, &cx, out))) {
+		snprintf(err, errlen, "coexist: cannot read ip filter %s (%s)", COEXIST_USER_CHAIN,
 			 strerror(-ret));
 		goto out;
 	}
-	c = cx_chain_find(&rs, CX_NFT, "ip", "filter", CX_USER_CHAIN);
+	c = coexist_parse_chain_find(&rs, COEXIST_NFT, "ip", "filter", COEXIST_USER_CHAIN);
 	for (size_t i = 0; !ret && c && i < c->n_rules && n < 64; i++)
 		if (c->rules[i].ours)
 			handles[n++] = c->rules[i].handle;
 	if (n) {
 		struct strbuf sb;
 		strbuf_init(&sb);
-		cx_render_nft_del(&sb, handles, n);
+		coexist_plan_render_del(&sb, handles, n);
 		ret = sb.err ? sb.err : nft_apply(nft, sb.buf, e, sizeof(e));
 		strbuf_free(&sb);
 		if (ret) {
 			snprintf(err, errlen, "coexist: removing our rules from ip filter %s: %s",
-				 CX_USER_CHAIN, e);
+				 COEXIST_USER_CHAIN, e);
 			goto out;
 		}
 		removed += (int)n;
 	}
-	if (!ret && cx_legacy_loaded()) {
+	if (!ret && coexist_legacy_loaded()) {
 		ret = legacy_read(&cx, &rs, e, sizeof(e));
-		c = cx_chain_find(&rs, CX_LEGACY, "ip", "filter", CX_USER_CHAIN);
+		c = coexist_parse_chain_find(&rs, COEXIST_LEGACY, "ip", "filter", COEXIST_USER_CHAIN);
 		for (size_t i = 0; !ret && c && i < c->n_rules; i++) {
 			if (!c->rules[i].ours)
 				continue;
-			ret = cx_legacy_rule(false, &cx, c->rules[i].mark, c->rules[i].mask, e, sizeof(e));
+			ret = coexist_legacy_rule(false, &cx, c->rules[i].mark, c->rules[i].mask, e, sizeof(e));
 			removed += !ret;
 		}
 		if (ret)
@@ -426,7 +422,7 @@ int coexist_cleanup(const struct coexist_conf *conf, char *err, size_t errlen)
 out:
 	if (ret == -ENOMEM)
 		snprintf(err, errlen, "coexist: out of memory");
-	cx_ruleset_free(&rs);
+	coexist_parse_free(&rs);
 	nft_close(nft);
 	if (ctx)
 		nft_ctx_free(ctx);

@@ -54,8 +54,6 @@ int64_t coexist_due_ms(const struct coexist *cx);
 bool coexist_run(struct coexist *cx, int64_t now_ms);
 /* "" when nothing drops our forwards; else what does, and what to change. */
 const char *coexist_error(const struct coexist *cx);
-/* Short description of what the module keeps outside our table, for logs ("" if none). */
-const char *coexist_summary(const struct coexist *cx);
 
 /*
  * Removes every rule this agent (this NFT_TABLE) added outside its table: from ip filter

@@ -13,6 +13,7 @@
 
 #include <linux/netfilter_ipv4/ip_tables.h>
 
+#include "clock.h"
 #include "coexist_legacy.h"
 
 #define SPAWN_TIMEOUT_MS 4000
@@ -20,7 +21,7 @@
 
 static const char *const env_fixed[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL };
 
-bool cx_legacy_loaded(void)
+bool coexist_legacy_loaded(void)
 {
 	char line[64];
 	bool found = false;
@@ -34,14 +35,14 @@ bool cx_legacy_loaded(void)
 }
 
 /* Only asked when loaded: asking instantiates the table in this namespace. */
-uint64_t cx_legacy_stamp(void)
+uint64_t coexist_legacy_stamp(void)
 {
 	struct ipt_getinfo info;
 	socklen_t len = sizeof(info);
 	uint64_t stamp = 0;
 	int fd;
 
-	if (!cx_legacy_loaded())
+	if (!coexist_legacy_loaded())
 		return 0;
 	fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
 	if (fd < 0)
@@ -65,14 +66,6 @@ static const char *binary(const char *name, char *buf, size_t len)
 			return buf;
 	}
 	return NULL;
-}
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static int spawn_setup(posix_spawn_file_actions_t *fa, posix_spawnattr_t *attr, int out, int err)
@@ -113,7 +106,7 @@ static int collect(int fds[2], struct strbuf *out, struct strbuf *errout, int64_
 	int open = 2;
 
 	while (open) {
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - clock_ms();
 		if (left <= 0)
 			return -ETIMEDOUT;
 		if (poll(p, 2, (int)left) < 0) {
@@ -154,7 +147,7 @@ static int reap(pid_t pid, int64_t deadline, bool kill_now)
 			return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 		if (r < 0 && errno != EINTR)
 			return -errno;
-		if (r == 0 && now_ms() >= deadline) {
+		if (r == 0 && clock_ms() >= deadline) {
 			kill(pid, SIGKILL);
 			kill_now = true;
 		} else if (r == 0) {
@@ -169,7 +162,7 @@ static int run(char *const argv[], struct strbuf *out, char *err, size_t errlen)
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
 	int po[2] = { -1, -1 }, pe[2] = { -1, -1 }, fds[2], ret, status;
-	int64_t deadline = now_ms() + SPAWN_TIMEOUT_MS;
+	int64_t deadline = clock_ms() + SPAWN_TIMEOUT_MS;
 	struct strbuf errout;
 	pid_t pid;
 
@@ -216,7 +209,7 @@ out:
 	return ret;
 }
 
-int cx_legacy_save(struct strbuf *out, char *err, size_t errlen)
+int coexist_legacy_save(struct strbuf *out, char *err, size_t errlen)
 {
 	char path[64];
 	char *argv[] = { NULL, "-t", "filter", NULL };
@@ -234,11 +227,11 @@ int cx_legacy_save(struct strbuf *out, char *err, size_t errlen)
 	return ret < 0 ? ret : out->err;
 }
 
-int cx_legacy_rule(bool add, const struct cx_conf *conf, uint32_t mark, uint32_t mask,
+int coexist_legacy_rule(bool add, const struct coexist_plan_conf *conf, uint32_t mark, uint32_t mask,
 		   char *err, size_t errlen)
 {
 	char path[64], spec[32];
-	char *argv[] = { NULL, "-w", "2", "-t", "filter", add ? "-I" : "-D", CX_USER_CHAIN,
+	char *argv[] = { NULL, "-w", "2", "-t", "filter", add ? "-I" : "-D", COEXIST_USER_CHAIN,
 			 "-m", "mark", "--mark", spec, "-m", "comment", "--comment",
 			 (char *)conf->comment, "-j", "ACCEPT", NULL };
 	int ret;
@@ -248,7 +241,7 @@ int cx_legacy_rule(bool add, const struct cx_conf *conf, uint32_t mark, uint32_t
 		snprintf(err, errlen, "iptables-legacy is not installed");
 		return -ENOENT;
 	}
-	cx_mark_format(spec, sizeof(spec), mark, mask);
+	coexist_plan_mark_format(spec, sizeof(spec), mark, mask);
 	ret = run(argv, NULL, err, errlen);
 	return ret > 0 ? -EIO : ret;
 }

@@ -9,16 +9,16 @@
 #include "coexist_plan.h"
 
 /* True when this network namespace has a legacy filter table (/proc/net/ip_tables_names). */
-bool cx_legacy_loaded(void);
+bool coexist_legacy_loaded(void);
 /*
  * A stamp of the legacy filter table (its rule count and size, from the kernel without
  * running anything) that changes when rules are added or removed; 0 when not loaded.
  */
-uint64_t cx_legacy_stamp(void);
+uint64_t coexist_legacy_stamp(void);
 /* iptables-legacy-save -t filter into out. 0, or -errno with err. */
-int cx_legacy_save(struct strbuf *out, char *err, size_t errlen);
+int coexist_legacy_save(struct strbuf *out, char *err, size_t errlen);
 /* iptables-legacy -w 2 -t filter -I|-D DOCKER-USER -m mark --mark M -m comment --comment C -j ACCEPT */
-int cx_legacy_rule(bool add, const struct cx_conf *conf, uint32_t mark, uint32_t mask,
+int coexist_legacy_rule(bool add, const struct coexist_plan_conf *conf, uint32_t mark, uint32_t mask,
 		   char *err, size_t errlen);
 
 #endif

@@ -5,23 +5,10 @@
 
 #include <json-c/json.h>
 
-#include "coexist_plan.h"
+#include "array.h"
+#include "coexist_parse.h"
 
-int cx_conf_init(struct cx_conf *conf, const char *table, uint32_t mark, uint32_t mask)
-{
-	size_t n = table ? strlen(table) : 0;
-
-	if (!n || n > 32 || strspn(table, "abcdefghijklmnopqrstuvwxyz0123456789_") != n ||
-	    (mark & ~mask))
-		return -EINVAL;
-	conf->table = table;
-	conf->mark = mark;
-	conf->mask = mask;
-	snprintf(conf->comment, sizeof(conf->comment), "edge-agent:%s", table);
-	return 0;
-}
-
-void cx_ruleset_free(struct cx_ruleset *rs)
+void coexist_parse_free(struct coexist_ruleset *rs)
 {
 	for (size_t i = 0; i < rs->n; i++)
 		free(rs->v[i].rules);
@@ -29,11 +16,11 @@ void cx_ruleset_free(struct cx_ruleset *rs)
 	memset(rs, 0, sizeof(*rs));
 }
 
-struct cx_chain *cx_chain_find(const struct cx_ruleset *rs, enum cx_backend b,
+struct coexist_chain *coexist_parse_chain_find(const struct coexist_ruleset *rs, enum coexist_backend b,
 			       const char *family, const char *table, const char *name)
 {
 	for (size_t i = 0; i < rs->n; i++) {
-		struct cx_chain *c = &rs->v[i];
+		struct coexist_chain *c = &rs->v[i];
 		if (c->backend == b && !strcmp(c->family, family) && !strcmp(c->table, table) &&
 		    !strcmp(c->name, name))
 			return c;
@@ -43,30 +30,26 @@ struct cx_chain *cx_chain_find(const struct cx_ruleset *rs, enum cx_backend b,
 
 static bool name_fits(const char *s)
 {
-	return s && strlen(s) < CX_NAME_LEN;
+	return s && strlen(s) < COEXIST_NAME_LEN;
 }
 
 /* The chain, added when new. NULL on -ENOMEM or a name too long to keep. */
-static struct cx_chain *chain_get(struct cx_ruleset *rs, enum cx_backend b, const char *family,
+static struct coexist_chain *chain_get(struct coexist_ruleset *rs, enum coexist_backend b, const char *family,
 				  const char *table, const char *name, int *err)
 {
-	struct cx_chain *c;
+	struct coexist_chain *c;
 
 	if (!name_fits(table) || !name_fits(name) || strlen(family) >= sizeof(c->family))
 		return NULL;
-	c = cx_chain_find(rs, b, family, table, name);
+	c = coexist_parse_chain_find(rs, b, family, table, name);
 	if (c)
 		return c;
-	if (rs->n == rs->cap) {
-		size_t cap = rs->cap ? rs->cap * 2 : 16;
-		struct cx_chain *v = realloc(rs->v, cap * sizeof(*v));
-		if (!v) {
-			*err = -ENOMEM;
-			return NULL;
-		}
-		rs->v = v;
-		rs->cap = cap;
+	c = array_grow(rs->v, &rs->cap, rs->n + 1, sizeof(*c), 16);
+	if (!c) {
+		*err = -ENOMEM;
+		return NULL;
 	}
+	rs->v = c;
 	c = &rs->v[rs->n++];
 	memset(c, 0, sizeof(*c));
 	c->backend = b;
@@ -76,34 +59,31 @@ static struct cx_chain *chain_get(struct cx_ruleset *rs, enum cx_backend b, cons
 	return c;
 }
 
-static int rule_add(struct cx_chain *c, const struct cx_rule *r)
+static int rule_add(struct coexist_chain *c, const struct coexist_rule *r)
 {
-	if (c->n_rules == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 8;
-		struct cx_rule *v = realloc(c->rules, cap * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		c->rules = v;
-		c->cap = cap;
-	}
+	struct coexist_rule *v = array_grow(c->rules, &c->cap, c->n_rules + 1, sizeof(*v), 8);
+
+	if (!v)
+		return -ENOMEM;
+	c->rules = v;
 	c->rules[c->n_rules++] = *r;
 	return 0;
 }
 
-static void target_set(struct cx_rule *r, enum cx_verdict v, const char *target)
+static void target_set(struct coexist_rule *r, enum coexist_verdict v, const char *target)
 {
 	r->verdict = v;
 	if (name_fits(target))
 		strcpy(r->target, target);
 	else
-		r->verdict = CX_V_OTHER;
+		r->verdict = COEXIST_V_OTHER;
 }
 
 /*
  * A mark test (value & m) op want is true for every packet of ours when the bits it
  * looks at are all ours and have our values (==), or one of ours differs (!=).
  */
-static bool mark_sure(const struct cx_conf *conf, bool eq, uint32_t m, uint32_t want)
+static bool mark_sure(const struct coexist_plan_conf *conf, bool eq, uint32_t m, uint32_t want)
 {
 	if (eq)
 		return !(m & ~conf->mask) && !((conf->mark ^ want) & m);
@@ -165,7 +145,7 @@ static bool is_mark(json_object *o)
 	return is_key(o, "meta", "mark") || is_key(o, "ct", "mark");
 }
 
-static bool match_sure(json_object *m, const struct cx_conf *conf, bool *exact)
+static bool match_sure(json_object *m, const struct coexist_plan_conf *conf, bool *exact)
 {
 	const char *op = str(m, "op");
 	json_object *left = key(m, "left"), *right = key(m, "right"), *and = key(left, "&");
@@ -206,7 +186,7 @@ static bool xt_target_neutral(const char *name)
 	return false;
 }
 
-static void rule_classify(json_object *expr, const struct cx_conf *conf, struct cx_rule *r)
+static void rule_classify(json_object *expr, const struct coexist_plan_conf *conf, struct coexist_rule *r)
 {
 	static const char *const neutral[] = { "counter", "log", "mangle", "notrack", "set",
 		"flow", "dup", "ct helper", "ct timeout", "ct expectation", "continue", NULL };
@@ -232,13 +212,13 @@ static void rule_classify(json_object *expr, const struct cx_conf *conf, struct 
 				r->sure = false;
 			r->our_mark |= exact;
 		} else if (!strcmp(k, "accept")) {
-			r->verdict = CX_V_ACCEPT;
+			r->verdict = COEXIST_V_ACCEPT;
 		} else if (!strcmp(k, "drop") || !strcmp(k, "reject")) {
-			r->verdict = CX_V_DROP;
+			r->verdict = COEXIST_V_DROP;
 		} else if (!strcmp(k, "return")) {
-			r->verdict = CX_V_RETURN;
+			r->verdict = COEXIST_V_RETURN;
 		} else if (!strcmp(k, "jump") || !strcmp(k, "goto")) {
-			target_set(r, k[0] == 'j' ? CX_V_JUMP : CX_V_GOTO, str(v, "target"));
+			target_set(r, k[0] == 'j' ? COEXIST_V_JUMP : COEXIST_V_GOTO, str(v, "target"));
 		} else if (!strcmp(k, "xt")) {
 			name = str(v, "name");
 			if (!name || !str(v, "type"))
@@ -246,11 +226,11 @@ static void rule_classify(json_object *expr, const struct cx_conf *conf, struct 
 			else if (!strcmp(str(v, "type"), "match"))
 				r->sure &= !strcmp(name, "comment");
 			else if (!strcmp(name, "REJECT"))
-				r->verdict = CX_V_DROP;
+				r->verdict = COEXIST_V_DROP;
 			else if (!xt_target_neutral(name))
-				r->verdict = CX_V_OTHER;
+				r->verdict = COEXIST_V_OTHER;
 		} else if (!strcmp(k, "queue")) {
-			r->verdict = CX_V_OTHER;
+			r->verdict = COEXIST_V_OTHER;
 		} else {
 			for (j = 0; neutral[j] && strcmp(k, neutral[j]); j++)
 				;
@@ -260,18 +240,18 @@ static void rule_classify(json_object *expr, const struct cx_conf *conf, struct 
 	}
 }
 
-static int json_chain(struct cx_ruleset *rs, const struct cx_conf *conf, json_object *o)
+static int json_chain(struct coexist_ruleset *rs, const struct coexist_plan_conf *conf, json_object *o)
 {
 	const char *family = str(o, "family"), *table = str(o, "table"), *name = str(o, "name");
 	const char *hook = str(o, "hook"), *policy = str(o, "policy");
-	struct cx_chain *c;
+	struct coexist_chain *c;
 	int err = 0;
 
 	if (!family || !table || !name || (strcmp(family, "ip") && strcmp(family, "inet")))
 		return 0;
 	if (hook && strcmp(hook, "forward"))
 		return 0;       /* other hooks never see our forwards' verdict */
-	c = chain_get(rs, CX_NFT, family, table, name, &err);
+	c = chain_get(rs, COEXIST_NFT, family, table, name, &err);
 	if (!c || !hook)
 		return err;
 	c->forward_hook = true;
@@ -280,18 +260,18 @@ static int json_chain(struct cx_ruleset *rs, const struct cx_conf *conf, json_ob
 	return 0;
 }
 
-static int json_rule(struct cx_ruleset *rs, const struct cx_conf *conf, json_object *o)
+static int json_rule(struct coexist_ruleset *rs, const struct coexist_plan_conf *conf, json_object *o)
 {
 	const char *family = str(o, "family"), *table = str(o, "table"), *chain = str(o, "chain");
 	const char *comment = str(o, "comment");
 	json_object *expr = key(o, "expr");
-	struct cx_rule r = { 0 };
-	struct cx_chain *c;
+	struct coexist_rule r = { 0 };
+	struct coexist_chain *c;
 	int err = 0;
 
 	if (!family || !table || !chain || !json_object_is_type(expr, json_type_array))
 		return 0;
-	c = cx_chain_find(rs, CX_NFT, family, table, chain);
+	c = coexist_parse_chain_find(rs, COEXIST_NFT, family, table, chain);
 	if (!c)
 		return 0;       /* a base chain of another hook, or another family */
 	rule_classify(expr, conf, &r);
@@ -301,7 +281,7 @@ static int json_rule(struct cx_ruleset *rs, const struct cx_conf *conf, json_obj
 	return err;
 }
 
-int cx_parse_nft_json(struct cx_ruleset *rs, const struct cx_conf *conf, const char *json)
+int coexist_parse_nft_json(struct coexist_ruleset *rs, const struct coexist_plan_conf *conf, const char *json)
 {
 	json_object *root = json_tokener_parse(json), *list = key(root, "nftables");
 	int ret = 0;
@@ -384,7 +364,7 @@ static bool csv_has(const char *list, const char *word)
 	return false;
 }
 
-static void save_classify(char **tok, int n, const struct cx_conf *conf, struct cx_rule *r)
+static void save_classify(char **tok, int n, const struct coexist_plan_conf *conf, struct coexist_rule *r)
 {
 	bool neg = false;
 	uint32_t m, mask;
@@ -399,15 +379,15 @@ static void save_classify(char **tok, int n, const struct cx_conf *conf, struct 
 		}
 		if (!strcmp(t, "-j") || !strcmp(t, "-g")) {
 			if (!strcmp(arg, "ACCEPT"))
-				r->verdict = CX_V_ACCEPT;
+				r->verdict = COEXIST_V_ACCEPT;
 			else if (!strcmp(arg, "DROP") || !strcmp(arg, "REJECT"))
-				r->verdict = CX_V_DROP;
+				r->verdict = COEXIST_V_DROP;
 			else if (!strcmp(arg, "RETURN"))
-				r->verdict = CX_V_RETURN;
+				r->verdict = COEXIST_V_RETURN;
 			else if (!strcmp(arg, "QUEUE") || !strcmp(arg, "NFQUEUE") || !strcmp(arg, "TPROXY"))
-				r->verdict = CX_V_OTHER;
+				r->verdict = COEXIST_V_OTHER;
 			else    /* a chain, or a non-terminal target when no chain has that name */
-				target_set(r, t[1] == 'j' ? CX_V_JUMP : CX_V_GOTO, arg);
+				target_set(r, t[1] == 'j' ? COEXIST_V_JUMP : COEXIST_V_GOTO, arg);
 			return; /* the rest are the target's options */
 		}
 		if (!strcmp(t, "-m")) {
@@ -435,7 +415,7 @@ static void save_classify(char **tok, int n, const struct cx_conf *conf, struct 
 	}
 }
 
-int cx_parse_iptables_save(struct cx_ruleset *rs, const struct cx_conf *conf, const char *text)
+int coexist_parse_iptables_save(struct coexist_ruleset *rs, const struct coexist_plan_conf *conf, const char *text)
 {
 	char *copy = strdup(text), *line, *save = NULL, *tok[MAX_TOKENS];
 	bool in_filter = false;
@@ -444,8 +424,8 @@ int cx_parse_iptables_save(struct cx_ruleset *rs, const struct cx_conf *conf, co
 	if (!copy)
 		return -ENOMEM;
 	for (line = strtok_r(copy, "\n", &save); line && !ret; line = strtok_r(NULL, "\n", &save)) {
-		struct cx_chain *c;
-		struct cx_rule r = { 0 };
+		struct coexist_chain *c;
+		struct coexist_rule r = { 0 };
 
 		if (line[0] == '*') {
 			in_filter = !strcmp(line, "*filter");
@@ -459,13 +439,13 @@ int cx_parse_iptables_save(struct cx_ruleset *rs, const struct cx_conf *conf, co
 		}
 		n = tokenize(line, tok);
 		if (n >= 2 && tok[0][0] == ':') {
-			c = chain_get(rs, CX_LEGACY, "ip", "filter", tok[0] + 1, &ret);
+			c = chain_get(rs, COEXIST_LEGACY, "ip", "filter", tok[0] + 1, &ret);
 			if (c && !strcmp(c->name, "FORWARD")) {
 				c->forward_hook = true;
 				c->policy_drop = !strcmp(tok[1], "DROP");
 			}
 		} else if (n >= 2 && !strcmp(tok[0], "-A")) {
-			c = chain_get(rs, CX_LEGACY, "ip", "filter", tok[1], &ret);
+			c = chain_get(rs, COEXIST_LEGACY, "ip", "filter", tok[1], &ret);
 			if (!c)
 				continue;
 			save_classify(tok + 2, n - 2, conf, &r);

@@ -7,6 +7,7 @@
 #include "cidr.h"
 #include "coexist.h"
 #include "config.h"
+#include "endpoint.h"
 #include "mesh_policy.h"
 #include "payload.h"
 #include "status.h"
@@ -432,6 +433,10 @@ static int set_wg_conf(struct config *cfg, const char *v, char *err, size_t errl
 
 static int set_wg_endpoint(struct config *cfg, const char *v, char *err, size_t errlen)
 {
+	struct wg_endpoint ep;
+
+	if (*v && endpoint_parse(v, strlen(v), 0, &ep))
+		return bad(err, errlen, "WG_ENDPOINT", v, ENDPOINT_ACCEPTED);
 	return set_str(&cfg->wg_endpoint, v);
 }
 

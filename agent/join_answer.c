@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "join_http.h"
 #include "join_parse.h"
 
@@ -11,23 +12,17 @@
 size_t join_on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
 	struct join *j = userdata;
-	size_t n = size * nmemb, cap;
+	size_t n = size * nmemb;
 	char *p;
 
 	if (j->resp_len + n > JOIN_MAX_BYTES) {
 		j->resp_over = true;
 		return 0;
 	}
-	if (j->resp_len + n + 1 > j->resp_cap) {
-		cap = j->resp_cap ? j->resp_cap : 4096;
-		while (cap < j->resp_len + n + 1)
-			cap *= 2;
-		p = realloc(j->resp, cap);
-		if (!p)
-			return 0;
-		j->resp = p;
-		j->resp_cap = cap;
-	}
+	p = array_grow(j->resp, &j->resp_cap, j->resp_len + n + 1, 1, 4096);
+	if (!p)
+		return 0;
+	j->resp = p;
 	memcpy(j->resp + j->resp_len, ptr, n);
 	j->resp_len += n;
 	j->resp[j->resp_len] = '\0';

@@ -4,10 +4,10 @@
 
 #include <json-c/json.h>
 
+#include "endpoint.h"
 #include "wg.h"
 
 #define JOIN_PATH_LEN 64
-#define ENDPOINT_ACCEPTED "IPv4:port or [IPv6]:port"
 
 /* Writes "wireguard: <message>" and returns -EINVAL. */
 int join_fail(char *err, size_t errlen, const char *fmt, ...)
@@ -24,8 +24,5 @@ int join_network_parse(const char *path, const char *s, size_t n, struct cidr *o
 /* Peer public keys and allowed IPs must not repeat across the document. */
 int join_repeats_check(const struct wg_join *j, char *err, size_t errlen);
 
-/* Keys json-c merged silently: a field named twice in the root or in a peer. */
-int join_keys_check(const char *buf, size_t len, struct json_object *root, char *err,
-		    size_t errlen);
 
 #endif

@@ -68,26 +68,71 @@ static int tokenize(const char *buf, size_t len, struct json_object **out, char 
 	return 0;
 }
 
+static int field_unknown(const char *where, const char *key, size_t keylen,
+			 const char *const *names, size_t n, char *err, size_t errlen)
+{
+	char q[QUOTE_LEN], list[128];
+	size_t off = 0;
+
+	for (size_t k = 0; k < n; k++)
+		off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s", k ? ", " : "",
+					names[k]);
+	value_quote(q, sizeof(q), key, keylen < JSON_KEY_CAP ? keylen : JSON_KEY_CAP);
+	return join_fail(err, errlen, "%s%sunknown field %s (accepted: %s)", where,
+			 *where ? ": " : "", q, list);
+}
+
 static int fields_check(struct json_object *o, const char *where, const char *const *names,
 			size_t n, char *err, size_t errlen)
 {
-	char q[QUOTE_LEN], list[128];
-	size_t k, off = 0;
+	size_t k;
 
 	json_object_object_foreach(o, key, val) {
 		(void)val;
 		for (k = 0; k < n && strcmp(key, names[k]); k++)
 			;
-		if (k < n)
-			continue;
-		for (k = 0; k < n; k++)
-			off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s",
-						k ? ", " : "", names[k]);
-		value_quote(q, sizeof(q), key, strlen(key));
-		return join_fail(err, errlen, "%s%sunknown field %s (accepted: %s)", where,
-				 *where ? ": " : "", q, list);
+		if (k == n)
+			return field_unknown(where, key, strlen(key), names, n, err, errlen);
 	}
 	return 0;
+}
+
+struct raw_keys {
+	char *err;
+	size_t errlen;
+};
+
+/* After the schema walk only the root (depth 1) and the peers (depth 3) hold keys. */
+static int raw_key_known(void *arg, const struct json_key *k)
+{
+	const struct raw_keys *a = arg;
+	const char *const *names = k->depth == 1 ? root_fields : peer_fields;
+	size_t n = k->depth == 1 ? 4 : 5;
+
+	if (k->depth != 1 && k->depth != 3)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (strlen(names[i]) == k->len && !memcmp(names[i], k->name, k->len))
+			return 0;
+	return field_unknown(k->path, k->name, k->len, names, n, a->err, a->errlen);
+}
+
+/*
+ * The keys as written, which json-c hides: a key cut at an escaped NUL ("mtu\u0000x"
+ * reads as "mtu") is unknown, and a key named twice in one object is refused.
+ */
+static int keys_check(const char *buf, size_t len, char *err, size_t errlen)
+{
+	struct raw_keys a = { err, errlen };
+	char what[JSON_PATH_LEN + QUOTE_LEN];
+	struct json_dup dup;
+	int ret;
+
+	ret = json_strict_keys(buf, len, raw_key_known, &a, &dup);
+	if (ret || !dup.found)
+		return ret;
+	json_dup_describe(what, sizeof(what), &dup);
+	return join_fail(err, errlen, "%s", what);
 }
 
 /* Optional and absent or null: *v = NULL. Present with another type: an error. */
@@ -290,7 +335,7 @@ int wg_join_parse(const char *buf, size_t len, struct wg_join *out, char *err, s
 	if (!ret)
 		ret = root_parse(root, &j, err, errlen);
 	if (!ret)
-		ret = join_keys_check(buf, len, root, err, errlen);
+		ret = keys_check(buf, len, err, errlen);
 	if (!ret)
 		ret = join_repeats_check(&j, err, errlen);
 	if (ret == -ENOMEM)

@@ -29,7 +29,4 @@ int wg_join_render(const struct wg_join *j, char **out, size_t *len);
 /* Same address, port, MTU and the same peers in the same order. */
 bool wg_join_equal(const struct wg_join *a, const struct wg_join *b);
 
-/* "203.0.113.10:51820", "[2001:db8::1]:51820"; "" when there is none. */
-void wg_endpoint_format(char *buf, size_t len, const struct wg_endpoint *ep);
-
 #endif

@@ -1,15 +1,8 @@
 #include <errno.h>
 #include <time.h>
 
+#include "clock.h"
 #include "join_http.h"
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int sock_find(const struct join *j, curl_socket_t fd)
 {
@@ -44,7 +37,7 @@ int join_on_timer(CURLM *multi, long timeout_ms, void *clientp)
 {
 	struct join *j = clientp;
 
-	j->deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+	j->deadline = timeout_ms < 0 ? -1 : clock_ms() + timeout_ms;
 	return 0;
 }
 
@@ -63,7 +56,7 @@ int64_t join_timeout_ms(const struct join *j)
 
 	if (j->done || j->deadline < 0)
 		return -1;
-	left = j->deadline - now_ms();
+	left = j->deadline - clock_ms();
 	return left > 0 ? left : 0;
 }
 
@@ -81,7 +74,7 @@ void join_handle(struct join *j, const struct pollfd *fds, int n)
 		     (fds[i].revents & (POLLERR | POLLNVAL) ? CURL_CSELECT_ERR : 0);
 		curl_multi_socket_action(j->multi, fds[i].fd, ev, &running);
 	}
-	if (j->deadline >= 0 && now_ms() >= j->deadline) {
+	if (j->deadline >= 0 && clock_ms() >= j->deadline) {
 		j->deadline = -1;
 		curl_multi_socket_action(j->multi, CURL_SOCKET_TIMEOUT, 0, &running);
 	}

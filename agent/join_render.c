@@ -5,25 +5,11 @@
 #include <string.h>
 
 #include "address.h"
+#include "endpoint.h"
 #include "join_parse.h"
 #include "strbuf.h"
 #include "wg_device.h"
 #include "wg_key.h"
-
-void wg_endpoint_format(char *buf, size_t len, const struct wg_endpoint *ep)
-{
-	char text[INET6_ADDRSTRLEN];
-
-	if (ep->family == AF_INET) {
-		address_format(text, sizeof(text), AF_INET, (const uint8_t *)&ep->in4.sin_addr);
-		snprintf(buf, len, "%s:%u", text, ntohs(ep->in4.sin_port));
-	} else if (ep->family == AF_INET6) {
-		address_format(text, sizeof(text), AF_INET6, ep->in6.sin6_addr.s6_addr);
-		snprintf(buf, len, "[%s]:%u", text, ntohs(ep->in6.sin6_port));
-	} else if (len) {
-		buf[0] = '\0';
-	}
-}
 
 static void cidr_put(struct strbuf *sb, const struct cidr *c)
 {
@@ -40,7 +26,7 @@ static void peer_put(struct strbuf *sb, const struct wg_peer *p)
 	wg_key_to_base64(key, p->public_key);
 	strbuf_printf(sb, "{\"public_key\":\"%s\"", key);
 	if (p->endpoint.family) {
-		wg_endpoint_format(ep, sizeof(ep), &p->endpoint);
+		endpoint_format(ep, sizeof(ep), &p->endpoint);
 		strbuf_printf(sb, ",\"endpoint\":\"%s\"", ep);
 	}
 	strbuf_puts(sb, ",\"allowed_ips\":[");

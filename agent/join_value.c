@@ -6,6 +6,7 @@
 
 #include "address.h"
 #include "cidr.h"
+#include "endpoint.h"
 #include "join_field.h"
 #include "payload.h"
 
@@ -82,38 +83,17 @@ int join_address_parse(const char *path, const char *s, size_t n, struct cidr *o
 int join_endpoint_parse(const char *path, const char *s, size_t n, struct wg_endpoint *out,
 			char *err, size_t errlen)
 {
-	const char *colon = n ? memrchr(s, ':', n) : NULL;
-	size_t hn = colon ? (size_t)(colon - s) : 0, pn = colon ? n - hn - 1 : 0;
-	uint8_t addr[16];
 	char q[QUOTED_LEN];
-	unsigned port = 0;
-	bool ok, digits;
+	int ret = endpoint_parse(s, n, 0, out);
 
+	if (!ret)
+		return 0;
 	value_quote(q, sizeof(q), s, n);
-	memset(out, 0, sizeof(*out));
-	if (hn >= 2 && s[0] == '[' && s[hn - 1] == ']')
-		ok = address_parse_v6(s + 1, hn - 2, addr);
-	else
-		ok = hn && address_parse_v4(s, hn, addr);
-	digits = pn && strspn(colon + 1, "0123456789") == pn && !(colon[1] == '0' && pn > 1);
-	if (!ok || !digits)
-		return join_fail(err, errlen, "%s %s is not host:port (accepted: " ENDPOINT_ACCEPTED ")",
-				 path, q);
-	if (!decimal_parse(colon + 1, pn, 65535, &port) || !port)
+	if (ret == -ERANGE)
 		return join_fail(err, errlen, "%s %s has a port out of range (accepted: 1..65535)",
 				 path, q);
-	if (s[0] == '[') {
-		out->family = AF_INET6;
-		out->in6.sin6_family = AF_INET6;
-		out->in6.sin6_port = htons((uint16_t)port);
-		memcpy(&out->in6.sin6_addr, addr, 16);
-	} else {
-		out->family = AF_INET;
-		out->in4.sin_family = AF_INET;
-		out->in4.sin_port = htons((uint16_t)port);
-		memcpy(&out->in4.sin_addr, addr, 4);
-	}
-	return 0;
+	return join_fail(err, errlen, "%s %s is not host:port (accepted: " ENDPOINT_ACCEPTED ")",
+			 path, q);
 }
 
 int join_network_parse(const char *path, const char *s, size_t n, struct cidr *out,

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "endpoint.h"
 #include "fileio.h"
 #include "join_cache.h"
 #include "join_parse.h"
@@ -319,7 +320,7 @@ void mesh_status(struct mesh *m, struct mesh_status *st)
 	for (size_t i = 0; m->peers && i < have.n_peers; i++) {
 		struct mesh_peer_status *p = &m->peers[m->n_peers++];
 		wg_key_to_base64(p->public_key, have.peers[i].public_key);
-		wg_endpoint_format(p->endpoint, sizeof(p->endpoint), &have.peers[i].endpoint);
+		endpoint_format(p->endpoint, sizeof(p->endpoint), &have.peers[i].endpoint);
 		p->latest_handshake = have.peers[i].last_handshake;
 		p->rx_bytes = have.peers[i].rx_bytes;
 		p->tx_bytes = have.peers[i].tx_bytes;

@@ -5,6 +5,7 @@
 
 #include "address.h"
 #include "cidr.h"
+#include "endpoint.h"
 #include "join_field.h"
 #include "join_parse.h"
 #include "mesh_policy.h"
@@ -153,7 +154,7 @@ static int endpoint_check(const struct cidr *net, const struct mesh_bounds *b,
 		memcpy(host.addr, &ep->in6.sin6_addr, 16);
 		host.prefix = 128;
 	}
-	wg_endpoint_format(text, sizeof(text), ep);
+	endpoint_format(text, sizeof(text), ep);
 	cls = address_class(host.family, host.addr);
 	if (cls)
 		return join_fail(err, errlen, "%s \"%s\" is %s (accepted: a unicast address of "

@@ -8,43 +8,23 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "endpoint.h"
 #include "metrics_http.h"
 
 int metrics_http_listen(const char *addr, char *err, size_t errlen)
 {
-	struct sockaddr_storage ss = { 0 };
-	struct sockaddr_in *in4 = (struct sockaddr_in *)&ss;
-	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
-	char host[64];
-	const char *colon = strrchr(addr, ':');
-	int port, fd, one = 1;
-	size_t hl;
+	struct wg_endpoint ep;
+	int fd, one = 1;
 
-	if (!colon || sscanf(colon + 1, "%d", &port) != 1 || port < 1 || port > 65535)
+	if (endpoint_parse(addr, strlen(addr), 0, &ep) ||
+	    (ep.family == AF_INET && (ntohl(ep.in4.sin_addr.s_addr) >> 24) != 127) ||
+	    (ep.family == AF_INET6 && !IN6_IS_ADDR_LOOPBACK(&ep.in6.sin6_addr)))
 		goto bad;
-	hl = (size_t)(colon - addr);
-	if (hl >= sizeof(host))
-		goto bad;
-	memcpy(host, addr, hl);
-	host[hl] = '\0';
-	if (inet_pton(AF_INET, host, &in4->sin_addr) == 1) {
-		if ((ntohl(in4->sin_addr.s_addr) >> 24) != 127)
-			goto bad;
-		in4->sin_family = AF_INET;
-		in4->sin_port = htons((uint16_t)port);
-	} else if (hl > 2 && host[0] == '[' && host[hl - 1] == ']' &&
-		   (host[hl - 1] = '\0', inet_pton(AF_INET6, host + 1, &in6->sin6_addr) == 1) &&
-		   IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr)) {
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons((uint16_t)port);
-	} else {
-		goto bad;
-	}
-	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = socket(ep.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&ss, ss.ss_family == AF_INET ? sizeof(*in4) : sizeof(*in6)) ||
+	if (bind(fd, (struct sockaddr *)&ep.in6, ep.family == AF_INET ? sizeof(ep.in4) : sizeof(ep.in6)) ||
 	    listen(fd, 16)) {
 		int e = errno;
 		snprintf(err, errlen, "METRICS_LISTEN %s: %s", addr, strerror(e));

@@ -5,15 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
-#include <libmnl/libmnl.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 
 #include "nft_watch.h"
+#include "nl.h"
 
 #define WATCH_RCVBUF (8 << 20)
 #define WATCH_BUF 65536         /* larger than any notification skb */
@@ -150,12 +149,11 @@ int nft_watch_open(struct nft_watch **out, const char *family, const char *table
 		goto fail;
 	}
 	strcpy(w->table, table);
-	w->nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (!w->nl)
-		goto fail_errno;
+	ret = nl_open(NETLINK_NETFILTER, SOCK_NONBLOCK, &w->nl);
+	if (ret)
+		goto fail;
 	watch_rcvbuf(mnl_socket_get_fd(w->nl));
-	if (mnl_socket_bind(w->nl, 0, MNL_SOCKET_AUTOPID) < 0 ||
-	    mnl_socket_setsockopt(w->nl, NETLINK_ADD_MEMBERSHIP, &group, sizeof(group)) < 0)
+	if (mnl_socket_setsockopt(w->nl, NETLINK_ADD_MEMBERSHIP, &group, sizeof(group)) < 0)
 		goto fail_errno;
 	*out = w;
 	return 0;
@@ -188,18 +186,16 @@ int nft_watch_read(struct nft_watch *w)
 
 	w->foreign = false;
 	for (i = 0; i < WATCH_MAX_READS; i++) {
-		len = mnl_socket_recvfrom(w->nl, w->buf, sizeof(w->buf));
-		if (len < 0 && errno == ENOBUFS) {
+		len = nl_recv(w->nl, w->buf, sizeof(w->buf));
+		if (len == -ENOBUFS) {
 			lost = true;
 			w->touched = false;
 			continue;
 		}
-		if (len < 0 && errno == EINTR)
-			continue;
-		if (len < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		if (len == -EAGAIN || len == -EWOULDBLOCK)
 			break;
 		if (len < 0)
-			return -errno;
+			return (int)len;
 		if (mnl_cb_run(w->buf, len, 0, 0, watch_event, w) < 0)
 			return -errno;
 	}
@@ -216,40 +212,10 @@ static struct nlmsghdr *request_put(char *buf, size_t size, int msg, int nfproto
 	memset(buf, 0, size);
 	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | msg;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-	nlh->nlmsg_seq = (unsigned int)time(NULL);
 	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
 	nfg->nfgen_family = (uint8_t)nfproto;
 	nfg->version = NFNETLINK_V0;
 	return nlh;
-}
-
-/* Sends one request on a socket of its own and runs cb over the answer: 0 or -errno. */
-static int request_run(const struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
-{
-	_Alignas(struct nlmsghdr) char buf[16384];
-	struct mnl_socket *nl;
-	unsigned int portid;
-	ssize_t len;
-	int ret;
-
-	nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
-	if (!nl)
-		return -errno;
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0 ||
-	    mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
-		ret = -errno;
-		goto out;
-	}
-	portid = mnl_socket_get_portid(nl);
-	do {
-		len = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-		ret = len < 0 ? -1 : mnl_cb_run(buf, len, nlh->nlmsg_seq, portid, cb, data);
-	} while (ret > 0);
-	ret = ret < 0 ? -errno : 0;
-out:
-	mnl_socket_close(nl);
-	return ret;
 }
 
 static int table_found(const struct nlmsghdr *nlh, void *data)
@@ -271,7 +237,7 @@ int nft_table_exists(const char *family, const char *table)
 		return -EINVAL;
 	nlh = request_put(buf, sizeof(buf), NFT_MSG_GETTABLE, nfproto);
 	mnl_attr_put_strz(nlh, NFTA_TABLE_NAME, table);
-	ret = request_run(nlh, table_found, &found);
+	ret = nl_request(NETLINK_NETFILTER, nlh, table_found, &found);
 	if (ret == -ENOENT)
 		return 0;
 	return ret < 0 ? ret : found;
@@ -327,7 +293,7 @@ void nft_watch_note_own(struct nft_watch *w)
 	portids_scan(w);
 	if (w->nportids)
 		return;
-	if (request_run(request_put(buf, sizeof(buf), NFT_MSG_GETGEN, NFPROTO_UNSPEC),
-			gen_found, &gen) == 0 && gen)
+	if (nl_request(NETLINK_NETFILTER, request_put(buf, sizeof(buf), NFT_MSG_GETGEN,
+						      NFPROTO_UNSPEC), gen_found, &gen) == 0 && gen)
 		w->gens[w->gen_next++ % WATCH_GENS] = gen;
 }

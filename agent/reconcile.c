@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "log.h"
 #include "reconcile.h"
 
@@ -14,14 +15,11 @@ struct work {
 
 static int work_add(struct work *w, struct slot *s)
 {
-	if (w->n == w->cap) {
-		size_t cap = w->cap ? w->cap * 2 : 64;
-		struct slot **v = realloc(w->v, cap * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		w->v = v;
-		w->cap = cap;
-	}
+	struct slot **v = array_grow(w->v, &w->cap, w->n + 1, sizeof(*v), 64);
+
+	if (!v)
+		return -ENOMEM;
+	w->v = v;
 	w->v[w->n++] = s;
 	return 0;
 }

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "store.h"
 
 void claim_key(const struct object *o, char *buf, size_t len)
@@ -69,14 +70,11 @@ static void wait_stop(struct store *st, struct slot *s)
 
 static int wait_start(struct slot *s, struct claim *c)
 {
-	if (c->n_waiters == c->cap_waiters) {
-		size_t cap = c->cap_waiters ? c->cap_waiters * 2 : 4;
-		struct slot **v = realloc(c->waiters, cap * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		c->waiters = v;
-		c->cap_waiters = cap;
-	}
+	struct slot **v = array_grow(c->waiters, &c->cap_waiters, c->n_waiters + 1, sizeof(*v), 4);
+
+	if (!v)
+		return -ENOMEM;
+	c->waiters = v;
 	c->waiters[c->n_waiters++] = s;
 	s->waiting = c;
 	return 0;

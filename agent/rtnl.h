@@ -12,22 +12,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <libmnl/libmnl.h>
-
 #include "model.h"
+#include "nl.h"
 
 #define RTNL_PROTO_EDGE 237
-/* One request's buffer. Zero it first: libmnl 1.0.4 leaves attribute padding unset. */
-#define RTNL_MSG_SIZE 8192
-
-/* A netlink socket on bus (NETLINK_ROUTE or NETLINK_GENERIC), bound. */
-int rtnl_open(int bus, struct mnl_socket **out);
-/* Sends one request (with NLM_F_ACK) and runs cb (may be NULL) on each reply until the
- * ACK or the end of the dump; 0 or -errno from the kernel. */
-int rtnl_talk(struct mnl_socket *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data);
-/* rtnl_talk on a fresh NETLINK_ROUTE socket. */
-int rtnl_request(struct nlmsghdr *nlh, mnl_cb_t cb, void *data);
-
 /* ifindex and kind ("wireguard", "tun", "" when none) of a link; -ENODEV if missing. */
 int rtnl_link_get(const char *ifname, unsigned *ifindex, char *kind, size_t kindlen);
 /* -EEXIST when a link of that name exists. */

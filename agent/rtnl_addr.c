@@ -5,6 +5,7 @@
 #include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
 
+#include "array.h"
 #include "rtnl.h"
 
 struct addr_list {
@@ -34,15 +35,12 @@ static int on_addr(const struct nlmsghdr *nlh, void *data)
 	a = local ? local : address;
 	if (!a || mnl_attr_get_payload_len(a) != len)
 		return MNL_CB_OK;
-	if (l->n == l->cap) {
-		c = realloc(l->v, (l->cap ? 2 * l->cap : 4) * sizeof(*c));
-		if (!c) {
-			errno = ENOMEM;
-			return MNL_CB_ERROR;
-		}
-		l->v = c;
-		l->cap = l->cap ? 2 * l->cap : 4;
+	c = array_grow(l->v, &l->cap, l->n + 1, sizeof(*c), 4);
+	if (!c) {
+		errno = ENOMEM;
+		return MNL_CB_ERROR;
 	}
+	l->v = c;
 	c = &l->v[l->n++];
 	memset(c, 0, sizeof(*c));
 	c->family = ifa->ifa_family;
@@ -53,7 +51,7 @@ static int on_addr(const struct nlmsghdr *nlh, void *data)
 
 static int addr_change(uint16_t type, uint16_t flags, unsigned ifindex, const struct cidr *c)
 {
-	char buf[RTNL_MSG_SIZE] = { 0 };
+	char buf[NL_MSG_SIZE] = { 0 };
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct ifaddrmsg *ifa;
 	size_t len = c->family == AF_INET ? 4 : 16;
@@ -67,7 +65,7 @@ static int addr_change(uint16_t type, uint16_t flags, unsigned ifindex, const st
 	ifa->ifa_index = ifindex;
 	mnl_attr_put(nlh, IFA_LOCAL, len, c->addr);
 	mnl_attr_put(nlh, IFA_ADDRESS, len, c->addr);
-	return rtnl_request(nlh, NULL, NULL);
+	return nl_request(NETLINK_ROUTE, nlh, NULL, NULL);
 }
 
 static bool addr_equal(const struct cidr *a, const struct cidr *b)
@@ -78,7 +76,7 @@ static bool addr_equal(const struct cidr *a, const struct cidr *b)
 
 int rtnl_addr_set(unsigned ifindex, const struct cidr *addr)
 {
-	char buf[RTNL_MSG_SIZE] = { 0 };
+	char buf[NL_MSG_SIZE] = { 0 };
 	struct addr_list l = { .ifindex = ifindex };
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct ifaddrmsg *ifa;
@@ -91,7 +89,7 @@ int rtnl_addr_set(unsigned ifindex, const struct cidr *addr)
 	nlh->nlmsg_flags = NLM_F_DUMP;
 	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
 	ifa->ifa_family = AF_UNSPEC;
-	ret = rtnl_request(nlh, on_addr, &l);
+	ret = nl_request(NETLINK_ROUTE, nlh, on_addr, &l);
 	/* delete first: removing a primary IPv4 address also drops its secondaries */
 	for (size_t i = 0; !ret && i < l.n; i++) {
 		if (addr_equal(&l.v[i], addr)) {

@@ -6,6 +6,7 @@
 
 #include <linux/rtnetlink.h>
 
+#include "array.h"
 #include "log.h"
 #include "rtnl.h"
 #include "wg_device.h"
@@ -200,22 +201,19 @@ static int on_route(const struct nlmsghdr *nlh, void *data)
 		return MNL_CB_ERROR;
 	if (r.dst.family == AF_UNSPEC)
 		return MNL_CB_OK;
-	if (l->n == l->cap) {
-		v = realloc(l->v, (l->cap ? 2 * l->cap : 16) * sizeof(*v));
-		if (!v) {
-			errno = ENOMEM;
-			return MNL_CB_ERROR;
-		}
-		l->v = v;
-		l->cap = l->cap ? 2 * l->cap : 16;
+	v = array_grow(l->v, &l->cap, l->n + 1, sizeof(*v), 16);
+	if (!v) {
+		errno = ENOMEM;
+		return MNL_CB_ERROR;
 	}
+	l->v = v;
 	l->v[l->n++] = r;
 	return MNL_CB_OK;
 }
 
 static int routes_dump(struct route_list *l)
 {
-	char buf[RTNL_MSG_SIZE] = { 0 };
+	char buf[NL_MSG_SIZE] = { 0 };
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct rtmsg *rtm;
 
@@ -223,13 +221,13 @@ static int routes_dump(struct route_list *l)
 	nlh->nlmsg_flags = NLM_F_DUMP;
 	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
 	rtm->rtm_family = AF_UNSPEC;
-	return rtnl_request(nlh, on_route, l);
+	return nl_request(NETLINK_ROUTE, nlh, on_route, l);
 }
 
 static int route_change(uint16_t type, uint16_t flags, unsigned ifindex,
 			const struct cidr *dst, uint32_t priority)
 {
-	char buf[RTNL_MSG_SIZE] = { 0 };
+	char buf[NL_MSG_SIZE] = { 0 };
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct rtmsg *rtm;
 
@@ -248,7 +246,7 @@ static int route_change(uint16_t type, uint16_t flags, unsigned ifindex,
 	mnl_attr_put(nlh, RTA_DST, dst->family == AF_INET ? 4 : 16, dst->addr);
 	mnl_attr_put_u32(nlh, RTA_OIF, ifindex);
 	mnl_attr_put_u32(nlh, RTA_PRIORITY, priority);
-	return rtnl_request(nlh, NULL, NULL);
+	return nl_request(NETLINK_ROUTE, nlh, NULL, NULL);
 }
 
 static const char *cidr_str(const struct cidr *c, char *buf, size_t len)

@@ -8,7 +8,9 @@
 #include "store.h"
 #include "strbuf.h"
 
-#define EDGE_VERSION "0.1.0"
+#ifndef EDGE_VERSION
+#error "EDGE_VERSION comes from the VERSION file: build with make"
+#endif
 #define NODE_ERRORS_MAX 7
 
 struct node_status {

@@ -1,9 +1,11 @@
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "strbuf.h"
 
 void strbuf_init(struct strbuf *sb)
@@ -26,23 +28,19 @@ void strbuf_reset(struct strbuf *sb)
 
 static int strbuf_grow(struct strbuf *sb, size_t extra)
 {
-	size_t want = sb->len + extra + 1;
-	size_t cap = sb->cap ? sb->cap : 256;
 	char *p;
 
 	if (sb->err)
 		return sb->err;
-	if (want <= sb->cap)
+	if (extra < sb->cap - sb->len)
 		return 0;
-	while (cap < want)
-		cap *= 2;
-	p = realloc(sb->buf, cap);
+	p = extra < SIZE_MAX - sb->len ?
+	    array_grow(sb->buf, &sb->cap, sb->len + extra + 1, 1, 256) : NULL;
 	if (!p) {
 		sb->err = -ENOMEM;
 		return sb->err;
 	}
 	sb->buf = p;
-	sb->cap = cap;
 	return 0;
 }
 

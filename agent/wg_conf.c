@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include "address.h"
+#include "endpoint.h"
 #include "fileio.h"
 #include "join_parse.h"
 #include "strbuf.h"
@@ -36,7 +37,7 @@ static void peer_put(struct strbuf *sb, const struct wg_peer *p)
 		explicit_bzero(key, sizeof(key));
 	}
 	if (p->endpoint.family) {
-		wg_endpoint_format(ep, sizeof(ep), &p->endpoint);
+		endpoint_format(ep, sizeof(ep), &p->endpoint);
 		strbuf_printf(sb, "Endpoint = %s\n", ep);
 	}
 	if (p->n_allowed) {

@@ -45,17 +45,17 @@ static int on_family(const struct nlmsghdr *nlh, void *data)
 
 int wg_genl_open(struct mnl_socket **out, uint16_t *family)
 {
-	char buf[RTNL_MSG_SIZE] = { 0 };
+	char buf[NL_MSG_SIZE] = { 0 };
 	struct mnl_socket *nl;
 	struct nlmsghdr *nlh;
 	int ret;
 
 	*family = 0;
-	ret = rtnl_open(NETLINK_GENERIC, &nl);
+	ret = nl_open(NETLINK_GENERIC, 0, &nl);
 	if (ret)
 		return ret;
 	nlh = wg_genl_msg(buf, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 0, WG_GENL_NAME);
-	ret = rtnl_talk(nl, nlh, on_family, family);
+	ret = nl_talk(nl, nlh, on_family, family);
 	if (!ret && !*family)
 		ret = -ENOENT;
 	if (ret) {
@@ -169,7 +169,7 @@ static void put_device(struct nlmsghdr *nlh, const struct wg_device *d)
  */
 static int genl_set(const struct wg_device *delta)
 {
-	const size_t room = RTNL_MSG_SIZE;
+	const size_t room = NL_MSG_SIZE;
 	struct peer_cursor cur = { 0 };
 	struct mnl_socket *nl = NULL;
 	struct nlmsghdr *nlh;
@@ -208,7 +208,7 @@ static int genl_set(const struct wg_device *delta)
 			ret = -EMSGSIZE;
 			break;
 		}
-		ret = rtnl_talk(nl, nlh, NULL, NULL);
+		ret = nl_talk(nl, nlh, NULL, NULL);
 		first = false;
 		if (pi == delta->n_peers)
 			break;

@@ -2,13 +2,13 @@
 #ifndef EDGE_WG_GENL_H
 #define EDGE_WG_GENL_H
 
-#include <libmnl/libmnl.h>
+#include "nl.h"
 
 #include "wg.h"
 
 /* A generic netlink socket and the id of the "wireguard" family (-ENOENT: no module). */
 int wg_genl_open(struct mnl_socket **nl, uint16_t *family);
-/* Starts a WireGuard request for ifname in buf (RTNL_MSG_SIZE bytes, zeroed). */
+/* Starts a WireGuard request for ifname in buf (NL_MSG_SIZE bytes, zeroed). */
 struct nlmsghdr *wg_genl_msg(char *buf, uint16_t family, uint8_t cmd, uint16_t flags,
 			     const char *ifname);
 

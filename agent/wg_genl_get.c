@@ -7,8 +7,9 @@
 #include <linux/time_types.h>
 #include <linux/wireguard.h>
 
+#include "array.h"
 #include "log.h"
-#include "rtnl.h"
+#include "nl.h"
 #include "wg_genl.h"
 
 struct get_ctx {
@@ -74,13 +75,10 @@ static int on_allowed(const struct nlattr *a, void *data)
 		return fail(g, -EBADMSG);
 	if ((c.family != AF_INET || c.prefix > 32) && (c.family != AF_INET6 || c.prefix > 128))
 		return MNL_CB_OK;
-	if (p->n_allowed == g->cap_ips) {
-		v = realloc(p->allowed, (g->cap_ips ? 2 * g->cap_ips : 4) * sizeof(*v));
-		if (!v)
-			return fail(g, -ENOMEM);
-		p->allowed = v;
-		g->cap_ips = g->cap_ips ? 2 * g->cap_ips : 4;
-	}
+	v = array_grow(p->allowed, &g->cap_ips, p->n_allowed + 1, sizeof(*v), 4);
+	if (!v)
+		return fail(g, -ENOMEM);
+	p->allowed = v;
 	p->allowed[p->n_allowed++] = c;
 	return MNL_CB_OK;
 }
@@ -161,13 +159,10 @@ static int on_peer(const struct nlattr *a, void *data)
 		return fail(g, -EBADMSG);
 	if (!d->n_peers || memcmp(d->peers[d->n_peers - 1].public_key,
 				  mnl_attr_get_payload(k), WG_KEY_LEN)) {
-		if (d->n_peers == g->cap_peers) {
-			v = realloc(d->peers, (g->cap_peers ? 2 * g->cap_peers : 8) * sizeof(*v));
-			if (!v)
-				return fail(g, -ENOMEM);
-			d->peers = v;
-			g->cap_peers = g->cap_peers ? 2 * g->cap_peers : 8;
-		}
+		v = array_grow(d->peers, &g->cap_peers, d->n_peers + 1, sizeof(*v), 8);
+		if (!v)
+			return fail(g, -ENOMEM);
+		d->peers = v;
 		v = &d->peers[d->n_peers++];
 		memset(v, 0, sizeof(*v));
 		memcpy(v->public_key, mnl_attr_get_payload(k), WG_KEY_LEN);
@@ -209,7 +204,7 @@ static int on_device(const struct nlmsghdr *nlh, void *data)
 
 int wg_genl_get(const char *ifname, struct wg_device *out)
 {
-	char buf[RTNL_MSG_SIZE] = { 0 };
+	char buf[NL_MSG_SIZE] = { 0 };
 	struct get_ctx g = { .dev = out };
 	struct mnl_socket *nl;
 	struct nlmsghdr *nlh;
@@ -221,7 +216,7 @@ int wg_genl_get(const char *ifname, struct wg_device *out)
 	if (ret)
 		goto out;
 	nlh = wg_genl_msg(buf, family, WG_CMD_GET_DEVICE, NLM_F_DUMP, ifname);
-	ret = rtnl_talk(nl, nlh, on_device, &g);
+	ret = nl_talk(nl, nlh, on_device, &g);
 	mnl_socket_close(nl);
 	if (ret && g.err)
 		ret = g.err;

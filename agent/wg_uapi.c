@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
 #include "wg_backend.h"
 #include "wg_key.h"
@@ -58,33 +59,6 @@ static int uapi_connect(const char *ifname, int *out)
 	return 0;
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Waits for events on fd until the deadline: 0, or -ETIMEDOUT / -errno. */
-static int uapi_wait(int fd, short events, int64_t deadline)
-{
-	struct pollfd p = { .fd = fd, .events = events };
-	int64_t left;
-	int n;
-
-	for (;;) {
-		left = deadline - now_ms();
-		if (left <= 0)
-			return -ETIMEDOUT;
-		n = poll(&p, 1, (int)left);
-		if (n > 0)
-			return 0;
-		if (n < 0 && errno != EINTR)
-			return -errno;
-	}
-}
-
 /*
  * One request, one reply (through its blank line); wireguard-go keeps the socket open.
  * The whole exchange has one deadline and the reply a size cap, so a wedged or hostile
@@ -92,7 +66,7 @@ static int uapi_wait(int fd, short events, int64_t deadline)
  */
 static int uapi_call(const char *ifname, const char *req, size_t len, struct strbuf *reply)
 {
-	int64_t deadline = now_ms() + UAPI_DEADLINE_S * 1000;
+	int64_t deadline = clock_ms() + UAPI_DEADLINE_S * 1000;
 	size_t off = 0;
 	ssize_t n;
 	int fd = -1, ret;
@@ -103,7 +77,7 @@ static int uapi_call(const char *ifname, const char *req, size_t len, struct str
 		if (n >= 0)
 			off += (size_t)n;
 		else if (errno == EAGAIN)
-			ret = uapi_wait(fd, POLLOUT, deadline);
+			ret = clock_wait(fd, POLLOUT, deadline);
 		else if (errno != EINTR)
 			ret = -errno;
 	}
@@ -113,7 +87,7 @@ static int uapi_call(const char *ifname, const char *req, size_t len, struct str
 		n = recv(fd, chunk, sizeof(chunk), 0);
 		if (n < 0) {
 			if (errno == EAGAIN)
-				ret = uapi_wait(fd, POLLIN, deadline);
+				ret = clock_wait(fd, POLLIN, deadline);
 			else if (errno != EINTR)
 				ret = -errno;
 			continue;

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
+#include "endpoint.h"
 #include "wg_device.h"
 #include "wg_uapi.h"
 
@@ -75,54 +77,6 @@ static bool parse_errno(const char *s, size_t n, int *out)
 	return true;
 }
 
-/* "1.2.3.4:51820" or "[fd00::1]:51820" or "[fe80::1%3]:51820" */
-static bool parse_endpoint(const char *s, size_t n, struct wg_endpoint *ep)
-{
-	char host[INET6_ADDRSTRLEN];
-	const char *colon = NULL, *hs = s, *pct;
-	size_t hn;
-	uint64_t port, scope = 0;
-
-	for (size_t i = n; i > 0; i--)
-		if (s[i - 1] == ':') {
-			colon = s + i - 1;
-			break;
-		}
-	if (!colon || !parse_u64(colon + 1, (size_t)(s + n - colon - 1), 65535, &port))
-		return false;
-	hn = (size_t)(colon - s);
-	memset(ep, 0, sizeof(*ep));
-	if (hn >= 2 && s[0] == '[' && s[hn - 1] == ']') {
-		hs = s + 1;
-		hn -= 2;
-		pct = memchr(hs, '%', hn);
-		if (pct) {
-			if (!parse_u64(pct + 1, (size_t)(hs + hn - pct - 1), UINT32_MAX, &scope))
-				return false;
-			hn = (size_t)(pct - hs);
-		}
-		if (hn >= sizeof(host))
-			return false;
-		memcpy(host, hs, hn);
-		host[hn] = '\0';
-		if (inet_pton(AF_INET6, host, &ep->in6.sin6_addr) != 1)
-			return false;
-		ep->family = ep->in6.sin6_family = AF_INET6;
-		ep->in6.sin6_port = htons((uint16_t)port);
-		ep->in6.sin6_scope_id = (uint32_t)scope;
-		return true;
-	}
-	if (hn >= sizeof(host))
-		return false;
-	memcpy(host, hs, hn);
-	host[hn] = '\0';
-	if (inet_pton(AF_INET, host, &ep->in4.sin_addr) != 1)
-		return false;
-	ep->family = ep->in4.sin_family = AF_INET;
-	ep->in4.sin_port = htons((uint16_t)port);
-	return true;
-}
-
 static bool parse_cidr(const char *s, size_t n, struct cidr *c)
 {
 	char host[INET6_ADDRSTRLEN];
@@ -147,17 +101,9 @@ static bool parse_cidr(const char *s, size_t n, struct cidr *c)
 	return true;
 }
 
-/* An array with room for one more element: it doubles when its count is a power of two. */
-static void *grow(void *v, size_t n, size_t size)
-{
-	if (n & (n - 1))
-		return v;
-	return realloc(v, (n ? 2 * n : 1) * size);
-}
-
 static int add_peer(struct wg_device *d, const struct kv *kv)
 {
-	struct wg_peer *p = grow(d->peers, d->n_peers, sizeof(*d->peers));
+	struct wg_peer *p = array_room(d->peers, d->n_peers, sizeof(*d->peers));
 
 	if (!p)
 		return -ENOMEM;
@@ -182,7 +128,7 @@ static int peer_field(struct wg_peer *p, const struct kv *kv)
 		for (size_t i = 0; i < WG_KEY_LEN; i++)
 			p->has_psk |= p->preshared_key[i] != 0;
 	} else if (kv_is(kv, "endpoint")) {
-		if (!parse_endpoint(kv->val, kv->vlen, &p->endpoint))
+		if (endpoint_parse(kv->val, kv->vlen, ENDPOINT_REPORTED, &p->endpoint))
 			return -EPROTO;
 	} else if (kv_is(kv, "persistent_keepalive_interval")) {
 		if (!parse_u64(kv->val, kv->vlen, UINT16_MAX, &v))
@@ -201,7 +147,7 @@ static int peer_field(struct wg_peer *p, const struct kv *kv)
 	} else if (kv_is(kv, "allowed_ip")) {
 		if (!parse_cidr(kv->val, kv->vlen, &c))
 			return -EPROTO;
-		a = grow(p->allowed, p->n_allowed, sizeof(*p->allowed));
+		a = array_room(p->allowed, p->n_allowed, sizeof(*p->allowed));
 		if (!a)
 			return -ENOMEM;
 		p->allowed = a;

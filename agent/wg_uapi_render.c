@@ -1,6 +1,7 @@
 #include <arpa/inet.h>
 #include <stdio.h>
 
+#include "endpoint.h"
 #include "wg_uapi.h"
 
 void wg_uapi_key_to_hex(char out[WG_KEY_HEX_LEN], const uint8_t key[WG_KEY_LEN])
@@ -24,19 +25,12 @@ static void put_key(struct strbuf *sb, const char *name, const uint8_t key[WG_KE
 
 static void put_endpoint(struct strbuf *sb, const struct wg_endpoint *ep)
 {
-	char ip[INET6_ADDRSTRLEN];
+	char text[ENDPOINT_LEN];
 
-	if (ep->family == AF_INET) {
-		inet_ntop(AF_INET, &ep->in4.sin_addr, ip, sizeof(ip));
-		strbuf_printf(sb, "endpoint=%s:%u\n", ip, ntohs(ep->in4.sin_port));
-	} else if (ep->family == AF_INET6) {
-		inet_ntop(AF_INET6, &ep->in6.sin6_addr, ip, sizeof(ip));
-		if (ep->in6.sin6_scope_id)
-			strbuf_printf(sb, "endpoint=[%s%%%u]:%u\n", ip, ep->in6.sin6_scope_id,
-				      ntohs(ep->in6.sin6_port));
-		else
-			strbuf_printf(sb, "endpoint=[%s]:%u\n", ip, ntohs(ep->in6.sin6_port));
-	}
+	if (!ep->family)
+		return;
+	endpoint_format(text, sizeof(text), ep);
+	strbuf_printf(sb, "endpoint=%s\n", text);
 }
 
 static void put_peer(struct strbuf *sb, const struct wg_peer *p)

@@ -482,6 +482,33 @@ else:
                 ({"agentfs": "Agent fs", "rootfs": "Root fs"}.get(f, f), fmt(per * num(tn) / med(g), 0)))
     out("")
 
+# ---- 7. the pure core ----
+out("## 7. The pure core's scaling")
+out("")
+core = [kv(p) for p in sorted(glob.glob(os.path.join(DATA, "core-*.kv")))]
+if not core:
+    out("No core figures were measured.")
+else:
+    c0 = core[0]
+    out("CPU time of `wg_join_parse` on a join answer (rendered by `wg_join_render`) and of "
+        "`wg_diff` with one changed peer, best of 3 in each run. Linear or n log n costs about "
+        "8 (join) and 12 (diff) times more for the larger size; quadratic 64 and 100 times.")
+    out("")
+    out("| what | small | large | large / small |")
+    out("|---|---|---|---|")
+    for key, label in (("join", "join answer parse (peers)"), ("diff", "wireguard diff (peers)")):
+        sm = [num(d.get(key + "_small_ms")) for d in core]
+        lg = [num(d.get(key + "_large_ms")) for d in core]
+        ratio = [l / s for s, l in zip(sm, lg) if s and l]
+        out("| %s | %s: %s | %s: %s | %s |" % (label, c0.get(key + "_small_peers", "?"),
+            spread(sm, " ms", 2), c0.get(key + "_large_peers", "?"), spread(lg, " ms", 2),
+            spread(ratio, "", 1)))
+        if ratio:
+            target("%s scales below quadratic (ratio under %d)" % (label.split(" (")[0],
+                   24 if key == "join" else 40), med(ratio) < (24 if key == "join" else 40),
+                   fmt(med(ratio), 1) + " x")
+out("")
+
 # ---- header, targets, write ----
 head = []
 h = head.append

@@ -27,12 +27,12 @@ done
 if [ "$SMOKE" = 1 ]; then
 	: "${CONVERGE_N:=50 200}" "${CONVERGE_REPS:=1}" "${BASE_N:=20 50}" "${BASE_REPS:=1}"
 	: "${UPDATES:=30}" "${PLANE_N:=1 100 500}" "${PLANE_CONNECTS:=200}" "${PLANE_REPS:=1}"
-	: "${FANOUT_K:=3 6}" "${FANOUT_REPS:=2}" "${TRAEFIK_N:=200}" "${TRAEFIK_REPS:=1}"
+	: "${FANOUT_K:=3 6}" "${FANOUT_REPS:=2}" "${TRAEFIK_N:=200}" "${TRAEFIK_REPS:=1}" "${CORE_REPS:=1}"
 else
 	: "${CONVERGE_N:=100 1000 10000}" "${CONVERGE_REPS:=3}" "${BASE_N:=100 300 1000}" "${BASE_REPS:=1}"
 	: "${UPDATES:=1000}" "${PLANE_N:=1 1000 5000 10000 25000 50000}" "${PLANE_CONNECTS:=2000}"
 	: "${PLANE_REPS:=3}" "${FANOUT_K:=50 200}" "${FANOUT_REPS:=5}" "${TRAEFIK_N:=10000}"
-	: "${TRAEFIK_REPS:=3}"
+	: "${TRAEFIK_REPS:=3}" "${CORE_REPS:=3}"
 fi
 [ "$(id -u)" = 0 ] || { echo "bench: needs root (network namespaces, nftables)" >&2; exit 77; }
 for t in mosquitto nft iptables iptables-restore gnuplot cc pkg-config /usr/bin/python3; do
@@ -87,7 +87,9 @@ cc $CFLAGS_B $(pkg-config --cflags libmosquitto libmnl) -o "$W/edge-bench" "$ROO
 	$(pkg-config --libs libmosquitto libmnl) &&
 cc $CFLAGS_B -o "$W/tcp-probe" "$ROOT/bench/tcp_probe.c" &&
 cc $CFLAGS_B -I"$ROOT/agent" -o "$W/traefik-bench" "$ROOT/bench/traefik_bench.c" "$ROOT/build/libedge.a" \
-	$(pkg-config --libs libmosquitto libnftables libmnl json-c yaml-0.1 libcurl) ||
+	$(pkg-config --libs libmosquitto libnftables libmnl json-c yaml-0.1 libcurl) &&
+cc $CFLAGS_B -I"$ROOT/agent" -o "$W/core-bench" "$ROOT/bench/core_bench.c" "$ROOT/build/libedge.a" \
+	$(pkg-config --libs libmosquitto libnftables libmnl json-c yaml-0.1 libcurl libcrypto) ||
 	{ echo "bench: cannot build the bench tools" >&2; exit 1; }
 cp "${AGENT_BIN:-$ROOT/build/edge-agent}" "$W/edge-agent"  # AGENT_BIN: compare another build
 BENCH=$W/edge-bench PROBE=$W/tcp-probe AGENT=$W/edge-agent
@@ -411,6 +413,15 @@ section_traefik() {
 	done
 }
 
+# --- 7: the pure core's scaling (join parse, WireGuard diff), CPU time ---
+section_core() {
+	local rep
+	for rep in $(seq "$CORE_REPS"); do
+		log "core: join parse and wireguard diff, run $rep"
+		"$W/core-bench" > "$D/core-$rep.kv" 2>> "$W/core.log" || return 1
+	done
+}
+
 machine() {
 	{
 		echo "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
@@ -439,7 +450,7 @@ machine() {
 T0=$(now)
 machine
 FAILED=()
-for s in ${SECTIONS:-idle converge updates baseline plane fanout traefik}; do
+for s in ${SECTIONS:-idle converge updates baseline plane fanout traefik core}; do
 	"section_$s" || { log "section $s failed"; FAILED+=("$s"); }
 done
 echo "load_end=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$D/machine.kv"

@@ -46,14 +46,6 @@ struct bus {
 	char nonce[40];
 };
 
-int64_t clock_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void on_connect(struct mosquitto *mosq, void *obj, int rc)
 {
 	struct bus *b = obj;
@@ -116,7 +108,7 @@ static void on_message(struct mosquitto *mosq, void *obj, const struct mosquitto
 			b->marker_seen = true;
 		return;
 	}
-	b->last_any_ms = clock_now_ms();
+	b->last_any_ms = clock_ms();
 	if (mm->retain)
 		b->last_retained_ms = b->last_any_ms;
 	b->fn(b->arg, &m);
@@ -133,7 +125,7 @@ static const char *rc_text(int rc)
 /* One bounded turn of the loop; a lost connection is recorded in b->lost. */
 static void bus_step(struct bus *b, int64_t deadline)
 {
-	int64_t left = deadline - clock_now_ms();
+	int64_t left = deadline - clock_ms();
 	int rc;
 
 	if (left <= 0)
@@ -167,7 +159,7 @@ static int bus_try(struct bus *b, int version, int64_t deadline, char *err, size
 			 rc_text(rc));
 		return -ECONNREFUSED;
 	}
-	while (!b->connack && !b->lost && clock_now_ms() < deadline)
+	while (!b->connack && !b->lost && clock_ms() < deadline)
 		bus_step(b, deadline);
 	if (b->connack && b->connack_rc == 0)
 		return 0;
@@ -208,7 +200,7 @@ int bus_open(struct bus **out, const struct config *cfg, bus_msg_fn fn, void *ar
 		return -ENOMEM;
 	mosquitto_lib_init();
 	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
-		memcpy(rnd, &(int64_t){ clock_now_ms() }, sizeof(rnd));
+		memcpy(rnd, &(int64_t){ clock_ms() }, sizeof(rnd));
 	snprintf(id, sizeof(id), "edgectl-%ld-%02x%02x%02x%02x", (long)getpid(), rnd[0], rnd[1],
 		 rnd[2], rnd[3]);
 	snprintf(b->nonce, sizeof(b->nonce), "%02x%02x%02x%02x-0", rnd[4], rnd[5], rnd[6], rnd[7]);
@@ -300,7 +292,7 @@ int bus_subscribe(struct bus *b, char *const *topics, int n, int64_t deadline,
 		return -EIO;
 	}
 	b->marker_subscribed = true;
-	while (!b->subacked && !b->lost && clock_now_ms() < deadline)
+	while (!b->subacked && !b->lost && clock_ms() < deadline)
 		bus_step(b, deadline);
 	if (b->lost)
 		return lost_fail(b, err, errlen);
@@ -318,7 +310,7 @@ int bus_subscribe(struct bus *b, char *const *topics, int n, int64_t deadline,
 
 static bool settled(const struct bus *b)
 {
-	int64_t now = clock_now_ms();
+	int64_t now = clock_ms();
 
 	if (b->marker_refused)
 		return now - b->last_any_ms >= NO_MARKER_MS;
@@ -335,7 +327,7 @@ int bus_settle(struct bus *b, int64_t deadline, char *err, size_t errlen)
 	if (dash)
 		snprintf(dash + 1, sizeof(b->nonce) - (size_t)(dash + 1 - b->nonce), "%u", b->settles++);
 	b->marker_seen = false;
-	b->last_retained_ms = b->last_any_ms = clock_now_ms();
+	b->last_retained_ms = b->last_any_ms = clock_ms();
 	/* QoS 1: an MQTT 5 broker's ACL refusal comes back in the PUBACK at once */
 	if (!b->marker_refused) {
 		rc = mosquitto_publish(b->mosq, &b->marker_mid, b->marker, (int)strlen(b->nonce),
@@ -345,7 +337,7 @@ int bus_settle(struct bus *b, int64_t deadline, char *err, size_t errlen)
 			return -EIO;
 		}
 	}
-	while (!b->lost && clock_now_ms() < deadline && !settled(b))
+	while (!b->lost && clock_ms() < deadline && !settled(b))
 		bus_step(b, deadline);
 	if (b->lost)
 		return lost_fail(b, err, errlen);
@@ -368,7 +360,7 @@ int bus_publish(struct bus *b, const char *topic, const void *payload, size_t le
 		snprintf(err, errlen, "publish to %s failed: %s", topic, rc_text(rc));
 		return -EIO;
 	}
-	while (!b->puback && !b->lost && clock_now_ms() < deadline)
+	while (!b->puback && !b->lost && clock_ms() < deadline)
 		bus_step(b, deadline);
 	if (b->lost)
 		return lost_fail(b, err, errlen);
@@ -388,7 +380,7 @@ int bus_publish(struct bus *b, const char *topic, const void *payload, size_t le
 int bus_wait(struct bus *b, int64_t deadline, bool (*done)(void *arg), void *arg,
 	     char *err, size_t errlen)
 {
-	while (!done(arg) && !b->lost && clock_now_ms() < deadline)
+	while (!done(arg) && !b->lost && clock_ms() < deadline)
 		bus_step(b, deadline);
 	if (done(arg))
 		return 0;

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "clock.h"
+
 struct config;
 struct bus;
 
@@ -33,7 +35,6 @@ void msglist_free(struct msglist *l);
 
 typedef void (*bus_msg_fn)(void *arg, const struct msg *m);
 
-int64_t clock_now_ms(void);
 
 /*
  * Connects with the agent's MQTT settings (same TLS, credentials, protocol fallback).

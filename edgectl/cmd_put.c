@@ -136,12 +136,12 @@ int cmd_put(const struct ctl_args *a, const struct config *cfg)
 		goto out;
 	}
 	watch_init(&w, a, cfg->topic_prefix, payload, payload ? strlen(payload) : 0);
-	ret = bus_open(&b, cfg, on_msg, &w, clock_now_ms() + CONNECT_MS, err, sizeof(err));
+	ret = bus_open(&b, cfg, on_msg, &w, clock_ms() + CONNECT_MS, err, sizeof(err));
 	if (!ret && wait) {
 		n = watch_topics(&w, topics);
-		ret = bus_subscribe(b, topics, n, clock_now_ms() + CONNECT_MS, err, sizeof(err));
+		ret = bus_subscribe(b, topics, n, clock_ms() + CONNECT_MS, err, sizeof(err));
 		if (!ret)
-			ret = bus_settle(b, clock_now_ms() + SETTLE_MS, err, sizeof(err));
+			ret = bus_settle(b, clock_ms() + SETTLE_MS, err, sizeof(err));
 		if (ret == -ETIMEDOUT) {
 			fprintf(stderr, "warning: %s\n", err);
 			ret = 0;
@@ -152,7 +152,7 @@ int cmd_put(const struct ctl_args *a, const struct config *cfg)
 	}
 	if (!ret && publish)
 		ret = bus_publish(b, w.t_desired, payload ? payload : "", w.len,
-				  clock_now_ms() + CONNECT_MS, err, sizeof(err));
+				  clock_ms() + CONNECT_MS, err, sizeof(err));
 	if (ret) {
 		outcome_set(&o, "error", EXIT_ERROR, "%s", err);
 		wait = false;
@@ -161,7 +161,7 @@ int cmd_put(const struct ctl_args *a, const struct config *cfg)
 			    a->id, w.t_desired);
 	}
 	if (wait) {
-		ret = bus_wait(b, clock_now_ms() + a->timeout_ms, answered, &w, err, sizeof(err));
+		ret = bus_wait(b, clock_ms() + a->timeout_ms, answered, &w, err, sizeof(err));
 		if (ret && ret != -ETIMEDOUT)
 			outcome_set(&o, "error", EXIT_ERROR, "%s", err);
 		else

@@ -38,13 +38,13 @@ static int subscribe(struct bus *b, const char *prefix, const char *name,
 		snprintf(buf[i], sizeof(buf[i]), "%s/%s/%s", prefix, name, suffixes[i]);
 		topics[i] = buf[i];
 	}
-	return bus_subscribe(b, topics, n < 8 ? n : 8, clock_now_ms() + CONNECT_MS, err, errlen);
+	return bus_subscribe(b, topics, n < 8 ? n : 8, clock_ms() + CONNECT_MS, err, errlen);
 }
 
 /* Waits for the retained replay; an unconfirmed end is a warning, not a failure. */
 static int settle(struct bus *b, char *err, size_t errlen)
 {
-	int ret = bus_settle(b, clock_now_ms() + SETTLE_MS, err, errlen);
+	int ret = bus_settle(b, clock_ms() + SETTLE_MS, err, errlen);
 
 	if (ret == -ETIMEDOUT) {
 		fprintf(stderr, "warning: %s\n", err);
@@ -65,7 +65,7 @@ int cmd_ls(const struct ctl_args *a, const struct config *cfg)
 	char err[ERR_LEN];
 	int ret;
 
-	ret = bus_open(&b, cfg, on_msg, &msgs, clock_now_ms() + CONNECT_MS, err, sizeof(err));
+	ret = bus_open(&b, cfg, on_msg, &msgs, clock_ms() + CONNECT_MS, err, sizeof(err));
 	if (!ret)
 		ret = subscribe(b, p, a->target, node_topics, 5, err, sizeof(err));
 	if (!ret)
@@ -105,7 +105,7 @@ int cmd_status(const struct ctl_args *a, const struct config *cfg)
 	bool single = a->target[0];
 	int ret;
 
-	ret = bus_open(&b, cfg, on_msg, &msgs, clock_now_ms() + CONNECT_MS, err, sizeof(err));
+	ret = bus_open(&b, cfg, on_msg, &msgs, clock_ms() + CONNECT_MS, err, sizeof(err));
 	if (!ret)
 		ret = subscribe(b, cfg->topic_prefix, single ? a->target : "+", suffix, 1, err,
 				sizeof(err));

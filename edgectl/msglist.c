@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "bus.h"
 
 int msglist_add(struct msglist *l, const char *topic, const void *payload, size_t len,
@@ -9,14 +10,10 @@ int msglist_add(struct msglist *l, const char *topic, const void *payload, size_
 {
 	struct msg *m;
 
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 64;
-		struct msg *v = realloc(l->v, cap * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		l->v = v;
-		l->cap = cap;
-	}
+	m = array_grow(l->v, &l->cap, l->n + 1, sizeof(*m), 64);
+	if (!m)
+		return -ENOMEM;
+	l->v = m;
 	m = &l->v[l->n];
 	m->topic = strdup(topic);
 	m->payload = malloc(len + 1);

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "table.h"
 
 int table_init(struct table *t, size_t cols, const char *const *header)
@@ -23,14 +24,11 @@ static char *cell_copy(const char *s)
 
 int table_add(struct table *t, const char *const *row)
 {
-	if (t->rows == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 16;
-		char **v = realloc(t->cells, cap * t->cols * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		t->cells = v;
-		t->cap = cap;
-	}
+	char **v = array_grow(t->cells, &t->cap, t->rows + 1, t->cols * sizeof(*v), 16);
+
+	if (!v)
+		return -ENOMEM;
+	t->cells = v;
 	for (size_t c = 0; c < t->cols; c++) {
 		char *s = cell_copy(row[c]);
 		if (!s) {

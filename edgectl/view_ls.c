@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "payload.h"
 #include "table.h"
 #include "view.h"
@@ -71,14 +72,10 @@ static struct ls_row *row_new(struct ls_model *m, enum kind kind, const char *id
 {
 	struct ls_row *r;
 
-	if (m->n == m->cap) {
-		size_t cap = m->cap ? m->cap * 2 : 32;
-		struct ls_row *v = realloc(m->rows, cap * sizeof(*v));
-		if (!v)
-			return NULL;
-		m->rows = v;
-		m->cap = cap;
-	}
+	r = array_grow(m->rows, &m->cap, m->n + 1, sizeof(*r), 32);
+	if (!r)
+		return NULL;
+	m->rows = r;
 	r = &m->rows[m->n++];
 	memset(r, 0, sizeof(*r));
 	r->kind = kind;

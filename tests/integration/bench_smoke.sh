@@ -27,7 +27,7 @@ check "bench/run.sh --smoke exits 0 (rc $rc)" test "$rc" = 0
 r=$out/RESULTS.md
 check "RESULTS.md is written" test -s "$r"
 for h in "## Targets" "## 1. Cold converge" "## 2. Update latency" "## 3. Data plane" \
-	"## 4. Memory and CPU" "## 5. Fleet fan-out" "## 6. Traefik output"; do
+	"## 4. Memory and CPU" "## 5. Fleet fan-out" "## 6. Traefik output" "## 7. The pure core's scaling"; do
 	check "section \"$h\"" grep -qxF "$h" "$r"
 done
 check "machine and versions are named" grep -q '^| kernel | .' "$r"

@@ -10,13 +10,14 @@
 
 #include "check.h"
 #include "coexist.h"
+#include "coexist_parse.h"
 #include "coexist_plan.h"
 #include "nft_render.h"
 
 #define MARK "0x2000/0x2000"
 #define USER_RULE "-A DOCKER-USER -m mark --mark 0x2000/0x2000 -m comment --comment edge-agent:edge_agent -j ACCEPT\n"
 
-static struct cx_conf conf;
+static struct coexist_plan_conf conf;
 
 static char *slurp(const char *name)
 {
@@ -38,23 +39,23 @@ static char *slurp(const char *name)
 }
 
 /* JSON plan of a listing; plan out. Returns the parse result. */
-static int plan_json(const char *json, bool may_add, struct cx_plan *plan)
+static int plan_json(const char *json, bool may_add, struct coexist_plan *plan)
 {
-	struct cx_ruleset rs = { 0 };
-	int ret = cx_parse_nft_json(&rs, &conf, json);
+	struct coexist_ruleset rs = { 0 };
+	int ret = coexist_parse_nft_json(&rs, &conf, json);
 
-	cx_plan_make(&rs, &conf, may_add, plan);
-	cx_ruleset_free(&rs);
+	coexist_plan_make(&rs, &conf, may_add, plan);
+	coexist_parse_free(&rs);
 	return ret;
 }
 
-static int plan_save(const char *text, bool may_add, struct cx_plan *plan)
+static int plan_save(const char *text, bool may_add, struct coexist_plan *plan)
 {
-	struct cx_ruleset rs = { 0 };
-	int ret = cx_parse_iptables_save(&rs, &conf, text);
+	struct coexist_ruleset rs = { 0 };
+	int ret = coexist_parse_iptables_save(&rs, &conf, text);
 
-	cx_plan_make(&rs, &conf, may_add, plan);
-	cx_ruleset_free(&rs);
+	coexist_plan_make(&rs, &conf, may_add, plan);
+	coexist_parse_free(&rs);
 	return ret;
 }
 
@@ -107,8 +108,8 @@ static void test_parse_conf(void)
 	      coexist_mode_parse("off", &mode) == 0 && mode == COEXIST_OFF);
 	CHECK("mode: unknown refused", coexist_mode_parse("on", &mode) == -EINVAL);
 	CHECK("conf: comment names the table", strcmp(conf.comment, "edge-agent:edge_agent") == 0);
-	CHECK("conf: bad table refused", cx_conf_init(&(struct cx_conf){ 0 }, "a b", 1, 1) == -EINVAL &&
-	      cx_conf_init(&(struct cx_conf){ 0 }, "t", 3, 1) == -EINVAL);
+	CHECK("conf: bad table refused", coexist_plan_conf_init(&(struct coexist_plan_conf){ 0 }, "a b", 1, 1) == -EINVAL &&
+	      coexist_plan_conf_init(&(struct coexist_plan_conf){ 0 }, "t", 3, 1) == -EINVAL);
 }
 
 static void test_render(void)
@@ -134,12 +135,12 @@ static void test_render(void)
 	strbuf_reset(&sb);
 	CHECK("render: mark outside its mask refused", nft_render(&sb, &bad, NULL, 0, true) == -EINVAL);
 	strbuf_reset(&sb);
-	cx_render_nft_add(&sb, &conf);
+	coexist_plan_render_add(&sb, &conf);
 	CHECK_STR("render: our DOCKER-USER rule", sb.buf,
 		  "insert rule ip filter DOCKER-USER meta mark and 0x00002000 == 0x00002000 counter "
 		  "accept comment \"edge-agent:edge_agent\"\n");
 	strbuf_reset(&sb);
-	cx_render_nft_del(&sb, (uint64_t[]){ 7, 9 }, 2);
+	coexist_plan_render_del(&sb, (uint64_t[]){ 7, 9 }, 2);
 	CHECK_STR("render: delete by handle", sb.buf, "delete rule ip filter DOCKER-USER handle 7\n"
 		  "delete rule ip filter DOCKER-USER handle 9\n");
 	strbuf_free(&sb);
@@ -148,8 +149,8 @@ static void test_render(void)
 static void test_docker_nft(void)
 {
 	char *j28 = slurp("docker-28-nft-filter.json"), *j27 = slurp("docker-27-nft-filter.json");
-	struct cx_ruleset rs = { 0 };
-	struct cx_plan p;
+	struct coexist_ruleset rs = { 0 };
+	struct coexist_plan p;
 
 	CHECK("fixture: docker-28-nft-filter.json", j28 != NULL);
 	CHECK("fixture: docker-27-nft-filter.json", j27 != NULL);
@@ -169,14 +170,14 @@ static void test_docker_nft(void)
 		  "forwards do not pass; COEXIST=report: add it yourself: iptables -I DOCKER-USER -m "
 		  "mark --mark " MARK " -j ACCEPT");
 
-	CHECK("docker 28 nft: chains parsed", cx_parse_nft_json(&rs, &conf, j28) == 0 && rs.n == 7);
+	CHECK("docker 28 nft: chains parsed", coexist_parse_nft_json(&rs, &conf, j28) == 0 && rs.n == 7);
 	CHECK("docker 28 nft: xt conntrack match is not proven",
-	      cx_chain_find(&rs, CX_NFT, "ip", "filter", "DOCKER-CT") &&
-	      !cx_chain_find(&rs, CX_NFT, "ip", "filter", "DOCKER-CT")->rules[0].sure);
+	      coexist_parse_chain_find(&rs, COEXIST_NFT, "ip", "filter", "DOCKER-CT") &&
+	      !coexist_parse_chain_find(&rs, COEXIST_NFT, "ip", "filter", "DOCKER-CT")->rules[0].sure);
 	CHECK("docker 28 nft: INPUT and OUTPUT left out",
-	      !cx_chain_find(&rs, CX_NFT, "ip", "filter", "INPUT") &&
-	      !cx_chain_find(&rs, CX_NFT, "ip", "filter", "OUTPUT"));
-	cx_ruleset_free(&rs);
+	      !coexist_parse_chain_find(&rs, COEXIST_NFT, "ip", "filter", "INPUT") &&
+	      !coexist_parse_chain_find(&rs, COEXIST_NFT, "ip", "filter", "OUTPUT"));
+	coexist_parse_free(&rs);
 out:
 	free(j28);
 	free(j27);
@@ -218,7 +219,7 @@ static void test_nft_rules(void)
 	static const char *const inet_vmap[] = {
 		"[{\"vmap\": {\"key\": {\"meta\": {\"key\": \"oifname\"}}, \"data\": \"@m\"}}]", NULL };
 	static const char *const inet_queue[] = { "[{\"queue\": {\"num\": 1}}]", NULL };
-	struct cx_plan p;
+	struct coexist_plan p;
 	char *l;
 
 	l = listing("inet", "filter", "drop", NULL);
@@ -324,7 +325,7 @@ static void test_docker_user(void)
 	const char *xt_comment = "[{\"match\": {\"op\": \"==\", \"left\": {\"&\": [{\"meta\": {\"key\": \"mark\"}}, 8192]}, "
 				 "\"right\": 8192}}, {\"xt\": {\"type\": \"match\", \"name\": \"comment\"}}, "
 				 "{\"counter\": {}}, {\"accept\": null}]";
-	struct cx_plan p;
+	struct coexist_plan p;
 	char *l;
 
 	l = docker_like(ours, "edge-agent:edge_agent");
@@ -354,10 +355,10 @@ static void test_docker_user(void)
 static void test_save(void)
 {
 	char *s28 = slurp("docker-28-iptables.rules"), *s27 = slurp("docker-27-iptables.rules");
-	struct cx_ruleset rs = { 0 };
-	struct cx_plan p;
+	struct coexist_ruleset rs = { 0 };
+	struct coexist_plan p;
 	struct strbuf sb;
-	const struct cx_chain *c;
+	const struct coexist_chain *c;
 
 	CHECK("fixture: docker-28-iptables.rules", s28 != NULL);
 	CHECK("fixture: docker-27-iptables.rules", s27 != NULL);
@@ -373,14 +374,14 @@ static void test_save(void)
 		  "forwards do not pass; COEXIST=report: add it yourself: iptables-legacy -I DOCKER-USER "
 		  "-m mark --mark " MARK " -j ACCEPT");
 
-	CHECK("legacy: only *filter is read", cx_parse_iptables_save(&rs, &conf, s28) == 0 &&
-	      (c = cx_chain_find(&rs, CX_LEGACY, "ip", "filter", "DOCKER")) && c->n_rules == 4 &&
-	      !cx_chain_find(&rs, CX_LEGACY, "ip", "filter", "PREROUTING"));
+	CHECK("legacy: only *filter is read", coexist_parse_iptables_save(&rs, &conf, s28) == 0 &&
+	      (c = coexist_parse_chain_find(&rs, COEXIST_LEGACY, "ip", "filter", "DOCKER")) && c->n_rules == 4 &&
+	      !coexist_parse_chain_find(&rs, COEXIST_LEGACY, "ip", "filter", "PREROUTING"));
 	CHECK("legacy: FORWARD is the base chain, policy DROP",
-	      (c = cx_chain_find(&rs, CX_LEGACY, "ip", "filter", "FORWARD")) && c->forward_hook && c->policy_drop);
+	      (c = coexist_parse_chain_find(&rs, COEXIST_LEGACY, "ip", "filter", "FORWARD")) && c->forward_hook && c->policy_drop);
 	CHECK("legacy: jumps parsed", c && c->n_rules == 2 && c->rules[0].sure &&
-	      c->rules[0].verdict == CX_V_JUMP && !strcmp(c->rules[0].target, "DOCKER-USER"));
-	cx_ruleset_free(&rs);
+	      c->rules[0].verdict == COEXIST_V_JUMP && !strcmp(c->rules[0].target, "DOCKER-USER"));
+	coexist_parse_free(&rs);
 
 	/* with our rule in place, as iptables-legacy-save prints it */
 	{
@@ -433,22 +434,22 @@ out:
 static void test_both(void)
 {
 	char *j28 = slurp("docker-28-nft-filter.json"), *s28 = slurp("docker-28-iptables.rules");
-	struct cx_ruleset rs = { 0 };
-	struct cx_plan p;
+	struct coexist_ruleset rs = { 0 };
+	struct coexist_plan p;
 	static const char *const inet_drop[] = { NULL };
 	char *l = listing("inet", "filter", "drop", inet_drop);
 
 	if (!j28 || !s28)
 		goto out;
-	CHECK("both: nft, legacy and another table parse", cx_parse_nft_json(&rs, &conf, j28) == 0 &&
-	      cx_parse_iptables_save(&rs, &conf, s28) == 0 && cx_parse_nft_json(&rs, &conf, l) == 0);
-	cx_plan_make(&rs, &conf, true, &p);
+	CHECK("both: nft, legacy and another table parse", coexist_parse_nft_json(&rs, &conf, j28) == 0 &&
+	      coexist_parse_iptables_save(&rs, &conf, s28) == 0 && coexist_parse_nft_json(&rs, &conf, l) == 0);
+	coexist_plan_make(&rs, &conf, true, &p);
 	CHECK("both: three chains judged", p.n_checked == 3);
 	CHECK("both: our rule into both DOCKER-USER chains", p.add_nft && p.add_legacy);
 	CHECK("both: the other table is reported", p.n_blocking == 1 &&
 	      !strncmp(p.error, "firewall: table inet filter chain fw", 36));
 out:
-	cx_ruleset_free(&rs);
+	coexist_parse_free(&rs);
 	free(l);
 	free(j28);
 	free(s28);
@@ -456,7 +457,7 @@ out:
 
 int main(void)
 {
-	cx_conf_init(&conf, "edge_agent", 0x2000, 0x2000);
+	coexist_plan_conf_init(&conf, "edge_agent", 0x2000, 0x2000);
 	test_parse_conf();
 	test_render();
 	test_docker_nft();

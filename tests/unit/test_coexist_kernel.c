@@ -99,7 +99,7 @@ static int table_apply(struct nft *nft, const struct table *t)
 
 static void report(const struct coexist *cx)
 {
-	printf("ERROR: %s\nSUMMARY: %s\n", coexist_error(cx), coexist_summary(cx));
+	printf("ERROR: %s\n", coexist_error(cx));
 	fflush(stdout);
 }
 

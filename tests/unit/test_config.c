@@ -7,7 +7,7 @@
 
 static const char *vars[] = { "NODE_ID", "EDGE_GROUPS", "MQTT_URL", "RESERVED_PORTS",
 	"ALLOWED_TARGETS", "WG_IFACE", "NFT_TABLE", "LOG_LEVEL", "SYNC_QUIET_MS",
-	"TRAEFIK_DYNAMIC_DIR", "MQTT_PASSWORD_FILE", "TRAEFIK_CERTRESOLVER", "CONTROLLER_URL", "JOIN_TOKEN", "MESH_NETWORK", NULL };
+	"TRAEFIK_DYNAMIC_DIR", "MQTT_PASSWORD_FILE", "TRAEFIK_CERTRESOLVER", "CONTROLLER_URL", "JOIN_TOKEN", "MESH_NETWORK", "WG_ENDPOINT", NULL };
 
 static int load(struct config *cfg, char *err, int argc, char **argv)
 {
@@ -94,6 +94,8 @@ int main(void)
 	bad_env("bad NODE_ID", "NODE_ID", "GW1", "NODE_ID \"GW1\" is invalid (accepted: [a-z0-9][a-z0-9_-]{0,62})");
 	bad_env("bad MQTT_URL", "MQTT_URL", "http://x", "MQTT_URL \"http://x\" is invalid (accepted: mqtt://host[:port] or mqtts://host[:port])");
 	bad_env("bad MQTT_URL port", "MQTT_URL", "mqtt://x:70000", "MQTT_URL \"mqtt://x:70000\" is invalid (accepted: mqtt://host[:port] or mqtts://host[:port])");
+	bad_env("bad WG_ENDPOINT", "WG_ENDPOINT", "gw.example.com:51820", "WG_ENDPOINT \"gw.example.com:51820\" is invalid (accepted: IPv4:port or [IPv6]:port)");
+	bad_env("WG_ENDPOINT port", "WG_ENDPOINT", "203.0.113.5:0", "WG_ENDPOINT \"203.0.113.5:0\" is invalid (accepted: IPv4:port or [IPv6]:port)");
 	bad_env("bad group", "EDGE_GROUPS", "fleet,Eu", "EDGE_GROUPS \"Eu\" is invalid (accepted: comma-separated [a-z0-9][a-z0-9_-]{0,62})");
 	bad_env("duplicate group", "EDGE_GROUPS", "a,a", "EDGE_GROUPS \"a\" is invalid (accepted: each group once)");
 	bad_env("group equals node", "EDGE_GROUPS", "gw1", "EDGE_GROUPS \"gw1\" is the NODE_ID (accepted: groups other than the node)");

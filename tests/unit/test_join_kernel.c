@@ -14,19 +14,13 @@
 
 #include "address.h"
 #include "check.h"
+#include "clock.h"
+#include "endpoint.h"
 #include "join.h"
 #include "join_cache.h"
 #include "join_parse.h"
 #include "wg_conf.h"
 #include "wg_key.h"
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static const char *opt(int argc, char **argv, const char *name)
 {
@@ -49,7 +43,7 @@ static void print_join(const struct wg_join *j)
 		const struct wg_peer *p = &j->peers[i];
 
 		wg_key_to_base64(key, p->public_key);
-		wg_endpoint_format(ep, sizeof(ep), &p->endpoint);
+		endpoint_format(ep, sizeof(ep), &p->endpoint);
 		printf("PEER %s endpoint=%s keepalive=%u allowed=", key, ep[0] ? ep : "-",
 		       p->keepalive);
 		for (size_t k = 0; k < p->n_allowed; k++) {
@@ -119,15 +113,15 @@ static int drive(int argc, char **argv)
 	}
 	wg_key_to_base64(key, pub);
 	printf("KEY %s\n", key);
-	t0 = mono_ms();
+	t0 = clock_ms();
 	ret = join_start(&j, &req);
-	started = mono_ms() - t0;
+	started = clock_ms() - t0;
 	if (!ret)
 		ret = run(j, &resp, err, sizeof(err), &wakeups);
 	else
 		snprintf(err, sizeof(err), "join_start: %s", strerror(-ret));
 	printf("TIME start_ms=%lld total_ms=%lld wakeups=%d\n", (long long)started,
-	       (long long)(mono_ms() - t0), wakeups);
+	       (long long)(clock_ms() - t0), wakeups);
 	join_free(j);
 	if (ret) {
 		printf("ERR %d %s\n", -ret, err);

@@ -2,9 +2,9 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "check.h"
+#include "endpoint.h"
 #include "join_parse.h"
 #include "strbuf.h"
 
@@ -137,6 +137,15 @@ static const struct bad bads[] = {
 	  "wireguard: duplicate field \"mtu\"" },
 	{ "duplicate escaped root field", "{\"address\":\"10.50.0.5/24\",\"peers\":[],\"pe\\u0065rs\":[]}",
 	  "wireguard: duplicate field \"peers\"" },
+	{ "root field repeated behind an escaped NUL",
+	  "{\"address\":\"10.50.0.5/24\",\"mtu\":1400,\"peers\":[],\"mtu\\u0000x\":9000}",
+	  "wireguard: unknown field \"mtu\\x00x\" (accepted: address, listen_port, mtu, peers)" },
+	{ "field cut at an escaped NUL is unknown, not the field json-c reads",
+	  "{\"address\":\"10.50.0.5/24\",\"mt\\u0075\\u0000x\":9000,\"peers\":[]}",
+	  "wireguard: unknown field \"mtu\\x00x\" (accepted: address, listen_port, mtu, peers)" },
+	{ "peer field cut at an escaped NUL", PEER(",\"endpoint\\u0000\":\"1.2.3.4:5\""),
+	  "wireguard: peers[0]: unknown field \"endpoint\\x00\" (accepted: public_key, endpoint, "
+	  "allowed_ips, persistent_keepalive, preshared_key)" },
 	{ "duplicate peer field", "{\"address\":\"10.50.0.5/24\",\"peers\":["
 	  "{\"public_key\":\"" K1 "\",\"allowed_ips\":[]},"
 	  "{\"public_key\":\"" K2 "\",\"allowed_ips\":[],\"endpoint\":\"1.2.3.4:5\",\"endp\\u006fint\":\"1.2.3.4:6\"}]}",
@@ -165,7 +174,7 @@ static void test_example(void)
 	CHECK("example psk bytes", j.n_peers == 2 && j.peers[0].preshared_key[0] == 0x55);
 	if (j.n_peers != 2)
 		return;
-	wg_endpoint_format(ep, sizeof(ep), &j.peers[1].endpoint);
+	endpoint_format(ep, sizeof(ep), &j.peers[1].endpoint);
 	CHECK_STR("example v6 endpoint", ep, "[2001:db8::1]:4500");
 	ret = wg_join_render(&j, &text, &len);
 	CHECK("render returns 0", ret == 0);
@@ -243,15 +252,6 @@ static void test_bad(void)
 	}
 }
 
-/* CPU time: other processes on the machine do not count */
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 static void big(size_t n, struct strbuf *sb)
 {
 	strbuf_puts(sb, "{\"address\":\"10.50.0.1/16\",\"peers\":[");
@@ -273,42 +273,18 @@ static void big(size_t n, struct strbuf *sb)
 	strbuf_puts(sb, "]}");
 }
 
-static double parse_ms(size_t n, struct strbuf *sb, struct wg_join *j, char *err, size_t errlen,
-		       int *ret)
-{
-	double t0;
-
-	strbuf_reset(sb);
-	big(n, sb);
-	t0 = now_ms();
-	*ret = wg_join_parse(sb->buf, sb->len, j, err, errlen);
-	return now_ms() - t0;
-}
-
 static void test_limits(void)
 {
 	struct wg_join j = { 0 };
 	struct strbuf sb;
 	char err[ERR_LEN] = "";
-	double small, large;
 	int ret;
 
 	strbuf_init(&sb);
-	small = parse_ms(JOIN_MAX_PEERS / 8, &sb, &j, err, sizeof(err), &ret);
-	wg_join_free(&j);
-	for (int k = 0; k < 2; k++) {
-		double again = parse_ms(JOIN_MAX_PEERS / 8, &sb, &j, err, sizeof(err), &ret);
-
-		small = again < small ? again : small;
-		wg_join_free(&j);
-	}
-	large = parse_ms(JOIN_MAX_PEERS, &sb, &j, err, sizeof(err), &ret);
+	big(JOIN_MAX_PEERS, &sb);
+	ret = wg_join_parse(sb.buf, sb.len, &j, err, sizeof(err));
 	CHECK_STR("10000 peers parse", err, "");
 	CHECK("10000 peers", ret == 0 && j.n_peers == JOIN_MAX_PEERS);
-	printf("# %d peers (%zu bytes) parsed in %.1f ms of CPU, %d in %.1f ms\n", JOIN_MAX_PEERS, sb.len,
-	       large, JOIN_MAX_PEERS / 8, small);
-	/* linear or n log n: about 8 times; quadratic: 64 */
-	CHECK("8 times the peers cost under 24 times the time", large < 24 * small + 5);
 	wg_join_free(&j);
 	strbuf_reset(&sb);
 	big(JOIN_MAX_PEERS + 1, &sb);

@@ -96,6 +96,12 @@ int main(void)
 	CHECK("restored entries are unconfirmed (generation 0)", sf->src[1]->gen == 0);
 	CHECK("rejected-only objects are not cached", store_get(&b, KIND_ROUTE, "bad") == NULL);
 	CHECK("a cache cut inside its version line is refused", cache_parse(&b, sb.buf, 10, &pol, err, sizeof(err)) == -EINVAL);
+	{
+		const char *twice = "{\"version\":1,\"node\":\"gw1\",\"sources\":{\"mqtt\":"
+			"{\"routes\":{\"r\":{\"hostname\":\"a.example.com\"},\"r\":{}}}}}\n";
+		CHECK("cache with a repeated key is refused",
+		      cache_parse(&b, twice, strlen(twice), &pol, err, sizeof(err)) == -EINVAL);
+	}
 	pol.n_reserved = 0;
 	pol.reserved = (uint16_t[]){ 8080 };
 	pol.n_reserved = 1;
