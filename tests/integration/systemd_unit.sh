@@ -16,12 +16,12 @@ source "$ROOT/tests/lib/pki.sh"
 source "$ROOT/tests/lib/debian_rootfs.sh"
 source "$ROOT/tests/lib/docker_engine.sh"
 require_root systemd_unit
-trap 'engine_cleanup; t_cleanup' EXIT
+WGE=wgs$$ WGB=wgb$$                      # interface names, unique host-wide
+trap 'engine_cleanup; t_cleanup; rm -f /var/run/wireguard/$WGB.sock' EXIT
 why=$(engine_skip_reason)
 [ -z "$why" ] || { skip systemd_unit "$why"; exit 77; }
 command -v wireguard-go >/dev/null || { skip systemd_unit "wireguard-go not installed"; exit 77; }
 why=$(rootfs_ensure full 2>&1) || { skip systemd_unit "no Debian 12 root: $why"; exit 77; }
-WGE=wgs$$ WGB=wgb$$                      # interface names, unique host-wide
 W=$T_TMP/sd
 mkdir -p "$W/ctx"
 
