@@ -12,7 +12,7 @@
 ROOTFS_DIR=${ROOTFS_DIR:-$ROOT/build}
 ROOTFS_MINBASE=$ROOTFS_DIR/debian12-minbase.tar
 ROOTFS_FULL=$ROOTFS_DIR/debian12-rootfs.tar
-ROOTFS_EXTRA="systemd systemd-sysv dbus python3 procps iputils-ping curl"
+ROOTFS_EXTRA="systemd systemd-sysv dbus iproute2 procps python3 curl"
 
 # rootfs_mirror: the Debian archive URL the host's apt uses
 rootfs_mirror() {
@@ -48,9 +48,12 @@ rootfs_make_minbase() {
 	rm -rf "$w"
 }
 
+# rootfs_packages: what the full root holds, downloaded
+rootfs_packages() { echo "$(bash "$ROOT/tests/install-deps.sh" --list build runtime broker) $ROOTFS_EXTRA"; }
+
 rootfs_make_full() {
 	local w=${TMPDIR:-/var/tmp}/edge-rootfs.$$ rc=0 pkgs
-	pkgs="$(bash "$ROOT/tests/install-deps.sh" --list build runtime broker) $ROOTFS_EXTRA"
+	pkgs=$(rootfs_packages)
 	rm -rf "$w"; mkdir -p "$w"
 	tar -C "$w" -xf "$ROOTFS_MINBASE" || return 1
 	rootfs_chroot "$w" bash -c "apt-get update -qq && apt-get install -y -qq -d --no-install-recommends $pkgs" \
@@ -59,20 +62,23 @@ rootfs_make_full() {
 	if [ $rc -ne 0 ]; then
 		echo "rootfs: downloading packages failed: $(tail -3 "$ROOTFS_DIR/rootfs-packages.log")" >&2
 	else
-		tar -C "$w" --numeric-owner -cf "$ROOTFS_FULL.part" . && mv "$ROOTFS_FULL.part" "$ROOTFS_FULL" || rc=1
+		tar -C "$w" --numeric-owner -cf "$ROOTFS_FULL.part" . && mv "$ROOTFS_FULL.part" "$ROOTFS_FULL" &&
+			echo "$pkgs" > "$ROOTFS_FULL.packages" || rc=1
 	fi
 	rm -rf "$w"
 	return $rc
 }
 
 # rootfs_ensure [full]: makes build/debian12-minbase.tar (and with "full" the rootfs) if
-# missing; prints why and fails when it cannot (no debootstrap, no mirror).
+# missing (the rootfs also when its package list changed); prints why and fails when it
+# cannot (no debootstrap, no mirror).
 rootfs_ensure() {
 	command -v debootstrap >/dev/null || { echo "debootstrap not installed (tests/install-deps.sh)"; return 1; }
 	mkdir -p "$ROOTFS_DIR"
 	(
 		flock 9
 		[ -s "$ROOTFS_MINBASE" ] || rootfs_make_minbase || exit 1
-		[ "${1:-}" != full ] || [ -s "$ROOTFS_FULL" ] || rootfs_make_full || exit 1
+		[ "${1:-}" != full ] || { [ -s "$ROOTFS_FULL" ] && [ "$(cat "$ROOTFS_FULL.packages" 2>/dev/null)" = "$(rootfs_packages)" ]; } ||
+			rootfs_make_full || exit 1
 	) 9> "$ROOTFS_DIR/rootfs.lock"
 }

@@ -21,6 +21,7 @@ engine_skip_reason() {
 engine_start() {
 	local ns=$1 variant=${2:-nft} d=$T_TMP/engine-$1 path=$PATH
 	ENGINE_RUN=/run/ea-dk-$$-${#ENGINE_PIDS[@]}
+	ENGINE_RUNS+=("$ENGINE_RUN")
 	mkdir -p "$d/data" "$d/bin" "$ENGINE_RUN"
 	if [ "$variant" = legacy ]; then
 		for t in iptables iptables-save iptables-restore ip6tables ip6tables-save ip6tables-restore; do
@@ -39,6 +40,7 @@ engine_start() {
 	wait_for 60 dk info >/dev/null 2>&1
 }
 ENGINE_PIDS=()
+ENGINE_RUNS=()
 
 # engine_stop: SIGTERM to dockerd (it stops its containers and containerd), then waits
 engine_stop() {
@@ -47,6 +49,13 @@ engine_stop() {
 	wait_for 30 bash -c "! kill -0 $ENGINE_PID 2>/dev/null" || kill -9 "$ENGINE_PID" 2>/dev/null
 	wait "$ENGINE_PID" 2>/dev/null
 	ENGINE_PID=
+	engine_unmount "$ENGINE_RUN"
+}
+
+# engine_unmount DIR: what dockerd left mounted under DIR in the host's mount namespace
+# (its own network namespace, bind-mounted there, would keep the test's namespace alive)
+engine_unmount() {
+	awk -v d="$1" 'index($2, d) == 1 {print $2}' /proc/mounts | sort -r | xargs -r umount -l
 }
 
 # engine_import_busybox TAG: a static busybox as an image (the smallest real container)
@@ -73,5 +82,9 @@ engine_cleanup() {
 		ENGINE_PID=$p
 		kill -0 "$p" 2>/dev/null && engine_stop
 	done
-	rm -rf /run/ea-dk-$$-* 2>/dev/null
+	for d in "${ENGINE_RUNS[@]}"; do
+		engine_unmount "$d"
+		rm -rf "$d"
+	done
+	engine_unmount "$T_TMP/engine-"     # container roots, if dockerd could not stop them
 }
