@@ -15,30 +15,10 @@
 #include "json_strict.h"
 #include "log.h"
 #include "payload.h"
+#include "route_json.h"
 
 #define CACHE_NAME "state.json"
 #define CACHE_DEPTH 8       /* version 1: root, sources, source, kind, objects, object, value */
-
-/* A JSON string: quotes, backslashes and control characters escaped, other bytes as they are. */
-static void json_str(struct strbuf *sb, const char *s)
-{
-	const char *run = s;
-
-	strbuf_add(sb, "\"", 1);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c >= 0x20 && c != '"' && c != '\\')
-			continue;
-		strbuf_add(sb, run, (size_t)(s - run));
-		if (c == '"' || c == '\\')
-			strbuf_printf(sb, "\\%c", c);
-		else
-			strbuf_printf(sb, "\\u%04x", c);
-		run = s + 1;
-	}
-	strbuf_add(sb, run, (size_t)(s - run));
-	strbuf_add(sb, "\"", 1);
-}
 
 static void object_json(struct strbuf *sb, const struct object *o)
 {
@@ -53,25 +33,14 @@ static void object_json(struct strbuf *sb, const struct object *o)
 		strbuf_add(sb, buf, (size_t)n);
 		return;
 	}
-	strbuf_puts(sb, "{\"hostname\":");
-	json_str(sb, o->route.hostname);
-	strbuf_puts(sb, ",\"target_url\":");
-	json_str(sb, o->route.target_url);
-	strbuf_puts(sb, ",\"entrypoint\":");
-	json_str(sb, o->route.entrypoint);
-	strbuf_puts(sb, ",\"certresolver\":");
-	if (o->route.certresolver)
-		json_str(sb, o->route.certresolver);
-	else
-		strbuf_puts(sb, "null");
-	strbuf_puts(sb, "}");
+	route_json(sb, &o->route);
 }
 
 static void source_render(struct strbuf *sb, const struct store *st, int source, uint64_t seq,
 			  const struct object *spec)
 {
 	strbuf_printf(sb, "{\"source\":");
-	json_str(sb, st->names[source]);
+	strbuf_json_str(sb, st->names[source]);
 	strbuf_printf(sb, ",\"seq\":%llu", (unsigned long long)seq);
 	if (spec) {
 		strbuf_puts(sb, ",\"spec\":");
@@ -86,7 +55,7 @@ void cache_record(struct strbuf *sb, const struct store *st, const struct slot *
 	bool first = true;
 
 	strbuf_printf(sb, "{\"kind\":\"%s\",\"id\":", kind_name(s->kind));
-	json_str(sb, s->id);
+	strbuf_json_str(sb, s->id);
 	strbuf_puts(sb, ",\"entries\":[");
 	for (size_t i = 0; i < st->n_sources; i++) {
 		if (!(e = s->src[i]) || !e->good)
@@ -171,7 +140,7 @@ int cache_render(struct strbuf *sb, const struct store *st, const char *node)
 {
 	strbuf_reset(sb);
 	strbuf_puts(sb, "{\"version\":2,\"node\":");
-	json_str(sb, node);
+	strbuf_json_str(sb, node);
 	strbuf_puts(sb, "}\n");
 	hmap_each(&st->slots, it) {
 		const struct slot *s = it->val;

@@ -230,12 +230,32 @@ static int set_certresolver(struct config *cfg, const char *v, char *err, size_t
 {
 	if (v[0] == '\0') {
 		free(cfg->traefik_certresolver);
+	free(cfg->traefik_http_entrypoint);
 		cfg->traefik_certresolver = NULL;
 		return 0;
 	}
 	if (!name_valid(v, 63, "_-") || v[0] == '_' || v[0] == '-')
 		return bad(err, errlen, "TRAEFIK_CERTRESOLVER", v, "[A-Za-z0-9][A-Za-z0-9_-]{0,62}");
 	return set_str(&cfg->traefik_certresolver, v);
+}
+
+static int set_tls(struct config *cfg, const char *v, char *err, size_t errlen)
+{
+	if (!strcmp(v, "router"))
+		cfg->traefik_tls = ROUTE_TLS_ROUTER;
+	else if (!strcmp(v, "entrypoint"))
+		cfg->traefik_tls = ROUTE_TLS_ENTRYPOINT;
+	else
+		return bad(err, errlen, "TRAEFIK_TLS", v, "router, entrypoint");
+	return 0;
+}
+
+static int set_http_entrypoint(struct config *cfg, const char *v, char *err, size_t errlen)
+{
+	if (!name_valid(v, 63, "_-") || v[0] == '_' || v[0] == '-')
+		return bad(err, errlen, "TRAEFIK_HTTP_ENTRYPOINT", v,
+			   "[A-Za-z0-9][A-Za-z0-9_-]{0,62}");
+	return set_str(&cfg->traefik_http_entrypoint, v);
 }
 
 static int set_wg_iface(struct config *cfg, const char *v, char *err, size_t errlen)
@@ -502,6 +522,8 @@ static const struct option_def options[] = {
 	{ "TRAEFIK_DYNAMIC_DIR", "traefik-dynamic-dir", "/etc/traefik/dynamic", "Traefik file-provider directory", set_traefik_dir },
 	{ "TRAEFIK_ENTRYPOINT", "traefik-entrypoint", "websecure", "default route entrypoint", set_entrypoint },
 	{ "TRAEFIK_CERTRESOLVER", "traefik-certresolver", "", "default cert resolver (empty: tls {})", set_certresolver },
+	{ "TRAEFIK_TLS", "traefik-tls", "router", "where route TLS lives: router (tls on each router), entrypoint (the entrypoint's)", set_tls },
+	{ "TRAEFIK_HTTP_ENTRYPOINT", "traefik-http-entrypoint", "web", "plain-HTTP entrypoint of redirect_https routers", set_http_entrypoint },
 	{ "WG_IFACE", "wg-iface", "wg0", "WireGuard interface: masquerade and MSS clamp", set_wg_iface },
 	{ "WG_LISTEN_PORT", "wg-listen-port", "51820", "WireGuard port (reserved for forwards)", set_wg_port },
 	{ "NFT_TABLE", "nft-table", "edge_agent", "the one nftables table (inet) the agent owns", set_nft_table },
@@ -722,6 +744,8 @@ int config_policy(const struct config *cfg, struct policy *pol)
 	qsort(pol->reserved, pol->n_reserved, sizeof(uint16_t), port_cmp);
 	pol->entrypoint = cfg->traefik_entrypoint;
 	pol->certresolver = cfg->traefik_certresolver;
+	pol->tls = cfg->traefik_tls;
+	pol->http_entrypoint = cfg->traefik_http_entrypoint;
 	pol->max_payload = cfg->max_payload;
 	return 0;
 }

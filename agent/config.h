@@ -27,6 +27,8 @@ struct config {
 	char *traefik_dir;
 	char *traefik_entrypoint;
 	char *traefik_certresolver;
+	int traefik_tls;            /* enum route_tls: ROUTER or ENTRYPOINT */
+	char *traefik_http_entrypoint;
 	char wg_iface[16];
 	char nft_table[33];
 

@@ -14,11 +14,51 @@
 enum kind { KIND_ROUTE, KIND_FORWARD, KIND_COUNT };
 enum proto { PROTO_TCP, PROTO_UDP };
 
+#define ROUTE_TARGETS_MAX 64
+#define ROUTE_HEADERS_MAX 32
+#define ROUTE_USERS_MAX 64
+#define ROUTE_ALLOW_MAX 64
+
+/* Where the router's TLS comes from: its own tls section, the entrypoint's, or none (TCP). */
+enum route_tls { ROUTE_TLS_ROUTER, ROUTE_TLS_ENTRYPOINT, ROUTE_TLS_PASSTHROUGH };
+
+struct route_target {
+	char *url;          /* canonical, as target_url */
+	unsigned weight;    /* 0: not given */
+};
+
+struct route_header {
+	char *name, *value;
+};
+
+struct route_headers {
+	struct route_header *v;
+	size_t n;
+};
+
+/* Every optional part is absent when its pointer is NULL or its count/number is 0. */
 struct route_spec {
 	char *hostname;     /* lower-case ASCII, RFC 1123 */
-	char *target_url;   /* canonical: scheme://ip[:port][/path] */
+	char *target_url;   /* canonical: scheme://ip[:port][/path]; NULL with targets */
 	char *entrypoint;
-	char *certresolver; /* NULL: tls {} with the default certificate */
+	char *certresolver; /* NULL: none named */
+	enum route_tls tls;
+	char *path_prefix;  /* canonical "/a/b" (no trailing '/'); NULL: the whole host */
+	bool strip_prefix;
+	bool sticky;
+	char *redirect_entrypoint;  /* redirect_https: the HTTP entrypoint, else NULL */
+	struct route_target *targets;
+	size_t n_targets;
+	char *health_path;
+	unsigned health_interval_s, health_timeout_s;
+	char **allow;       /* canonical CIDRs */
+	size_t n_allow;
+	char **users;       /* basic_auth "name:hash": secrets, never logged */
+	size_t n_users;
+	unsigned rate_average, rate_burst;
+	struct route_headers req_headers, resp_headers;
+	char *passthrough_target;   /* tls passthrough: canonical "ip:port" / "[ip6]:port" */
+	unsigned proxy_protocol;    /* 0: off, 1 or 2 */
 };
 
 struct forward_spec {
@@ -58,6 +98,8 @@ struct policy {
 	size_t n_reserved;
 	const char *entrypoint;     /* TRAEFIK_ENTRYPOINT */
 	const char *certresolver;   /* TRAEFIK_CERTRESOLVER or NULL */
+	enum route_tls tls;         /* TRAEFIK_TLS: router or entrypoint */
+	const char *http_entrypoint;    /* TRAEFIK_HTTP_ENTRYPOINT */
 	size_t max_payload;
 };
 

@@ -24,16 +24,47 @@ struct object *object_ref(struct object *o)
 	return o;
 }
 
+static void strv_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static void headers_free(struct route_headers *h)
+{
+	for (size_t i = 0; i < h->n; i++) {
+		free(h->v[i].name);
+		free(h->v[i].value);
+	}
+	free(h->v);
+}
+
+static void route_free(struct route_spec *r)
+{
+	free(r->hostname);
+	free(r->target_url);
+	free(r->entrypoint);
+	free(r->certresolver);
+	free(r->path_prefix);
+	free(r->redirect_entrypoint);
+	for (size_t i = 0; i < r->n_targets; i++)
+		free(r->targets[i].url);
+	free(r->targets);
+	free(r->health_path);
+	strv_free(r->allow, r->n_allow);
+	strv_free(r->users, r->n_users);
+	headers_free(&r->req_headers);
+	headers_free(&r->resp_headers);
+	free(r->passthrough_target);
+}
+
 void object_unref(struct object *o)
 {
 	if (!o || --o->refs)
 		return;
-	if (o->kind == KIND_ROUTE) {
-		free(o->route.hostname);
-		free(o->route.target_url);
-		free(o->route.entrypoint);
-		free(o->route.certresolver);
-	}
+	if (o->kind == KIND_ROUTE)
+		route_free(&o->route);
 	free(o);
 }
 
@@ -42,6 +73,52 @@ static bool str_equal(const char *a, const char *b)
 	if (!a || !b)
 		return a == b;
 	return strcmp(a, b) == 0;
+}
+
+static bool strv_equal(char *const *a, size_t na, char *const *b, size_t nb)
+{
+	if (na != nb)
+		return false;
+	for (size_t i = 0; i < na; i++)
+		if (strcmp(a[i], b[i]))
+			return false;
+	return true;
+}
+
+static bool headers_equal(const struct route_headers *a, const struct route_headers *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++)
+		if (strcmp(a->v[i].name, b->v[i].name) || strcmp(a->v[i].value, b->v[i].value))
+			return false;
+	return true;
+}
+
+static bool route_equal(const struct route_spec *a, const struct route_spec *b)
+{
+	if (a->n_targets != b->n_targets)
+		return false;
+	for (size_t i = 0; i < a->n_targets; i++)
+		if (strcmp(a->targets[i].url, b->targets[i].url) ||
+		    a->targets[i].weight != b->targets[i].weight)
+			return false;
+	return str_equal(a->hostname, b->hostname) && str_equal(a->target_url, b->target_url) &&
+	       str_equal(a->entrypoint, b->entrypoint) &&
+	       str_equal(a->certresolver, b->certresolver) && a->tls == b->tls &&
+	       str_equal(a->path_prefix, b->path_prefix) && a->strip_prefix == b->strip_prefix &&
+	       a->sticky == b->sticky &&
+	       str_equal(a->redirect_entrypoint, b->redirect_entrypoint) &&
+	       str_equal(a->health_path, b->health_path) &&
+	       a->health_interval_s == b->health_interval_s &&
+	       a->health_timeout_s == b->health_timeout_s &&
+	       strv_equal(a->allow, a->n_allow, b->allow, b->n_allow) &&
+	       strv_equal(a->users, a->n_users, b->users, b->n_users) &&
+	       a->rate_average == b->rate_average && a->rate_burst == b->rate_burst &&
+	       headers_equal(&a->req_headers, &b->req_headers) &&
+	       headers_equal(&a->resp_headers, &b->resp_headers) &&
+	       str_equal(a->passthrough_target, b->passthrough_target) &&
+	       a->proxy_protocol == b->proxy_protocol;
 }
 
 bool object_equal(const struct object *a, const struct object *b)
@@ -55,10 +132,7 @@ bool object_equal(const struct object *a, const struct object *b)
 		       a->fwd.target_port == b->fwd.target_port &&
 		       a->fwd.target_ip.s_addr == b->fwd.target_ip.s_addr &&
 		       a->fwd.proto == b->fwd.proto;
-	return str_equal(a->route.hostname, b->route.hostname) &&
-	       str_equal(a->route.target_url, b->route.target_url) &&
-	       str_equal(a->route.entrypoint, b->route.entrypoint) &&
-	       str_equal(a->route.certresolver, b->route.certresolver);
+	return route_equal(&a->route, &b->route);
 }
 
 const char *kind_name(enum kind kind)

@@ -10,6 +10,7 @@
 #define PAYLOAD_MAX 65536   /* when the policy leaves max_payload at 0 */
 #define PAYLOAD_DEPTH 4
 #define QUOTE_MAX 64
+#define PLAIN_KEY "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
 #define ID_ACCEPTED "[a-z0-9][a-z0-9_-]{0,62}"
 
 bool id_valid(const char *s, size_t len)
@@ -88,11 +89,66 @@ static int payload_scan(const struct field_ctx *c, const char *buf, size_t len)
 	nul = memchr(buf, '\0', len);
 	if (nul)
 		return field_fail(c, "payload contains a NUL byte at offset %zu", (size_t)(nul - buf));
-	for (size_t i = 0; i + 1 < len; i++)
-		if ((buf[i] == '{' || buf[i] == '}') && buf[i + 1] == buf[i])
-			return field_fail(c, "payload contains \"%c%c\" (Traefik template delimiters "
-					  "are not accepted)", buf[i], buf[i]);
 	return 0;
+}
+
+static const char *template_in(const char *s, size_t n)
+{
+	for (size_t i = 0; i + 1 < n; i++)
+		if ((s[i] == '{' || s[i] == '}') && s[i + 1] == s[i])
+			return s + i;
+	return NULL;
+}
+
+static int template_fail(const struct field_ctx *c, const char *where, const char *at)
+{
+	return field_fail(c, "%s contains \"%c%c\" (Traefik template delimiters are not "
+			  "accepted)", where, at[0], at[0]);
+}
+
+/*
+ * Traefik reads every file as a Go template: "{{" and "}}" may not appear in any string,
+ * key or value, once decoded. The JSON structure itself ("{"a":{}}") is not text.
+ */
+static int payload_templates(const struct field_ctx *c, struct json_object *v,
+			     const char *where)
+{
+	char sub[4 * QUOTE_LEN], q[QUOTE_LEN];
+	const char *at;
+	int ret = 0;
+
+	switch (json_object_get_type(v)) {
+	case json_type_string:
+		at = template_in(json_object_get_string(v), (size_t)json_object_get_string_len(v));
+		return at ? template_fail(c, where, at) : 0;
+	case json_type_array:
+		for (size_t i = 0; !ret && i < json_object_array_length(v); i++) {
+			snprintf(sub, sizeof(sub), "%s[%zu]", where, i);
+			ret = payload_templates(c, json_object_array_get_idx(v, i), sub);
+		}
+		return ret;
+	case json_type_object:
+		json_object_object_foreach(v, key, val) {
+			size_t kn = strlen(key);
+
+			if (kn && strspn(key, PLAIN_KEY) == kn)
+				snprintf(q, sizeof(q), "%s", key);
+			else
+				value_quote(q, sizeof(q), key, kn);
+			at = template_in(key, kn);
+			snprintf(sub, sizeof(sub), "%s%s%s%s", where, *where ? " " : "",
+				 at ? "field name " : "", q);
+			if (at)
+				return template_fail(c, sub, at);
+			snprintf(sub, sizeof(sub), "%s%s%s", where, *where ? "." : "", q);
+			ret = payload_templates(c, val, sub);
+			if (ret)
+				return ret;
+		}
+		return 0;
+	default:
+		return 0;
+	}
 }
 
 static int payload_json(const struct field_ctx *c, const char *buf, size_t len,
@@ -123,7 +179,7 @@ int payload_parse(enum kind kind, const char *id, const char *buf, size_t len,
 		  const struct policy *pol, struct object **out, char *err, size_t errlen)
 {
 	const struct payload_schema *sc = kind == KIND_ROUTE ? &route_schema : &forward_schema;
-	struct field_ctx c = { kind_name(kind), id, pol, err, errlen };
+	struct field_ctx c = { kind_name(kind), id, pol, err, errlen, NULL };
 	struct json_object *root = NULL;
 	struct object *o = NULL;
 	char q[QUOTE_LEN];
@@ -147,6 +203,8 @@ int payload_parse(enum kind kind, const char *id, const char *buf, size_t len,
 	ret = payload_scan(&c, buf, len);
 	if (!ret)
 		ret = payload_json(&c, buf, len, &root);
+	if (!ret)
+		ret = payload_templates(&c, root, "");
 	if (!ret)
 		ret = payload_keys_check(&c, sc, buf, len);
 	if (ret)

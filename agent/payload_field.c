@@ -87,6 +87,14 @@ void field_describe(char *buf, size_t len, struct json_object *v)
 	}
 }
 
+const char *field_name(const struct field_ctx *c, const char *name, char *buf, size_t len)
+{
+	if (!c->at)
+		return name;
+	snprintf(buf, len, "%s%s", c->at, name);
+	return buf;
+}
+
 int field_port(const struct field_ctx *c, struct json_object *root, const char *name,
 	       uint16_t *out)
 {
@@ -110,15 +118,16 @@ int field_port(const struct field_ctx *c, struct json_object *root, const char *
 	return 0;
 }
 
-int field_string(const struct field_ctx *c, struct json_object *root, const char *name,
+int field_string(const struct field_ctx *c, struct json_object *root, const char *key,
 		 int flags, const char *accepted, const char **s, size_t *n)
 {
-	char got[QUOTE_LEN + 16];
+	char got[QUOTE_LEN + 16], nb[128];
+	const char *name = field_name(c, key, nb, sizeof(nb));
 	struct json_object *v;
 
 	*s = NULL;
 	*n = 0;
-	if (!json_object_object_get_ex(root, name, &v)) {
+	if (!json_object_object_get_ex(root, key, &v)) {
 		if (flags & FIELD_REQUIRED)
 			return field_fail(c, "%s is required (accepted: %s)", name, accepted);
 		return 0;
@@ -153,5 +162,128 @@ int field_id_match(const struct field_ctx *c, struct json_object *root, const ch
 		value_quote(q, sizeof(q), s, n);
 		return field_fail(c, "%s %s does not match the topic id \"%s\"", name, q, c->id);
 	}
+	return 0;
+}
+
+int field_bool(const struct field_ctx *c, struct json_object *root, const char *key, bool *out)
+{
+	char got[QUOTE_LEN + 16], nb[128];
+	struct json_object *v;
+
+	*out = false;
+	if (!json_object_object_get_ex(root, key, &v))
+		return 0;
+	if (!json_object_is_type(v, json_type_boolean)) {
+		field_describe(got, sizeof(got), v);
+		return field_fail(c, "%s must be a boolean, got %s (accepted: true, false)",
+				  field_name(c, key, nb, sizeof(nb)), got);
+	}
+	*out = json_object_get_boolean(v);
+	return 0;
+}
+
+int field_uint(const struct field_ctx *c, struct json_object *root, const char *key, int flags,
+	       unsigned min, unsigned max, unsigned *out)
+{
+	char got[QUOTE_LEN + 16], nb[128];
+	const char *name = field_name(c, key, nb, sizeof(nb));
+	struct json_object *v;
+	int64_t x;
+
+	*out = 0;
+	if (!json_object_object_get_ex(root, key, &v)) {
+		if (flags & FIELD_REQUIRED)
+			return field_fail(c, "%s is required (accepted: integer %u..%u)", name, min,
+					  max);
+		return 0;
+	}
+	if (!json_object_is_type(v, json_type_int)) {
+		field_describe(got, sizeof(got), v);
+		return field_fail(c, "%s must be an integer, got %s (accepted: integer %u..%u)",
+				  name, got, min, max);
+	}
+	x = json_object_get_int64(v);
+	if (x < min || x > max) {
+		field_int_text(got, sizeof(got), v);
+		return field_fail(c, "%s %s is out of range (accepted: %u..%u)", name, got, min,
+				  max);
+	}
+	*out = (unsigned)x;
+	return 0;
+}
+
+static int field_keys(const struct field_ctx *c, const char *name, struct json_object *v,
+		      const char *const *keys, size_t n_keys)
+{
+	char q[QUOTE_LEN], list[256];
+	size_t o = 0, i;
+
+	json_object_object_foreach(v, key, val) {
+		(void)val;
+		for (i = 0; i < n_keys && strcmp(keys[i], key); i++)
+			;
+		if (i < n_keys)
+			continue;
+		list[0] = '\0';
+		for (i = 0; i < n_keys && o < sizeof(list); i++)
+			o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s", i ? ", " : "",
+					      keys[i]);
+		value_quote(q, sizeof(q), key, strlen(key));
+		return field_fail(c, "%s has an unknown field %s (accepted: %s)", name, q, list);
+	}
+	return 0;
+}
+
+int field_value_object(const struct field_ctx *c, const char *name, struct json_object *v,
+		       const char *const *keys, size_t n_keys)
+{
+	char got[QUOTE_LEN + 16];
+
+	if (!json_object_is_type(v, json_type_object)) {
+		field_describe(got, sizeof(got), v);
+		return field_fail(c, "%s must be an object, got %s", name, got);
+	}
+	if (!json_object_object_length(v))
+		return field_fail(c, "%s is an empty object (leave it out instead)", name);
+	return n_keys ? field_keys(c, name, v, keys, n_keys) : 0;
+}
+
+int field_object(const struct field_ctx *c, struct json_object *root, const char *key,
+		 const char *const *keys, size_t n_keys, struct json_object **out)
+{
+	char nb[128];
+	struct json_object *v;
+	int ret;
+
+	*out = NULL;
+	if (!json_object_object_get_ex(root, key, &v))
+		return 0;
+	ret = field_value_object(c, field_name(c, key, nb, sizeof(nb)), v, keys, n_keys);
+	if (!ret)
+		*out = v;
+	return ret;
+}
+
+int field_array(const struct field_ctx *c, struct json_object *root, const char *key,
+		size_t max, struct json_object **out)
+{
+	char got[QUOTE_LEN + 16], nb[128];
+	const char *name = field_name(c, key, nb, sizeof(nb));
+	struct json_object *v;
+	size_t n;
+
+	*out = NULL;
+	if (!json_object_object_get_ex(root, key, &v))
+		return 0;
+	if (!json_object_is_type(v, json_type_array)) {
+		field_describe(got, sizeof(got), v);
+		return field_fail(c, "%s must be an array, got %s", name, got);
+	}
+	n = json_object_array_length(v);
+	if (!n)
+		return field_fail(c, "%s is an empty array (leave it out instead)", name);
+	if (n > max)
+		return field_fail(c, "%s has %zu entries, over the limit of %zu", name, n, max);
+	*out = v;
 	return 0;
 }

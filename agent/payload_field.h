@@ -17,6 +17,7 @@ struct field_ctx {
 	const struct policy *pol;
 	char *err;
 	size_t errlen;
+	const char *at;     /* prefix of field names inside a nested object ("health."), or NULL */
 };
 
 struct payload_schema {
@@ -45,6 +46,25 @@ int field_port(const struct field_ctx *c, struct json_object *root, const char *
  */
 int field_string(const struct field_ctx *c, struct json_object *root, const char *name,
 		 int flags, const char *accepted, const char **s, size_t *n);
+/* c->at followed by name, for messages. */
+const char *field_name(const struct field_ctx *c, const char *name, char *buf, size_t len);
+/* Optional boolean: absent is false. */
+int field_bool(const struct field_ctx *c, struct json_object *root, const char *name, bool *out);
+/* Integer in min..max; absent: *out = 0, or an error with FIELD_REQUIRED. */
+int field_uint(const struct field_ctx *c, struct json_object *root, const char *name, int flags,
+	       unsigned min, unsigned max, unsigned *out);
+/*
+ * An object whose keys must be among keys[] (none given: any key), or an array of 1..max
+ * elements. Absent: *out = NULL. Neither may be empty.
+ */
+int field_object(const struct field_ctx *c, struct json_object *root, const char *name,
+		 const char *const *keys, size_t n_keys, struct json_object **out);
+/* The same checks on a value already in hand (an array element), named name. */
+int field_value_object(const struct field_ctx *c, const char *name, struct json_object *v,
+		       const char *const *keys, size_t n_keys);
+int field_array(const struct field_ctx *c, struct json_object *root, const char *name,
+		size_t max, struct json_object **out);
+
 /* An optional "<kind>_id" that must equal the topic id. */
 int field_id_match(const struct field_ctx *c, struct json_object *root, const char *name);
 
@@ -52,7 +72,14 @@ int field_id_match(const struct field_ctx *c, struct json_object *root, const ch
 int payload_keys_check(const struct field_ctx *c, const struct payload_schema *sc,
 		       const char *buf, size_t len);
 
-/* Validates target_url; on success *out is the canonical URL (caller frees). */
-int route_url_parse(const struct field_ctx *c, const char *s, size_t n, char **out);
+/*
+ * Validates a target URL named name ("target_url", "targets[2].url"); on success *out is
+ * the canonical URL (caller frees).
+ */
+int route_url_parse(const struct field_ctx *c, const char *name, const char *s, size_t n,
+		    char **out);
+/* Validates "ip:port" / "[ip6]:port" in an allowed network; *out canonical (caller frees). */
+int route_hostport_parse(const struct field_ctx *c, const char *name, const char *s, size_t n,
+			 char **out);
 
 #endif

@@ -21,8 +21,8 @@ void claim_key(const struct object *o, char *buf, size_t len)
 	if (o->kind == KIND_FORWARD)
 		snprintf(buf, len, "%s/%u", proto_name(o->fwd.proto), o->fwd.public_port);
 	else
-		snprintf(buf, len, "host/%s/%s", o->route.entrypoint ? o->route.entrypoint : "",
-			 o->route.hostname);
+		snprintf(buf, len, "host/%s/%s%s", o->route.entrypoint ? o->route.entrypoint : "",
+			 o->route.hostname, o->route.path_prefix ? o->route.path_prefix : "");
 }
 
 static struct claim *claim_get(struct store *st, const char *key)
@@ -176,8 +176,14 @@ static void conflict_error(char *buf, size_t len, const struct object *o, const 
 		snprintf(buf, len, "forward %s: public_port %u/%s is held by forward %s (source %s)",
 			 o->id, o->fwd.public_port, proto_name(o->fwd.proto), holder->id, src);
 	else
-		snprintf(buf, len, "route %s: hostname \"%s\" on entrypoint %s is held by route %s (source %s)",
-			 o->id, o->route.hostname, o->route.entrypoint, holder->id, src);
+		snprintf(buf, len, "route %s: hostname \"%s\"%s%s%s on entrypoint %s is held by route "
+			 "%s (source %s)%s", o->id, o->route.hostname,
+			 o->route.path_prefix ? " path_prefix \"" : "",
+			 o->route.path_prefix ? o->route.path_prefix : "",
+			 o->route.path_prefix ? "\"" : "", o->route.entrypoint, holder->id, src,
+			 holder->want && (holder->want->route.tls == ROUTE_TLS_PASSTHROUGH) !=
+			 (o->route.tls == ROUTE_TLS_PASSTHROUGH) ? "; a TLS passthrough route and "
+			 "an HTTPS route cannot share a name on one entrypoint" : "");
 }
 
 static void slot_resolve(struct store *st, struct slot *s)

@@ -12,6 +12,7 @@
 
 /* Pieces point into the caller's string; port is NULL when none was given. */
 struct url {
+	const char *name;
 	const char *text, *scheme, *host, *port, *path;
 	size_t text_n, scheme_n, host_n, port_n, path_n;
 	int family;
@@ -60,7 +61,7 @@ static bool url_host(struct url *u, const char *a, size_t n)
 	return address_parse_v4(u->host, u->host_n, u->addr);
 }
 
-/* "target_url <url> [<label> <part>] <what>", the url and part quoted. */
+/* "<name> <url> [<label> <part>] <what>", the url and part quoted. */
 static int url_fail(const struct field_ctx *c, const struct url *u, const char *label,
 		    const char *part, size_t part_n, const char *what)
 {
@@ -68,9 +69,9 @@ static int url_fail(const struct field_ctx *c, const struct url *u, const char *
 
 	value_quote(q, sizeof(q), u->text, u->text_n);
 	if (!label)
-		return field_fail(c, "target_url %s %s", q, what);
+		return field_fail(c, "%s %s %s", u->name, q, what);
 	value_quote(p, sizeof(p), part, part_n);
-	return field_fail(c, "target_url %s %s %s %s", q, label, p, what);
+	return field_fail(c, "%s %s %s %s %s", u->name, q, label, p, what);
 }
 
 static int url_port(const struct field_ctx *c, struct url *u)
@@ -119,9 +120,11 @@ static int url_render(const struct field_ctx *c, const struct url *u, char **out
 	return *out ? 0 : field_nomem(c);
 }
 
-int route_url_parse(const struct field_ctx *c, const char *s, size_t n, char **out)
+int route_url_parse(const struct field_ctx *c, const char *name, const char *s, size_t n,
+		    char **out)
 {
-	struct url u = { .text = s, .text_n = n, .scheme = s };
+	struct url u = { .name = name, .text = s, .text_n = n, .scheme = s };
+	char where[128];
 	const char *sep, *auth;
 	size_t auth_n;
 	int ret;
@@ -131,7 +134,7 @@ int route_url_parse(const struct field_ctx *c, const char *s, size_t n, char **o
 		char q[QUOTE_LEN];
 
 		value_quote(q, sizeof(q), s, n);
-		return field_fail(c, "target_url %s is %zu bytes, over the limit of %d bytes", q, n,
+		return field_fail(c, "%s %s is %zu bytes, over the limit of %d bytes", name, q, n,
 				  URL_MAX);
 	}
 	sep = memmem(s, n, "://", 3);
@@ -158,9 +161,35 @@ int route_url_parse(const struct field_ctx *c, const char *s, size_t n, char **o
 		return url_fail(c, &u, NULL, NULL, 0, "has a query or fragment "
 				"(accepted: scheme://ip[:port][/path])");
 	ret = url_path(c, &u);
+	snprintf(where, sizeof(where), "%s host", name);
 	if (!ret)
-		ret = address_check(c, "target_url host", u.family, u.addr);
+		ret = address_check(c, where, u.family, u.addr);
 	if (!ret)
 		ret = url_render(c, &u, out);
 	return ret;
+}
+
+int route_hostport_parse(const struct field_ctx *c, const char *name, const char *s, size_t n,
+			 char **out)
+{
+	struct url u = { .name = name, .text = s, .text_n = n };
+	char host[INET6_ADDRSTRLEN], buf[INET6_ADDRSTRLEN + 16], where[128];
+	int ret;
+
+	*out = NULL;
+	if (n > 64 || !url_host(&u, s, n))
+		return url_fail(c, &u, NULL, NULL, 0, "is not IP:PORT (accepted: e.g. "
+				"10.50.0.12:8443 or [fd00::12]:8443)");
+	if (!u.port)
+		return url_fail(c, &u, NULL, NULL, 0, "has no port (accepted: IP:PORT)");
+	ret = url_port(c, &u);
+	snprintf(where, sizeof(where), "%s host", name);
+	if (!ret)
+		ret = address_check(c, where, u.family, u.addr);
+	if (ret)
+		return ret;
+	address_format(host, sizeof(host), u.family, u.addr);
+	snprintf(buf, sizeof(buf), u.family == AF_INET6 ? "[%s]:%u" : "%s:%u", host, u.port_num);
+	*out = strdup(buf);
+	return *out ? 0 : field_nomem(c);
 }

@@ -116,7 +116,7 @@ void store_pin(struct store *st, enum kind kind, const char *id, struct object *
 	       uint64_t seq);
 void store_pin_claims(struct store *st);
 
-#define CLAIM_KEY_LEN 400
+#define CLAIM_KEY_LEN 640    /* "host/" entrypoint "/" hostname path_prefix */
 /* The claim key: "tcp/22015", "udp/53", or "host/<entrypoint>/<hostname>". */
 void claim_key(const struct object *o, char *buf, size_t len);
 

@@ -73,3 +73,24 @@ void strbuf_printf(struct strbuf *sb, const char *fmt, ...)
 	va_end(ap);
 	sb->len += (size_t)n;
 }
+
+/* A JSON string: quotes, backslashes and control characters escaped, other bytes as they are. */
+void strbuf_json_str(struct strbuf *sb, const char *s)
+{
+	const char *run = s;
+
+	strbuf_add(sb, "\"", 1);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		strbuf_add(sb, run, (size_t)(s - run));
+		if (c == '"' || c == '\\')
+			strbuf_printf(sb, "\\%c", c);
+		else
+			strbuf_printf(sb, "\\u%04x", c);
+		run = s + 1;
+	}
+	strbuf_add(sb, run, (size_t)(s - run));
+	strbuf_add(sb, "\"", 1);
+}

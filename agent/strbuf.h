@@ -18,5 +18,7 @@ void strbuf_add(struct strbuf *sb, const char *s, size_t n);
 void strbuf_puts(struct strbuf *sb, const char *s);
 void strbuf_printf(struct strbuf *sb, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* A JSON string: quotes, backslashes and control characters escaped, other bytes as they are. */
+void strbuf_json_str(struct strbuf *sb, const char *s);
 
 #endif

@@ -3,9 +3,9 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
-#include <yaml.h>
 
 #include "traefik.h"
+#include "traefik_emit.h"
 
 #define FILE_PREFIX "edge-agent."
 #define FILE_SUFFIX ".yml"
@@ -94,117 +94,206 @@ static bool hostname_safe(const char *s)
 	return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789.-") == strlen(s);
 }
 
+static bool opt_safe(const char *s, const char *extra_bad)
+{
+	return !s || text_safe(s, extra_bad);
+}
+
+static bool list_safe(char *const *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!text_safe(v[i], "`"))
+			return false;
+	return true;
+}
+
+static bool headers_safe(const struct route_headers *h)
+{
+	for (size_t i = 0; i < h->n; i++)
+		if (!text_safe(h->v[i].name, "`: ") || (*h->v[i].value &&
+							!text_safe(h->v[i].value, "")))
+			return false;
+	return true;
+}
+
 static bool route_safe(const struct route_spec *r)
 {
-	return hostname_safe(r->hostname) && text_safe(r->target_url, "`") &&
-	       text_safe(r->entrypoint, ",`") &&
-	       (!r->certresolver || text_safe(r->certresolver, "`"));
+	for (size_t i = 0; i < r->n_targets; i++)
+		if (!text_safe(r->targets[i].url, "`"))
+			return false;
+	if (!r->target_url && !r->n_targets && !r->passthrough_target)
+		return false;
+	return hostname_safe(r->hostname) && opt_safe(r->target_url, "`") &&
+	       text_safe(r->entrypoint, ",`") && opt_safe(r->certresolver, "`") &&
+	       opt_safe(r->path_prefix, "` ") && opt_safe(r->health_path, "` ") &&
+	       opt_safe(r->redirect_entrypoint, ",`") && opt_safe(r->passthrough_target, "`") &&
+	       list_safe(r->allow, r->n_allow) && list_safe(r->users, r->n_users) &&
+	       headers_safe(&r->req_headers) && headers_safe(&r->resp_headers);
 }
 
-/* A libyaml emitter with a sticky error, so the render reads as the document it writes. */
-struct emit {
-	yaml_emitter_t e;
-	struct strbuf *sb;
-	int err;
-};
+/* Set explicitly only with a path: above any Host-only rule's default (its length). */
+#define PRIORITY_PATH 1000
 
-static int emit_write(void *data, unsigned char *buf, size_t size)
-{
-	struct strbuf *sb = data;
-
-	strbuf_add(sb, (const char *)buf, size);
-	return !sb->err;
-}
-
-static void emit_event(struct emit *em, yaml_event_t *ev, int made)
-{
-	if (em->err)
-		return;
-	if (!made) {
-		em->err = -ENOMEM;
-		return;
-	}
-	if (!yaml_emitter_emit(&em->e, ev))
-		em->err = em->e.error == YAML_EMITTER_ERROR ? -EINVAL : -ENOMEM;
-}
-
-static void emit_scalar(struct emit *em, const char *s, yaml_scalar_style_t style)
-{
-	yaml_event_t ev;
-
-	if (em->err)
-		return;
-	emit_event(em, &ev, yaml_scalar_event_initialize(&ev, NULL, NULL,
-			(yaml_char_t *)s, (int)strlen(s), 1, 1, style));
-}
-
-/* Keys are the schema's words; every value that came from a user or operator is quoted. */
-static void emit_key(struct emit *em, const char *key)
-{
-	emit_scalar(em, key, YAML_PLAIN_SCALAR_STYLE);
-}
-
-static void emit_value(struct emit *em, const char *s)
-{
-	emit_scalar(em, s, YAML_DOUBLE_QUOTED_SCALAR_STYLE);
-}
-
-static void emit_map(struct emit *em)
-{
-	yaml_event_t ev;
-
-	emit_event(em, &ev, yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1,
-			YAML_BLOCK_MAPPING_STYLE));
-}
-
-static void emit_map_end(struct emit *em)
-{
-	yaml_event_t ev;
-
-	emit_event(em, &ev, yaml_mapping_end_event_initialize(&ev));
-}
-
-static void emit_seq(struct emit *em)
-{
-	yaml_event_t ev;
-
-	emit_event(em, &ev, yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1,
-			YAML_BLOCK_SEQUENCE_STYLE));
-}
-
-static void emit_seq_end(struct emit *em)
-{
-	yaml_event_t ev;
-
-	emit_event(em, &ev, yaml_sequence_end_event_initialize(&ev));
-}
-
-static void emit_router(struct emit *em, const char *name, const struct route_spec *r,
-			const char *rule)
+static void emit_http_router(struct emit *em, const char *name, const struct route_spec *r,
+			     const char *rule)
 {
 	emit_value(em, name);
 	emit_map(em);
-	emit_key(em, "rule");
-	emit_value(em, rule);
-	emit_key(em, "entryPoints");
-	emit_seq(em);
-	emit_value(em, r->entrypoint);
-	emit_seq_end(em);
-	emit_key(em, "service");
+	emit_pair(em, "rule", rule);
+	if (r->path_prefix)
+		emit_uint(em, "priority", PRIORITY_PATH + strlen(r->path_prefix));
+	emit_list1(em, "entryPoints", r->entrypoint);
+	traefik_middleware_refs(em, name, r);
+	emit_pair(em, "service", name);
+	/*
+	 * A router's own tls (even {}) replaces the entrypoint's, certResolver included; with
+	 * TLS on the entrypoint the router says nothing unless a resolver is named.
+	 */
+	if (r->tls == ROUTE_TLS_ROUTER || r->certresolver) {
+		emit_key(em, "tls");
+		emit_map(em);
+		if (r->certresolver)
+			emit_pair(em, "certResolver", r->certresolver);
+		emit_map_end(em);
+	}
+	emit_map_end(em);
+}
+
+static void emit_redirect_router(struct emit *em, const char *name, const struct route_spec *r,
+				 const char *rule)
+{
+	char full[2 * ID_LEN + 16];
+
+	snprintf(full, sizeof(full), "%s" TRAEFIK_REDIRECT, name);
+	emit_value(em, full);
+	emit_map(em);
+	emit_pair(em, "rule", rule);
+	if (r->path_prefix)
+		emit_uint(em, "priority", PRIORITY_PATH + strlen(r->path_prefix));
+	emit_list1(em, "entryPoints", r->redirect_entrypoint);
+	emit_list1(em, "middlewares", full);
+	emit_pair(em, "service", "noop@internal");
+	emit_map_end(em);
+}
+
+static void emit_duration(struct emit *em, const char *key, unsigned s)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "%us", s);
+	emit_pair(em, key, buf);
+}
+
+static void emit_sticky(struct emit *em, const char *name, const struct route_spec *r)
+{
+	char cookie[2 * ID_LEN + 8];
+	const char *p;
+	size_t o = 0;
+
+	/* a cookie name is an HTTP token: the router name with '.' as '_' */
+	for (p = name; *p && o + 1 < sizeof(cookie); p++)
+		cookie[o++] = *p == '.' ? '_' : *p;
+	cookie[o] = '\0';
+	emit_key(em, "sticky");
+	emit_map(em);
+	emit_key(em, "cookie");
+	emit_map(em);
+	emit_pair(em, "name", cookie);
+	emit_true(em, "httpOnly");
+	if (r->tls == ROUTE_TLS_ROUTER)
+		emit_true(em, "secure");
+	emit_map_end(em);
+	emit_map_end(em);
+}
+
+static void emit_http_service(struct emit *em, const char *name, const struct route_spec *r)
+{
 	emit_value(em, name);
-	/* Always a mapping: an empty one means TLS with the default certificate, null no TLS. */
+	emit_map(em);
+	emit_key(em, "loadBalancer");
+	emit_map(em);
+	if (r->sticky)
+		emit_sticky(em, name, r);
+	emit_key(em, "servers");
+	emit_seq(em);
+	if (r->target_url) {
+		emit_map(em);
+		emit_pair(em, "url", r->target_url);
+		emit_map_end(em);
+	}
+	for (size_t i = 0; i < r->n_targets; i++) {
+		emit_map(em);
+		emit_pair(em, "url", r->targets[i].url);
+		if (r->targets[i].weight)
+			emit_uint(em, "weight", r->targets[i].weight);
+		emit_map_end(em);
+	}
+	emit_seq_end(em);
+	if (r->health_path) {
+		emit_key(em, "healthCheck");
+		emit_map(em);
+		emit_pair(em, "path", r->health_path);
+		if (r->health_interval_s)
+			emit_duration(em, "interval", r->health_interval_s);
+		if (r->health_timeout_s)
+			emit_duration(em, "timeout", r->health_timeout_s);
+		emit_map_end(em);
+	}
+	emit_map_end(em);
+	emit_map_end(em);
+}
+
+static void emit_http(struct emit *em, const char *name, const struct route_spec *r,
+		      const char *rule)
+{
+	bool pass = r->tls == ROUTE_TLS_PASSTHROUGH;
+
+	if (pass && !r->redirect_entrypoint)
+		return;
+	emit_key(em, "http");
+	emit_map(em);
+	emit_key(em, "routers");
+	emit_map(em);
+	if (!pass)
+		emit_http_router(em, name, r, rule);
+	if (r->redirect_entrypoint)
+		emit_redirect_router(em, name, r, rule);
+	emit_map_end(em);
+	traefik_middleware_defs(em, name, r);
+	if (!pass) {
+		emit_key(em, "services");
+		emit_map(em);
+		emit_http_service(em, name, r);
+		emit_map_end(em);
+	}
+	emit_map_end(em);
+}
+
+/* TLS passthrough: the TCP router picks the stream by SNI and never decrypts it. */
+static void emit_tcp(struct emit *em, const char *name, const struct route_spec *r)
+{
+	char rule[300];
+
+	if (r->tls != ROUTE_TLS_PASSTHROUGH)
+		return;
+	snprintf(rule, sizeof(rule), "HostSNI(`%s`)", r->hostname);
+	emit_key(em, "tcp");
+	emit_map(em);
+	emit_key(em, "routers");
+	emit_map(em);
+	emit_value(em, name);
+	emit_map(em);
+	emit_pair(em, "rule", rule);
+	emit_list1(em, "entryPoints", r->entrypoint);
+	emit_pair(em, "service", name);
 	emit_key(em, "tls");
 	emit_map(em);
-	if (r->certresolver) {
-		emit_key(em, "certResolver");
-		emit_value(em, r->certresolver);
-	}
+	emit_true(em, "passthrough");
 	emit_map_end(em);
 	emit_map_end(em);
-}
-
-static void emit_service(struct emit *em, const char *name, const struct route_spec *r)
-{
+	emit_map_end(em);
+	emit_key(em, "services");
+	emit_map(em);
 	emit_value(em, name);
 	emit_map(em);
 	emit_key(em, "loadBalancer");
@@ -212,72 +301,66 @@ static void emit_service(struct emit *em, const char *name, const struct route_s
 	emit_key(em, "servers");
 	emit_seq(em);
 	emit_map(em);
-	emit_key(em, "url");
-	emit_value(em, r->target_url);
+	emit_pair(em, "address", r->passthrough_target);
 	emit_map_end(em);
 	emit_seq_end(em);
+	if (r->proxy_protocol) {
+		emit_key(em, "proxyProtocol");
+		emit_map(em);
+		emit_uint(em, "version", r->proxy_protocol);
+		emit_map_end(em);
+	}
+	emit_map_end(em);
+	emit_map_end(em);
 	emit_map_end(em);
 	emit_map_end(em);
 }
 
-static void emit_document(struct emit *em, const char *name, const struct route_spec *r,
-			  const char *rule)
+/*
+ * "/api" must not match "/apiary": the prefix matches itself exactly or as a directory.
+ * Both parts went through validation; the rule is a Go string of backquoted literals.
+ */
+static int route_rule(char *buf, size_t len, const struct route_spec *r)
 {
-	yaml_event_t ev;
+	int n;
 
-	emit_event(em, &ev, yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING));
-	emit_event(em, &ev, yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1));
-	emit_map(em);
-	emit_key(em, "http");
-	emit_map(em);
-	emit_key(em, "routers");
-	emit_map(em);
-	emit_router(em, name, r, rule);
-	emit_map_end(em);
-	emit_key(em, "services");
-	emit_map(em);
-	emit_service(em, name, r);
-	emit_map_end(em);
-	emit_map_end(em);
-	emit_map_end(em);
-	emit_event(em, &ev, yaml_document_end_event_initialize(&ev, 1));
-	emit_event(em, &ev, yaml_stream_end_event_initialize(&ev));
+	if (r->path_prefix)
+		n = snprintf(buf, len, "Host(`%s`) && (Path(`%s`) || PathPrefix(`%s/`))",
+			     r->hostname, r->path_prefix, r->path_prefix);
+	else
+		n = snprintf(buf, len, "Host(`%s`)", r->hostname);
+	return n < 0 || (size_t)n >= len ? -EINVAL : 0;
 }
 
 int traefik_render(struct strbuf *sb, const char *source, const struct object *route)
 {
-	char name[2 * ID_LEN], rule[512];
-	struct emit em = { .sb = sb };
+	char name[2 * ID_LEN], rule[1024];
 	const struct route_spec *r;
 	size_t start = sb->len;
-	int n;
+	struct emit em;
+	int ret;
 
 	if (!route || route->kind != KIND_ROUTE || !name_valid(source, strlen(source)) ||
 	    !name_valid(route->id, strlen(route->id)))
 		return -EINVAL;
 	r = &route->route;
-	if (!route_safe(r))
+	if (!route_safe(r) || route_rule(rule, sizeof(rule), r))
 		return -EINVAL;
 	snprintf(name, sizeof(name), "%s.%s", source, route->id);
-	n = snprintf(rule, sizeof(rule), "Host(`%s`)", r->hostname);
-	if (n < 0 || (size_t)n >= sizeof(rule))
-		return -EINVAL;
 
-	if (!yaml_emitter_initialize(&em.e))
-		return -ENOMEM;
-	yaml_emitter_set_output(&em.e, emit_write, sb);
-	yaml_emitter_set_width(&em.e, -1);
-	yaml_emitter_set_unicode(&em.e, 0);
 	strbuf_puts(sb, FILE_HEADER);
-	emit_document(&em, name, r, rule);
-	if (!em.err && !yaml_emitter_flush(&em.e))
-		em.err = -ENOMEM;
-	yaml_emitter_delete(&em.e);
-	if (!em.err && sb->err)
-		em.err = sb->err;
-	if (em.err && sb->buf) {
+	ret = emit_begin(&em, sb);
+	if (ret)
+		goto out;
+	emit_map(&em);
+	emit_http(&em, name, r, rule);
+	emit_tcp(&em, name, r);
+	emit_map_end(&em);
+	ret = emit_end(&em);
+out:
+	if (ret && sb->buf) {
 		sb->len = start;
 		sb->buf[start] = '\0';
 	}
-	return em.err;
+	return ret;
 }

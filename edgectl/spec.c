@@ -145,7 +145,16 @@ void spec_describe(const struct object *o, char *buf, size_t len)
 			 ip, o->fwd.target_port);
 		return;
 	}
-	k = snprintf(buf, len, "%s -> %s", r->hostname, r->target_url);
+	if (r->tls == ROUTE_TLS_PASSTHROUGH)
+		k = snprintf(buf, len, "%s -> %s (tls passthrough)", r->hostname,
+			     r->passthrough_target);
+	else if (r->n_targets)
+		k = snprintf(buf, len, "%s%s -> %s (+%zu more)", r->hostname,
+			     r->path_prefix ? r->path_prefix : "", r->targets[0].url,
+			     r->n_targets - 1);
+	else
+		k = snprintf(buf, len, "%s%s -> %s", r->hostname,
+			     r->path_prefix ? r->path_prefix : "", r->target_url);
 	if (k < 0 || (size_t)k >= len || (!r->entrypoint && !r->certresolver))
 		return;
 	snprintf(buf + k, len - (size_t)k, " (%s%s%s%s%s)",

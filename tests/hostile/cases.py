@@ -88,8 +88,8 @@ route("hn-wildcard", r(host='"*.example.com"'), 'hostname "*.example.com" ' + BA
 route("hn-trailing-dot", r(host='"example.com."'), 'hostname "example.com." ' + BADHOST)
 route("hn-label64", r(host='"' + "a" * 64 + '.com"'), 'hostname "' + "a" * 64 + '..." ' + BADHOST)
 route("hn-hyphen", r(host='"-a.example.com"'), 'hostname "-a.example.com" ' + BADHOST)
-route("hn-template", r(host='"{{ env \\"HOME\\" }}.com"'), 'payload contains "{{" (Traefik template delimiters are not accepted)')
-route("hn-close-template", r(extra=', "entrypoint": "a}}"'), 'payload contains "}}" (Traefik template delimiters are not accepted)')
+route("hn-template", r(host='"{{ env \\"HOME\\" }}.com"'), 'hostname contains "{{" (Traefik template delimiters are not accepted)')
+route("hn-close-template", r(extra=', "entrypoint": "a}}"'), 'entrypoint contains "}}" (Traefik template delimiters are not accepted)')
 for ch, nm in ((":", "colon"), ("#", "hash"), ("&", "amp"), ("*", "star"), ("!", "bang"), ("|", "pipe")):
     route(f"hn-yaml-{nm}", r(host=f'"a{ch}b.example.com"'), f'hostname "a{ch}b.example.com" ' + BADHOST)
 route("hn-number", r(host="5"), "hostname must be a string, got number 5 (accepted: lower-case RFC 1123 host name)")

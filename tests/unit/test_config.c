@@ -7,7 +7,8 @@
 
 static const char *vars[] = { "NODE_ID", "EDGE_GROUPS", "MQTT_URL", "RESERVED_PORTS",
 	"ALLOWED_TARGETS", "WG_IFACE", "NFT_TABLE", "LOG_LEVEL", "SYNC_QUIET_MS",
-	"TRAEFIK_DYNAMIC_DIR", "MQTT_PASSWORD_FILE", "TRAEFIK_CERTRESOLVER", "CONTROLLER_URL", "JOIN_TOKEN", "MESH_NETWORK", "WG_ENDPOINT", NULL };
+	"TRAEFIK_DYNAMIC_DIR", "MQTT_PASSWORD_FILE", "TRAEFIK_CERTRESOLVER", "CONTROLLER_URL", "JOIN_TOKEN", "MESH_NETWORK", "WG_ENDPOINT",
+	"TRAEFIK_TLS", "TRAEFIK_HTTP_ENTRYPOINT", NULL };
 
 static int load(struct config *cfg, char *err, int argc, char **argv)
 {
@@ -63,6 +64,8 @@ int main(void)
 	CHECK_STR("default data dir", cfg.data_dir, "/data");
 	CHECK_STR("default entrypoint", cfg.traefik_entrypoint, "websecure");
 	CHECK("no default resolver", cfg.traefik_certresolver == NULL);
+	CHECK("default TLS on the router", cfg.traefik_tls == ROUTE_TLS_ROUTER);
+	CHECK_STR("default HTTP entrypoint", cfg.traefik_http_entrypoint, "web");
 	CHECK_STR("default wg iface", cfg.wg_iface, "wg0");
 	CHECK_STR("default table", cfg.nft_table, "edge_agent");
 	CHECK("default reserved ports 22,80,443,mqtt,wg", cfg.n_reserved == 5 && cfg.reserved[3] == 1883 &&
@@ -126,6 +129,8 @@ int main(void)
 		"has a prefix length outside /8 to /30 (accepted: /8 to /30)");
 	bad_env("mesh network list", "MESH_NETWORK", "10.0.0.0/8,192.168.0.0/16", "MESH_NETWORK "
 		"\"10.0.0.0/8,192.168.0.0/16\" is invalid (accepted: one network, e.g. 10.50.0.0/16)");
+	bad_env("bad TRAEFIK_TLS", "TRAEFIK_TLS", "both", "TRAEFIK_TLS \"both\" is invalid (accepted: router, entrypoint)");
+	bad_env("bad TRAEFIK_HTTP_ENTRYPOINT", "TRAEFIK_HTTP_ENTRYPOINT", "web,x", "TRAEFIK_HTTP_ENTRYPOINT \"web,x\" is invalid (accepted: [A-Za-z0-9][A-Za-z0-9_-]{0,62})");
 	bad_env("bad resolver", "TRAEFIK_CERTRESOLVER", "le{{", "TRAEFIK_CERTRESOLVER \"le{{\" is invalid (accepted: [A-Za-z0-9][A-Za-z0-9_-]{0,62})");
 	{
 		struct config c2 = { 0 };

@@ -138,7 +138,7 @@ static void test_spec(void)
 	CHECK("spec: URL port", strstr(err, "route r: target_url") && strstr(err, "99999"));
 	BUILD(&j, err, "route", "put", "gw1", "r", "--host", "{{.x}}.example.com", "--target",
 	      "http://10.0.0.1");
-	CHECK_STR("spec: Traefik templates", err, "route r: payload contains \"{{\" (Traefik "
+	CHECK_STR("spec: Traefik templates", err, "route r: hostname contains \"{{\" (Traefik "
 		  "template delimiters are not accepted)");
 	BUILD(&j, err, "route", "put", "gw1", "r", "--host", "a.example.com", "--target",
 	      "http://10.0.0.1", "--entrypoint", "web secure");

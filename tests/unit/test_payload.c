@@ -15,7 +15,9 @@
 #define TPORT "\"target_port\":32215"
 #define ROUTE_OF(...) "{" HOST "," URL("http://10.50.0.12:8080") __VA_ARGS__ "}"
 #define FWD_OF(...) "{" PUB "," TIP "," TPORT __VA_ARGS__ "}"
-#define R_FIELDS "(accepted: hostname, target_url, entrypoint, certresolver, route_id)"
+#define R_FIELDS "(accepted: hostname, target_url, entrypoint, certresolver, route_id, " \
+	"path_prefix, strip_prefix, targets, health, sticky, allow_from, basic_auth, rate_limit, " \
+	"headers, redirect_https, tls, target, proxy_protocol)"
 #define F_FIELDS "(accepted: public_port, target_ip, target_port, proto, forward_id)"
 #define PORT_TYPE "(accepted: integer 1..65535)"
 #define RANGE "(accepted: 1..65535)"
@@ -36,9 +38,20 @@ struct bad {
 static const struct bad bad[] = {
 	/* whole payload */
 	{ KIND_ROUTE, "{\"hostname\":\"{{ .Host }}\"}",
-	  R "payload contains \"{{\" (Traefik template delimiters are not accepted)" },
+	  R "hostname contains \"{{\" (Traefik template delimiters are not accepted)" },
+	/* "}}" closing nested objects is JSON structure, not text */
 	{ KIND_ROUTE, "{\"hostname\":{\"a\":1}}",
-	  R "payload contains \"}}\" (Traefik template delimiters are not accepted)" },
+	  R "hostname must be a string, got object (accepted: lower-case RFC 1123 host name)" },
+	{ KIND_FORWARD, FWD_OF(",\"limit\":{\"connections_per_source\":2}"),
+	  F "unknown field \"limit\" " F_FIELDS },
+	{ KIND_ROUTE, ROUTE_OF(",\"headers\":{\"request\":{\"X-A\":\"\\u007b{x\"}}"),
+	  R "headers.request.X-A contains \"{{\" (Traefik template delimiters are not accepted)" },
+	{ KIND_ROUTE, ROUTE_OF(",\"headers\":{\"request\":{\"X{{A\":\"x\"}}"),
+	  R "headers.request field name \"X{{A\" contains \"{{\" (Traefik template delimiters "
+	  "are not accepted)" },
+	{ KIND_ROUTE, ROUTE_OF(",\"targets}}\":1"),
+	  R "field name \"targets}}\" contains \"}}\" (Traefik template delimiters are not "
+	  "accepted)" },
 	{ KIND_ROUTE, "{\"hostname\":\"a.com\"",
 	  R "payload is not valid JSON: unexpected end of data at offset 19" },
 	{ KIND_ROUTE, "{\"hostname\":\"a.com\"} x",
@@ -114,7 +127,7 @@ static const struct bad bad[] = {
 	  BAD_HOST },
 	/* target_url */
 	{ KIND_ROUTE, "{" HOST "}", R "target_url is required (accepted: http:// or https:// URL "
-	  "with an IP address host)" },
+	  "with an IP address host, or targets: [{\"url\": ..., \"weight\": N}])" },
 	{ KIND_ROUTE, "{" HOST ",\"target_url\":8080}", R "target_url must be a string, got number 8080 (accepted: http:// or https:// URL with an IP address host)" },
 	{ KIND_ROUTE, "{" HOST "," URL("ftp://10.0.0.1") "}",
 	  R "target_url \"ftp://10.0.0.1\" has scheme \"ftp\" (accepted: http, https)" },

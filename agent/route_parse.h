@@ -1,0 +1,17 @@
+/* Internal to route parsing: the optional parts, each in its own file. */
+#ifndef EDGE_ROUTE_PARSE_H
+#define EDGE_ROUTE_PARSE_H
+
+#include "payload_field.h"
+
+/* strndup that reports out of memory through c; a NULL s gives a NULL *out. */
+int route_dup(const struct field_ctx *c, const char *s, size_t n, char **out);
+
+/* path_prefix, strip_prefix (route_path.c) */
+int route_path_prefix(const struct field_ctx *c, struct json_object *root, struct route_spec *r);
+/* health (route_path.c) */
+int route_health(const struct field_ctx *c, struct json_object *root, struct route_spec *r);
+/* allow_from, basic_auth, rate_limit, headers (route_access.c) */
+int route_access(const struct field_ctx *c, struct json_object *root, struct route_spec *r);
+
+#endif
