@@ -7,6 +7,7 @@
 #include "check.h"
 #include "cidr.h"
 #include "payload.h"
+#include "strbuf.h"
 
 #define HOST "\"hostname\":\"app.example.com\""
 #define URL(u) "\"target_url\":\"" u "\""
@@ -322,6 +323,223 @@ static const struct bad bad[] = {
 	{ KIND_FORWARD, FWD_OF(",\"forward_id\":\"WEB\""),
 	  F "forward_id \"WEB\" does not match the topic id \"web\"" },
 	{ KIND_FORWARD, FWD_OF(",\"forward_id\":null"), F "forward_id must be a string, got null" },
+	/* issue 16: the optional route fields */
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"path_prefix\":\"api\"}",
+	  R "path_prefix \"api\" does not start with '/' (accepted: '/' then [A-Za-z0-9._~/-], no '//', '.' or '..' segments, at most 256 bytes)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"path_prefix\":\"/a/../b\"}",
+	  R "path_prefix \"/a/../b\" has a '..' segment (accepted: '/' then [A-Za-z0-9._~/-], no '//', '.' or '..' segments, at most 256 bytes)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"path_prefix\":\"/a/./b\"}",
+	  R "path_prefix \"/a/./b\" has a '.' segment (accepted: '/' then [A-Za-z0-9._~/-], no '//', '.' or '..' segments, at most 256 bytes)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"path_prefix\":\"/a//b\"}",
+	  R "path_prefix \"/a//b\" has an empty segment ('//') (accepted: '/' then [A-Za-z0-9._~/-], no '//', '.' or '..' segments, at most 256 bytes)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"path_prefix\":\"/a b\"}",
+	  R "path_prefix \"/a b\" has a character outside [A-Za-z0-9._~/-] (accepted: '/' then [A-Za-z0-9._~/-], no '//', '.' or '..' segments, at most 256 bytes)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"path_prefix\":\"/a`b\"}",
+	  R "path_prefix \"/a`b\" has a character outside [A-Za-z0-9._~/-] (accepted: '/' then [A-Za-z0-9._~/-], no '//', '.' or '..' segments, at most 256 bytes)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"path_prefix\":\"/a{b\"}",
+	  R "path_prefix \"/a{b\" has a character outside [A-Za-z0-9._~/-] (accepted: '/' then [A-Za-z0-9._~/-], no '//', '.' or '..' segments, at most 256 bytes)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"path_prefix\":\"/a\\u0001\"}",
+	  R "path_prefix \"/a\\x01\" has a character outside [A-Za-z0-9._~/-] (accepted: '/' then [A-Za-z0-9._~/-], no '//', '.' or '..' segments, at most 256 bytes)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"path_prefix\":\"/caf\\u00e9\"}",
+	  R "path_prefix \"/caf\\xc3\\xa9\" has a character outside [A-Za-z0-9._~/-] (accepted: '/' then [A-Za-z0-9._~/-], no '//', '.' or '..' segments, at most 256 bytes)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"path_prefix\":\"/a%2e\"}",
+	  R "path_prefix \"/a%2e\" has a character outside [A-Za-z0-9._~/-] (accepted: '/' then [A-Za-z0-9._~/-], no '//', '.' or '..' segments, at most 256 bytes)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"path_prefix\":5}",
+	  R "path_prefix must be a string, got number 5 (accepted: '/' then [A-Za-z0-9._~/-], no '//', '.' or '..' segments, at most 256 bytes)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"strip_prefix\":true}",
+	  R "strip_prefix needs a path_prefix other than \"/\"" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"strip_prefix\":\"yes\"}",
+	  R "strip_prefix must be a boolean, got string \"yes\" (accepted: true, false)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"health\":{}}",
+	  R "health is an empty object (leave it out instead)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"health\":{\"interval_s\":5}}",
+	  R "health.path is required (accepted: '/' then [A-Za-z0-9._~/-], no '//', '.' or '..' segments, at most 256 bytes)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"health\":{\"path\":\"healthz\"}}",
+	  R "health.path \"healthz\" does not start with '/' (accepted: '/' then [A-Za-z0-9._~/-], no '//', '.' or '..' segments, at most 256 bytes)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"health\":{\"path\":\"/h\",\"interval_s\":0}}",
+	  R "health.interval_s 0 is out of range (accepted: 1..3600)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"health\":{\"path\":\"/h\",\"interval_s\":3601}}",
+	  R "health.interval_s 3601 is out of range (accepted: 1..3600)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"health\":{\"path\":\"/h\",\"interval_s\":5,\"timeout_s\":5}}",
+	  R "health.timeout_s 5 must be shorter than interval_s 5 (Traefik's default interval: 30)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"health\":{\"path\":\"/h\",\"timeout_s\":30}}",
+	  R "health.timeout_s 30 must be shorter than interval_s 30 (Traefik's default interval: 30)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"health\":{\"path\":\"/h\",\"method\":\"POST\"}}",
+	  R "health has an unknown field \"method\" (accepted: path, interval_s, timeout_s)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"health\":\"/h\"}",
+	  R "health must be an object, got string \"/h\"" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"sticky\":1}",
+	  R "sticky must be a boolean, got number 1 (accepted: true, false)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"sticky\":null}",
+	  R "sticky must be a boolean, got null (accepted: true, false)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"allow_from\":[]}",
+	  R "allow_from is an empty array (leave it out instead)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"allow_from\":\"10.0.0.0/8\"}",
+	  R "allow_from must be an array, got string \"10.0.0.0/8\"" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"allow_from\":[\"10.0.0.1/24\"]}",
+	  R "allow_from[0] \"10.0.0.1/24\" has bits set past the prefix length" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"allow_from\":[\"10.0.0.0/33\"]}",
+	  R "allow_from[0] \"10.0.0.0/33\" has a bad prefix length (accepted: 0..32)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"allow_from\":[\"10.0.0.0/\"]}",
+	  R "allow_from[0] \"10.0.0.0/\" has a bad prefix length (accepted: 0..32)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"allow_from\":[\"10.0.0.0/-1\"]}",
+	  R "allow_from[0] \"10.0.0.0/-1\" has a bad prefix length (accepted: 0..32)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"allow_from\":[\"example.com\"]}",
+	  R "allow_from[0] \"example.com\" is not a CIDR (accepted: IPv4 or IPv6 CIDR such as 203.0.113.0/24, or an address)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"allow_from\":[\"@office\"]}",
+	  R "allow_from[0] \"@office\": named sets are not supported yet (accepted: IPv4 or IPv6 CIDR such as 203.0.113.0/24, or an address)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"allow_from\":[42]}",
+	  R "allow_from[0] must be a string, got number 42 (accepted: IPv4 or IPv6 CIDR such as 203.0.113.0/24, or an address)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"allow_from\":[\"2001:db8::1/129\"]}",
+	  R "allow_from[0] \"2001:db8::1/129\" has a bad prefix length (accepted: 0..128)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"basic_auth\":{\"users\":[\"alice:secret\"]}}",
+	  R "basic_auth.users[0] user \"alice\": the password is not a supported hash (accepted: bcrypt ($2a$, $2b$, $2y$), apr1 ($apr1$) or {SHA}; plain passwords are refused; the value is not shown)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"basic_auth\":{\"users\":[\"alice\"]}}",
+	  R "basic_auth.users[0] is not \"name:hash\" (the value is not shown)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"basic_auth\":{\"users\":[\":$2y$05$c4WoMPo3SXsafkva.HHa6uXQZWr7oboPiC2bT/r7q1BB8I2s0BRqC\"]}}",
+	  R "basic_auth.users[0] user \"\" is not a valid name (accepted: [A-Za-z0-9._@-]{1,64})" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"basic_auth\":{\"users\":[\"al ice:$2y$05$c4WoMPo3SXsafkva.HHa6uXQZWr7oboPiC2bT/r7q1BB8I2s0BRqC\"]}}",
+	  R "basic_auth.users[0] user \"al ice\" is not a valid name (accepted: [A-Za-z0-9._@-]{1,64})" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"basic_auth\":{\"users\":[\"alice:$2y$03$c4WoMPo3SXsafkva.HHa6uXQZWr7oboPiC2bT/r7q1BB8I2s0BRqC\"]}}",
+	  R "basic_auth.users[0] user \"alice\": the password is not a supported hash (accepted: bcrypt ($2a$, $2b$, $2y$), apr1 ($apr1$) or {SHA}; plain passwords are refused; the value is not shown)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"basic_auth\":{\"users\":[\"alice:$2x$05$c4WoMPo3SXsafkva.HHa6uXQZWr7oboPiC2bT/r7q1BB8I2s0BRqC\"]}}",
+	  R "basic_auth.users[0] user \"alice\": the password is not a supported hash (accepted: bcrypt ($2a$, $2b$, $2y$), apr1 ($apr1$) or {SHA}; plain passwords are refused; the value is not shown)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"basic_auth\":{\"users\":[\"alice:$2y$05$c4WoMPo3SXsafkva.HHa6uXQZWr7oboPiC2bT/r7q1BB8I2s0BRq\"]}}",
+	  R "basic_auth.users[0] user \"alice\": the password is not a supported hash (accepted: bcrypt ($2a$, $2b$, $2y$), apr1 ($apr1$) or {SHA}; plain passwords are refused; the value is not shown)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"basic_auth\":{\"users\":[\"alice:$apr1$$3RHtVyVxrZ0xq8j5Fd7nv/\"]}}",
+	  R "basic_auth.users[0] user \"alice\": the password is not a supported hash (accepted: bcrypt ($2a$, $2b$, $2y$), apr1 ($apr1$) or {SHA}; plain passwords are refused; the value is not shown)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"basic_auth\":{\"users\":[\"alice:$apr1$toolongsalt$3RHtVyVxrZ0xq8j5Fd7nv/\"]}}",
+	  R "basic_auth.users[0] user \"alice\": the password is not a supported hash (accepted: bcrypt ($2a$, $2b$, $2y$), apr1 ($apr1$) or {SHA}; plain passwords are refused; the value is not shown)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"basic_auth\":{\"users\":[\"alice:{SHA}qvTGHdzF6KLavt4PO0gs2a6pQ00\"]}}",
+	  R "basic_auth.users[0] user \"alice\": the password is not a supported hash (accepted: bcrypt ($2a$, $2b$, $2y$), apr1 ($apr1$) or {SHA}; plain passwords are refused; the value is not shown)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"basic_auth\":{\"users\":[\"alice:{SSHA}qvTGHdzF6KLavt4PO0gs2a6pQ00=\"]}}",
+	  R "basic_auth.users[0] user \"alice\": the password is not a supported hash (accepted: bcrypt ($2a$, $2b$, $2y$), apr1 ($apr1$) or {SHA}; plain passwords are refused; the value is not shown)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"basic_auth\":{\"users\":[\"alice:$6$salt$hash\"]}}",
+	  R "basic_auth.users[0] user \"alice\": the password is not a supported hash (accepted: bcrypt ($2a$, $2b$, $2y$), apr1 ($apr1$) or {SHA}; plain passwords are refused; the value is not shown)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"basic_auth\":{\"users\":[\"alice:{SHA}qvTGHdzF6KLavt4PO0gs2a6pQ00=\",\"alice:{SHA}qvTGHdzF6KLavt4PO0gs2a6pQ00=\"]}}",
+	  R "basic_auth.users[1] user \"alice\" is listed twice" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"basic_auth\":{\"users\":[]}}",
+	  R "basic_auth.users is an empty array (leave it out instead)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"basic_auth\":{}}",
+	  R "basic_auth is an empty object (leave it out instead)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"basic_auth\":{\"users\":[\"alice:{SHA}qvTGHdzF6KLavt4PO0gs2a6pQ00=\"],\"realm\":\"x\"}}",
+	  R "basic_auth has an unknown field \"realm\" (accepted: users)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"basic_auth\":{\"users\":[true]}}",
+	  R "basic_auth.users[0] must be a string, got boolean (accepted: \"name:hash\")" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"rate_limit\":{\"burst\":5}}",
+	  R "rate_limit.average is required (accepted: integer 1..1000000)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"rate_limit\":{\"average\":0}}",
+	  R "rate_limit.average 0 is out of range (accepted: 1..1000000)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"rate_limit\":{\"average\":-1}}",
+	  R "rate_limit.average -1 is out of range (accepted: 1..1000000)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"rate_limit\":{\"average\":1000001}}",
+	  R "rate_limit.average 1000001 is out of range (accepted: 1..1000000)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"rate_limit\":{\"average\":5,\"burst\":0}}",
+	  R "rate_limit.burst 0 is out of range (accepted: 1..1000000)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"rate_limit\":{\"average\":5,\"period\":\"1s\"}}",
+	  R "rate_limit has an unknown field \"period\" (accepted: average, burst)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"rate_limit\":5}",
+	  R "rate_limit must be an object, got number 5" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"headers\":{}}",
+	  R "headers is an empty object (leave it out instead)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"headers\":{\"request\":{}}}",
+	  R "headers.request is an empty object (leave it out instead)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"headers\":{\"req\":{\"X-A\":\"1\"}}}",
+	  R "headers has an unknown field \"req\" (accepted: request, response)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"headers\":{\"request\":{\"Host\":\"evil.com\"}}}",
+	  R "headers.request header \"Host\" may not be set (forbidden: Host, Content-Length, Transfer-Encoding, Connection, Upgrade, Keep-Alive, TE, Trailer, Proxy-Connection, Forwarded, X-Forwarded-*, X-Real-Ip)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"headers\":{\"request\":{\"x-forwarded-for\":\"1.2.3.4\"}}}",
+	  R "headers.request header \"x-forwarded-for\" may not be set (forbidden: Host, Content-Length, Transfer-Encoding, Connection, Upgrade, Keep-Alive, TE, Trailer, Proxy-Connection, Forwarded, X-Forwarded-*, X-Real-Ip)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"headers\":{\"response\":{\"Transfer-Encoding\":\"chunked\"}}}",
+	  R "headers.response header \"Transfer-Encoding\" may not be set (forbidden: Host, Content-Length, Transfer-Encoding, Connection, Upgrade, Keep-Alive, TE, Trailer, Proxy-Connection, Forwarded, X-Forwarded-*, X-Real-Ip)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"headers\":{\"request\":{\"X A\":\"1\"}}}",
+	  R "headers.request header name \"X A\" is not valid (accepted: [A-Za-z0-9][A-Za-z0-9-]{0,63})" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"headers\":{\"request\":{\"X:A\":\"1\"}}}",
+	  R "headers.request header name \"X:A\" is not valid (accepted: [A-Za-z0-9][A-Za-z0-9-]{0,63})" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"headers\":{\"request\":{\"-X\":\"1\"}}}",
+	  R "headers.request header name \"-X\" is not valid (accepted: [A-Za-z0-9][A-Za-z0-9-]{0,63})" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"headers\":{\"request\":{\"\":\"1\"}}}",
+	  R "headers.request header name \"\" is not valid (accepted: [A-Za-z0-9][A-Za-z0-9-]{0,63})" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"headers\":{\"request\":{\"X-A\":\"a\\r\\nX-B: b\"}}}",
+	  R "headers.request.X-A value \"a\\x0d\\x0aX-B: b\" is not accepted (accepted: printable ASCII, at most 1024 bytes; \"\" removes the header)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"headers\":{\"request\":{\"X-A\":\"caf\\u00e9\"}}}",
+	  R "headers.request.X-A value \"caf\\xc3\\xa9\" is not accepted (accepted: printable ASCII, at most 1024 bytes; \"\" removes the header)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"headers\":{\"request\":{\"X-A\":1}}}",
+	  R "headers.request.X-A must be a string, got number 1" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"headers\":{\"request\":{\"X-A\":\"1\",\"x-a\":\"2\"}}}",
+	  R "headers.request header \"x-a\" is given twice (names are case-insensitive)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"headers\":{\"request\":\"X-A: 1\"}}",
+	  R "headers.request must be an object, got string \"X-A: 1\"" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"redirect_https\":\"true\"}",
+	  R "redirect_https must be a boolean, got string \"true\" (accepted: true, false)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"redirect_https\":1}",
+	  R "redirect_https must be a boolean, got number 1 (accepted: true, false)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"tls\":\"on\"}",
+	  R "tls \"on\" is not supported (accepted: router, entrypoint, passthrough)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"tls\":true}",
+	  R "tls must be a string, got boolean true (accepted: router, entrypoint, passthrough)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"tls\":\"Passthrough\"}",
+	  R "tls \"Passthrough\" is not supported (accepted: router, entrypoint, passthrough)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"target\":\"10.0.0.2:443\"}",
+	  R "target is not accepted without tls \"passthrough\" (HTTP routes use target_url or targets)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"proxy_protocol\":2}",
+	  R "proxy_protocol is not accepted without tls \"passthrough\" (HTTP routes use target_url or targets)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"tls\":\"passthrough\"}",
+	  R "target_url is not accepted with tls \"passthrough\" (a TCP route forwards the TLS stream as is)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"tls\":\"passthrough\",\"target\":\"10.0.0.2:443\"}",
+	  R "target_url is not accepted with tls \"passthrough\" (a TCP route forwards the TLS stream as is)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"tls\":\"passthrough\"}",
+	  R "target is required (accepted: IP:PORT in the mesh, e.g. 10.50.0.12:8443)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"tls\":\"passthrough\",\"target\":\"10.0.0.2\"}",
+	  R "target \"10.0.0.2\" has no port (accepted: IP:PORT)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"tls\":\"passthrough\",\"target\":\"10.0.0.2:0\"}",
+	  R "target \"10.0.0.2:0\" port \"0\" is out of range (accepted: 1..65535)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"tls\":\"passthrough\",\"target\":\"10.0.0.2:65536\"}",
+	  R "target \"10.0.0.2:65536\" port \"65536\" is out of range (accepted: 1..65535)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"tls\":\"passthrough\",\"target\":\"app.local:443\"}",
+	  R "target \"app.local:443\" is not IP:PORT (accepted: e.g. 10.50.0.12:8443 or [fd00::12]:8443)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"tls\":\"passthrough\",\"target\":\"127.0.0.1:443\"}",
+	  R "target host 127.0.0.1 is loopback (never accepted)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"tls\":\"passthrough\",\"target\":\"8.8.8.8:443\"}",
+	  R "target host 8.8.8.8 is outside ALLOWED_TARGETS (allowed: 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"tls\":\"passthrough\",\"target\":\"[fd00::1:443\"}",
+	  R "target \"[fd00::1:443\" is not IP:PORT (accepted: e.g. 10.50.0.12:8443 or [fd00::12]:8443)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"tls\":\"passthrough\",\"target\":\"10.0.0.2:443\",\"proxy_protocol\":3}",
+	  R "proxy_protocol 3 is out of range (accepted: 1..2)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"tls\":\"passthrough\",\"target\":\"10.0.0.2:443\",\"proxy_protocol\":\"v2\"}",
+	  R "proxy_protocol must be an integer, got string \"v2\" (accepted: integer 1..2)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"tls\":\"passthrough\",\"target\":\"10.0.0.2:443\",\"certresolver\":\"le\"}",
+	  R "certresolver is not accepted with tls \"passthrough\" (a TCP route forwards the TLS stream as is)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"tls\":\"passthrough\",\"target\":\"10.0.0.2:443\",\"headers\":{\"request\":{\"X-A\":\"1\"}}}",
+	  R "headers is not accepted with tls \"passthrough\" (a TCP route forwards the TLS stream as is)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"tls\":\"passthrough\",\"target\":10}",
+	  R "target must be a string, got number 10 (accepted: IP:PORT in the mesh, e.g. 10.50.0.12:8443)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target\":\"10.0.0.2:443\"}",
+	  R "target is not accepted without tls \"passthrough\" (HTTP routes use target_url or targets)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"targets\":[]}",
+	  R "targets is an empty array (leave it out instead)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"targets\":{}}",
+	  R "targets must be an array, got object" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"targets\":[1]}",
+	  R "targets[0] must be an object, got number 1" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"targets\":[{}]}",
+	  R "targets[0] is an empty object (leave it out instead)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"targets\":[{\"weight\":1}]}",
+	  R "targets[0].url is required (accepted: http:// or https:// URL with an IP address host)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"targets\":[{\"url\":\"http://10.0.0.2\",\"weight\":0}]}",
+	  R "targets[0].weight 0 is out of range (accepted: 1..1000000)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"targets\":[{\"url\":\"http://10.0.0.2\",\"weight\":1000001}]}",
+	  R "targets[0].weight 1000001 is out of range (accepted: 1..1000000)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"targets\":[{\"url\":\"http://10.0.0.2\",\"weight\":1.5}]}",
+	  R "targets[0].weight must be an integer, got number 1.5 (accepted: integer 1..1000000)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"targets\":[{\"url\":\"http://10.0.0.2\",\"weight\":\"3\"}]}",
+	  R "targets[0].weight must be an integer, got string \"3\" (accepted: integer 1..1000000)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"targets\":[{\"url\":\"http://127.0.0.1\"}]}",
+	  R "targets[0].url host 127.0.0.1 is loopback (never accepted)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"targets\":[{\"url\":\"http://10.0.0.2\",\"port\":80}]}",
+	  R "targets[0] has an unknown field \"port\" (accepted: url, weight)" },
+	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"targets\":[{\"url\":\"http://10.0.0.2\"},{\"url\":\"ftp://10.0.0.3\"}]}",
+	  R "targets[1].url \"ftp://10.0.0.3\" has scheme \"ftp\" (accepted: http, https)" },
 	/* check order: fields in the accepted-list order, whatever the key order */
 	{ KIND_FORWARD, "{\"proto\":\"sctp\",\"target_port\":0,\"public_port\":22}",
 	  F "public_port 22 is reserved (reserved: 22, 80, 443, 1883, 51820)" },
@@ -528,6 +746,44 @@ static void test_equal(void)
 	object_unref(b);
 }
 
+/* Lists at their limit pass, one more is refused with the count. */
+static void list_limit(const char *name, const char *head, const char *pre, const char *post,
+		       const char *tail, size_t max, const char *want)
+{
+	char err[ERR_LEN], label[96];
+	struct object *o = NULL;
+	struct strbuf sb;
+
+	for (size_t n = max; n <= max + 1; n++) {
+		strbuf_init(&sb);
+		strbuf_puts(&sb, head);
+		for (size_t i = 0; i < n; i++)
+			strbuf_printf(&sb, "%s%s%zu%s", i ? "," : "", pre, i, post);
+		strbuf_puts(&sb, tail);
+		snprintf(label, sizeof(label), "%s: %zu entries", name, n);
+		if (n == max) {
+			CHECK(label, parse(KIND_ROUTE, sb.buf, &o, err) == 0);
+		} else {
+			CHECK(label, parse(KIND_ROUTE, sb.buf, &o, err) == -EINVAL && !o);
+			CHECK_STR(label, err, want);
+		}
+		object_unref(o);
+		o = NULL;
+		strbuf_free(&sb);
+	}
+}
+
+static void test_route_lists(void)
+{
+	list_limit("targets", "{" HOST ",\"targets\":[", "{\"url\":\"http://10.50.", ".9\"}", "]}",
+		   64, R "targets has 65 entries, over the limit of 64");
+	list_limit("allow_from", "{" HOST "," URL("http://10.50.0.12") ",\"allow_from\":[",
+		   "\"10.1.", ".0/24\"", "]}", 64, R "allow_from has 65 entries, over the limit of 64");
+	list_limit("basic_auth", "{" HOST "," URL("http://10.50.0.12") ",\"basic_auth\":{\"users\":[",
+		   "\"u", ":{SHA}qvTGHdzF6KLavt4PO0gs2a6pQ00=\"", "]}}", 64,
+		   R "basic_auth.users has 65 entries, over the limit of 64");
+}
+
 static void test_limits(void)
 {
 	char err[ERR_LEN], *big = malloc(70001);
@@ -713,6 +969,7 @@ int main(void)
 	test_good_forward();
 	test_equal();
 	test_limits();
+	test_route_lists();
 	test_ids();
 	test_value_quote();
 	test_many();
