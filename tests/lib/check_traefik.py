@@ -2,8 +2,9 @@
 """check_traefik.py FILE...: validate Traefik dynamic-config YAML files.
 
 Each file must load as YAML and pass the SchemaStore Traefik v3 file-provider schema,
-plus two rules of Traefik's file provider that the schema does not know: no Go template
-delimiters, and no empty routers/services maps. Prints PASS/FAIL per file; exits 1 on
+plus rules of Traefik's file provider that the schema does not know: no Go template
+delimiters, no empty routers/services maps, and no empty mapping, list or null at all
+(a router's `tls: {}` aside). Prints PASS/FAIL per file; exits 1 on
 any failure.
 """
 import json
@@ -18,6 +19,20 @@ SCHEMA = os.path.join(REPO, "..", "shared", "reference", "traefik",
                       "traefik-v3-file-provider.json")
 
 
+def empties(v, path):
+    """Empty mappings, lists and nulls: Traefik refuses some and freezes the provider;
+    the one empty mapping with a meaning is a router's `tls: {}`."""
+    if v is None or v == {} or v == []:
+        if not (path.endswith(".tls") and v == {}):
+            yield f"{path.lstrip('.') or '(top)'} is empty or null (leave the key out)"
+    if isinstance(v, dict):
+        for k, x in v.items():
+            yield from empties(x, f"{path}.{k}")
+    elif isinstance(v, list):
+        for i, x in enumerate(v):
+            yield from empties(x, f"{path}[{i}]")
+
+
 def traefik_problems(text, doc):
     if "{{" in text or "}}" in text:
         yield "contains a Go template delimiter ('{{' or '}}')"
@@ -27,6 +42,7 @@ def traefik_problems(text, doc):
         for key in ("routers", "services"):
             if key in section and not section[key]:
                 yield f"{proto}.{key} is empty (Traefik rejects it; delete the file)"
+    yield from empties(doc, "")
 
 
 def check(path, validator):
