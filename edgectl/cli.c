@@ -13,7 +13,7 @@ enum { F_PUT_ROUTE = 1, F_PUT_FWD = 2, F_RM = 4, F_LS = 8, F_STATUS = 16,
        F_PUT = F_PUT_ROUTE | F_PUT_FWD, F_WAIT = F_PUT | F_RM,
        F_ANY = F_PUT | F_RM | F_LS | F_STATUS };
 
-enum flag_id { FL_HOST, FL_TARGET, FL_ENTRYPOINT, FL_CERTRESOLVER, FL_NO_CERTRESOLVER,
+enum flag_id { FL_HOST, FL_TARGET, FL_ENTRYPOINT, FL_CERTRESOLVER, FL_NO_CERTRESOLVER, FL_WITH,
 	       FL_PORT, FL_TO, FL_UDP, FL_NODE, FL_TIMEOUT, FL_NO_WAIT, FL_JSON, FL_MQTT };
 
 struct flag_def {
@@ -29,6 +29,7 @@ static const struct flag_def flags[] = {
 	{ "entrypoint", FL_ENTRYPOINT, true, F_PUT_ROUTE },
 	{ "certresolver", FL_CERTRESOLVER, true, F_PUT_ROUTE },
 	{ "no-certresolver", FL_NO_CERTRESOLVER, false, F_PUT_ROUTE },
+	{ "with", FL_WITH, true, F_PUT_ROUTE },
 	{ "port", FL_PORT, true, F_PUT_FWD },
 	{ "to", FL_TO, true, F_PUT_FWD },
 	{ "udp", FL_UDP, false, F_PUT_FWD },
@@ -54,7 +55,10 @@ void ctl_usage(FILE *out)
 "usage: edgectl [flags] <command>\n"
 "\n"
 "  route put <node|group> <id> --host H --target URL [--entrypoint E]\n"
-"            [--certresolver R | --no-certresolver]\n"
+"            [--certresolver R | --no-certresolver] [--with JSON]\n"
+"      --with JSON     more route fields as one JSON object, e.g.\n"
+"                      '{\"path_prefix\":\"/api\",\"rate_limit\":{\"average\":50}}'; with\n"
+"                      \"targets\" or \"tls\":\"passthrough\" --target is left out\n"
 "  route rm <node|group> <id>\n"
 "  forward put <node|group> <id> --port P --to IP:PORT [--udp]\n"
 "  forward rm <node|group> <id>\n"
@@ -141,6 +145,7 @@ static int set_flag(struct ctl_args *a, const struct flag_def *f, const char *v,
 	case FL_ENTRYPOINT: a->entrypoint = v; break;
 	case FL_CERTRESOLVER: a->certresolver = v; break;
 	case FL_NO_CERTRESOLVER: a->no_certresolver = true; break;
+	case FL_WITH: a->with = v; break;
 	case FL_PORT: a->port = v; break;
 	case FL_TO: a->to = v; break;
 	case FL_UDP: a->udp = true; break;
@@ -218,8 +223,8 @@ static int check_required(const struct ctl_args *a, char *err, size_t errlen)
 {
 	if (a->cmd != CMD_PUT)
 		return 0;
-	if (a->kind == KIND_ROUTE && (!a->host || !a->url))
-		return usage_fail(err, errlen, "route put needs --host and --target");
+	if (a->kind == KIND_ROUTE && (!a->host || (!a->url && !a->with)))
+		return usage_fail(err, errlen, "route put needs --host and --target (or --with)");
 	if (a->kind == KIND_FORWARD && (!a->port || !a->to))
 		return usage_fail(err, errlen, "forward put needs --port and --to");
 	if (a->certresolver && a->no_certresolver)

@@ -33,6 +33,7 @@ struct ctl_args {
 	const char *entrypoint;
 	const char *certresolver;
 	bool no_certresolver;       /* "certresolver": null */
+	const char *with;           /* --with: more route fields, a JSON object */
 
 	const char *port;           /* forward put, as typed */
 	const char *to;

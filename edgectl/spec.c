@@ -7,6 +7,7 @@
 
 #include "cidr.h"
 #include "ctl.h"
+#include "json_strict.h"
 #include "payload.h"
 
 int spec_policy(struct policy *pol)
@@ -50,11 +51,41 @@ static int add(json_object *o, const char *key, json_object *v)
 	return json_object_object_add(o, key, v) ? -ENOMEM : 0;
 }
 
-static int route_json(const struct ctl_args *a, json_object *o)
+/* --with: its fields join the payload; the agent's parser judges them like the rest. */
+static int route_with(const struct ctl_args *a, json_object *o, char *err, size_t errlen)
+{
+	enum json_tokener_error jerr;
+	json_object *w;
+	size_t at;
+	int ret;
+
+	ret = json_strict_parse(a->with, strlen(a->with), 8, &w, &jerr, &at);
+	if (ret == -EINVAL) {
+		snprintf(err, errlen, "route %s: --with is not valid JSON: %s at offset %zu", a->id,
+			 json_tokener_error_desc(jerr), at);
+		return ret;
+	}
+	if (ret)
+		return ret;
+	if (!json_object_is_type(w, json_type_object)) {
+		snprintf(err, errlen, "route %s: --with must be a JSON object", a->id);
+		json_object_put(w);
+		return -EINVAL;
+	}
+	json_object_object_foreach(w, key, val) {
+		ret = json_object_object_add(o, key, json_object_get(val)) ? -ENOMEM : 0;
+		if (ret)
+			break;
+	}
+	json_object_put(w);
+	return ret;
+}
+
+static int route_json(const struct ctl_args *a, json_object *o, char *err, size_t errlen)
 {
 	int ret = add(o, "hostname", json_object_new_string(a->host));
 
-	if (!ret)
+	if (!ret && a->url)
 		ret = add(o, "target_url", json_object_new_string(a->url));
 	if (!ret && a->entrypoint)
 		ret = add(o, "entrypoint", json_object_new_string(a->entrypoint));
@@ -62,6 +93,8 @@ static int route_json(const struct ctl_args *a, json_object *o)
 		ret = add(o, "certresolver", json_object_new_string(a->certresolver));
 	if (!ret && a->no_certresolver)
 		ret = json_object_object_add(o, "certresolver", NULL) ? -ENOMEM : 0;
+	if (!ret && a->with)
+		ret = route_with(a, o, err, errlen);
 	return ret;
 }
 
@@ -109,7 +142,7 @@ int spec_build(const struct ctl_args *a, char **json, char *err, size_t errlen)
 	*json = NULL;
 	if (!o)
 		return -ENOMEM;
-	ret = a->kind == KIND_ROUTE ? route_json(a, o) : forward_json(a, o, err, errlen);
+	ret = a->kind == KIND_ROUTE ? route_json(a, o, err, errlen) : forward_json(a, o, err, errlen);
 	if (ret == -ENOMEM)
 		snprintf(err, errlen, "out of memory");
 	if (ret)

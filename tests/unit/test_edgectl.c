@@ -52,7 +52,7 @@ static void test_args(void)
 	CHECK_STR("args: bad id message", err, "forward \"-x\" does not match [a-z0-9][a-z0-9_-]{0,62}");
 	ret = PARSE(&a, err, "route", "put", "gw1", "x", "--host", "a.b");
 	CHECK("args: missing --target is a usage error (1)", ret == EXIT_ERROR);
-	CHECK_STR("args: missing --target message", err, "route put needs --host and --target");
+	CHECK_STR("args: missing --target message", err, "route put needs --host and --target (or --with)");
 	ret = PARSE(&a, err, "route", "put", "gw1", "x", "--host", "a.b", "--target", "u", "--udp");
 	CHECK_STR("args: flag of another command", err, "flag --udp does not apply to this command");
 	ret = PARSE(&a, err, "ls", "gw1", "--bogus");
@@ -97,6 +97,28 @@ static void test_spec(void)
 	CHECK_STR("spec: certresolver null", j, "{\"hostname\":\"a.example.com\",\"target_url\":"
 		  "\"https://10.0.0.1/x\",\"entrypoint\":\"web\",\"certresolver\":null}");
 	free(j);
+	CHECK("spec: route --with", BUILD(&j, err, "route", "put", "gw1", "r", "--host",
+	      "a.example.com", "--with", "{\"targets\":[{\"url\":\"http://10.0.0.2\",\"weight\":2}],"
+	      "\"path_prefix\":\"/api\",\"rate_limit\":{\"average\":5}}") == 0);
+	CHECK_STR("spec: --with fields join the payload", j, "{\"hostname\":\"a.example.com\","
+		  "\"targets\":[{\"url\":\"http://10.0.0.2\",\"weight\":2}],\"path_prefix\":\"/api\","
+		  "\"rate_limit\":{\"average\":5}}");
+	free(j);
+	j = NULL;
+	CHECK("spec: passthrough --with", BUILD(&j, err, "route", "put", "gw1", "db", "--host",
+	      "db.example.com", "--with", "{\"tls\":\"passthrough\",\"target\":\"10.0.0.2:5432\"}") == 0);
+	free(j);
+	j = NULL;
+	BUILD(&j, err, "route", "put", "gw1", "r", "--host", "a.example.com", "--with", "[1]");
+	CHECK_STR("spec: --with not an object", err, "route r: --with must be a JSON object");
+	BUILD(&j, err, "route", "put", "gw1", "r", "--host", "a.example.com", "--with", "{\"x\"");
+	CHECK_STR("spec: --with bad JSON", err, "route r: --with is not valid JSON: unexpected end "
+		  "of data at offset 4");
+	BUILD(&j, err, "route", "put", "gw1", "r", "--host", "a.example.com", "--target",
+	      "http://10.0.0.1", "--with", "{\"basic_auth\":{\"users\":[\"bob:pw\"]}}");
+	CHECK_STR("spec: --with checked by the agent's rules", err, "route r: basic_auth.users[0] "
+		  "user \"bob\": the password is not a supported hash (accepted: bcrypt ($2a$, $2b$, "
+		  "$2y$), apr1 ($apr1$) or {SHA}; plain passwords are refused; the value is not shown)");
 	CHECK("spec: forward udp", BUILD(&j, err, "forward", "put", "gw1", "f", "--port", "22015",
 					 "--to", "10.50.0.12:32215", "--udp") == 0);
 	CHECK_STR("spec: forward payload", j, "{\"public_port\":22015,\"target_ip\":\"10.50.0.12\","
