@@ -142,6 +142,9 @@ static int agent_topics(struct agent *a)
 				return -ENOMEM;
 			a->n_subs++;
 		}
+		if (asprintf(&a->subs[a->n_subs], "%s/%s/sets/#", prefix, a->names[i]) < 0)
+			return -ENOMEM;
+		a->n_subs++;
 	}
 	a->subs[a->n_subs++] = strdup(a->topic_sync);
 	a->subs[a->n_subs++] = strdup(a->topic_confirm);
@@ -219,6 +222,8 @@ int agent_init(struct agent *a, int argc, char **argv)
 		return ret;
 	}
 	store_init(&a->store, a->names, a->n_names);
+	sets_init(&a->sets);
+	a->pol.sets = &a->sets;
 	a->rc.ops = &edge_ops;
 	a->rc.arg = a;
 	a->rc.nft.table = a->cfg.nft_table;
@@ -471,6 +476,7 @@ void agent_free(struct agent *a)
 	journal_close(&a->journal);
 	strbuf_free(&a->journal_buf);
 	strbuf_free(&a->replay_statuses);
+	sets_free(&a->sets);
 	for (int i = 0; i < a->n_subs; i++)
 		free(a->subs[i]);
 	cidr_list_free(&a->pol.allowed);

@@ -9,6 +9,7 @@
 #include "journal.h"
 #include "metrics_http.h"
 #include "reconcile.h"
+#include "sets.h"
 #include "store.h"
 #include "strbuf.h"
 
@@ -22,6 +23,7 @@ struct agent {
 	struct config cfg;
 	struct policy pol;
 	struct store store;
+	struct sets sets;               /* named sets; a->pol.sets points here */
 	struct reconcile rc;
 	const char *names[MAX_SOURCES];
 	size_t n_names;
@@ -39,7 +41,7 @@ struct agent {
 	char topic_errors[160];
 	char topic_confirm[160];
 	char topic_own_status[170];     /* "<prefix>/<node>/status/#", during each replay */
-	char *subs[2 * MAX_SOURCES + 3];
+	char *subs[3 * MAX_SOURCES + 3];
 	int n_subs;
 
 	/* the retained replay after each (re)connect */

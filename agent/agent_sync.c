@@ -134,6 +134,23 @@ static void sync_statuses(struct agent *a)
 	mqtt_unsubscribe(a->mqtt, a->topic_own_status);
 }
 
+static void sets_replay(struct agent *a, const char *set_id);
+
+/* Sets the broker no longer has are dropped; the objects that used them are read again. */
+static void sets_sweep_replay(struct agent *a)
+{
+	char **changed;
+	size_t n;
+
+	if (sets_sweep(&a->sets, a->store.gen, &changed, &n)) {
+		log_error("sets: out of memory in the sweep");
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		sets_replay(a, changed[i]);
+	sets_ids_free(changed, n);
+}
+
 void sync_complete(struct agent *a, bool confirmed)
 {
 	size_t dropped;
@@ -142,6 +159,7 @@ void sync_complete(struct agent *a, bool confirmed)
 		return;
 	a->held = false;
 	sync_statuses(a);
+	sets_sweep_replay(a);
 	dropped = store_sweep(&a->store, a->store.gen);
 	log_info("sync: retained replay complete; %zu object(s) no longer published are removed",
 		 dropped);
@@ -265,13 +283,99 @@ static void report_error(struct agent *a, const char *topic, const char *error)
 		mqtt_publish(a->mqtt, a->topic_errors, a->sb.buf, a->sb.len, 0, false);
 }
 
+/* What the agent remembers to replay this message when a set it names changes. */
+static void object_sets(struct agent *a, enum kind kind, int source, const char *id,
+			const void *payload, size_t len, const struct object *o, unsigned gen)
+{
+	char **ids = NULL;
+	size_t n = 0;
+	int ret;
+
+	if (o && kind == KIND_ROUTE)
+		ret = sets_use(&a->sets, kind, source, id, payload, len, o->route.allow_sets,
+			       o->route.n_allow_sets, gen);
+	else if (!o && len && kind == KIND_ROUTE && !(ret = sets_refs_of(payload, len, &ids, &n)))
+		ret = sets_use(&a->sets, kind, source, id, payload, len, ids, n, gen);
+	else
+		ret = sets_use(&a->sets, kind, source, id, NULL, 0, NULL, 0, gen);
+	sets_ids_free(ids, n);
+	if (ret)
+		log_error("sets: %s", strerror(-ret));
+}
+
+/* One object message, from the bus or replayed after a set it names changed. */
+static void object_message(struct agent *a, enum kind kind, int source, const char *id,
+			   const void *payload, size_t len, unsigned gen, uint64_t seq)
+{
+	struct object *o = NULL;
+	char err[ERR_LEN], digest[DIGEST_LEN];
+	int ret;
+
+	a->held_recheck = true;
+	if (len == 0) {
+		if (store_delete(&a->store, kind, source, id) == -ENOENT)
+			log_debug("delete of unknown %s %s from %s", kind_name(kind), id,
+				  a->names[source]);
+		object_sets(a, kind, source, id, NULL, 0, NULL, gen);
+	} else {
+		ret = payload_parse(kind, id, payload, len, &a->pol, &o, err, sizeof(err));
+		if (ret)
+			log_warn("%s (source %s)", err, a->names[source]);
+		object_sets(a, kind, source, id, payload, len, o, gen);
+		ret = store_put(&a->store, kind, source, id, o, ret ? err : NULL, gen, seq);
+		if (ret)
+			log_error("store: %s", strerror(-ret));
+		payload_digest(payload, len, digest);
+		store_digest(&a->store, kind, source, id, digest);
+	}
+	a->need_reconcile = true;
+}
+
+/* A set changed: every object that names it is read again, so exactly those are rewritten. */
+static void sets_replay(struct agent *a, const char *set_id)
+{
+	struct set_user **v;
+	size_t n;
+
+	if (sets_users_of(&a->sets, set_id, &v, &n)) {
+		log_error("sets: out of memory replaying the users of set %s", set_id);
+		return;
+	}
+	log_info("set %s changed: re-reading %zu object(s) that use it", set_id, n);
+	for (size_t i = 0; i < n; i++)
+		object_message(a, v[i]->kind, v[i]->source, v[i]->id, v[i]->payload, v[i]->len,
+			       v[i]->gen, 0);
+	sets_users_free(v, n);
+}
+
+static void set_message(struct agent *a, const char *topic, int source, const char *id,
+			const void *payload, size_t len)
+{
+	struct cidr_list l;
+	char err[ERR_LEN];
+	int changed;
+
+	if (!len) {
+		changed = sets_put(&a->sets, source, id, NULL, a->store.gen);
+	} else if (sets_parse(id, payload, len, &l, err, sizeof(err))) {
+		/* a bad set is refused; the objects keep what they were built with */
+		report_error(a, topic, err);
+		return;
+	} else {
+		changed = sets_put(&a->sets, source, id, &l, a->store.gen);
+		cidr_list_free(&l);
+	}
+	if (changed < 0)
+		log_error("sets: %s", strerror(-changed));
+	if (changed > 0)
+		sets_replay(a, id);
+}
+
 static void on_message(void *arg, const char *topic, const void *payload, size_t len, bool retained)
 {
 	struct agent *a = arg;
 	struct topic_ref ref;
-	struct object *o = NULL;
-	char err[ERR_LEN], digest[DIGEST_LEN];
-	int ret;
+	char err[ERR_LEN];
 
 	a->messages++;
 	switch (topic_parse(topic, a->cfg.topic_prefix, a->names, a->n_names, &ref, err, sizeof(err))) {
@@ -315,28 +419,17 @@ static void on_message(void *arg, const char *topic, const void *payload, size_t
 		return;
 	case TOPIC_OTHER:
 		return;
+	case TOPIC_SET:
 	case TOPIC_OBJECT:
 		break;
 	}
 	if (retained)
 		a->last_replay_ms = a->now_ms;
-	a->held_recheck = true;
-	if (len == 0) {
-		if (store_delete(&a->store, ref.kind, ref.source, ref.id) == -ENOENT)
-			log_debug("delete of unknown %s %s from %s", kind_name(ref.kind), ref.id,
-				  a->names[ref.source]);
-	} else {
-		ret = payload_parse(ref.kind, ref.id, payload, len, &a->pol, &o, err, sizeof(err));
-		if (ret)
-			log_warn("%s (source %s)", err, a->names[ref.source]);
-		ret = store_put(&a->store, ref.kind, ref.source, ref.id, o, ret ? err : NULL, a->store.gen,
-				retained ? a->store.replay_seq : 0);
-		if (ret)
-			log_error("store: %s", strerror(-ret));
-		payload_digest(payload, len, digest);
-		store_digest(&a->store, ref.kind, ref.source, ref.id, digest);
-	}
-	a->need_reconcile = true;
+	if (ref.type == TOPIC_SET)
+		set_message(a, topic, ref.source, ref.id, payload, len);
+	else
+		object_message(a, ref.kind, ref.source, ref.id, payload, len, a->store.gen,
+			       retained ? a->store.replay_seq : 0);
 }
 
 const struct mqtt_handlers agent_handlers = {

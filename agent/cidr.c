@@ -51,7 +51,7 @@ static int cidr_fail(char *err, size_t errlen, const char *s, size_t n, const ch
 	return -EINVAL;
 }
 
-static int cidr_parse(struct cidr *c, const char *s, size_t n, char *err, size_t errlen)
+int cidr_parse(struct cidr *c, const char *s, size_t n, char *err, size_t errlen)
 {
 	const char *slash = memchr(s, '/', n);
 	size_t an = slash ? (size_t)(slash - s) : n, digits = slash ? n - an - 1 : 0;
@@ -175,17 +175,24 @@ bool cidr_overlap(const struct cidr *a, const struct cidr *b)
 	return cidr_within(a, b) || cidr_within(b, a);
 }
 
-void cidr_list_format(const struct cidr_list *l, char *buf, size_t len)
+void cidr_format(char *buf, size_t len, const struct cidr *c)
 {
 	char text[INET6_ADDRSTRLEN];
+
+	address_format(text, sizeof(text), c->family, c->addr);
+	snprintf(buf, len, "%s/%u", text, c->prefix);
+}
+
+void cidr_list_format(const struct cidr_list *l, char *buf, size_t len)
+{
+	char text[CIDR_TEXT_LEN];
 	size_t o = 0;
 
 	if (!len)
 		return;
 	buf[0] = '\0';
 	for (size_t i = 0; i < l->n && o < len; i++) {
-		address_format(text, sizeof(text), l->v[i].family, l->v[i].addr);
-		o += (size_t)snprintf(buf + o, len - o, "%s%s/%u", i ? ", " : "", text,
-				      l->v[i].prefix);
+		cidr_format(text, sizeof(text), &l->v[i]);
+		o += (size_t)snprintf(buf + o, len - o, "%s%s", i ? ", " : "", text);
 	}
 }

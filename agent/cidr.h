@@ -4,6 +4,16 @@
 
 #include "model.h"
 
+#define CIDR_TEXT_LEN 64     /* an IPv6 address, '/', a prefix */
+
+/*
+ * One network, "addr[/len]" (no length: a host), host bits zero. 0, or -EINVAL with the
+ * quoted value first in err: "\"10.0.0.1/24\" has host bits set (accepted: ...)".
+ */
+int cidr_parse(struct cidr *c, const char *s, size_t n, char *err, size_t errlen);
+/* "10.0.0.0/8", "fd00::/8" */
+void cidr_format(char *buf, size_t len, const struct cidr *c);
+
 /* Returns 0, or -EINVAL with the offending element in err. */
 int cidr_list_parse(struct cidr_list *out, const char *text, char *err, size_t errlen);
 int cidr_list_add(struct cidr_list *l, const struct cidr *c);

@@ -14,6 +14,17 @@
 enum kind { KIND_ROUTE, KIND_FORWARD, KIND_COUNT };
 enum proto { PROTO_TCP, PROTO_UDP };
 
+struct cidr {
+	int family;         /* AF_INET or AF_INET6 */
+	uint8_t addr[16];
+	uint8_t prefix;
+};
+
+struct cidr_list {
+	struct cidr *v;
+	size_t n;
+};
+
 #define ROUTE_TARGETS_MAX 64
 #define ROUTE_HEADERS_MAX 32
 #define ROUTE_USERS_MAX 64
@@ -53,6 +64,9 @@ struct route_spec {
 	unsigned health_interval_s, health_timeout_s;
 	char **allow;       /* canonical CIDRs */
 	size_t n_allow;
+	char **allow_sets;  /* "@<set-id>" names, without the '@' */
+	size_t n_allow_sets;
+	struct cidr_list set_nets;  /* those sets' networks when parsed (policy sets) */
 	char **users;       /* basic_auth "name:hash": secrets, never logged */
 	size_t n_users;
 	unsigned rate_average, rate_burst;
@@ -79,16 +93,7 @@ struct object {
 	char id[];          /* at most ID_LEN - 1 characters; sized to fit */
 };
 
-struct cidr {
-	int family;         /* AF_INET or AF_INET6 */
-	uint8_t addr[16];
-	uint8_t prefix;
-};
-
-struct cidr_list {
-	struct cidr *v;
-	size_t n;
-};
+struct sets;
 
 /* What validation needs to know about the host and the operator's policy. */
 struct policy {
@@ -100,6 +105,7 @@ struct policy {
 	const char *certresolver;   /* TRAEFIK_CERTRESOLVER or NULL */
 	enum route_tls tls;         /* TRAEFIK_TLS: router or entrypoint */
 	const char *http_entrypoint;    /* TRAEFIK_HTTP_ENTRYPOINT */
+	const struct sets *sets;    /* named sets; NULL: "@<set-id>" is checked for syntax only */
 	size_t max_payload;
 };
 

@@ -53,6 +53,8 @@ static void route_free(struct route_spec *r)
 	free(r->targets);
 	free(r->health_path);
 	strv_free(r->allow, r->n_allow);
+	strv_free(r->allow_sets, r->n_allow_sets);
+	free(r->set_nets.v);
 	strv_free(r->users, r->n_users);
 	headers_free(&r->req_headers);
 	headers_free(&r->resp_headers);
@@ -113,6 +115,9 @@ static bool route_equal(const struct route_spec *a, const struct route_spec *b)
 	       a->health_interval_s == b->health_interval_s &&
 	       a->health_timeout_s == b->health_timeout_s &&
 	       strv_equal(a->allow, a->n_allow, b->allow, b->n_allow) &&
+	       strv_equal(a->allow_sets, a->n_allow_sets, b->allow_sets, b->n_allow_sets) &&
+	       a->set_nets.n == b->set_nets.n && (!a->set_nets.n ||
+	       !memcmp(a->set_nets.v, b->set_nets.v, a->set_nets.n * sizeof(*a->set_nets.v))) &&
 	       strv_equal(a->users, a->n_users, b->users, b->n_users) &&
 	       a->rate_average == b->rate_average && a->rate_burst == b->rate_burst &&
 	       headers_equal(&a->req_headers, &b->req_headers) &&

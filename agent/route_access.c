@@ -5,11 +5,12 @@
 #include <string.h>
 #include <strings.h>
 
-#include "address.h"
+#include "cidr.h"
 #include "payload.h"
 #include "route_parse.h"
+#include "sets.h"
 
-#define CIDR_ACCEPTED "IPv4 or IPv6 CIDR such as 203.0.113.0/24, or an address"
+#define CIDR_ACCEPTED "IPv4 or IPv6 CIDR such as 203.0.113.0/24, an address, or \"@<set-id>\""
 #define USER_ACCEPTED "[A-Za-z0-9._@-]{1,64}"
 #define HASH_ACCEPTED "bcrypt ($2a$, $2b$, $2y$), apr1 ($apr1$) or {SHA}"
 #define HEADER_NAME_ACCEPTED "[A-Za-z0-9][A-Za-z0-9-]{0,63}"
@@ -35,45 +36,47 @@ static bool all_in(const char *s, size_t n, const char *set)
 	return true;
 }
 
-static int allow_one(const struct field_ctx *c, const char *name, const char *s, size_t n,
-		     char **out)
+static int route_set_ref(const struct field_ctx *c, const char *name, const char *id, size_t n,
+			 struct route_spec *r)
 {
-	const char *slash = memchr(s, '/', n);
-	size_t an = slash ? (size_t)(slash - s) : n, bits;
-	char q[QUOTE_LEN], buf[INET6_ADDRSTRLEN + 8], addr_text[INET6_ADDRSTRLEN];
-	uint8_t addr[16] = { 0 };
-	unsigned long len;
-	int family;
-	char *end;
+	const struct cidr_list *l;
+	char q[QUOTE_LEN];
 
-	value_quote(q, sizeof(q), s, n);
+	value_quote(q, sizeof(q), id, n);
+	if (!id_valid(id, n))
+		return field_fail(c, "%s @%s is not a set name (accepted: \"@\" then "
+				  "[a-z0-9][a-z0-9_-]{0,62})", name, q);
+	for (size_t i = 0; i < r->n_allow_sets; i++)
+		if (strlen(r->allow_sets[i]) == n && !memcmp(r->allow_sets[i], id, n))
+			return field_fail(c, "%s set %s is listed twice", name, q);
+	if (route_dup(c, id, n, &r->allow_sets[r->n_allow_sets]))
+		return -ENOMEM;
+	r->n_allow_sets++;
+	if (!c->pol->sets)
+		return 0;
+	l = sets_get(c->pol->sets, r->allow_sets[r->n_allow_sets - 1]);
+	if (!l)
+		return field_fail(c, "%s set %s is not published (expected on "
+				  "<prefix>/<node or group>/sets/%s)", name, q,
+				  r->allow_sets[r->n_allow_sets - 1]);
+	for (size_t i = 0; i < l->n; i++)
+		if (cidr_list_add(&r->set_nets, &l->v[i]))
+			return field_nomem(c);
+	return 0;
+}
+
+static int allow_one(const struct field_ctx *c, const char *name, const char *s, size_t n,
+		     struct route_spec *r)
+{
+	char why[ERR_LEN], text[CIDR_TEXT_LEN];
+	struct cidr net;
+
 	if (n && s[0] == '@')
-		return field_fail(c, "%s %s: named sets are not supported yet (accepted: "
-				  CIDR_ACCEPTED ")", name, q);
-	if (!address_parse(s, an, &family, addr))
-		return field_fail(c, "%s %s is not a CIDR (accepted: " CIDR_ACCEPTED ")", name, q);
-	bits = family == AF_INET ? 32 : 128;
-	len = bits;
-	if (slash) {
-		if (slash + 1 == s + n || !all_in(slash + 1, n - an - 1, "0123456789") ||
-		    n - an - 1 > 3)
-			return field_fail(c, "%s %s has a bad prefix length (accepted: 0..%zu)",
-					  name, q, bits);
-		len = strtoul(slash + 1, &end, 10);
-		if (len > bits)
-			return field_fail(c, "%s %s has a bad prefix length (accepted: 0..%zu)",
-					  name, q, bits);
-	}
-	for (size_t i = 0; i < bits / 8; i++) {
-		unsigned keep = len >= (i + 1) * 8 ? 8 : len > i * 8 ? (unsigned)(len - i * 8) : 0;
-
-		if (addr[i] & (uint8_t)~(0xff00u >> keep)) {
-			return field_fail(c, "%s %s has bits set past the prefix length", name, q);
-		}
-	}
-	address_format(addr_text, sizeof(addr_text), family, addr);
-	snprintf(buf, sizeof(buf), "%s/%lu", addr_text, len);
-	return route_dup(c, buf, strlen(buf), out);
+		return route_set_ref(c, name, s + 1, n - 1, r);
+	if (cidr_parse(&net, s, n, why, sizeof(why)))
+		return field_fail(c, "%s %s", name, why);
+	cidr_format(text, sizeof(text), &net);
+	return route_dup(c, text, strlen(text), &r->allow[r->n_allow++]);
 }
 
 static int route_allow(const struct field_ctx *c, struct json_object *root, struct route_spec *r)
@@ -86,7 +89,8 @@ static int route_allow(const struct field_ctx *c, struct json_object *root, stru
 	if (ret || !arr)
 		return ret;
 	r->allow = calloc(json_object_array_length(arr), sizeof(*r->allow));
-	if (!r->allow)
+	r->allow_sets = calloc(json_object_array_length(arr), sizeof(*r->allow_sets));
+	if (!r->allow || !r->allow_sets)
 		return field_nomem(c);
 	for (size_t i = 0; i < json_object_array_length(arr); i++) {
 		v = json_object_array_get_idx(arr, i);
@@ -97,10 +101,9 @@ static int route_allow(const struct field_ctx *c, struct json_object *root, stru
 					  ")", name, got);
 		}
 		ret = allow_one(c, name, json_object_get_string(v),
-				(size_t)json_object_get_string_len(v), &r->allow[i]);
+				(size_t)json_object_get_string_len(v), r);
 		if (ret)
 			return ret;
-		r->n_allow = i + 1;
 	}
 	return 0;
 }

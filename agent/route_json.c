@@ -71,9 +71,16 @@ static void health(struct strbuf *sb, const struct route_spec *r)
 
 static void access(struct strbuf *sb, const struct route_spec *r)
 {
-	if (r->n_allow) {
+	if (r->n_allow || r->n_allow_sets) {
 		key(sb, "allow_from");
-		strv(sb, r->allow, r->n_allow);
+		strbuf_puts(sb, "[");
+		for (size_t i = 0; i < r->n_allow; i++) {
+			strbuf_puts(sb, i ? "," : "");
+			strbuf_json_str(sb, r->allow[i]);
+		}
+		for (size_t i = 0; i < r->n_allow_sets; i++)
+			strbuf_printf(sb, "%s\"@%s\"", i || r->n_allow ? "," : "", r->allow_sets[i]);
+		strbuf_puts(sb, "]");
 	}
 	if (r->n_users) {
 		key(sb, "basic_auth");

@@ -44,7 +44,8 @@ enum topic_type topic_parse(const char *topic, const char *prefix,
 			    const char *const *names, size_t n_names,
 			    struct topic_ref *ref, char *err, size_t errlen)
 {
-	const char *p = topic, *src, *kind, *id;
+	const char *p = topic, *src, *kind, *id, *what, *plural;
+	bool set = false;
 	size_t n, src_n, kind_n, id_n;
 	char q[96];
 
@@ -74,11 +75,14 @@ enum topic_type topic_parse(const char *topic, const char *prefix,
 		ref->kind = KIND_ROUTE;
 	else if (level_is(kind, kind_n, "forwards"))
 		ref->kind = KIND_FORWARD;
+	else if (level_is(kind, kind_n, "sets"))
+		set = true;
 	else
 		return ref->type = TOPIC_OTHER;
+	what = set ? "set" : kind_name(ref->kind);
+	plural = set ? "sets" : kind_plural(ref->kind);
 	if (!kind[kind_n]) {
-		snprintf(err, errlen, "topic %s has no id (accepted: .../%s/<id>)", topic,
-			 kind_plural(ref->kind));
+		snprintf(err, errlen, "topic %s has no id (accepted: .../%s/<id>)", topic, plural);
 		return ref->type = TOPIC_BAD;
 	}
 	id = kind + kind_n + 1;
@@ -86,16 +90,15 @@ enum topic_type topic_parse(const char *topic, const char *prefix,
 	if (id[id_n]) {
 		value_quote(q, sizeof(q), topic, strlen(topic));
 		snprintf(err, errlen, "topic %s is too deep (accepted: %s/<node or group>/%s/<id>)",
-			 q, prefix, kind_plural(ref->kind));
+			 q, prefix, plural);
 		return ref->type = TOPIC_BAD;
 	}
 	if (!id_valid(id, id_n)) {
 		value_quote(q, sizeof(q), id, id_n);
-		snprintf(err, errlen, "%s %s: id does not match [a-z0-9][a-z0-9_-]{0,62}",
-			 kind_name(ref->kind), q);
+		snprintf(err, errlen, "%s %s: id does not match [a-z0-9][a-z0-9_-]{0,62}", what, q);
 		return ref->type = TOPIC_BAD;
 	}
 	memcpy(ref->id, id, id_n);
 	ref->id[id_n] = '\0';
-	return ref->type = TOPIC_OBJECT;
+	return ref->type = set ? TOPIC_SET : TOPIC_OBJECT;
 }

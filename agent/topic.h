@@ -6,8 +6,8 @@
 
 #include "model.h"
 
-enum topic_type { TOPIC_OBJECT, TOPIC_SYNC, TOPIC_CONFIRM, TOPIC_WIREGUARD, TOPIC_STATUS, TOPIC_OTHER,
-		  TOPIC_BAD };
+enum topic_type { TOPIC_OBJECT, TOPIC_SET, TOPIC_SYNC, TOPIC_CONFIRM, TOPIC_WIREGUARD, TOPIC_STATUS,
+		  TOPIC_OTHER, TOPIC_BAD };
 
 struct topic_ref {
 	enum topic_type type;
@@ -17,7 +17,8 @@ struct topic_ref {
 };
 
 /*
- * Classifies topic against "<prefix>/<source>/(routes|forwards)/<id>" and
+ * Classifies topic against "<prefix>/<source>/(routes|forwards)/<id>",
+ * "<prefix>/<source>/sets/<id>" (TOPIC_SET, kind unused) and
  * "<prefix>/<node>/sync" and "<prefix>/<node>/confirm". TOPIC_BAD fills err (e.g. an id off the pattern);
  * TOPIC_OTHER is a topic the agent does not act on. TOPIC_STATUS is anything below the
  * node's own "<prefix>/<node>/status/": ref->id is set (with ref->kind) only for

@@ -2,6 +2,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "cidr.h"
 #include "model.h"
 #include "traefik_emit.h"
 
@@ -13,17 +14,23 @@ struct middleware {
 
 static bool has_allow(const struct route_spec *r)
 {
-	return r->n_allow;
+	return r->n_allow || r->set_nets.n;
 }
 
 static void emit_allow(struct emit *em, const struct route_spec *r)
 {
+	char text[CIDR_TEXT_LEN];
+
 	emit_key(em, "ipAllowList");
 	emit_map(em);
 	emit_key(em, "sourceRange");
 	emit_seq(em);
 	for (size_t i = 0; i < r->n_allow; i++)
 		emit_value(em, r->allow[i]);
+	for (size_t i = 0; i < r->set_nets.n; i++) {
+		cidr_format(text, sizeof(text), &r->set_nets.v[i]);
+		emit_value(em, text);
+	}
 	emit_seq_end(em);
 	emit_map_end(em);
 }

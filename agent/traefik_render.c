@@ -123,6 +123,9 @@ static bool route_safe(const struct route_spec *r)
 			return false;
 	if (!r->target_url && !r->n_targets && !r->passthrough_target)
 		return false;
+	/* named sets not expanded would leave the route open to everyone: refuse */
+	if (r->n_allow_sets && !r->set_nets.n)
+		return false;
 	return hostname_safe(r->hostname) && opt_safe(r->target_url, "`") &&
 	       text_safe(r->entrypoint, ",`") && opt_safe(r->certresolver, "`") &&
 	       opt_safe(r->path_prefix, "` ") && opt_safe(r->health_path, "` ") &&

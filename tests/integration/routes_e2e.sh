@@ -83,6 +83,40 @@ check "error says why without the value" test "$(error_of weak)" = \
 check "the secret is not in the agent's log" bash -c "! grep -q hunter2-secret $T_TMP/gw1.log"
 check "the hash is not in the agent's log" bash -c "! grep -qF '$HASH' $T_TMP/gw1.log"
 
+# --- named sets: a set change rewrites exactly the routes that use it
+ino() { stat -c %i "$1" 2>/dev/null; }
+pub "$EDGE" -r -t edge/gw1/routes/early -m '{"hostname":"early.example.com","target_url":"http://10.50.0.12","allow_from":["@office"]}'
+check "a route naming an unpublished set is rejected" wait_for 5 status_is "$EDGE" gw1 routes early rejected
+check "...with the set named" test "$(error_of early)" = \
+	'route early: allow_from[0] set "office" is not published (expected on <prefix>/<node or group>/sets/office)'
+pub "$EDGE" -r -t edge/gw1/sets/office -m '{"cidrs":["198.51.100.0/24"]}'
+check "the set arrives: the waiting route is applied" wait_for 5 status_is "$EDGE" gw1 routes early applied
+pub "$EDGE" -r -t edge/gw1/sets/lab -m '{"cidrs":["192.0.2.0/28"]}'
+pub "$EDGE" -r -t edge/gw1/routes/s1 -m '{"hostname":"s1.example.com","target_url":"http://10.50.0.12","allow_from":["@office","203.0.113.9"]}'
+pub "$EDGE" -r -t edge/gw1/routes/s2 -m '{"hostname":"s2.example.com","target_url":"http://10.50.0.12","allow_from":["@lab"]}'
+pub "$EDGE" -r -t edge/gw1/routes/s3 -m '{"hostname":"s3.example.com","target_url":"http://10.50.0.12"}'
+for r in s1 s2 s3; do check "route $r applied" wait_for 5 status_is "$EDGE" gw1 routes "$r" applied; done
+check "the set's networks are in the allow-list" bash -c \
+	"grep -q '198.51.100.0/24' $(f s1) && grep -q '203.0.113.9/32' $(f s1) && grep -q '198.51.100.0/24' $(f early)"
+i_s1=$(ino "$(f s1)"); i_early=$(ino "$(f early)"); i_s2=$(ino "$(f s2)"); i_s3=$(ino "$(f s3)"); i_v2=$(ino "$(f api-v2)")
+pub "$EDGE" -r -t edge/gw1/sets/office -m '{"cidrs":["198.51.100.0/25","2001:db8:5::/48"]}'
+check "set change: its users are rewritten" wait_for 5 bash -c \
+	"grep -q '198.51.100.0/25' $(f s1) && grep -q '2001:db8:5::/48' $(f early)"
+check "set change: the users' files are new" bash -c "[ $(ino "$(f s1)") != $i_s1 ] && [ \$(stat -c %i $(f early)) != $i_early ]"
+check "set change: routes not using it are not rewritten" bash -c \
+	"[ \$(stat -c %i $(f s2)) = $i_s2 ] && [ \$(stat -c %i $(f s3)) = $i_s3 ] && [ \$(stat -c %i $(f api-v2)) = $i_v2 ]"
+check "set change: files still schema-valid" schema_ok "$(f s1)" "$(f early)"
+ip netns exec "$EDGE" mosquitto_sub -t edge/gw1/errors -C 1 -W 10 > "$T_TMP/set-errors.txt" 2>/dev/null &
+SUB=$!; sleep 0.3
+pub "$EDGE" -r -t edge/gw1/sets/lab -m '{"cidrs":["192.0.2.1/28"]}'
+wait "$SUB"
+check "a bad set is reported on the errors topic" grep -qF 'set lab: cidrs[0] \"192.0.2.1/28\" has host bits set (accepted: network address, e.g. 192.0.2.0/28)' "$T_TMP/set-errors.txt"
+check "a bad set leaves its users as they were" bash -c "grep -q '192.0.2.0/28' $(f s2) && [ \$(stat -c %i $(f s2)) = $i_s2 ]"
+pub "$EDGE" -r -t edge/gw1/sets/lab -n
+check "deleting a set in use: its users are rejected" wait_for 5 status_is "$EDGE" gw1 routes s2 rejected
+check "...and keep serving what they had" bash -c \
+	"retained $EDGE edge/gw1/status/routes/s2 | grep -q '\"serving_previous\":true' && grep -q '192.0.2.0/28' $(f s2)"
+
 # --- deletes remove the files; the rest keeps serving
 pub "$EDGE" -r -t edge/gw1/routes/api -n
 check "deleted route file removed" wait_for 5 test ! -e "$(f api)"

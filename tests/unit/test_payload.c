@@ -7,6 +7,7 @@
 #include "check.h"
 #include "cidr.h"
 #include "payload.h"
+#include "sets.h"
 #include "strbuf.h"
 
 #define HOST "\"hostname\":\"app.example.com\""
@@ -377,21 +378,21 @@ static const struct bad bad[] = {
 	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"allow_from\":\"10.0.0.0/8\"}",
 	  R "allow_from must be an array, got string \"10.0.0.0/8\"" },
 	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"allow_from\":[\"10.0.0.1/24\"]}",
-	  R "allow_from[0] \"10.0.0.1/24\" has bits set past the prefix length" },
+	  R "allow_from[0] \"10.0.0.1/24\" has host bits set (accepted: network address, e.g. 10.0.0.0/24)" },
 	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"allow_from\":[\"10.0.0.0/33\"]}",
-	  R "allow_from[0] \"10.0.0.0/33\" has a bad prefix length (accepted: 0..32)" },
+	  R "allow_from[0] \"10.0.0.0/33\" has an invalid prefix length (accepted: 0..32)" },
 	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"allow_from\":[\"10.0.0.0/\"]}",
-	  R "allow_from[0] \"10.0.0.0/\" has a bad prefix length (accepted: 0..32)" },
+	  R "allow_from[0] \"10.0.0.0/\" has an invalid prefix length (accepted: 0..32)" },
 	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"allow_from\":[\"10.0.0.0/-1\"]}",
-	  R "allow_from[0] \"10.0.0.0/-1\" has a bad prefix length (accepted: 0..32)" },
+	  R "allow_from[0] \"10.0.0.0/-1\" has an invalid prefix length (accepted: 0..32)" },
 	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"allow_from\":[\"example.com\"]}",
-	  R "allow_from[0] \"example.com\" is not a CIDR (accepted: IPv4 or IPv6 CIDR such as 203.0.113.0/24, or an address)" },
+	  R "allow_from[0] \"example.com\" is not an IP network (accepted: IPv4 or IPv6 network, e.g. 10.0.0.0/8 or fd00::/8)" },
 	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"allow_from\":[\"@office\"]}",
-	  R "allow_from[0] \"@office\": named sets are not supported yet (accepted: IPv4 or IPv6 CIDR such as 203.0.113.0/24, or an address)" },
+	  R "allow_from[0] set \"office\" is not published (expected on <prefix>/<node or group>/sets/office)" },
 	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"allow_from\":[42]}",
-	  R "allow_from[0] must be a string, got number 42 (accepted: IPv4 or IPv6 CIDR such as 203.0.113.0/24, or an address)" },
+	  R "allow_from[0] must be a string, got number 42 (accepted: IPv4 or IPv6 CIDR such as 203.0.113.0/24, an address, or \"@<set-id>\")" },
 	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"allow_from\":[\"2001:db8::1/129\"]}",
-	  R "allow_from[0] \"2001:db8::1/129\" has a bad prefix length (accepted: 0..128)" },
+	  R "allow_from[0] \"2001:db8::1/129\" has an invalid prefix length (accepted: 0..128)" },
 	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"basic_auth\":{\"users\":[\"alice:secret\"]}}",
 	  R "basic_auth.users[0] user \"alice\": the password is not a supported hash (accepted: bcrypt ($2a$, $2b$, $2y$), apr1 ($apr1$) or {SHA}; plain passwords are refused; the value is not shown)" },
 	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"target_url\":\"http://10.50.0.12:8080\",\"basic_auth\":{\"users\":[\"alice\"]}}",
@@ -540,6 +541,12 @@ static const struct bad bad[] = {
 	  R "targets[0] has an unknown field \"port\" (accepted: url, weight)" },
 	{ KIND_ROUTE, "{\"hostname\":\"app.example.com\",\"targets\":[{\"url\":\"http://10.0.0.2\"},{\"url\":\"ftp://10.0.0.3\"}]}",
 	  R "targets[1].url \"ftp://10.0.0.3\" has scheme \"ftp\" (accepted: http, https)" },
+	{ KIND_ROUTE, ROUTE_OF(",\"allow_from\":[\"@lab\",\"@lab\"]"),
+	  R "allow_from[1] set \"lab\" is listed twice" },
+	{ KIND_ROUTE, ROUTE_OF(",\"allow_from\":[\"@Lab\"]"),
+	  R "allow_from[0] @\"Lab\" is not a set name (accepted: \"@\" then [a-z0-9][a-z0-9_-]{0,62})" },
+	{ KIND_ROUTE, ROUTE_OF(",\"allow_from\":[\"@\"]"),
+	  R "allow_from[0] @\"\" is not a set name (accepted: \"@\" then [a-z0-9][a-z0-9_-]{0,62})" },
 	/* check order: fields in the accepted-list order, whatever the key order */
 	{ KIND_FORWARD, "{\"proto\":\"sctp\",\"target_port\":0,\"public_port\":22}",
 	  F "public_port 22 is reserved (reserved: 22, 80, 443, 1883, 51820)" },
@@ -550,6 +557,7 @@ static const struct bad bad[] = {
 };
 
 static struct policy pol;
+static struct sets sets;
 static uint16_t reserved[] = { 22, 80, 443, 1883, 51820 };
 
 static int parse(enum kind kind, const char *json, struct object **o, char *err)
@@ -962,6 +970,14 @@ int main(void)
 	pol.entrypoint = "websecure";
 	pol.certresolver = "le";
 	pol.max_payload = 65536;
+	{
+		struct cidr_list lab;
+
+		sets_init(&sets);
+		cidr_list_parse(&lab, "10.9.0.0/16", err, sizeof(err));
+		sets_put(&sets, 0, "lab", &lab, 1);
+		pol.sets = &sets;
+	}
 
 	test_bad_table();
 	test_good_route();
