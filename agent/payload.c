@@ -106,6 +106,36 @@ static int template_fail(const struct field_ctx *c, const char *where, const cha
 			  "accepted)", where, at[0], at[0]);
 }
 
+static int payload_templates(const struct field_ctx *c, struct json_object *v,
+			     const char *where);
+
+static int payload_templates_object(const struct field_ctx *c, struct json_object *v,
+				    const char *where)
+{
+	char sub[4 * QUOTE_LEN], q[QUOTE_LEN];
+	const char *at;
+	int ret;
+
+	json_object_object_foreach(v, key, val) {
+		size_t kn = strlen(key);
+
+		if (kn && strspn(key, PLAIN_KEY) == kn)
+			snprintf(q, sizeof(q), "%s", key);
+		else
+			value_quote(q, sizeof(q), key, kn);
+		at = template_in(key, kn);
+		snprintf(sub, sizeof(sub), "%s%s%s%s", where, *where ? " " : "",
+			 at ? "field name " : "", q);
+		if (at)
+			return template_fail(c, sub, at);
+		snprintf(sub, sizeof(sub), "%s%s%s", where, *where ? "." : "", q);
+		ret = payload_templates(c, val, sub);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 /*
  * Traefik reads every file as a Go template: "{{" and "}}" may not appear in any string,
  * key or value, once decoded. The JSON structure itself ("{"a":{}}") is not text.
@@ -113,7 +143,7 @@ static int template_fail(const struct field_ctx *c, const char *where, const cha
 static int payload_templates(const struct field_ctx *c, struct json_object *v,
 			     const char *where)
 {
-	char sub[4 * QUOTE_LEN], q[QUOTE_LEN];
+	char sub[4 * QUOTE_LEN];
 	const char *at;
 	int ret = 0;
 
@@ -128,24 +158,7 @@ static int payload_templates(const struct field_ctx *c, struct json_object *v,
 		}
 		return ret;
 	case json_type_object:
-		json_object_object_foreach(v, key, val) {
-			size_t kn = strlen(key);
-
-			if (kn && strspn(key, PLAIN_KEY) == kn)
-				snprintf(q, sizeof(q), "%s", key);
-			else
-				value_quote(q, sizeof(q), key, kn);
-			at = template_in(key, kn);
-			snprintf(sub, sizeof(sub), "%s%s%s%s", where, *where ? " " : "",
-				 at ? "field name " : "", q);
-			if (at)
-				return template_fail(c, sub, at);
-			snprintf(sub, sizeof(sub), "%s%s%s", where, *where ? "." : "", q);
-			ret = payload_templates(c, val, sub);
-			if (ret)
-				return ret;
-		}
-		return 0;
+		return payload_templates_object(c, v, where);
 	default:
 		return 0;
 	}

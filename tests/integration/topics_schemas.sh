@@ -24,7 +24,7 @@ import jsonschema
 
 topics = sys.argv[1]
 schemas = {}
-for name in ("route", "forward", "node-status", "object-status", "error-event"):
+for name in ("route", "forward", "set", "node-status", "object-status", "error-event"):
     with open(os.path.join(topics, name + ".schema.json")) as f:
         schemas[name] = json.load(f)
 
@@ -180,6 +180,13 @@ cases = [
     ("route", "passthrough-without-target", bad, {"hostname": "db.example.com", "tls": "passthrough"}),
     ("route", "passthrough-proxy-3", bad, {"hostname": "db.example.com", "tls": "passthrough", "target": "10.50.0.20:443", "proxy_protocol": 3}),
     ("route", "target-without-passthrough", bad, route(target="10.50.0.20:443")),
+    # named sets
+    ("set", "networks-and-address", good, {"cidrs": ["203.0.113.0/24", "2001:db8::/32", "198.51.100.7"]}),
+    ("set", "empty", bad, {"cidrs": []}),
+    ("set", "missing", bad, {}),
+    ("set", "hostname", bad, {"cidrs": ["office.example.com"]}),
+    ("set", "unknown-field", bad, {"cidrs": ["10.0.0.0/8"], "name": "x"}),
+    ("set", "not-a-list", bad, {"cidrs": "10.0.0.0/8"}),
     # forward: accepted
     ("forward", "full", good, forward()),
     ("forward", "proto-defaults-to-tcp", good, forward(proto=DROP)),
