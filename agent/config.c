@@ -230,7 +230,6 @@ static int set_certresolver(struct config *cfg, const char *v, char *err, size_t
 {
 	if (v[0] == '\0') {
 		free(cfg->traefik_certresolver);
-	free(cfg->traefik_http_entrypoint);
 		cfg->traefik_certresolver = NULL;
 		return 0;
 	}
@@ -702,6 +701,7 @@ void config_free(struct config *cfg)
 	free(cfg->traefik_dir);
 	free(cfg->traefik_entrypoint);
 	free(cfg->traefik_certresolver);
+	free(cfg->traefik_http_entrypoint);
 	free(cfg->controller_url);
 	free(cfg->join_token);
 	free(cfg->controller_ca_file);
