@@ -2,6 +2,7 @@
  * Golden files: tests/golden/routes/<case>.json is a route payload (id "web", source gw1),
  * <case>.yml the exact file the agent writes for it; every .yml is then checked against
  * Traefik's v3 schema. A case whose name starts with "ep-" runs with TRAEFIK_TLS=entrypoint.
+ * The named set "office" is 198.51.100.0/24 and 2001:db8:1::/48.
  * GOLDEN_UPDATE=1 rewrites the .yml files from the current renderer (review the diff).
  */
 #include <dirent.h>
@@ -18,9 +19,11 @@
 #include "cidr.h"
 #include "payload.h"
 #include "route_json.h"
+#include "sets.h"
 #include "traefik.h"
 
 static char dir[PATH_MAX];
+static struct sets sets;        /* "office": what "@office" in a golden payload expands to */
 
 static char *slurp(const char *path, size_t *len)
 {
@@ -53,6 +56,7 @@ static void policy_init(struct policy *pol, enum route_tls tls)
 	pol->entrypoint = "websecure";
 	pol->http_entrypoint = "web";
 	pol->tls = tls;
+	pol->sets = &sets;
 }
 
 static void golden_case(const char *name)
@@ -116,11 +120,18 @@ int main(void)
 	FILE *p;
 	int ret;
 
+	struct cidr_list office;
+	char err[128];
+
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	sets_init(&sets);
+	cidr_list_parse(&office, "198.51.100.0/24, 2001:db8:1::/48", err, sizeof(err));
+	sets_put(&sets, 0, "office", &office, 1);
 	snprintf(dir, sizeof(dir), "%s/../golden/routes", dirname(src));
 	d = opendir(dir);
 	if (!d) {
 		CHECK("golden directory opens", 0);
+		sets_free(&sets);
 		return CHECK_DONE();
 	}
 	while ((de = readdir(d)) && n < 256) {
@@ -138,6 +149,7 @@ int main(void)
 
 	if (access("/usr/bin/python3", X_OK)) {
 		printf("SKIP golden schema: /usr/bin/python3 not found\n");
+		sets_free(&sets);
 		return CHECK_DONE();
 	}
 	snprintf(cmd, sizeof(cmd), "/usr/bin/python3 '%s/../../lib/check_traefik.py' '%s'/*.yml 2>&1",
@@ -145,6 +157,7 @@ int main(void)
 	p = popen(cmd, "r");
 	if (!p) {
 		CHECK("golden schema: check_traefik.py runs", 0);
+		sets_free(&sets);
 		return CHECK_DONE();
 	}
 	while (fgets(line, sizeof(line), p))
@@ -152,5 +165,6 @@ int main(void)
 	ret = pclose(p);
 	CHECK("golden schema: every golden file passes Traefik's v3 schema",
 	      WIFEXITED(ret) && WEXITSTATUS(ret) == 0);
+	sets_free(&sets);
 	return CHECK_DONE();
 }
