@@ -137,15 +137,22 @@ static bool route_safe(const struct route_spec *r)
 /* Set explicitly only with a path: above any Host-only rule's default (its length). */
 #define PRIORITY_PATH 1000
 
-static void emit_http_router(struct emit *em, const char *name, const struct route_spec *r,
-			     const char *rule)
+/* Opens router name's mapping: its rule, priority and entrypoint. */
+static void emit_router_start(struct emit *em, const char *name, const struct route_spec *r,
+			      const char *rule, const char *entrypoint)
 {
 	emit_value(em, name);
 	emit_map(em);
 	emit_pair(em, "rule", rule);
 	if (r->path_prefix)
 		emit_uint(em, "priority", PRIORITY_PATH + strlen(r->path_prefix));
-	emit_list1(em, "entryPoints", r->entrypoint);
+	emit_list1(em, "entryPoints", entrypoint);
+}
+
+static void emit_http_router(struct emit *em, const char *name, const struct route_spec *r,
+			     const char *rule)
+{
+	emit_router_start(em, name, r, rule, r->entrypoint);
 	traefik_middleware_refs(em, name, r);
 	emit_pair(em, "service", name);
 	/*
@@ -168,12 +175,7 @@ static void emit_redirect_router(struct emit *em, const char *name, const struct
 	char full[2 * ID_LEN + 16];
 
 	snprintf(full, sizeof(full), "%s" TRAEFIK_REDIRECT, name);
-	emit_value(em, full);
-	emit_map(em);
-	emit_pair(em, "rule", rule);
-	if (r->path_prefix)
-		emit_uint(em, "priority", PRIORITY_PATH + strlen(r->path_prefix));
-	emit_list1(em, "entryPoints", r->redirect_entrypoint);
+	emit_router_start(em, full, r, rule, r->redirect_entrypoint);
 	emit_list1(em, "middlewares", full);
 	emit_pair(em, "service", "noop@internal");
 	emit_map_end(em);
