@@ -10,7 +10,9 @@ import os, sys
 
 R = "route {id}: "
 F = "forward {id}: "
-RF = "(accepted: hostname, target_url, entrypoint, certresolver, route_id)"
+RF = ("(accepted: hostname, target_url, entrypoint, certresolver, route_id, path_prefix, "
+      "strip_prefix, targets, health, sticky, allow_from, basic_auth, rate_limit, headers, "
+      "redirect_https, tls, target, proxy_protocol)")
 FF = "(accepted: public_port, target_ip, target_port, proto, forward_id)"
 BADHOST = ("is not a valid RFC 1123 host name (accepted: labels of 1-63 lower-case letters, "
            "digits and '-', separated by '.', at most 253 characters)")
@@ -105,6 +107,20 @@ route("u-metadata", r(url='"http://169.254.169.254/latest"'), "target_url host 1
 route("u-outside", r(url='"https://8.8.8.8"'), "target_url host 8.8.8.8 is outside ALLOWED_TARGETS " + ALLOWED)
 route("u-query", r(url='"http://10.50.0.12/?a=1"'), 'target_url "http://10.50.0.12/?a=1" has a query or fragment (accepted: scheme://ip[:port][/path])')
 route("u-port", r(url='"http://10.50.0.12:0"'), 'target_url "http://10.50.0.12:0" port "0" is out of range (accepted: 1..65535)')
+# --- route fields of issue 16 (every one of them over the bus)
+route("rf-path-dotdot", r(extra=', "path_prefix": "/a/../b"'), "path_prefix \"/a/../b\" has a '..' segment (accepted: '/' then [A-Za-z0-9._~/-], no '//', '.' or '..' segments, at most 256 bytes)")
+route("rf-path-backtick", r(extra=', "path_prefix": "/a`) || Host(`evil"'), "path_prefix \"/a`) || Host(`evil\" has a character outside [A-Za-z0-9._~/-] (accepted: '/' then [A-Za-z0-9._~/-], no '//', '.' or '..' segments, at most 256 bytes)")
+route("rf-targets-both", r(extra=', "targets": [{"url": "http://10.50.0.13"}]'), "target_url and targets exclude each other (accepted: one of them)")
+route("rf-health-interval", r(url='"http://10.50.0.12"', extra=', "health": {"path": "/h", "interval_s": 0}'), "health.interval_s 0 is out of range (accepted: 1..3600)")
+route("rf-auth-plain", r(extra=', "basic_auth": {"users": ["bob:hunter2"]}'), "basic_auth.users[0] user \"bob\": the password is not a supported hash (accepted: bcrypt ($2a$, $2b$, $2y$), apr1 ($apr1$) or {SHA}; plain passwords are refused; the value is not shown)")
+route("rf-header-host", r(extra=', "headers": {"request": {"HOST": "evil.example.com"}}'), "headers.request header \"HOST\" may not be set (forbidden: Host, Content-Length, Transfer-Encoding, Connection, Upgrade, Keep-Alive, TE, Trailer, Proxy-Connection, Forwarded, X-Forwarded-*, X-Real-Ip)")
+route("rf-header-crlf", r(extra=', "headers": {"response": {"X-A": "a\\r\\nSet-Cookie: x=1"}}'), "headers.response.X-A value \"a\\x0d\\x0aSet-Cookie: x=1\" is not accepted (accepted: printable ASCII, at most 1024 bytes; \"\" removes the header)")
+route("rf-header-template", r(extra=', "headers": {"request": {"X-A": "{{ env \\"HOME\\" }}"}}'), "headers.request.X-A contains \"{{\" (Traefik template delimiters are not accepted)")
+route("rf-pass-outside", b'{"hostname": "db.example.com", "tls": "passthrough", "target": "8.8.8.8:443"}', "target host 8.8.8.8 is outside ALLOWED_TARGETS " + ALLOWED)
+route("rf-pass-http-field", b'{"hostname": "db.example.com", "tls": "passthrough", "target": "10.50.0.12:443", "sticky": true}', "sticky is not accepted with tls \"passthrough\" (a TCP route forwards the TLS stream as is)")
+route("rf-allow-hostbits", r(extra=', "allow_from": ["203.0.113.9/24"]'), "allow_from[0] \"203.0.113.9/24\" has host bits set (accepted: network address, e.g. 203.0.113.0/24)")
+route("rf-rate-float", r(extra=', "rate_limit": {"average": 1.5}'), "rate_limit.average must be an integer, got number 1.5 (accepted: integer 1..1000000)")
+
 # --- ids and topics
 topic("id-upper", "edge/gw1/routes/Web", r(), 'route "Web": id does not match [a-z0-9][a-z0-9_-]{0,62}')
 topic("id-dotdot", "edge/gw1/forwards/..", f(), 'forward "..": id does not match [a-z0-9][a-z0-9_-]{0,62}')
