@@ -1,7 +1,8 @@
 /*
  * Golden files: tests/golden/routes/<case>.json is a route payload (id "web", source gw1),
  * <case>.yml the exact file the agent writes for it; every .yml is then checked against
- * Traefik's v3 schema and the keys of Traefik v3.6's reference dynamic file. A case whose name starts with "ep-" runs with TRAEFIK_TLS=entrypoint.
+ * Traefik's v3 schema and the keys of Traefik v3.6's reference dynamic file. A case whose
+ * name starts with "ep-" runs with TRAEFIK_TLS=entrypoint.
  * The named set "office" is 198.51.100.0/24 and 2001:db8:1::/48.
  * GOLDEN_UPDATE=1 rewrites the .yml files from the current renderer (review the diff).
  */
