@@ -117,6 +117,20 @@ check "deleting a set in use: its users are rejected" wait_for 5 status_is "$EDG
 check "...and keep serving what they had" bash -c \
 	"retained $EDGE edge/gw1/status/routes/s2 | grep -q '\"serving_previous\":true' && grep -q '192.0.2.0/28' $(f s2)"
 
+# --- TRAEFIK_TLS=entrypoint: no tls section, so the entrypoint's resolver applies
+agent_start "$EDGE" gw2 ALLOWED_TARGETS=10.50.0.0/24 TRAEFIK_TLS=entrypoint
+check "second node (TLS on the entrypoint) synced" wait_for 10 node_synced "$EDGE" gw2
+pub "$EDGE" -r -t edge/gw2/routes/ep -m '{"hostname":"ep.example.com","target_url":"http://10.50.0.12"}'
+pub "$EDGE" -r -t edge/gw2/routes/ep-le -m '{"hostname":"ep-le.example.com","target_url":"http://10.50.0.12","certresolver":"le"}'
+check "entrypoint TLS: routes applied" wait_for 5 bash -c \
+	"retained $EDGE edge/gw2/status/routes/ep | grep -q applied && retained $EDGE edge/gw2/status/routes/ep-le | grep -q applied"
+F2=$T_TMP/gw2/dynamic
+check "entrypoint TLS: a router without a resolver has no tls section" bash -c \
+	"test -f $F2/edge-agent.gw2.ep.yml && ! grep -q 'tls' $F2/edge-agent.gw2.ep.yml"
+check "entrypoint TLS: a named resolver is still set on the router" \
+	grep -q 'certResolver: "le"' "$F2/edge-agent.gw2.ep-le.yml"
+check "entrypoint TLS: files schema-valid" schema_ok "$F2"/*.yml
+
 # --- deletes remove the files; the rest keeps serving
 pub "$EDGE" -r -t edge/gw1/routes/api -n
 check "deleted route file removed" wait_for 5 test ! -e "$(f api)"
