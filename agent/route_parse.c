@@ -243,6 +243,18 @@ static int route_http(const struct field_ctx *c, struct json_object *root, struc
 	return ret;
 }
 
+/* The redirect router listens on the HTTP entrypoint: the route itself must not. */
+static int route_redirect(const struct field_ctx *c, struct route_spec *r)
+{
+	const char *web = c->pol->http_entrypoint ? c->pol->http_entrypoint : "web";
+
+	if (r->entrypoint && !strcmp(r->entrypoint, web))
+		return field_fail(c, "redirect_https needs an entrypoint other than the HTTP "
+				  "entrypoint \"%s\" (TRAEFIK_HTTP_ENTRYPOINT) the redirect listens on",
+				  web);
+	return route_dup(c, web, strlen(web), &r->redirect_entrypoint);
+}
+
 static int route_parse(const struct field_ctx *c, struct json_object *root, struct object *o)
 {
 	struct route_spec *r = &o->route;
@@ -260,9 +272,7 @@ static int route_parse(const struct field_ctx *c, struct json_object *root, stru
 	if (!ret)
 		ret = field_bool(c, root, "redirect_https", &redirect);
 	if (!ret && redirect)
-		ret = route_dup(c, c->pol->http_entrypoint ? c->pol->http_entrypoint : "web",
-				c->pol->http_entrypoint ? strlen(c->pol->http_entrypoint) : 3,
-				&r->redirect_entrypoint);
+		ret = route_redirect(c, r);
 	if (!ret)
 		ret = field_id_match(c, root, "route_id");
 	return ret;

@@ -547,6 +547,9 @@ static const struct bad bad[] = {
 	  R "allow_from[0] @\"Lab\" is not a set name (accepted: \"@\" then [a-z0-9][a-z0-9_-]{0,62})" },
 	{ KIND_ROUTE, ROUTE_OF(",\"allow_from\":[\"@\"]"),
 	  R "allow_from[0] @\"\" is not a set name (accepted: \"@\" then [a-z0-9][a-z0-9_-]{0,62})" },
+	{ KIND_ROUTE, ROUTE_OF(",\"entrypoint\":\"web\",\"redirect_https\":true"),
+	  R "redirect_https needs an entrypoint other than the HTTP entrypoint \"web\" "
+	  "(TRAEFIK_HTTP_ENTRYPOINT) the redirect listens on" },
 	/* check order: fields in the accepted-list order, whatever the key order */
 	{ KIND_FORWARD, "{\"proto\":\"sctp\",\"target_port\":0,\"public_port\":22}",
 	  F "public_port 22 is reserved (reserved: 22, 80, 443, 1883, 51820)" },
