@@ -23,9 +23,7 @@
 /* Headers that would break HTTP framing, routing or the client address the backend sees. */
 static const char *const header_forbidden[] = {
 	"host", "content-length", "transfer-encoding", "connection", "upgrade", "keep-alive",
-	"te", "trailer", "proxy-connection", "forwarded", "x-forwarded-for", "x-forwarded-host",
-	"x-forwarded-proto", "x-forwarded-port", "x-forwarded-server", "x-forwarded-prefix",
-	"x-real-ip",
+	"te", "trailer", "proxy-connection", "forwarded", "x-real-ip",
 };
 
 static bool all_in(const char *s, size_t n, const char *set)
@@ -211,6 +209,8 @@ static int route_rate(const struct field_ctx *c, struct json_object *root, struc
 
 static bool header_forbidden_name(const char *s)
 {
+	if (!strncasecmp(s, "x-forwarded-", 12))
+		return true;
 	for (size_t i = 0; i < sizeof(header_forbidden) / sizeof(header_forbidden[0]); i++)
 		if (!strcasecmp(s, header_forbidden[i]))
 			return true;

@@ -550,6 +550,10 @@ static const struct bad bad[] = {
 	{ KIND_ROUTE, ROUTE_OF(",\"entrypoint\":\"web\",\"redirect_https\":true"),
 	  R "redirect_https needs an entrypoint other than the HTTP entrypoint \"web\" "
 	  "(TRAEFIK_HTTP_ENTRYPOINT) the redirect listens on" },
+	{ KIND_ROUTE, ROUTE_OF(",\"headers\":{\"request\":{\"X-Forwarded-Tls-Client-Cert\":\"x\"}}"),
+	  R "headers.request header \"X-Forwarded-Tls-Client-Cert\" may not be set (forbidden: Host, "
+	  "Content-Length, Transfer-Encoding, Connection, Upgrade, Keep-Alive, TE, Trailer, "
+	  "Proxy-Connection, Forwarded, X-Forwarded-*, X-Real-Ip)" },
 	/* check order: fields in the accepted-list order, whatever the key order */
 	{ KIND_FORWARD, "{\"proto\":\"sctp\",\"target_port\":0,\"public_port\":22}",
 	  F "public_port 22 is reserved (reserved: 22, 80, 443, 1883, 51820)" },
