@@ -279,7 +279,7 @@ static int cache_parse_v1(struct store *st, json_object *root, const struct poli
 static int record_read(const char *p, size_t n, json_object **rec)
 {
 	enum json_tokener_error jerr;
-	struct json_dup dup;
+	struct json_strict_dup dup;
 	size_t at;
 	int ret;
 

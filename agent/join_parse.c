@@ -103,7 +103,7 @@ struct raw_keys {
 };
 
 /* After the schema walk only the root (depth 1) and the peers (depth 3) hold keys. */
-static int raw_key_known(void *arg, const struct json_key *k)
+static int raw_key_known(void *arg, const struct json_strict_key *k)
 {
 	const struct raw_keys *a = arg;
 	const char *const *names = k->depth == 1 ? root_fields : peer_fields;
@@ -125,13 +125,13 @@ static int keys_check(const char *buf, size_t len, char *err, size_t errlen)
 {
 	struct raw_keys a = { err, errlen };
 	char what[JSON_PATH_LEN + QUOTE_LEN];
-	struct json_dup dup;
+	struct json_strict_dup dup;
 	int ret;
 
 	ret = json_strict_keys(buf, len, raw_key_known, &a, &dup);
 	if (ret || !dup.found)
 		return ret;
-	json_dup_describe(what, sizeof(what), &dup);
+	json_strict_dup_describe(what, sizeof(what), &dup);
 	return join_fail(err, errlen, "%s", what);
 }
 

@@ -66,7 +66,7 @@ struct walk {
 	size_t n_names, cap_names;
 	struct seen *seen;
 	size_t n_seen, cap_seen;
-	struct json_dup *dup;
+	struct json_strict_dup *dup;
 };
 
 /* Index of the quote closing the string that opens at buf[i] (or len). */
@@ -227,7 +227,7 @@ static void object_close(struct walk *w, const struct frame *f)
 }
 
 static int key_seen(struct walk *w, const char *raw, size_t raw_len, size_t at,
-		    struct json_key *k)
+		    struct json_strict_key *k)
 {
 	const char *cut;
 	char *names;
@@ -254,11 +254,11 @@ static int key_seen(struct walk *w, const char *raw, size_t raw_len, size_t at,
 	return 0;
 }
 
-static int on_key(struct walk *w, const char *buf, size_t i, size_t end, json_key_fn fn,
+static int on_key(struct walk *w, const char *buf, size_t i, size_t end, json_strict_key_fn fn,
 		  void *arg)
 {
 	struct frame *f = &w->stack[w->depth - 1];
-	struct json_key k = { .depth = (int)w->depth, .at = i };
+	struct json_strict_key k = { .depth = (int)w->depth, .at = i };
 	char saved;
 	int ret;
 
@@ -277,7 +277,7 @@ static int on_key(struct walk *w, const char *buf, size_t i, size_t end, json_ke
 	return ret;
 }
 
-static int walk_run(struct walk *w, const char *buf, size_t len, json_key_fn fn, void *arg)
+static int walk_run(struct walk *w, const char *buf, size_t len, json_strict_key_fn fn, void *arg)
 {
 	bool want_key = false;
 	char num[24];
@@ -334,8 +334,8 @@ static int walk_run(struct walk *w, const char *buf, size_t len, json_key_fn fn,
 	return 0;
 }
 
-int json_strict_keys(const char *buf, size_t len, json_key_fn fn, void *arg,
-		     struct json_dup *dup)
+int json_strict_keys(const char *buf, size_t len, json_strict_key_fn fn, void *arg,
+		     struct json_strict_dup *dup)
 {
 	struct walk w = { .dup = dup };
 	int ret;
@@ -348,7 +348,7 @@ int json_strict_keys(const char *buf, size_t len, json_key_fn fn, void *arg,
 	return ret;
 }
 
-void json_dup_describe(char *buf, size_t len, const struct json_dup *d)
+void json_strict_dup_describe(char *buf, size_t len, const struct json_strict_dup *d)
 {
 	char q[JSON_KEY_CAP * 4 + 8];
 

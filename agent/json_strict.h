@@ -21,7 +21,7 @@ int json_strict_parse(const char *buf, size_t len, int depth, struct json_object
 		      enum json_tokener_error *jerr, size_t *at);
 
 /* One object key as json-c would decode it, escaped NULs kept. */
-struct json_key {
+struct json_strict_key {
 	const char *path;   /* the object holding it: "" (the root), "peers[1]", "a.b" */
 	int depth;          /* 1: a key of the root object */
 	const char *name;   /* the decoded key, not NUL-terminated: use len */
@@ -30,11 +30,11 @@ struct json_key {
 };
 
 /* Returns nonzero to stop the walk; json_strict_keys then returns that value. */
-typedef int (*json_key_fn)(void *arg, const struct json_key *k);
+typedef int (*json_strict_key_fn)(void *arg, const struct json_strict_key *k);
 
 /* The first repeat, in document order, of a key within its object, keys compared as
  * json-c keys them (up to an escaped NUL, so "a\u0000b" repeats "a"). */
-struct json_dup {
+struct json_strict_dup {
 	bool found;
 	char path[JSON_PATH_LEN];
 	char name[JSON_KEY_CAP];
@@ -47,10 +47,10 @@ struct json_dup {
  * order, and with dup set finds the first key repeated in its object (dup->found).
  * Returns fn's nonzero value, -ENOMEM, or 0.
  */
-int json_strict_keys(const char *buf, size_t len, json_key_fn fn, void *arg,
-		     struct json_dup *dup);
+int json_strict_keys(const char *buf, size_t len, json_strict_key_fn fn, void *arg,
+		     struct json_strict_dup *dup);
 
 /* "peers[1]: duplicate field \"endpoint\"" (no path for the root's keys). */
-void json_dup_describe(char *buf, size_t len, const struct json_dup *d);
+void json_strict_dup_describe(char *buf, size_t len, const struct json_strict_dup *d);
 
 #endif

@@ -20,7 +20,7 @@ static bool schema_has(const struct payload_schema *sc, const char *key, size_t 
 	return false;
 }
 
-static int key_known(void *arg, const struct json_key *k)
+static int key_known(void *arg, const struct json_strict_key *k)
 {
 	const struct keys_arg *a = arg;
 	char q[QUOTE_LEN], list[256];
@@ -40,7 +40,7 @@ int payload_keys_check(const struct field_ctx *c, const struct payload_schema *s
 		       const char *buf, size_t len)
 {
 	struct keys_arg a = { c, sc };
-	struct json_dup dup;
+	struct json_strict_dup dup;
 	char what[JSON_PATH_LEN + QUOTE_LEN];
 	int ret;
 
@@ -49,6 +49,6 @@ int payload_keys_check(const struct field_ctx *c, const struct payload_schema *s
 		return field_nomem(c);
 	if (ret || !dup.found)
 		return ret;
-	json_dup_describe(what, sizeof(what), &dup);
+	json_strict_dup_describe(what, sizeof(what), &dup);
 	return field_fail(c, "%s", what);
 }

@@ -10,7 +10,7 @@ struct count {
 	size_t keys;
 };
 
-static int count_key(void *arg, const struct json_key *k)
+static int count_key(void *arg, const struct json_strict_key *k)
 {
 	((struct count *)arg)->keys++;
 	return 0;
@@ -37,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	enum json_tokener_error jerr;
 	struct json_object *root;
 	struct count c = { 0 };
-	struct json_dup d;
+	struct json_strict_dup d;
 	char text[512];
 	size_t at;
 
@@ -46,7 +46,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (json_strict_keys((const char *)data, size, count_key, &c, &d))
 		abort();
 	if (d.found)
-		json_dup_describe(text, sizeof(text), &d);
+		json_strict_dup_describe(text, sizeof(text), &d);
 	/* without a repeat, json-c's objects hold every key the walk saw */
 	else if (tree_keys(root) != c.keys)
 		abort();

@@ -8,13 +8,13 @@
 static const char *dup_of(const char *doc)
 {
 	static char out[256];
-	struct json_dup d;
+	struct json_strict_dup d;
 
 	if (json_strict_keys(doc, strlen(doc), NULL, NULL, &d))
 		return "(error)";
 	if (!d.found)
 		return "(none)";
-	json_dup_describe(out, sizeof(out), &d);
+	json_strict_dup_describe(out, sizeof(out), &d);
 	return out;
 }
 
@@ -23,7 +23,7 @@ struct collect {
 	size_t n;
 };
 
-static int collect(void *arg, const struct json_key *k)
+static int collect(void *arg, const struct json_strict_key *k)
 {
 	struct collect *c = arg;
 
@@ -32,7 +32,7 @@ static int collect(void *arg, const struct json_key *k)
 	return 0;
 }
 
-static int stop_at_b(void *arg, const struct json_key *k)
+static int stop_at_b(void *arg, const struct json_strict_key *k)
 {
 	return k->len == 1 && k->name[0] == 'b' ? -EINVAL : 0;
 }
@@ -41,7 +41,7 @@ int main(void)
 {
 	const char *doc = "{\"a\":1,\"l\":[{\"x\":1},[{\"y\":{\"z\":2}}]],\"o\":{\"p\":\"{\\\"q\\\":1}\"}}";
 	struct collect c = { .n = 0 };
-	struct json_dup d;
+	struct json_strict_dup d;
 
 	CHECK_STR("no repeat", dup_of(doc), "(none)");
 	CHECK_STR("root repeat", dup_of("{\"a\":1,\"b\":2,\"a\":3}"), "duplicate field \"a\"");
