@@ -53,7 +53,7 @@ static int edge_routes(void *arg, struct traefik_op *ops, size_t n)
 {
 	struct agent *a = arg;
 
-	return traefik_commit(a->cfg.traefik_dir, ops, n);
+	return traefik_commit(&a->traefik, ops, n);
 }
 
 static bool edge_status(void *arg, const struct slot *s)
@@ -260,6 +260,12 @@ int agent_init(struct agent *a, int argc, char **argv)
 	if (host_ip_forward(a->sysctl_error, sizeof(a->sysctl_error)))
 		log_error("%s", a->sysctl_error);
 
+	ret = traefik_manifest_open(&a->traefik, a->cfg.data_dir, a->cfg.traefik_dir, err,
+				    sizeof(err));
+	if (ret)
+		return ret;
+	if (err[0])
+		log_warn("traefik: %s", err);
 	ret = cache_load(a->cfg.data_dir, &a->store, &a->pol, err, sizeof(err));
 	if (ret == -ENOENT)
 		log_info("cache: no %s/state.json yet; starting empty", a->cfg.data_dir);
@@ -477,6 +483,7 @@ void agent_free(struct agent *a)
 	strbuf_free(&a->journal_buf);
 	strbuf_free(&a->replay_statuses);
 	sets_free(&a->sets);
+	traefik_manifest_free(&a->traefik);
 	for (int i = 0; i < a->n_subs; i++)
 		free(a->subs[i]);
 	cidr_list_free(&a->pol.allowed);

@@ -25,6 +25,7 @@ struct agent {
 	struct store store;
 	struct sets sets;               /* named sets; a->pol.sets points here */
 	struct reconcile rc;
+	struct traefik_manifest traefik;   /* the Traefik files this agent created */
 	const char *names[MAX_SOURCES];
 	size_t n_names;
 

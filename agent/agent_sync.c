@@ -68,7 +68,7 @@ static int sweep_file(void *arg, const char *source, const char *id)
 	if (s && s->want && s->want_source >= 0 && strcmp(a->names[s->want_source], source) == 0)
 		return 0;
 	log_info("traefik: removing stale file of route %s (source %s)", id, source);
-	traefik_commit(a->cfg.traefik_dir, &op, 1);
+	traefik_commit(&a->traefik, &op, 1);
 	return 0;
 }
 
@@ -164,7 +164,7 @@ void sync_complete(struct agent *a, bool confirmed)
 	log_info("sync: retained replay complete; %zu object(s) no longer published are removed",
 		 dropped);
 	agent_reconcile(a);
-	traefik_scan(a->cfg.traefik_dir, sweep_file, a);
+	traefik_scan(&a->traefik, sweep_file, a);
 	host_addresses(&a->pol.host);
 	a->synced = true;
 	node_publish(a);

@@ -264,8 +264,13 @@ static int cache_parse_v1(struct store *st, json_object *root, const struct poli
 					return -ENOMEM;
 				json_object_object_add(rec, "source", json_object_new_string(st->names[i]));
 				json_object_object_add(rec, "spec", json_object_get(val));
+				char quoted[3 * ID_LEN];
 				struct object *o = id_valid(id, strlen(id)) ?
 					record_spec(st, (enum kind)k, id, (int)i, rec, pol) : NULL;
+				if (!id_valid(id, strlen(id)))
+					log_warn("cache: dropping %s %s from source %s: the id does not "
+						 "match [a-z0-9][a-z0-9_-]{0,62}", kind_name((enum kind)k),
+						 log_quote(quoted, sizeof(quoted), id), st->names[i]);
 				json_object_put(rec);
 				if (o && (ret = store_put(st, (enum kind)k, (int)i, id, o, NULL, 0, 0)))
 					return ret;

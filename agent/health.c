@@ -1,5 +1,4 @@
 #include <errno.h>
-#include <fcntl.h>
 #include <json-c/json.h>
 #include <signal.h>
 #include <stdio.h>
@@ -12,25 +11,13 @@
 
 int health_write(const char *dir, bool connected, bool synced, size_t n_errors, time_t now)
 {
-	char tmp[4096], dst[4096], buf[256];
-	int fd, n, ret = 0;
+	char buf[256], err[256];
+	int n;
 
 	n = snprintf(buf, sizeof(buf), "{\"pid\":%ld,\"time\":%lld,\"connected\":%s,\"synced\":%s,\"errors\":%zu}\n",
 		     (long)getpid(), (long long)now, connected ? "true" : "false",
 		     synced ? "true" : "false", n_errors);
-	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, HEALTH_FILE);
-	snprintf(dst, sizeof(dst), "%s/%s", dir, HEALTH_FILE);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, buf, (size_t)n) != n)
-		ret = -EIO;
-	close(fd);
-	if (!ret && rename(tmp, dst))
-		ret = -errno;
-	if (ret)
-		unlink(tmp);
-	return ret;
+	return file_write_atomic(dir, HEALTH_FILE, buf, (size_t)n, 0644, err, sizeof(err));
 }
 
 int health_check(const char *dir, time_t now)

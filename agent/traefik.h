@@ -2,6 +2,9 @@
 #ifndef EDGE_TRAEFIK_H
 #define EDGE_TRAEFIK_H
 
+#include <stdbool.h>
+
+#include "hmap.h"
 #include "model.h"
 #include "strbuf.h"
 
@@ -21,15 +24,40 @@ struct traefik_op {
 	char error[ERR_LEN];          /* out: why, when result != 0 */
 };
 
+#define TRAEFIK_MANIFEST "traefik.manifest"
+
+/* The files of one Traefik directory this agent created (DATA_DIR/traefik.manifest). */
+struct traefik_manifest {
+	char *data_dir;
+	char *dir;                    /* the Traefik directory */
+	struct hmap names;            /* file names; key and value are one owned string */
+	bool dirty;                   /* differs from the file on disk */
+};
+
 /*
- * Applies a batch: every write goes to a temp name not ending in .yml, is fsynced and
- * renamed into place; removals unlink; the directory is fsynced once at the end.
+ * Loads the manifest of dir. A missing, unreadable or foreign one starts empty (err says
+ * why, else err is ""): the agent then owns only what it writes. -ENOMEM only.
+ */
+int traefik_manifest_open(struct traefik_manifest *m, const char *data_dir, const char *dir,
+			  char *err, size_t errlen);
+bool traefik_manifest_owns(const struct traefik_manifest *m, const char *name);
+int traefik_manifest_claim(struct traefik_manifest *m, const char *name);
+void traefik_manifest_release(struct traefik_manifest *m, const char *name);
+/* Writes it atomically (0600) if it changed. */
+int traefik_manifest_save(struct traefik_manifest *m, char *err, size_t errlen);
+void traefik_manifest_free(struct traefik_manifest *m);
+
+/*
+ * Applies a batch to own->dir: a new name is recorded in the manifest on disk before its
+ * file is first written (else that write fails); every write goes to a temp name not
+ * ending in .yml, is fsynced and renamed into place; removals unlink only files in the
+ * manifest (others are left alone, the op succeeds); the directory is fsynced once.
  * Each op gets its own result; returns 0 if all succeeded, else the first -errno.
  */
-int traefik_commit(const char *dir, struct traefik_op *ops, size_t n);
+int traefik_commit(struct traefik_manifest *own, struct traefik_op *ops, size_t n);
 
-/* Calls fn for every owned file in dir; removes leftover temp files of ours. */
-int traefik_scan(const char *dir, int (*fn)(void *arg, const char *source, const char *id),
-		 void *arg);
+/* Calls fn for every file in own->dir the manifest owns; removes our leftover temps. */
+int traefik_scan(struct traefik_manifest *own,
+		 int (*fn)(void *arg, const char *source, const char *id), void *arg);
 
 #endif

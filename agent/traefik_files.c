@@ -126,8 +126,9 @@ static void op_unstage(int dfd, const struct traefik_op *op)
 		unlinkat(dfd, tmp, 0);
 }
 
-/* Renames a staged temp into place, or removes the file; in op order. */
-static int op_apply(int dfd, const char *dir, struct traefik_op *op)
+/* Renames a staged temp into place, or removes the file if it is ours; in op order. */
+static int op_apply(struct traefik_manifest *own, int dfd, const char *dir,
+		    struct traefik_op *op)
 {
 	char name[NAME_MAX + 1], tmp[NAME_MAX + 1];
 	int ret;
@@ -138,8 +139,12 @@ static int op_apply(int dfd, const char *dir, struct traefik_op *op)
 	if (ret)
 		goto out;
 	if (!op->route) {
+		if (!traefik_manifest_owns(own, name))
+			return 0;
 		if (unlinkat(dfd, name, 0) < 0 && errno != ENOENT)
 			ret = -errno;
+		else
+			traefik_manifest_release(own, name);
 	} else if (renameat(dfd, tmp, dfd, name) < 0) {
 		ret = -errno;
 		unlinkat(dfd, tmp, 0);
@@ -203,8 +208,46 @@ static void ops_fail_ok(struct traefik_op *ops, size_t n, int err, const char *d
 			op_fail(&ops[i], err, dir, why);
 }
 
-int traefik_commit(const char *dir, struct traefik_op *ops, size_t n)
+/* Records the names of new files on disk before any is written; fails those it could not. */
+static int ops_claim(struct traefik_manifest *own, struct traefik_op *ops, size_t n)
 {
+	char name[NAME_MAX + 1], err[ERR_LEN], why[ERR_LEN];
+	bool *fresh;
+	size_t i;
+	int ret = 0;
+
+	fresh = calloc(n ? n : 1, sizeof(*fresh));
+	if (!fresh)
+		return -ENOMEM;
+	for (i = 0; i < n && !ret; i++) {
+		if (!ops[i].route || ops[i].result ||
+		    traefik_file_name(name, sizeof(name), ops[i].source, ops[i].id) ||
+		    traefik_manifest_owns(own, name))
+			continue;
+		ret = traefik_manifest_claim(own, name);
+		fresh[i] = !ret;
+	}
+	if (!ret)
+		ret = traefik_manifest_save(own, err, sizeof(err));
+	else
+		snprintf(err, sizeof(err), "%s", strerror(-ret));
+	if (ret) {
+		snprintf(why, sizeof(why), "cannot record it as this agent's file (%.400s)", err);
+		for (i = 0; i < n; i++) {
+			if (!fresh[i])
+				continue;
+			traefik_file_name(name, sizeof(name), ops[i].source, ops[i].id);
+			traefik_manifest_release(own, name);
+			op_fail(&ops[i], ret, own->dir, why);
+		}
+	}
+	free(fresh);
+	return 0;
+}
+
+int traefik_commit(struct traefik_manifest *own, struct traefik_op *ops, size_t n)
+{
+	const char *dir = own->dir;
 	size_t i, writes = 0;
 	char why[ERR_LEN];
 	struct strbuf sb;
@@ -218,6 +261,8 @@ int traefik_commit(const char *dir, struct traefik_op *ops, size_t n)
 	}
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	ret = dfd < 0 ? -errno : ops_check(dir, ops, n);
+	if (!ret)
+		ret = ops_claim(own, ops, n);
 	if (ret) {
 		ops_fail_ok(ops, n, ret, dir, NULL);
 		goto out;
@@ -240,13 +285,15 @@ int traefik_commit(const char *dir, struct traefik_op *ops, size_t n)
 	}
 	for (i = 0; i < n; i++)
 		if (!ops[i].result)
-			op_apply(dfd, dir, &ops[i]);
+			op_apply(own, dfd, dir, &ops[i]);
 	/* A failed directory fsync leaves the new names undurable: report them for retry. */
 	if (n && fsync(dfd) < 0) {
 		ret = -errno;
 		snprintf(why, sizeof(why), "fsync of the directory: %s", strerror(-ret));
 		ops_fail_ok(ops, n, ret, dir, why);
 	}
+	/* Names of removed files leave it; if that fails they stay listed, which is harmless. */
+	traefik_manifest_save(own, why, sizeof(why));
 out:
 	if (dfd >= 0)
 		close(dfd);
@@ -266,15 +313,16 @@ static bool entry_is_dir(int dfd, const struct dirent *de)
 	return fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
 }
 
-int traefik_scan(const char *dir, int (*fn)(void *arg, const char *source, const char *id),
-		 void *arg)
+int traefik_scan(struct traefik_manifest *own,
+		 int (*fn)(void *arg, const char *source, const char *id), void *arg)
 {
+	char name[NAME_MAX + 1];
 	char source[ID_LEN], id[ID_LEN];
 	struct dirent *de;
 	int ret = 0;
 	DIR *d;
 
-	d = opendir(dir);
+	d = opendir(own->dir);
 	if (!d)
 		return -errno;
 	for (;;) {
@@ -286,10 +334,13 @@ int traefik_scan(const char *dir, int (*fn)(void *arg, const char *source, const
 		}
 		/* Best effort: Traefik never reads a temp, a leftover only costs space. */
 		if (!temp_parse(de->d_name, source, id)) {
-			unlinkat(dirfd(d), de->d_name, 0);
+			if (!traefik_file_name(name, sizeof(name), source, id) &&
+			    traefik_manifest_owns(own, name))
+				unlinkat(dirfd(d), de->d_name, 0);
 			continue;
 		}
-		if (traefik_file_parse(de->d_name, source, id) || entry_is_dir(dirfd(d), de))
+		if (traefik_file_parse(de->d_name, source, id) ||
+		    !traefik_manifest_owns(own, de->d_name) || entry_is_dir(dirfd(d), de))
 			continue;
 		ret = fn(arg, source, id);
 		if (ret)

@@ -126,6 +126,25 @@ static int count_prefix(const char *dir, const char *prefix)
 	return n;
 }
 
+/* The manifest of the test directory (its DATA_DIR is a sibling temp directory). */
+static struct traefik_manifest own;
+
+static void own_open(struct traefik_manifest *m, const char *data_dir, const char *dir)
+{
+	char err[256];
+
+	CHECK("manifest opens", traefik_manifest_open(m, data_dir, dir, err, sizeof(err)) == 0);
+}
+
+/* Marks a planted file as one an earlier run of this agent wrote. */
+static void own_claim(struct traefik_manifest *m, const char *name)
+{
+	char err[256];
+
+	traefik_manifest_claim(m, name);
+	traefik_manifest_save(m, err, sizeof(err));
+}
+
 struct seen {
 	struct strbuf list;     /* "source/id\n" per owned file */
 	int n;
@@ -140,12 +159,17 @@ static int seen_add(void *arg, const char *source, const char *id)
 	return 0;
 }
 
-static int scan(const char *dir, struct seen *s)
+static int scan_own(struct traefik_manifest *m, struct seen *s)
 {
 	strbuf_reset(&s->list);
 	strbuf_puts(&s->list, "");
 	s->n = 0;
-	return traefik_scan(dir, seen_add, s);
+	return traefik_scan(m, seen_add, s);
+}
+
+static int scan(const char *dir, struct seen *s)
+{
+	return scan_own(&own, s);
 }
 
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -255,7 +279,7 @@ static void test_commit(const char *dir)
 	strbuf_init(&sb);
 	strbuf_init(&want);
 	old = umask(077);
-	CHECK("commit writes", traefik_commit(dir, ops, 3) == 0);
+	CHECK("commit writes", traefik_commit(&own, ops, 3) == 0);
 	umask(old);
 	CHECK("commit write result", ops[0].result == 0 && ops[1].result == 0);
 	CHECK("commit remove of missing file is success", ops[2].result == 0 && !ops[2].error[0]);
@@ -271,14 +295,14 @@ static void test_commit(const char *dir)
 
 	ops[0].route = NULL;
 	ops[1].route = NULL;
-	CHECK("commit removes", traefik_commit(dir, ops, 2) == 0);
+	CHECK("commit removes", traefik_commit(&own, ops, 2) == 0);
 	CHECK("removed files are gone", !exists(dir, "edge-agent.gw1.web.yml") &&
 	      !exists(dir, "edge-agent.gw1.api.yml"));
 
 	ops[0] = (struct traefik_op){ .source = "gw1", .id = "web", .route = a };
 	ops[1] = (struct traefik_op){ .source = "gw1", .id = "web", .route = c };
 	ops[2] = (struct traefik_op){ .source = "GW1", .id = "web", .route = a };
-	CHECK("commit with bad ops returns first error", traefik_commit(dir, ops, 3) == -EINVAL);
+	CHECK("commit with bad ops returns first error", traefik_commit(&own, ops, 3) == -EINVAL);
 	CHECK("first op on a file wins", ops[0].result == 0 && ops[1].result == -EINVAL);
 	snprintf(path, sizeof(path), "write %s/edge-agent.gw1.web.yml: "
 		 "file named twice in one batch", dir);
@@ -290,7 +314,7 @@ static void test_commit(const char *dir)
 
 	ops[0] = (struct traefik_op){ .source = "gw1", .id = "web", .route = b };
 	ops[1] = (struct traefik_op){ .source = "gw1", .id = "web", .route = NULL };
-	CHECK("op id differs from route id", traefik_commit(dir, ops, 2) == -EINVAL &&
+	CHECK("op id differs from route id", traefik_commit(&own, ops, 2) == -EINVAL &&
 	      ops[0].result == -EINVAL && ops[1].result == 0);
 	snprintf(path, sizeof(path), "write %s/edge-agent.gw1.web.yml: "
 		 "op id differs from the route's id", dir);
@@ -322,7 +346,7 @@ static void test_batch(const char *dir)
 		o[i] = route_new(host, "example.com", i % 2 ? "le" : NULL);
 		ops[i] = (struct traefik_op){ .source = "gw2", .id = o[i]->id, .route = o[i] };
 	}
-	CHECK("batch of 100 writes", traefik_commit(dir, ops, 100) == 0);
+	CHECK("batch of 100 writes", traefik_commit(&own, ops, 100) == 0);
 	for (i = 0; i < 100; i++) {
 		strbuf_reset(&want);
 		traefik_render(&want, "gw2", o[i]);
@@ -337,7 +361,7 @@ static void test_batch(const char *dir)
 	      strstr(s.list.buf, "\ngw2/r99\n"));
 	for (i = 0; i < 100; i++)
 		ops[i].route = NULL;
-	CHECK("batch of 100 removes", traefik_commit(dir, ops, 100) == 0);
+	CHECK("batch of 100 removes", traefik_commit(&own, ops, 100) == 0);
 	CHECK("batch of 100: all removed", scan(dir, &s) == 0 && s.n == 0);
 	for (i = 0; i < 100; i++)
 		object_unref(o[i]);
@@ -375,6 +399,10 @@ static void test_foreign(const char *dir)
 	write_text(dir, ".edge-agent.gw1.old.tmp", "stale");
 	symlink("victim.txt", path_of(dir, ".edge-agent.gw1.link.tmp"));
 	symlink("victim.txt", path_of(dir, "edge-agent.gw1.sl.yml"));
+	own_claim(&own, "edge-agent.gw1.web.yml");
+	own_claim(&own, "edge-agent.gw1.old.yml");
+	own_claim(&own, "edge-agent.gw1.link.yml");
+	own_claim(&own, "edge-agent.gw1.sl.yml");
 
 	CHECK("scan sees the symlink with our name", scan(dir, &s) == 0 && s.n == 1 &&
 	      strstr(s.list.buf, "\ngw1/sl\n"));
@@ -382,7 +410,7 @@ static void test_foreign(const char *dir)
 	      !exists(dir, ".edge-agent.gw1.old.tmp") && !exists(dir, ".edge-agent.gw1.link.tmp"));
 	symlink("victim.txt", path_of(dir, ".edge-agent.gw1.link.tmp"));
 	write_text(dir, ".edge-agent.gw1.web.tmp", "stale half-written");
-	CHECK("commit over stale temp and symlinks", traefik_commit(dir, ops, 3) == 0);
+	CHECK("commit over stale temp and symlinks", traefik_commit(&own, ops, 3) == 0);
 	read_text(dir, "edge-agent.gw1.web.yml", &sb);
 	CHECK_STR("stale temp replaced", sb.buf, with_resolver);
 	CHECK("temp symlink not followed",
@@ -400,11 +428,98 @@ static void test_foreign(const char *dir)
 
 	ops[0].route = NULL;
 	ops[1].route = NULL;
-	traefik_commit(dir, ops, 2);
+	traefik_commit(&own, ops, 2);
 	strbuf_free(&sb);
 	strbuf_free(&s.list);
 	object_unref(a);
 	object_unref(l);
+}
+
+/*
+ * Two agents sharing one directory, and an operator's file with the prefix: each agent
+ * removes only what it wrote, through removals, scans and restarts.
+ */
+static void test_ownership(const char *dir, const char *data)
+{
+	struct object *a = route_new("web", "app.example.com", "le");
+	struct object *b = route_new("api", "api.example.com", NULL);
+	struct traefik_manifest m1, m2, again;
+	char d1[PATH_MAX], d2[PATH_MAX], err[256];
+	struct traefik_op op;
+	struct seen s = { 0 };
+	struct strbuf sb;
+	struct stat st;
+
+	strbuf_init(&sb);
+	strbuf_init(&s.list);
+	snprintf(d1, sizeof(d1), "%s/one", data);
+	snprintf(d2, sizeof(d2), "%s/two", data);
+	mkdir(d1, 0700);
+	mkdir(d2, 0700);
+	own_open(&m1, d1, dir);
+	own_open(&m2, d2, dir);
+	op = (struct traefik_op){ .source = "n1", .id = "web", .route = a };
+	CHECK("agent one writes its file", traefik_commit(&m1, &op, 1) == 0);
+	op = (struct traefik_op){ .source = "n2", .id = "api", .route = b };
+	CHECK("agent two writes its file", traefik_commit(&m2, &op, 1) == 0);
+	write_text(dir, "edge-agent.n2.op.yml", "operator\n");
+	write_text(dir, ".edge-agent.n1.busy.tmp", "another agent's write in progress");
+	CHECK("agent two's scan sees only its own file", scan_own(&m2, &s) == 0 && s.n == 1 &&
+	      strstr(s.list.buf, "\nn2/api\n"));
+	CHECK("another agent's temp survives a scan", exists(dir, ".edge-agent.n1.busy.tmp"));
+	op = (struct traefik_op){ .source = "n1", .id = "web" };
+	CHECK("removing another agent's file succeeds as a no-op",
+	      traefik_commit(&m2, &op, 1) == 0 && op.result == 0);
+	CHECK("another agent's file is kept", exists(dir, "edge-agent.n1.web.yml"));
+	op = (struct traefik_op){ .source = "n2", .id = "op" };
+	traefik_commit(&m2, &op, 1);
+	CHECK("an operator's file with our source name is kept",
+	      read_text(dir, "edge-agent.n2.op.yml", &sb) == 0 && !strcmp(sb.buf, "operator\n"));
+
+	own_open(&again, d2, dir);
+	CHECK("a restart reads what it owns", traefik_manifest_owns(&again, "edge-agent.n2.api.yml") &&
+	      !traefik_manifest_owns(&again, "edge-agent.n2.op.yml") &&
+	      !traefik_manifest_owns(&again, "edge-agent.n1.web.yml"));
+	CHECK("manifest mode 0600", stat(path_of(d2, TRAEFIK_MANIFEST), &st) == 0 &&
+	      (st.st_mode & 07777) == 0600);
+	op = (struct traefik_op){ .source = "n2", .id = "api" };
+	CHECK("after a restart its own file is removed", traefik_commit(&again, &op, 1) == 0 &&
+	      !exists(dir, "edge-agent.n2.api.yml"));
+	traefik_manifest_free(&again);
+	own_open(&again, d2, dir);
+	CHECK("a removed file leaves the manifest",
+	      !traefik_manifest_owns(&again, "edge-agent.n2.api.yml"));
+	traefik_manifest_free(&again);
+
+	CHECK("a manifest of another directory owns nothing",
+	      traefik_manifest_open(&again, d1, "/elsewhere", err, sizeof(err)) == 0 &&
+	      again.names.n == 0 && strstr(err, "describes another directory"));
+	traefik_manifest_free(&again);
+	write_text(d2, TRAEFIK_MANIFEST, "edge-agent.n1.web.yml\n");
+	CHECK("a corrupt manifest owns nothing",
+	      traefik_manifest_open(&again, d2, dir, err, sizeof(err)) == 0 &&
+	      again.names.n == 0 && strstr(err, "not a manifest"));
+	traefik_manifest_free(&again);
+
+	own_open(&again, "/nonexistent/edge-data", dir);
+	op = (struct traefik_op){ .source = "n3", .id = "api", .route = b };
+	CHECK("a write it cannot record fails", traefik_commit(&again, &op, 1) == -ENOENT &&
+	      strstr(op.error, "cannot record it as this agent's file") &&
+	      !exists(dir, "edge-agent.n3.api.yml"));
+	CHECK("and is not claimed", !traefik_manifest_owns(&again, "edge-agent.n3.api.yml"));
+	traefik_manifest_free(&again);
+
+	op = (struct traefik_op){ .source = "n1", .id = "web" };
+	CHECK("agent one removes its file", traefik_commit(&m1, &op, 1) == 0 &&
+	      !exists(dir, "edge-agent.n1.web.yml"));
+	unlink(path_of(dir, "edge-agent.n2.op.yml"));
+	unlink(path_of(dir, ".edge-agent.n1.busy.tmp"));
+	traefik_manifest_free(&m1);
+	traefik_manifest_free(&m2);
+	strbuf_free(&sb);
+	strbuf_free(&s.list);
+	object_unref(a);
+	object_unref(b);
 }
 
 static void fill(const char *dir)
@@ -433,6 +548,8 @@ static void test_fs_errors(const char *dir)
 	size_t i;
 	int n;
 
+	struct traefik_manifest own_full;
+
 	snprintf(full, sizeof(full), "%s/full", dir);
 	mkdir(full, 0755);
 	if (unshare(CLONE_NEWNS) < 0 || mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0 ||
@@ -447,11 +564,13 @@ static void test_fs_errors(const char *dir)
 		o[i] = route_new(id, host, NULL);
 		ops[i] = (struct traefik_op){ .source = "gw1", .id = o[i]->id, .route = o[i] };
 	}
+	own_open(&own_full, dir, full);
+	own_claim(&own_full, "edge-agent.gw1.old.yml");
 	write_text(full, "edge-agent.gw1.old.yml", "old\n");
 	fill(full);
 
 	ops[1] = (struct traefik_op){ .source = "gw1", .id = "old", .route = NULL };
-	CHECK("ENOSPC: commit reports it", traefik_commit(full, ops, 2) == -ENOSPC);
+	CHECK("ENOSPC: commit reports it", traefik_commit(&own_full, ops, 2) == -ENOSPC);
 	snprintf(want, sizeof(want), "write %s/edge-agent.gw1.w0.yml: No space left on device",
 		 full);
 	CHECK_STR("ENOSPC: error text", ops[0].error, want);
@@ -462,19 +581,20 @@ static void test_fs_errors(const char *dir)
 
 	ops[1] = (struct traefik_op){ .source = "gw1", .id = o[1]->id, .route = o[1] };
 	fill(full);
-	CHECK("ENOSPC batch: commit reports it", traefik_commit(full, ops, 6) == -ENOSPC);
+	CHECK("ENOSPC batch: commit reports it", traefik_commit(&own_full, ops, 6) == -ENOSPC);
 	for (i = 0, n = 0; i < 6; i++)
 		n += ops[i].result == -ENOSPC;
 	CHECK("ENOSPC batch: every op failed", n == 6);
 	CHECK("ENOSPC batch: no temp left", no_temps(full));
 
 	unlink(path_of(full, "filler"));
+	own_claim(&own_full, "edge-agent.gw1.old.yml");
 	write_text(full, "edge-agent.gw1.old.yml", "old\n");
 	if (mount("none", full, "none", MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0) {
 		printf("SKIP traefik EROFS: remount read-only failed (%s)\n", strerror(errno));
 	} else {
 		ops[1] = (struct traefik_op){ .source = "gw1", .id = "old", .route = NULL };
-		CHECK("EROFS: commit reports it", traefik_commit(full, ops, 2) == -EROFS);
+		CHECK("EROFS: commit reports it", traefik_commit(&own_full, ops, 2) == -EROFS);
 		snprintf(want, sizeof(want), "write %s/edge-agent.gw1.w0.yml: "
 			 "Read-only file system", full);
 		CHECK_STR("EROFS: write error text", ops[0].error, want);
@@ -484,6 +604,7 @@ static void test_fs_errors(const char *dir)
 		CHECK("EROFS: no temp left", no_temps(full));
 	}
 	umount2(full, MNT_DETACH);
+	traefik_manifest_free(&own_full);
 	for (i = 0; i < 6; i++)
 		object_unref(o[i]);
 }
@@ -517,7 +638,7 @@ static void test_schema(const char *dir)
 	char files[3 * PATH_MAX];
 	int ret;
 
-	traefik_commit(dir, ops, 2);
+	traefik_commit(&own, ops, 2);
 	snprintf(files, sizeof(files), "'%s/edge-agent.gw1.web.yml' '%s/edge-agent.node.api.yml'",
 		 dir, dir);
 	ret = schema_check(files);
@@ -535,27 +656,31 @@ static void test_schema(const char *dir)
 	unlink(path_of(dir, "bad.yml"));
 out:
 	ops[0].route = ops[1].route = NULL;
-	traefik_commit(dir, ops, 2);
+	traefik_commit(&own, ops, 2);
 	object_unref(a);
 	object_unref(b);
 }
 
 int main(void)
 {
-	char dir[] = "/tmp/edge-traefik.XXXXXX";
+	char dir[] = "/tmp/edge-traefik.XXXXXX", data[] = "/tmp/edge-traefik-data.XXXXXX";
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	test_render();
 	test_names();
-	if (!mkdtemp(dir)) {
+	if (!mkdtemp(dir) || !mkdtemp(data)) {
 		CHECK("mkdtemp", 0);
 		return CHECK_DONE();
 	}
+	own_open(&own, data, dir);
 	test_commit(dir);
 	test_batch(dir);
 	test_foreign(dir);
 	test_schema(dir);
+	test_ownership(dir, data);
 	test_fs_errors(dir);
+	traefik_manifest_free(&own);
 	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	nftw(data, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	return CHECK_DONE();
 }
