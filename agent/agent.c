@@ -162,6 +162,7 @@ static void mesh_init(struct agent *a)
 		.node_id = a->cfg.node_id,
 		.ifname = a->cfg.wg_iface,
 		.backend = a->cfg.wg_backend,
+		.wg_go_path = a->cfg.wg_go_path,
 		.data_dir = a->cfg.data_dir,
 		.conf_path = conf_path,
 		.controller_url = a->cfg.controller_url,
@@ -266,6 +267,7 @@ int agent_init(struct agent *a, int argc, char **argv)
 		return ret;
 	if (err[0])
 		log_warn("traefik: %s", err);
+	listening_refresh(a);
 	ret = cache_load(a->cfg.data_dir, &a->store, &a->pol, err, sizeof(err));
 	if (ret == -ENOENT)
 		log_info("cache: no %s/state.json yet; starting empty", a->cfg.data_dir);

@@ -26,6 +26,8 @@ struct agent {
 	struct sets sets;               /* named sets; a->pol.sets points here */
 	struct reconcile rc;
 	struct traefik_manifest traefik;   /* the Traefik files this agent created */
+	struct port_set listening;         /* local listeners forwards may not take */
+	int64_t listening_ms;              /* when it was read */
 	const char *names[MAX_SOURCES];
 	size_t n_names;
 

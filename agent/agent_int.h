@@ -14,6 +14,7 @@
 #define BATCH_MS 50
 #define NODE_REFRESH_MS 30000
 #define MAX_POLL (5 + 8 + METRICS_HTTP_CONNS)
+#define LISTENING_MAX_AGE_MS 1000
 
 
 /* agent_report.c: node status, health, metrics */
@@ -27,6 +28,7 @@ extern const struct mqtt_handlers agent_handlers;
 void agent_reconcile(struct agent *a);
 void sync_complete(struct agent *a, bool confirmed);
 bool policy_refresh(struct agent *a);
+void listening_refresh(struct agent *a);
 void mesh_changed(struct agent *a);
 
 #endif

@@ -240,6 +240,23 @@ bool policy_refresh(struct agent *a)
 	return changed;
 }
 
+/* The local listeners, read again when a forward arrives and the last read is old. */
+void listening_refresh(struct agent *a)
+{
+	int ret;
+
+	if (a->pol.listening && a->now_ms - a->listening_ms < LISTENING_MAX_AGE_MS)
+		return;
+	ret = host_listening(&a->listening);
+	if (ret) {
+		log_warn("policy: cannot read the local listeners (/proc/net): %s", strerror(-ret));
+		a->pol.listening = NULL;
+		return;
+	}
+	a->pol.listening = &a->listening;
+	a->listening_ms = a->now_ms;
+}
+
 /* After the mesh changed: a new policy re-reads every object under it. */
 void mesh_changed(struct agent *a)
 {
@@ -318,6 +335,8 @@ static void object_message(struct agent *a, enum kind kind, int source, const ch
 				  a->names[source]);
 		object_sets(a, kind, source, id, NULL, 0, NULL, gen);
 	} else {
+		if (kind == KIND_FORWARD)
+			listening_refresh(a);
 		ret = payload_parse(kind, id, payload, len, &a->pol, &o, err, sizeof(err));
 		if (ret)
 			log_warn("%s (source %s)", err, a->names[source]);
@@ -329,6 +348,17 @@ static void object_message(struct agent *a, enum kind kind, int source, const ch
 		store_digest(&a->store, kind, source, id, digest);
 	}
 	a->need_reconcile = true;
+}
+
+/* A new object beyond MAX_OBJECTS: refused where its sender sees it, nothing stored. */
+static void over_count(struct agent *a, const char *topic, enum kind kind, const char *id)
+{
+	char err[ERR_LEN];
+
+	snprintf(err, sizeof(err), "%s %s: not accepted: the node already holds MAX_OBJECTS=%zu "
+		 "objects (routes and forwards); delete some or raise MAX_OBJECTS", kind_name(kind),
+		 id, a->cfg.max_objects);
+	report_error(a, topic, err);
 }
 
 /* A set changed: every object that names it is read again, so exactly those are rewritten. */
@@ -427,6 +457,9 @@ static void on_message(void *arg, const char *topic, const void *payload, size_t
 		a->last_replay_ms = a->now_ms;
 	if (ref.type == TOPIC_SET)
 		set_message(a, topic, ref.source, ref.id, payload, len);
+	else if (len && !store_get(&a->store, ref.kind, ref.id) &&
+		 a->store.slots.n >= a->cfg.max_objects)
+		over_count(a, topic, ref.kind, ref.id);
 	else
 		object_message(a, ref.kind, ref.source, ref.id, payload, len, a->store.gen,
 			       retained ? a->store.replay_seq : 0);

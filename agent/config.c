@@ -367,6 +367,16 @@ static int set_max_payload(struct config *cfg, const char *v, char *err, size_t 
 	return 0;
 }
 
+static int set_max_objects(struct config *cfg, const char *v, char *err, size_t errlen)
+{
+	unsigned long n;
+
+	if (parse_uint(v, 1, 1000000, &n))
+		return bad(err, errlen, "MAX_OBJECTS", v, "1..1000000");
+	cfg->max_objects = n;
+	return 0;
+}
+
 static int set_log_level(struct config *cfg, const char *v, char *err, size_t errlen)
 {
 	if (log_level_parse(v, &cfg->log_level))
@@ -448,6 +458,13 @@ static int set_wg_conf(struct config *cfg, const char *v, char *err, size_t errl
 	if (v[0] && v[0] != '/')
 		return bad(err, errlen, "WG_CONF", v, "an absolute path, or empty for none");
 	return set_str(&cfg->wg_conf, v);
+}
+
+static int set_wg_go_path(struct config *cfg, const char *v, char *err, size_t errlen)
+{
+	if (v[0] != '/')
+		return bad(err, errlen, "WG_GO_PATH", v, "an absolute path (it is never looked up in PATH)");
+	return set_str(&cfg->wg_go_path, v);
 }
 
 static int set_wg_endpoint(struct config *cfg, const char *v, char *err, size_t errlen)
@@ -534,6 +551,7 @@ static const struct option_def options[] = {
 	{ "DELETE_GUARD_PERCENT", "delete-guard-percent", "50", "hold a resync that would remove more than this % of objects", set_guard_percent },
 	{ "DELETE_GUARD_MIN", "delete-guard-min", "10", "...and more than this many (then confirm on <prefix>/<node>/confirm)", set_guard_min },
 	{ "MAX_PAYLOAD_BYTES", "max-payload-bytes", "65536", "largest accepted payload", set_max_payload },
+	{ "MAX_OBJECTS", "max-objects", "50000", "most routes and forwards (by kind and id) the node holds", set_max_objects },
 	{ "METRICS_INTERVAL_S", "metrics-interval-s", "60", "publish metrics to <prefix>/<node>/metrics this often (0: off)", set_metrics_interval },
 	{ "METRICS_LISTEN", "metrics-listen", NULL, "serve Prometheus metrics on this loopback address, e.g. 127.0.0.1:9108", set_metrics_listen },
 	{ "LOG_LEVEL", "log-level", "info", "debug, info, warn, error", set_log_level },
@@ -545,6 +563,7 @@ static const struct option_def options[] = {
 	{ "WG_CONF", "wg-conf", NULL, "wg-quick file written for operators [/etc/wireguard/<WG_IFACE>.conf]; empty: none", set_wg_conf },
 	{ "JOIN_REFRESH_S", "join-refresh-s", "600", "re-join the controller this often (peer changes)", set_join_refresh },
 	{ "WG_ENDPOINT", "wg-endpoint", NULL, "ip:port peers reach this node at (sent with the join)", set_wg_endpoint },
+	{ "WG_GO_PATH", "wg-go-path", "/usr/bin/wireguard-go", "the wireguard-go program for the userspace backend (absolute path)", set_wg_go_path },
 };
 
 #define N_OPTIONS (sizeof(options) / sizeof(options[0]))
@@ -708,6 +727,7 @@ void config_free(struct config *cfg)
 	free(cfg->wg_backend);
 	free(cfg->wg_conf);
 	free(cfg->wg_endpoint);
+	free(cfg->wg_go_path);
 	free(cfg->metrics_listen);
 	cidr_list_free(&cfg->allowed);
 	memset(cfg, 0, sizeof(*cfg));

@@ -43,6 +43,7 @@ struct config {
 	unsigned guard_percent;         /* hold a resync removing more than this share... */
 	unsigned guard_min;             /* ...and more than this many objects */
 	size_t max_payload;
+	size_t max_objects;             /* routes and forwards (by kind and id) the node holds */
 	enum log_level log_level;
 
 	char *controller_url;
@@ -52,6 +53,7 @@ struct config {
 	char *wg_backend;
 	char *wg_conf;
 	char *wg_endpoint;
+	char *wg_go_path;               /* the wireguard-go program, never looked up in $PATH */
 	unsigned join_refresh_s;
 	uint32_t forward_mark;          /* FORWARD_MARK value/mask, for other firewalls */
 	uint32_t forward_mark_mask;

@@ -87,6 +87,10 @@ static int forward_parse(const struct field_ctx *c, struct json_object *root,
 		ret = field_port(c, root, "target_port", &f->target_port);
 	if (!ret)
 		ret = forward_proto(c, root, f);
+	if (!ret && c->pol->listening && port_set_has(c->pol->listening, f->proto, f->public_port))
+		ret = field_fail(c, "public_port %u/%s is in use by a local listener (a process on "
+				 "this host serves it; a forward would hide it from outside)",
+				 f->public_port, proto_name(f->proto));
 	if (!ret)
 		ret = field_id_match(c, root, "forward_id");
 	return ret;

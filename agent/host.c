@@ -1,7 +1,9 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <arpa/inet.h>
 #include <ifaddrs.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -58,6 +60,69 @@ int host_addresses(struct cidr_list *list)
 
 	for (size_t i = 0; !ret && i < list->n; i++)
 		list->v[i].prefix = list->v[i].family == AF_INET ? 32 : 128;
+	return ret;
+}
+
+static bool loopback4(uint32_t raw)
+{
+	struct in_addr a = { .s_addr = raw };     /* /proc prints the address as stored */
+
+	return (ntohl(a.s_addr) >> 24) == 127;
+}
+
+static bool loopback6(const char *hex)
+{
+	struct in6_addr a;
+	char word[9] = "";
+
+	for (int i = 0; i < 4; i++) {
+		memcpy(word, hex + 8 * i, 8);
+		a.s6_addr32[i] = (uint32_t)strtoul(word, NULL, 16);
+	}
+	return IN6_IS_ADDR_LOOPBACK(&a) || (IN6_IS_ADDR_V4MAPPED(&a) && a.s6_addr[12] == 127);
+}
+
+/* One /proc/net table; a missing one (no IPv6) adds nothing. */
+static int listening_read(const char *path, bool v6, bool tcp, struct port_set *set)
+{
+	char line[512], local[64], remote[64];
+	unsigned state, port, rport;
+	FILE *f = fopen(path, "re");
+	char *colon;
+
+	if (!f)
+		return errno == ENOENT ? 0 : -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, " %*u: %63s %63s %x", local, remote, &state) != 3)
+			continue;
+		colon = strchr(local, ':');
+		if (!colon || (size_t)(colon - local) != (v6 ? 32u : 8u) ||
+		    sscanf(colon + 1, "%x", &port) != 1 || port > 65535)
+			continue;
+		if (tcp ? state != 0x0A : (state != 0x07 || !strchr(remote, ':') ||
+		    sscanf(strchr(remote, ':') + 1, "%x", &rport) != 1 || rport != 0))
+			continue;
+		*colon = '\0';
+		if (v6 ? loopback6(local) : loopback4((uint32_t)strtoul(local, NULL, 16)))
+			continue;
+		set->bits[tcp ? PROTO_TCP : PROTO_UDP][port / 8] |= (uint8_t)(1u << (port % 8));
+	}
+	fclose(f);
+	return 0;
+}
+
+int host_listening(struct port_set *set)
+{
+	int ret;
+
+	memset(set, 0, sizeof(*set));
+	ret = listening_read("/proc/net/tcp", false, true, set);
+	if (!ret)
+		ret = listening_read("/proc/net/tcp6", true, true, set);
+	if (!ret)
+		ret = listening_read("/proc/net/udp", false, false, set);
+	if (!ret)
+		ret = listening_read("/proc/net/udp6", true, false, set);
 	return ret;
 }
 

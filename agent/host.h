@@ -8,6 +8,11 @@
 int host_addresses(struct cidr_list *list);
 /* Each address with its interface's prefix length, skip_ifname (or NULL) left out. */
 int host_networks(struct cidr_list *list, const char *skip_ifname);
+/*
+ * Fills set from /proc/net/{tcp,tcp6,udp,udp6} of this network namespace: TCP sockets in
+ * LISTEN and unconnected bound UDP sockets, except those bound to a loopback address.
+ */
+int host_listening(struct port_set *set);
 /* Writes 1 to /proc/sys/net/ipv4/ip_forward unless it already is; err says why not. */
 int host_ip_forward(char *err, size_t errlen);
 

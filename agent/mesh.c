@@ -72,7 +72,7 @@ int mesh_apply(struct mesh *m)
 	if (!j)
 		return 0;
 	want_device(m, j, &want);
-	ret = m->be->ensure(m->c.ifname);
+	ret = m->be->ensure(m->c.ifname, m->c.wg_go_path);
 	if (ret)
 		goto out;
 	step = "read the interface";

@@ -15,6 +15,7 @@ struct mesh_conf {
 	const char *node_id;
 	const char *ifname;
 	const char *backend;            /* auto, kernel, userspace */
+	const char *wg_go_path;         /* userspace: the wireguard-go program */
 	const char *data_dir;
 	const char *conf_path;          /* wg-quick file */
 	const char *controller_url;     /* NULL: no join */

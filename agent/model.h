@@ -95,12 +95,23 @@ struct object {
 
 struct sets;
 
+/* Ports local processes serve on a non-loopback address: one bit per port, by enum proto. */
+struct port_set {
+	uint8_t bits[2][65536 / 8];
+};
+
+static inline bool port_set_has(const struct port_set *s, enum proto p, uint16_t port)
+{
+	return s->bits[p][port / 8] & (1u << (port % 8));
+}
+
 /* What validation needs to know about the host and the operator's policy. */
 struct policy {
 	struct cidr_list allowed;   /* ALLOWED_TARGETS */
 	struct cidr_list host;      /* the host's own addresses, always refused */
 	uint16_t *reserved;         /* RESERVED_PORTS, sorted */
 	size_t n_reserved;
+	const struct port_set *listening;   /* refused as public ports; NULL: not checked */
 	const char *entrypoint;     /* TRAEFIK_ENTRYPOINT */
 	const char *certresolver;   /* TRAEFIK_CERTRESOLVER or NULL */
 	enum route_tls tls;         /* TRAEFIK_TLS: router or entrypoint */

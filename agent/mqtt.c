@@ -2,6 +2,8 @@
 #include <mosquitto.h>
 #include <mqtt_protocol.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -13,6 +15,10 @@
 #define BACKOFF_MIN_MS 500
 #define BACKOFF_MAX_MS 30000
 #define KEEPALIVE_S 30
+/* Room in a packet beside the payload: fixed header, topic, packet id, MQTT 5 properties. */
+#define PACKET_OVERHEAD 4096
+/* How often the loop looks whether the connecting thread is done. */
+#define CONNECT_POLL_MS 20
 /* Packets read per wake-up: a retained replay is applied in batches, not one by one. */
 #define READ_BATCH 2048
 
@@ -35,6 +41,11 @@ struct mqtt {
 	int64_t now_ms;
 	enum tls_failure tls_failure;  /* what libmosquitto logged during this attempt */
 	char tls_detail[160];
+	pthread_t connector;            /* runs the blocking v5 connect; the loop keeps off mosq */
+	bool connector_running;
+	atomic_bool connector_done;
+	int connector_rc;
+	int connector_errno;
 };
 
 static void mqtt_set_version(struct mqtt *m, int version)
@@ -161,6 +172,8 @@ static void on_subscribe(struct mosquitto *mosq, void *obj, int mid, int n, cons
 	m->h->subscribed(m->arg);
 }
 
+static void mqtt_connect_join(struct mqtt *m);
+
 static void on_message(struct mosquitto *mosq, void *obj, const struct mosquitto_message *msg)
 {
 	struct mqtt *m = obj;
@@ -217,6 +230,7 @@ void mqtt_free(struct mqtt *m)
 {
 	if (!m)
 		return;
+	mqtt_connect_join(m);
 	mosquitto_destroy(m->mosq);
 	mosquitto_lib_cleanup();
 	free(m);
@@ -224,12 +238,12 @@ void mqtt_free(struct mqtt *m)
 
 int mqtt_fd(const struct mqtt *m)
 {
-	return m->phase == PH_IDLE ? -1 : mosquitto_socket(m->mosq);
+	return m->phase == PH_IDLE || m->connector_running ? -1 : mosquitto_socket(m->mosq);
 }
 
 bool mqtt_want_write(const struct mqtt *m)
 {
-	return mosquitto_want_write(m->mosq);
+	return !m->connector_running && mosquitto_want_write(m->mosq);
 }
 
 bool mqtt_connected(const struct mqtt *m)
@@ -271,11 +285,83 @@ void mqtt_handle(struct mqtt *m, short revents)
 		mqtt_check(m, mosquitto_loop_write(m->mosq, 100));
 }
 
+/*
+ * MQTT 5 tells the broker the largest packet the agent takes, so it never sends one bigger
+ * (mosquitto drops it for this client): an oversize payload costs the agent nothing.
+ * MQTT 3.1.1 has no such field; there the broker's own limit is the bound.
+ * libmosquitto 2.0 sends CONNECT properties only from its blocking connect (name lookup and
+ * TCP connect), so that runs in a thread of its own while the loop serves everything else.
+ */
+static void *mqtt_connector(void *arg)
+{
+	struct mqtt *m = arg;
+	mosquitto_property *props = NULL;
+	uint32_t max = (uint32_t)m->cfg->max_payload + PACKET_OVERHEAD;
+	int rc = MOSQ_ERR_SUCCESS;
+
+	if (m->version == MQTT_PROTOCOL_V5)
+		rc = mosquitto_property_add_int32(&props, MQTT_PROP_MAXIMUM_PACKET_SIZE, max);
+	if (!rc)
+		rc = mosquitto_connect_bind_v5(m->mosq, m->cfg->mqtt_host, m->cfg->mqtt_port,
+					       KEEPALIVE_S, NULL, props);
+	m->connector_errno = errno;
+	mosquitto_property_free_all(&props);
+	m->connector_rc = rc;
+	atomic_store(&m->connector_done, true);
+	return NULL;
+}
+
+static int mqtt_connect_start(struct mqtt *m)
+{
+	int ret;
+
+	atomic_store(&m->connector_done, false);
+	ret = pthread_create(&m->connector, NULL, mqtt_connector, m);
+	if (ret) {
+		errno = ret;
+		return MOSQ_ERR_ERRNO;
+	}
+	m->connector_running = true;
+	return MOSQ_ERR_SUCCESS;
+}
+
+static void mqtt_connect_join(struct mqtt *m)
+{
+	if (!m->connector_running)
+		return;
+	pthread_join(m->connector, NULL);
+	m->connector_running = false;
+}
+
+static void mqtt_connect_failed(struct mqtt *m, int rc)
+{
+	if (rc == MOSQ_ERR_TLS)
+		mqtt_log_tls_failure(m);
+	else
+		log_warn("mqtt: could not connect to %s:%d: %s", m->cfg->mqtt_host, m->cfg->mqtt_port,
+			 rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
+	mqtt_schedule_retry(m);
+}
+
 int64_t mqtt_tick(struct mqtt *m, int64_t now_ms)
 {
 	int rc;
 
 	m->now_ms = now_ms;
+	if (m->connector_running) {
+		if (!atomic_load(&m->connector_done))
+			return CONNECT_POLL_MS;
+		mqtt_connect_join(m);
+		rc = m->connector_rc;
+		errno = m->connector_errno;
+		if (rc == MOSQ_ERR_SUCCESS && mosquitto_socket(m->mosq) < 0)
+			rc = MOSQ_ERR_NO_CONN;
+		if (rc) {
+			mqtt_connect_failed(m, rc);
+			return m->next_attempt_ms - now_ms;
+		}
+		return 0;
+	}
 	if (m->phase != PH_IDLE) {
 		mqtt_check(m, mosquitto_loop_misc(m->mosq));
 		return 1000;
@@ -287,19 +373,12 @@ int64_t mqtt_tick(struct mqtt *m, int64_t now_ms)
 	m->tls_failure = TLS_OK;
 	m->tls_detail[0] = '\0';
 	mosquitto_log_callback_set(m->mosq, on_log);
-	rc = mosquitto_connect_async(m->mosq, m->cfg->mqtt_host, m->cfg->mqtt_port, KEEPALIVE_S);
-	if (rc == MOSQ_ERR_SUCCESS)
-		rc = mosquitto_socket(m->mosq) >= 0 ? MOSQ_ERR_SUCCESS : MOSQ_ERR_NO_CONN;
+	rc = mqtt_connect_start(m);
 	if (rc) {
-		if (rc == MOSQ_ERR_TLS)
-			mqtt_log_tls_failure(m);
-		else
-			log_warn("mqtt: could not connect to %s:%d: %s", m->cfg->mqtt_host, m->cfg->mqtt_port,
-				 rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
-		mqtt_schedule_retry(m);
+		mqtt_connect_failed(m, rc);
 		return m->next_attempt_ms - now_ms;
 	}
-	return 1000;
+	return CONNECT_POLL_MS;
 }
 
 int mqtt_subscribe(struct mqtt *m, char *const *topics, int n)

@@ -74,8 +74,8 @@ void wg_join_free(struct wg_join *j);            /* frees members, not j */
 /* A backend: kernel (generic netlink) or userspace (wireguard-go + UAPI socket). */
 struct wg_backend {
 	const char *name;               /* "kernel" or "userspace" */
-	/* creates the interface if missing (userspace: starts wireguard-go); 0 or -errno */
-	int (*ensure)(const char *ifname);
+	/* creates the interface if missing (userspace: starts the wireguard-go at wg_go); 0 or -errno */
+	int (*ensure)(const char *ifname, const char *wg_go);
 	/* reads the device (the caller frees with wg_device_free) */
 	int (*get)(const char *ifname, struct wg_device *out);
 	/* applies a delta (only what changes); 0 or -errno */

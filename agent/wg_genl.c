@@ -222,7 +222,7 @@ static int genl_set(const struct wg_device *delta)
 	return ret;
 }
 
-static int genl_ensure(const char *ifname)
+static int genl_ensure(const char *ifname, const char *wg_go)
 {
 	char kind[32];
 	int ret = rtnl_link_get(ifname, NULL, kind, sizeof(kind));

@@ -174,17 +174,18 @@ static bool uapi_answers(const char *ifname)
  * wireguard-go creates the TUN device and the listening socket, then forks its daemon
  * and exits 0: when the launcher has exited, the socket answers.
  */
-static int spawn_wireguard_go(const char *ifname)
+static int spawn_wireguard_go(const char *ifname, const char *wg_go)
 {
 	char *argv[] = { "wireguard-go", (char *)ifname, NULL };
-	char path_env[1024], *envp[] = { path_env, "LOG_LEVEL=error", NULL };
-	const char *path = getenv("PATH");
+	char *envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LOG_LEVEL=error", NULL };
 	posix_spawn_file_actions_t fa;
 	pid_t pid;
 	int ret, status;
 
-	snprintf(path_env, sizeof(path_env), "PATH=%s",
-		 path && *path ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+	if (!wg_go || wg_go[0] != '/') {
+		log_error("wireguard %s: WG_GO_PATH must be an absolute path", ifname);
+		return -EINVAL;
+	}
 	ret = posix_spawn_file_actions_init(&fa);
 	if (ret)
 		return -ret;
@@ -192,10 +193,11 @@ static int spawn_wireguard_go(const char *ifname)
 	if (!ret)
 		ret = posix_spawn_file_actions_addclosefrom_np(&fa, 3);
 	if (!ret)
-		ret = posix_spawnp(&pid, "wireguard-go", &fa, NULL, argv, envp);
+		ret = posix_spawn(&pid, wg_go, &fa, NULL, argv, envp);
 	posix_spawn_file_actions_destroy(&fa);
 	if (ret) {
-		log_error("wireguard %s: cannot run wireguard-go: %s", ifname, strerror(ret));
+		log_error("wireguard %s: cannot run wireguard-go (WG_GO_PATH %s): %s", ifname, wg_go,
+			  strerror(ret));
 		return -ret;
 	}
 	while (waitpid(pid, &status, 0) < 0) {
@@ -212,7 +214,7 @@ static int spawn_wireguard_go(const char *ifname)
 	return 0;
 }
 
-static int uapi_ensure(const char *ifname)
+static int uapi_ensure(const char *ifname, const char *wg_go)
 {
 	struct timespec pause = { .tv_nsec = 10 * 1000 * 1000 };
 	struct sockaddr_un sun;
@@ -222,7 +224,7 @@ static int uapi_ensure(const char *ifname)
 	if (ret)
 		return ret;
 	if (!uapi_answers(ifname)) {
-		ret = spawn_wireguard_go(ifname);
+		ret = spawn_wireguard_go(ifname, wg_go);
 		if (ret)
 			return ret;
 		for (int waited = 0; !uapi_answers(ifname); waited += 10) {

@@ -138,7 +138,7 @@ static int apply(const struct wg_backend *be, struct wg_device *want, const char
 
 	ret = parse_cidr(addr, &a);
 	if (!ret)
-		ret = be->ensure(want->ifname);
+		ret = be->ensure(want->ifname, NULL);
 	if (ret) {
 		fprintf(stderr, "ensure %s: %s\n", want->ifname, strerror(-ret));
 		return ret;
@@ -241,7 +241,7 @@ static int bulk(const struct wg_backend *be, const char *ifname, size_t npeers, 
 		}
 	}
 	want.replace_peers = true;
-	ret = be->ensure(ifname);
+	ret = be->ensure(ifname, NULL);
 	CHECK("bulk: ensure", ret == 0);
 	t0 = now_ms();
 	if (!ret)
