@@ -276,9 +276,14 @@ int agent_init(struct agent *a, int argc, char **argv)
 	else
 		log_info("cache: restored %zu object(s) from %s", a->store.slots.n, a->cfg.data_dir);
 	a->journal_torn = ret && ret != -ENOENT;
-	if (journal_open(&a->journal, a->cfg.data_dir, err, sizeof(err))) {
+	ret = journal_open(&a->journal, a->cfg.data_dir, err, sizeof(err));
+	if (ret < 0) {
 		log_error("cache: %s", err);
 		a->journal_torn = true;
+	} else if (ret > 0) {
+		log_warn("cache: %s", err);
+		if (state_snapshot(a, err, sizeof(err)))
+			log_error("cache: %s", err);
 	} else if (!a->journal_torn && a->journal.size &&
 		   state_snapshot(a, err, sizeof(err))) {
 		log_error("cache: %s", err);

@@ -15,7 +15,18 @@ int journal_open(struct journal *j, const char *dir, char *err, size_t errlen)
 
 	j->size = 0;
 	snprintf(path, sizeof(path), "%s/%s", dir, JOURNAL_NAME);
-	j->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	j->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
+	if (j->fd >= 0 && !fstat(j->fd, &sb) && (!S_ISREG(sb.st_mode) || sb.st_nlink != 1)) {
+		/* a name planted to make the agent append to (and truncate) another file */
+		journal_close(j);
+		snprintf(err, errlen, "%s was not the agent's private file (%lu links); replaced",
+			 path, (unsigned long)sb.st_nlink);
+		if (unlink(path) == 0)
+			j->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC |
+				     O_NOFOLLOW, 0600);
+		if (j->fd >= 0)
+			return 1;
+	}
 	if (j->fd < 0 || fstat(j->fd, &sb)) {
 		int e = errno;
 		snprintf(err, errlen, "open %s: %s", path, strerror(e));

@@ -14,6 +14,7 @@ struct journal {
 	size_t size;        /* bytes since the last snapshot */
 };
 
+/* 0, 1 when a planted name (hard link, not a regular file) was replaced: snapshot now; -errno. */
 int journal_open(struct journal *j, const char *dir, char *err, size_t errlen);
 /* Appends buf and waits until it is on disk. On failure the tail may be torn: reset next. */
 int journal_append(struct journal *j, const void *buf, size_t len, char *err, size_t errlen);

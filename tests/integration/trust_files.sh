@@ -51,13 +51,15 @@ echo precious > "$T_TMP/victim"; chmod 600 "$T_TMP/victim"
 ln -f "$T_TMP/victim" "$DATA/.health.json.tmp"
 ln -f "$T_TMP/victim" "$DATA/.state.json.tmp"
 ln -sf "$T_TMP/victim-sym" "$DATA/.traefik.manifest.tmp"
+ln -f "$T_TMP/victim" "$DATA/state.journal"          # the append-only journal: not a temp
 rm -f "$DATA/health.json"
 start_b
 route gw2 more
 check "agent writes health.json over a planted hard link" wait_for 10 bash -c "grep -q '\"synced\":true' $DATA/health.json"
-check "cache and manifest written over planted links" wait_for 10 bash -c "grep -q '\"more\"' $DATA/state.json && grep -q 'gw2.more' $DATA/traefik.manifest"
+check "cache and manifest written over planted links" wait_for 10 bash -c "cat $DATA/state.json $DATA/state.journal | grep -q '\"more\"' && grep -q 'gw2.more' $DATA/traefik.manifest"
 check "the hard-linked file is not written through" bash -c "[ \"\$(cat $T_TMP/victim)\" = precious ] && [ \$(stat -c %h $T_TMP/victim) -eq 1 ]"
 check "the symlink target is not created" test ! -e "$T_TMP/victim-sym"
+check "a hard-linked journal is replaced, not appended to" bash -c "grep -q 'state.journal was not the agent.s private file ([0-9]* links); replaced' $T_TMP/gw2.log && [ \$(stat -c %h $DATA/state.journal) -eq 1 ]"
 kill -TERM "$B_PID"; wait "$B_PID" 2>/dev/null
 ln -sf "$T_TMP/victim" "$DATA/.health.json.tmp"
 start_b
@@ -76,9 +78,9 @@ doc = {"version": 1, "node": "gw2", "sources": {"gw2": {
                      "entrypoint": "websecure", "certresolver": None}},
     "forwards": {"Bad\x1b]0;title\x07": {"public_port": 7000, "target_ip": "10.50.0.12",
                                        "target_port": 80, "proto": "tcp"}}}}}
-open(sys.argv[1], "w").write(json.dumps(doc, ensure_ascii=False))
+open(sys.argv[1], "w").write(json.dumps(doc, ensure_ascii=False) + "\n")
 PY
-: > "$T_TMP/gw2.log"
+: > "$T_TMP/gw2.log"; rm -f "$DATA/state.journal"
 start_b
 check "crafted cache: agent starts and syncs" wait_for 10 node_synced "$EDGE" gw2
 check "crafted cache: the bad id is logged quoted and escaped" grep -qF 'cache: dropping route "\x1b[31mevil\x0aFAKE error line\x07" from source gw2: the id does not match' "$T_TMP/gw2.log"
