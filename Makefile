@@ -106,7 +106,8 @@ clean:
 	rm -rf $(B) build-asan build-fuzz
 
 # Both programs, the systemd unit (ExecStart follows BINDIR), the sysctl it relies on,
-# and examples: the environment file and the broker configuration.
+# and examples: the environment file and the broker configuration. Installed for real
+# (no DESTDIR, as root): the edge-agent user the unit runs as, owning /etc/traefik/dynamic.
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCTLDIR) \
 		$(DESTDIR)$(SHAREDIR)/broker-config
@@ -116,6 +117,10 @@ install: all
 	chmod 644 $(DESTDIR)$(UNITDIR)/edge-agent.service
 	install -m 644 deploy/sysctl.conf $(DESTDIR)$(SYSCTLDIR)/50-edge-agent.conf
 	install -m 644 deploy/edge-agent.env.example deploy/README.md $(DESTDIR)$(SHAREDIR)/
+	install -m 755 deploy/edge-agent-user.sh $(DESTDIR)$(SHAREDIR)/
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then \
+		echo "creating the edge-agent user, giving it /etc/traefik/dynamic"; \
+		sh deploy/edge-agent-user.sh; fi
 	find broker-config -type f ! -name '.*' | while read -r f; do \
 		case "$$f" in *.sh) m=755 ;; *) m=644 ;; esac; \
 		install -D -m $$m "$$f" "$(DESTDIR)$(SHAREDIR)/$$f" || exit 1; done

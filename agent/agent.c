@@ -13,6 +13,7 @@
 
 #include "agent.h"
 #include "cache.h"
+#include "caps.h"
 #include "cidr.h"
 #include "coexist.h"
 #include "health.h"
@@ -206,6 +207,9 @@ int agent_init(struct agent *a, int argc, char **argv)
 			fprintf(stderr, "edge-agent: %s\n", err);
 		return ret;
 	}
+	if (!caps_share())
+		log_warn("capabilities: no CAP_NET_ADMIN: nftables, WireGuard and routes will fail "
+			 "(run as root, or with CAP_NET_ADMIN: AmbientCapabilities=, setcap, --cap-add)");
 	a->started_at = time(NULL);
 	a->now_ms = clock_ms();
 	a->retry_backoff_ms = RETRY_MIN_MS;

@@ -7,7 +7,7 @@ set -euo pipefail
 pkgs=(build-essential pkg-config make gcc
       libmosquitto-dev libnftables-dev libmnl-dev libjson-c-dev libyaml-dev
       libcurl4-openssl-dev libssl-dev
-      mosquitto mosquitto-clients nftables iproute2 iptables util-linux
+      mosquitto mosquitto-clients nftables iproute2 iptables util-linux libcap2-bin
       wireguard-go wireguard-tools
       qemu-system-x86 busybox-static kmod linux-image-amd64 cpio
       python3 python3-jsonschema python3-yaml gnuplot-nox
@@ -17,7 +17,7 @@ declare -A groups=(
 	[build]="build-essential pkg-config make gcc libmosquitto-dev libnftables-dev libmnl-dev
 		 libjson-c-dev libyaml-dev libcurl4-openssl-dev libssl-dev"
 	[runtime]="libmosquitto1 libnftables1 libmnl0 libjson-c5 libyaml-0-2 libcurl4 libssl3
-		   ca-certificates nftables wireguard-go wireguard-tools"
+		   ca-certificates nftables wireguard-go wireguard-tools libcap2-bin"
 	[broker]="mosquitto mosquitto-clients"
 )
 list=

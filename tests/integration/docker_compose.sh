@@ -47,6 +47,9 @@ bash broker-config/make-node-credentials.sh -p "$M/edge-agent.passwd" -a "$M/edg
 bash broker-config/make-node-credentials.sh -p "$M/edge-agent.passwd" -a "$M/edge-agent.acl" \
 	-s "$W/ops.password" -c ops >/dev/null 2>&1
 chgrp 200 "$M/edge-agent.passwd" "$M/edge-agent.acl"
+# the agent runs as uid/gid 201 in its image: its password file and the Traefik directory
+chgrp 201 "$S/mqtt.password" && chmod 640 "$S/mqtt.password"
+chown 201:201 "$DYN"
 { grep -v '^#' deploy/edge-agent.env.example | grep .
   echo MQTT_USERNAME=gw1; echo MQTT_PASSWORD_FILE=/etc/edge-agent/mqtt.password
   echo ALLOWED_TARGETS=10.50.0.0/24; echo LOG_LEVEL=debug; } > "$EDGE_AGENT_ENV"
@@ -80,6 +83,9 @@ fi
 pass "docker-compose --profile broker up -d edge-agent mosquitto"
 check "the agent container is running with only NET_ADMIN" bash -c \
 	"[ \"\$($DK inspect -f '{{.HostConfig.CapAdd}} {{.HostConfig.CapDrop}} {{.HostConfig.ReadonlyRootfs}}' $(cid))\" = '[NET_ADMIN] [ALL] true' ]"
+ids=$(dk exec "$(cid)" awk '/^(Uid|CapEff|CapBnd|CapAmb):/ {print $2}' /proc/1/status | tr '\n' ' ')
+check "the agent runs as uid 201 (edge-agent) holding only CAP_NET_ADMIN, ambient for wireguard-go ($ids)" \
+	test "$ids" = "201 0000000000001000 0000000000001000 0000000000001000 "
 # the first healthcheck runs one interval (30 s) after start
 check "the agent container becomes healthy through its own healthcheck" wait_for 75 healthy
 [ "$(health)" = healthy ] || { dc logs --no-color > "$W/logs.txt" 2>&1; tail -20 "$W/logs.txt"; }

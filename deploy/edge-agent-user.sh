@@ -1,0 +1,11 @@
+#!/bin/sh
+# edge-agent-user.sh [TRAEFIK_DIR]: the system user the unit runs the agent as, and the
+# Traefik directory given to it (default /etc/traefik/dynamic). Idempotent; run as root by
+# `make install` (without DESTDIR) and by the Debian package's postinst.
+set -e
+dir=${1:-/etc/traefik/dynamic}
+getent group edge-agent >/dev/null || groupadd --system edge-agent
+getent passwd edge-agent >/dev/null ||
+	useradd --system --gid edge-agent --home-dir /var/lib/edge-agent --no-create-home \
+		--shell /usr/sbin/nologin --comment "edge-agent (MQTT to nftables and Traefik)" edge-agent
+install -d -o edge-agent -g edge-agent -m 0755 "$dir"
