@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "traefik.h"
 
 #define TEMP_SUFFIX ".tmp"
@@ -54,24 +55,6 @@ static void op_fail(struct traefik_op *op, int err, const char *dir, const char 
 		 dir, name, why ? why : strerror(-err));
 }
 
-static int write_all(int fd, const char *p, size_t len)
-{
-	ssize_t w;
-
-	while (len) {
-		w = write(fd, p, len);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -errno;
-		if (w == 0)
-			return -EIO;
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Leaves a complete temp file (fsynced if sync) or nothing. */
 static int op_stage(int dfd, const char *dir, struct traefik_op *op, struct strbuf *sb,
 		    bool sync)
@@ -105,7 +88,7 @@ static int op_stage(int dfd, const char *dir, struct traefik_op *op, struct strb
 		ret = -errno;
 		goto out;
 	}
-	ret = write_all(fd, sb->buf, sb->len);
+	ret = file_write_all(fd, sb->buf, sb->len);
 	if (!ret && sync && fsync(fd) < 0)
 		ret = -errno;
 out:
