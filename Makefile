@@ -79,7 +79,8 @@ $(B)/tests/%: tests/unit/%.c $(B)/libedge.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Iagent -Itests/lib $(LDFLAGS) -o $@ $< $(B)/libedge.a $(LDLIBS)
 
-$(B)/mqtt_bulk: tests/tools/mqtt_bulk.c
+$(B)/mqtt_bulk: tests/tools/mqtt_bulk.c | pkgcheck
+	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
 
 unit: $(UNIT_BIN) $(B)/mqtt_bulk

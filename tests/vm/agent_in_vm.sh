@@ -23,7 +23,7 @@ agent_start() {
 	cp -a /agent-data "$2/data"
 	/usr/sbin/ip netns exec "$1" env -i PATH="$PATH" NODE_ID=$AG MQTT_URL=mqtt://127.0.0.1:1 \
 		WG_BACKEND=kernel WG_IFACE=wg0 DATA_DIR="$2/data" TRAEFIK_DYNAMIC_DIR="$2/dynamic" \
-		WG_CONF="$3" LOG_LEVEL=debug /edge-agent > "$2/agent.log" 2>&1 &
+		MESH_NETWORK=10.60.0.0/15 WG_CONF="$3" LOG_LEVEL=debug /edge-agent > "$2/agent.log" 2>&1 &
 	AGENT_PID=$!
 	AGENT_T0=$(up)
 }
