@@ -209,11 +209,12 @@ class Model:
                 self.seen[k] = payload
                 dirty.append(self.put(k[0], NAMES.index(k[1]), k[2], payload, replay_seq))
         self.resolve(dirty)
-        dirty = []
         for k in [k for k in self.seen if k not in self.broker]:
             del self.seen[k]
-            s = self.delete(k[0], NAMES.index(k[1]), k[2])
-            if s:
+        dirty = []
+        for (kind, oid), s in list(self.slots.items()):
+            for src in [i for i in s.entries if (kind, NAMES[i], oid) not in self.broker]:
+                del s.entries[src]
                 dirty.append(s)
         self.resolve(dirty)
 
