@@ -82,7 +82,8 @@ check "the packaged agent applies a forward" wait_for 5 status_is "$EDGE" pkg fo
 reply=$(probe tcp 8080 deb)
 check "TCP through the packaged agent's forward reaches the backend" test "$reply" = "backend tcp 10.50.0.1 deb"
 kill "$PKG_PID"; wait "$PKG_PID" 2>/dev/null
-check "its state cache written in the root's /var/lib/edge-agent" test -s "$R/var/lib/edge-agent/state.json"
+check "its state cache (state.json or its journal) written in the root's /var/lib/edge-agent" bash -c \
+	"ls $R/var/lib/edge-agent/ | grep -qE '^state\.(json|journal)\$'"
 umount "$R/proc"
 
 rootfs_chroot "$R" apt-get purge -y -qq edge-agent > "$T_TMP/purge.log" 2>&1

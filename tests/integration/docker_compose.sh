@@ -31,6 +31,9 @@ EDGE=$(netns_new edge); CLIENT=$(netns_new client); BACK=$(netns_new back)
 veth_link "$CLIENT" eth0 192.0.2.2/24 "$EDGE" pub0 192.0.2.1/24
 veth_link "$EDGE" wg0 10.50.0.1/24 "$BACK" eth0 10.50.0.12/24
 ip -n "$CLIENT" route add default via 192.0.2.1
+# as on a fresh host: dockerd switches forwarding on, and then sets FORWARD DROP (a new
+# namespace may inherit ip_forward=1 from the host, and dockerd would leave it ACCEPT)
+ip netns exec "$EDGE" sysctl -qw net.ipv4.ip_forward=0
 ip netns exec "$BACK" /usr/bin/python3 "$ROOT/tests/lib/echo_server.py" backend 80 &
 T_PIDS+=($!)
 export EDGE CLIENT BACK

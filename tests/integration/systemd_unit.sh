@@ -121,7 +121,7 @@ check "forward applied" wait_for 10 status_is "$EDGE" gw1 forwards web applied
 reply=$(probe tcp 8080 systemd)
 check "TCP through the forward and the tunnel reaches the backend" test "$reply" = "backend tcp $EADDR systemd"
 check "the agent's files under the sandbox: state cache written, key 0600" wait_for 5 bash -c \
-	"$DK exec $SD test -s /var/lib/edge-agent/state.json && [ \"\$($DK exec $SD stat -c %a /var/lib/edge-agent/wg.key)\" = 600 ]"
+	"$DK exec $SD ls /var/lib/edge-agent | grep -qE '^state\.(json|journal)\$' && [ \"\$($DK exec $SD stat -c %a /var/lib/edge-agent/wg.key)\" = 600 ]"
 
 # --- restart: the data plane stays
 before=$(nft_list "$EDGE" | grep -c "8080 : $BADDR . 80")
