@@ -85,16 +85,17 @@ static int state_snapshot(struct agent *a, char *err, size_t errlen)
 	if (!ret && journal_reset(&a->journal, err, errlen))
 		log_error("%s; writing a snapshot next time", err);
 	else if (!ret)
-		a->journal_torn = false;
+		a->snapshot_due = false;
 	cache_mark_saved(&a->store);
 	malloc_trim(0);         /* the snapshot's large buffer */
 	return ret;
 }
 
 /*
- * Changed records go to the journal with one fdatasync per batch (a single update costs
- * one small append). Once the journal outgrows the snapshot, or an append failed and may
- * have left a torn tail, a new snapshot replaces both.
+ * Changed records go to the journal, written in slices so a replay never builds one large
+ * buffer, with one fdatasync per batch (a single update costs one small append). Once
+ * the journal would outgrow twice the snapshot, or a write failed and may have left a
+ * torn tail, a new snapshot replaces both.
  */
 static int edge_persist(void *arg, struct store *st, struct slot **v, size_t n, char *err,
 			size_t errlen)
@@ -102,16 +103,27 @@ static int edge_persist(void *arg, struct store *st, struct slot **v, size_t n, 
 	struct agent *a = arg;
 	size_t limit = a->snapshot_bytes * 2 > JOURNAL_MIN_BYTES ? a->snapshot_bytes * 2 :
 		       JOURNAL_MIN_BYTES;
+	size_t changed = 0;
 
-	strbuf_reset(&a->journal_buf);
-	if (!cache_changes(&a->journal_buf, st, v, n) && !a->journal_torn)
-		return 0;
-	if (!a->journal_torn && !a->journal_buf.err &&
-	    a->journal.size + a->journal_buf.len <= limit) {
-		if (!journal_append(&a->journal, a->journal_buf.buf, a->journal_buf.len, err, errlen))
+	for (size_t i = 0; i < n && !a->snapshot_due; i += JOURNAL_SLICE) {
+		strbuf_reset(&a->journal_buf);
+		changed += cache_changes(&a->journal_buf, st, v + i,
+					 n - i < JOURNAL_SLICE ? n - i : JOURNAL_SLICE);
+		if (a->journal_buf.err || a->journal.size + a->journal_buf.len > limit)
+			a->snapshot_due = true;
+		else if (a->journal_buf.len &&
+			 journal_write(&a->journal, a->journal_buf.buf, a->journal_buf.len, err, errlen)) {
+			log_warn("%s; writing a snapshot instead", err);
+			a->snapshot_due = true;
+		}
+	}
+	if (a->journal_buf.cap > JOURNAL_BUF_KEEP)
+		strbuf_free(&a->journal_buf);
+	if (!a->snapshot_due) {
+		if (!changed || !journal_sync(&a->journal, err, errlen))
 			return 0;
 		log_warn("%s; writing a snapshot instead", err);
-		a->journal_torn = true;
+		a->snapshot_due = true;
 	}
 	return state_snapshot(a, err, errlen);
 }
@@ -279,16 +291,16 @@ int agent_init(struct agent *a, int argc, char **argv)
 		log_error("cache: %s; starting with what could be read until the broker is reached", err);
 	else
 		log_info("cache: restored %zu object(s) from %s", a->store.slots.n, a->cfg.data_dir);
-	a->journal_torn = ret && ret != -ENOENT;
+	a->snapshot_due = ret && ret != -ENOENT;
 	ret = journal_open(&a->journal, a->cfg.data_dir, err, sizeof(err));
 	if (ret < 0) {
 		log_error("cache: %s", err);
-		a->journal_torn = true;
+		a->snapshot_due = true;
 	} else if (ret > 0) {
 		log_warn("cache: %s", err);
 		if (state_snapshot(a, err, sizeof(err)))
 			log_error("cache: %s", err);
-	} else if (!a->journal_torn && a->journal.size &&
+	} else if (!a->snapshot_due && a->journal.size &&
 		   state_snapshot(a, err, sizeof(err))) {
 		log_error("cache: %s", err);
 	}

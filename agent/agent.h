@@ -83,7 +83,8 @@ struct agent {
 
 	struct journal journal;         /* DATA_DIR/state.journal */
 	struct strbuf journal_buf;
-	bool journal_torn;              /* an append failed: the next save is a snapshot */
+	bool snapshot_due;              /* the next save is a snapshot (a write failed, or the
+					   journal is too large) */
 	size_t snapshot_bytes;          /* of the last snapshot (state.json) */
 };
 

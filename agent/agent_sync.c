@@ -130,7 +130,7 @@ static void sync_statuses(struct agent *a)
 	if (cleared)
 		log_info("sync: cleared %zu retained status(es) of objects this node does not have",
 			 cleared);
-	strbuf_reset(&a->replay_statuses);
+	strbuf_free(&a->replay_statuses);
 	mqtt_unsubscribe(a->mqtt, a->topic_own_status);
 }
 

@@ -37,19 +37,25 @@ int journal_open(struct journal *j, const char *dir, char *err, size_t errlen)
 	return 0;
 }
 
-int journal_append(struct journal *j, const void *buf, size_t len, char *err, size_t errlen)
+int journal_write(struct journal *j, const void *buf, size_t len, char *err, size_t errlen)
 {
-	int ret;
+	int ret = j->fd < 0 ? -EBADF : file_write_all(j->fd, buf, len);
 
-	if (j->fd < 0)
-		ret = -EBADF;
-	else if (!(ret = file_write_all(j->fd, buf, len)) && fdatasync(j->fd))
-		ret = -errno;
 	if (ret) {
 		snprintf(err, errlen, "journal: %s", strerror(-ret));
 		return ret;
 	}
 	j->size += len;
+	return 0;
+}
+
+int journal_sync(struct journal *j, char *err, size_t errlen)
+{
+	if (j->fd < 0 || fdatasync(j->fd)) {
+		int e = j->fd < 0 ? EBADF : errno;
+		snprintf(err, errlen, "journal: sync: %s", strerror(e));
+		return -e;
+	}
 	return 0;
 }
 

@@ -16,8 +16,10 @@ struct journal {
 
 /* 0, 1 when a planted name (hard link, not a regular file) was replaced: snapshot now; -errno. */
 int journal_open(struct journal *j, const char *dir, char *err, size_t errlen);
-/* Appends buf and waits until it is on disk. On failure the tail may be torn: reset next. */
-int journal_append(struct journal *j, const void *buf, size_t len, char *err, size_t errlen);
+/* Appends buf (not yet durable). On failure the tail may be torn: reset next. */
+int journal_write(struct journal *j, const void *buf, size_t len, char *err, size_t errlen);
+/* Waits until everything written is on disk (one fdatasync). */
+int journal_sync(struct journal *j, char *err, size_t errlen);
 /* Empties the journal (after a snapshot holding everything in it is on disk). */
 int journal_reset(struct journal *j, char *err, size_t errlen);
 void journal_close(struct journal *j);

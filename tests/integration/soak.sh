@@ -21,7 +21,7 @@ ip netns exec "$EDGE" "$BULK" < "$T_TMP/initial.txt" 2>/dev/null
 agent_start "$EDGE" gw1 ALLOWED_TARGETS=10.50.0.0/24 LOG_LEVEL=warn
 check "initial $N + $N converge" wait_for 120 node_synced "$EDGE" gw1
 
-pid=$(pgrep -n -x edge-agent)
+pid=$AGENT_PID   # not pgrep: other tests run agents on this host too
 rss0=$(awk '/VmRSS/ {print $2}' /proc/$pid/status)
 echo "RSS after converge: ${rss0} kB"
 
