@@ -39,7 +39,7 @@ broker_start "$NS" 1883 || { fail broker_start; t_done; }
 agent_start "$NS" gw1 "${COMMON[@]}"
 pub "$NS" -r -t edge/gw1/forwards/web -m '{"public_port": 8080, "target_ip": "10.50.0.3", "target_port": 80}'
 check "forward applied over MQTT" wait_for 10 status_is "$NS" gw1 forwards web applied
-check "forward cached" wait_for 15 grep -qs '"web"' "$DATA/state.json"
+check "forward cached before its status said applied" bash -c "cat $DATA/state.* 2>/dev/null | grep -q '\"web\"'"
 agent_stop
 kill "$BROKER_PID"; wait "$BROKER_PID" 2>/dev/null
 ip netns exec "$NS" nft delete table inet edge_agent
