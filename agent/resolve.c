@@ -80,7 +80,10 @@ static int wait_start(struct slot *s, struct claim *c)
 	return 0;
 }
 
-/* Gives up s's claim and wakes whoever waited for it. */
+/*
+ * Gives up s's claim and wakes whoever waited for it. They stay waiters until each is
+ * resolved, so the first one resolved still sees the others (better_waiter).
+ */
 static void claim_release(struct store *st, struct slot *s)
 {
 	struct claim *c = s->claim;
@@ -89,11 +92,8 @@ static void claim_release(struct store *st, struct slot *s)
 		return;
 	s->claim = NULL;
 	c->holder = NULL;
-	for (size_t i = 0; i < c->n_waiters; i++) {
-		c->waiters[i]->waiting = NULL;
+	for (size_t i = 0; i < c->n_waiters; i++)
 		store_mark_dirty(st, c->waiters[i]);
-	}
-	c->n_waiters = 0;
 	claim_drop_if_unused(st, c);
 }
 
@@ -248,7 +248,9 @@ static void slot_resolve(struct store *st, struct slot *s)
 	s->status.source = cand_src;
 	conflict_error(msg, sizeof(msg), cand->good, blocker, st);
 	status_set_error(&s->status, msg);
-	if (!(s->claim && s->applied && s->applied_source >= 0)) {
+	/* what serves keeps serving, unless its source deleted it */
+	if (!(s->claim && s->applied && s->applied_source >= 0 && s->want_source >= 0 &&
+	      s->src[s->want_source] && s->src[s->want_source]->good)) {
 		claim_release(st, s);
 		slot_want(s, NULL, -1, 0);
 	}

@@ -146,7 +146,8 @@ class Model:
                 s.claim, s.want = key, (cand, spec, seq)
             else:
                 state, source, holder_id = 'rejected', cand, blocker.id
-                if not (s.claim and s.applied):
+                if not (s.claim and s.applied and s.want and s.want[0] in s.entries
+                        and s.entries[s.want[0]][0] is not None):
                     self.release(s, dirty)
                     s.want = None
                 s.waiting = key

@@ -166,6 +166,25 @@ int main(void)
 		store_free(&e);
 	}
 
+	/* a deleted object never serves, even when the next source's is refused */
+	{
+		struct store e;
+		store_init(&e, names, 2);
+		put(&e, 0, "x", 29000, 17, 0);
+		put(&e, 0, "blocker", 29001, 18, 0);
+		put(&e, 1, "x", 29001, 19, 0);
+		settle(&e);
+		CHECK_STR("the node's version serves", holder(&e, 29000), "x");
+		store_delete(&e, KIND_FORWARD, 0, "x");
+		settle(&e);
+		CHECK_STR("deleted: its port is free", holder(&e, 29000), "none");
+		CHECK("deleted: nothing serves while the group's version is refused",
+		      target_of(&e, "x") == 0 &&
+		      store_get(&e, KIND_FORWARD, "x")->status.state == ST_REJECTED &&
+		      !store_get(&e, KIND_FORWARD, "x")->status.serving_previous);
+		store_free(&e);
+	}
+
 	/* restore in reverse order: the same holders serve the same targets */
 	restore_reversed(&a, &b);
 	CHECK_STR("restored: web still holds 22015", holder(&b, 22015), "web");
