@@ -20,11 +20,13 @@ bool caps_share(void)
 		return false;
 	for (size_t i = 0; i < sizeof(shared) / sizeof(shared[0]); i++) {
 		bit = CAP_TO_MASK(shared[i]);
-		if (d[0].permitted & bit)
+		if (d[0].permitted & bit) {
+			d[0].effective |= bit;
 			d[0].inheritable |= bit;
+		}
 	}
 	if (syscall(SYS_capset, &h, d))
-		log_debug("capabilities: cannot make them inheritable: %s", strerror(errno));
+		log_debug("capabilities: cannot raise them: %s", strerror(errno));
 	for (size_t i = 0; i < sizeof(shared) / sizeof(shared[0]); i++)
 		if (d[0].permitted & CAP_TO_MASK(shared[i]))
 			prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, (unsigned long)shared[i], 0UL, 0UL);

@@ -5,10 +5,10 @@
 #include <stdbool.h>
 
 /*
- * Makes CAP_NET_ADMIN and CAP_NET_RAW ambient when they are permitted, so that a program
- * the agent starts (wireguard-go) holds them even when the agent got them from a file
- * capability (a container without ambient support). Returns whether CAP_NET_ADMIN is
- * effective.
+ * Makes CAP_NET_ADMIN and CAP_NET_RAW effective and ambient when they are permitted: a
+ * file capability may grant them permitted only (so the binary still runs where they are
+ * not in the bounding set), and a program the agent starts (wireguard-go) then holds them
+ * too. Returns whether CAP_NET_ADMIN is effective.
  */
 bool caps_share(void);
 

@@ -106,6 +106,7 @@ check "the route file passes the Traefik v3 schema" bash -c \
 check "Docker's FORWARD DROP does not drop the forward (DOCKER-USER accepts the agent's mark)" bash -c \
 	"ip netns exec $EDGE iptables -S FORWARD | grep -qx -- '-P FORWARD DROP' &&
 	 ip netns exec $EDGE iptables -S DOCKER-USER | grep -q edge-agent"
+[ "$T_FAILED" = 0 ] || { ip netns exec "$EDGE" iptables -S 2>&1 | head -30; dc logs --no-color edge-agent > "$W/agent.log" 2>&1; grep -E 'firewall|capabilit|error' "$W/agent.log" | tail -8; wc -l "$W/agent.log"; }
 rules=$(nft_list "$EDGE" | grep -c ' : 10.50.0.12 . 80')
 
 dk restart "$(cid)" > /dev/null

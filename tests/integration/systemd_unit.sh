@@ -75,9 +75,13 @@ if sx make -C /src -j2 install > "$W/install.log" 2>&1; then
 else
 	fail "make install" "$(tail -5 "$W/install.log")"; t_done
 fi
-sx install -d -m 700 /etc/edge-agent
+# the agent runs as edge-agent: the files it reads itself (CA, MQTT password) are its group's;
+# the env file stays root's (systemd reads it)
+sx install -d -m 750 -g edge-agent /etc/edge-agent
 sx install -d /etc/traefik/dynamic
 dk cp "$T_TMP/pki/ca.pem" "$SD:/etc/edge-agent/controller-ca.pem"
+sx chgrp edge-agent /etc/edge-agent/controller-ca.pem
+sx chmod 640 /etc/edge-agent/controller-ca.pem
 { grep -v '^#' "$ROOT/deploy/edge-agent.env.example" | grep . | grep -v '^WG_IFACE='
   echo WG_IFACE=$WGE; echo WG_BACKEND=userspace; echo WG_ENDPOINT=172.30.0.1:51820
   echo CONTROLLER_URL=https://172.30.0.1:9000; echo CONTROLLER_CA_FILE=/etc/edge-agent/controller-ca.pem
