@@ -179,6 +179,18 @@ static void path_add(struct walk *w, const char *s, size_t n)
 	w->path[w->plen] = '\0';
 }
 
+/* A key in the path: control characters, quotes and backslashes shown as '?'. */
+static void path_add_name(struct walk *w, const char *s, size_t n)
+{
+	size_t start = w->plen;
+
+	path_add(w, s, n);
+	for (size_t i = start; i < w->plen; i++)
+		if ((unsigned char)w->path[i] < 0x20 || w->path[i] == 0x7f ||
+		    w->path[i] == '"' || w->path[i] == '\\')
+			w->path[i] = '?';
+}
+
 static int seen_cmp(const void *a, const void *b, void *names)
 {
 	const struct seen *x = a, *y = b;
@@ -273,7 +285,7 @@ static int on_key(struct walk *w, const char *buf, size_t i, size_t end, json_st
 	w->path[w->plen] = saved;
 	if (f->base)
 		path_add(w, ".", 1);
-	path_add(w, k.name, k.len);
+	path_add_name(w, k.name, k.len);
 	return ret;
 }
 

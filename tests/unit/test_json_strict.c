@@ -65,6 +65,8 @@ int main(void)
 		  dup_of("{\"b\":1,\"b\":2,\"a\":{\"x\":1,\"x\":2}}"), "duplicate field \"b\"");
 	CHECK_STR("third occurrence reports the second",
 		  dup_of("{\"a\":1,\"c\":1,\"a\":2,\"c\":2,\"a\":3}"), "duplicate field \"a\"");
+	CHECK_STR("a path shows no control characters or quotes",
+		  dup_of("{\"a\\n\\\"\":{\"x\":1,\"x\":2}}"), "a??: duplicate field \"x\"");
 	CHECK_STR("strings are not keys", dup_of("{\"a\":\"a\",\"b\":[\"a\",\"a\"]}"), "(none)");
 
 	CHECK("walk", json_strict_keys(doc, strlen(doc), collect, &c, NULL) == 0);
