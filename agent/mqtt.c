@@ -1,6 +1,8 @@
 #include <errno.h>
 #include <mosquitto.h>
 #include <mqtt_protocol.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -259,12 +261,27 @@ static void mqtt_check(struct mqtt *m, int rc)
 		on_disconnect(m->mosq, m, rc);
 }
 
+/*
+ * The kernel drops quick-ACK mode after a while and then delays our ACKs by up to 40 ms;
+ * a broker with Nagle on (mosquitto's default) holds its next small packet until that
+ * ACK comes. Re-arming after every read removes our half of the stall, whatever the
+ * broker is configured to do. Not a TLS matter: the option is on the TCP socket.
+ */
+static void mqtt_quickack(int fd)
+{
+	int one = 1;
+
+	if (fd >= 0)
+		setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
+}
+
 /* mosquitto_loop_read() reads about one packet per call; take all that is waiting. */
 static void mqtt_read(struct mqtt *m)
 {
 	struct pollfd p = { .events = POLLIN };
 	int rc;
 
+	mqtt_quickack(mosquitto_socket(m->mosq));
 	for (int i = 0; i < READ_BATCH; i++) {
 		rc = mosquitto_loop_read(m->mosq, 1);
 		if (rc != MOSQ_ERR_SUCCESS) {
@@ -272,6 +289,7 @@ static void mqtt_read(struct mqtt *m)
 			return;
 		}
 		p.fd = mosquitto_socket(m->mosq);
+		mqtt_quickack(p.fd);
 		if (m->phase == PH_IDLE || p.fd < 0 || poll(&p, 1, 0) != 1)
 			return;
 	}
