@@ -331,7 +331,7 @@ static int64_t deadline_min(int64_t cur, int64_t due)
 static void timers_run(struct agent *a)
 {
 	if (a->subscribed && a->marker_seen && !a->synced && (!a->held || a->held_recheck) &&
-	    a->now_ms - a->last_replay_ms >= a->cfg.sync_quiet_ms)
+	    a->now_ms >= sync_due_ms(a))
 		sync_complete(a, false);
 	if (a->retry_due_ms && a->now_ms >= a->retry_due_ms) {
 		a->retry_due_ms = 0;
@@ -434,7 +434,7 @@ int agent_run(struct agent *a)
 		next = deadline_min(next, a->node_due_ms);
 		next = deadline_min(next, a->table_check_ms);
 		if (a->subscribed && a->marker_seen && !a->synced && (!a->held || a->held_recheck))
-			next = deadline_min(next, a->last_replay_ms + a->cfg.sync_quiet_ms);
+			next = deadline_min(next, sync_due_ms(a));
 		timeout = a->need_reconcile ? 0 : (int)(next > a->now_ms ? next - a->now_ms : 0);
 		if (poll(p, (nfds_t)(5 + n_mesh + n_http), timeout) < 0 && errno != EINTR) {
 			log_error("poll: %s", strerror(errno));

@@ -27,6 +27,7 @@ void metrics_tick(struct agent *a);
 extern const struct mqtt_handlers agent_handlers;
 void agent_reconcile(struct agent *a);
 void sync_complete(struct agent *a, bool confirmed);
+int64_t sync_due_ms(const struct agent *a);
 bool policy_refresh(struct agent *a);
 void listening_refresh(struct agent *a);
 void mesh_changed(struct agent *a);
