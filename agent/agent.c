@@ -196,6 +196,12 @@ int agent_init(struct agent *a, int argc, char **argv)
 	int ret;
 
 	memset(a, 0, sizeof(*a));
+	/*
+	 * Big transients (a replay's nftables text, the cache document, libnftables' parse of
+	 * thousands of elements) are mapped and unmapped whole: glibc's default threshold
+	 * rises to the largest block freed, after which they fragment the heap for good.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 	strbuf_init(&a->sb);
 	strbuf_init(&a->journal_buf);
 	strbuf_init(&a->replay_statuses);
