@@ -17,7 +17,7 @@ for i in 1 2 3; do
 	pub "$NS" -r -t edge/gw1/routes/r$i -m "{\"hostname\": \"r$i.example.com\", \"target_url\": \"http://10.0.0.$i:80\"}"
 done
 check "all applied" wait_for 10 bash -c "node_synced $NS gw1 && status_is $NS gw1 forwards f3 applied && status_is $NS gw1 routes r3 applied"
-check "cache written" wait_for 5 bash -c "grep -q '\"f3\"' $DATA/state.json"
+check "cache written" wait_for 5 bash -c "cat $DATA/state.json $DATA/state.journal 2>/dev/null | grep -q '\"f3\"'"
 kill -TERM "$AGENT_PID"; wait "$AGENT_PID" 2>/dev/null
 
 # The broker stays up but refuses the agent until the watchers run.
@@ -35,7 +35,7 @@ T_PIDS+=($!)
 inotifywait -m -r -q --format '%w%f %e' -e create,modify,attrib,close_write,moved_from,moved_to,delete \
 	"$DYN" "$DATA" > "$T_TMP/files.txt" 2>/dev/null &
 T_PIDS+=($!)
-before=$(stat -c %i.%Y "$DATA/state.json")
+before=$(stat -c %i.%Y "$DATA"/state.json "$DATA"/state.journal 2>/dev/null)
 syncs=$(grep -c 'retained replay complete' "$T_TMP/gw1.log")
 sleep 0.5
 ip netns exec "$NS" nft delete table inet hold
@@ -46,7 +46,7 @@ check "no nftables transaction on the agent's table after the resync" \
 	bash -c "! grep edge_agent $T_TMP/monitor.txt"
 check "no file written in the Traefik directory or DATA_DIR after the resync (health.json records the connection)" \
 	bash -c "! grep -v -e '/\.\?health\.json' $T_TMP/files.txt | grep -q ."
-check "state.json not rewritten (same inode and mtime)" test "$(stat -c %i.%Y "$DATA/state.json")" = "$before"
+check "the cache not rewritten (same inodes and mtimes)" test "$(stat -c %i.%Y "$DATA"/state.json "$DATA"/state.journal 2>/dev/null)" = "$before"
 check "statuses still applied" bash -c "status_is $NS gw1 forwards f1 applied && status_is $NS gw1 routes r1 applied"
 [ "$T_FAILED" = 0 ] || { cat "$T_TMP/monitor.txt" "$T_TMP/files.txt"; tail -40 "$T_TMP/gw1.log"; }
 t_done
