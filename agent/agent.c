@@ -96,10 +96,9 @@ static int state_snapshot(struct agent *a, char *err, size_t errlen)
  * one small append). Once the journal outgrows the snapshot, or an append failed and may
  * have left a torn tail, a new snapshot replaces both.
  */
-static int edge_persist(void *arg, struct store *st, struct slot **v, size_t n, char *err,
-			size_t errlen)
+static int persist_batch(struct agent *a, struct store *st, struct slot **v, size_t n, char *err,
+			 size_t errlen)
 {
-	struct agent *a = arg;
 	size_t limit = a->snapshot_bytes * 2 > JOURNAL_MIN_BYTES ? a->snapshot_bytes * 2 :
 		       JOURNAL_MIN_BYTES;
 
@@ -114,6 +113,16 @@ static int edge_persist(void *arg, struct store *st, struct slot **v, size_t n, 
 		a->journal_torn = true;
 	}
 	return state_snapshot(a, err, errlen);
+}
+
+static int edge_persist(void *arg, struct store *st, struct slot **v, size_t n, char *err,
+			size_t errlen)
+{
+	struct agent *a = arg;
+	int ret = persist_batch(a, st, v, n, err, errlen);
+
+	strbuf_reset(&a->journal_buf);  /* a replay's batch is megabytes: not kept */
+	return ret;
 }
 
 static const struct reconcile_ops edge_ops = {
@@ -355,6 +364,10 @@ static void timers_run(struct agent *a)
 		if (nft_table_exists("inet", a->cfg.nft_table) == 0)
 			table_check(a, 1);
 	}
+	if (a->trim_due_ms && (a->now_ms >= a->trim_due_ms || !mqtt_unacked(a->mqtt))) {
+		a->trim_due_ms = 0;
+		malloc_trim(0);
+	}
 }
 
 /*
@@ -437,6 +450,7 @@ int agent_run(struct agent *a)
 		next = deadline_min(next, a->node_refresh_ms);
 		next = deadline_min(next, a->metrics_due_ms);
 		next = deadline_min(next, a->retry_due_ms);
+		next = deadline_min(next, a->trim_due_ms);
 		next = deadline_min(next, a->node_due_ms);
 		next = deadline_min(next, a->table_check_ms);
 		if (a->subscribed && a->marker_seen && !a->synced && (!a->held || a->held_recheck))

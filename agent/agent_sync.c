@@ -168,7 +168,8 @@ void sync_complete(struct agent *a, bool confirmed)
 	host_addresses(&a->pol.host);
 	a->synced = true;
 	node_publish(a);
-	malloc_trim(0);         /* the replay's large transactions and status queue are done */
+	/* the replay's statuses are freed as the broker acknowledges them: trim after that */
+	a->trim_due_ms = a->now_ms + TRIM_LATEST_MS;
 }
 
 /*

@@ -41,6 +41,7 @@ struct mqtt {
 	int64_t next_attempt_ms;
 	int64_t backoff_ms;
 	int64_t now_ms;
+	size_t unacked;         /* QoS 1 publishes the broker has not acknowledged */
 	enum tls_failure tls_failure;  /* what libmosquitto logged during this attempt */
 	char tls_detail[160];
 	pthread_t connector;            /* runs the blocking v5 connect; the loop keeps off mosq */
@@ -131,6 +132,7 @@ static void on_connect(struct mosquitto *mosq, void *obj, int rc)
 		 m->version == MQTT_PROTOCOL_V5 ? "5" : "3.1.1");
 	m->phase = PH_CONNECTED;
 	m->backoff_ms = BACKOFF_MIN_MS;
+	m->unacked = 0;         /* a clean session: nothing earlier is pending */
 	m->h->connected(m->arg);
 }
 
@@ -176,6 +178,14 @@ static void on_subscribe(struct mosquitto *mosq, void *obj, int mid, int n, cons
 
 static void mqtt_connect_join(struct mqtt *m);
 
+static void on_publish(struct mosquitto *mosq, void *obj, int mid)
+{
+	struct mqtt *m = obj;
+
+	if (m->unacked)
+		m->unacked--;
+}
+
 static void on_message(struct mosquitto *mosq, void *obj, const struct mosquitto_message *msg)
 {
 	struct mqtt *m = obj;
@@ -210,6 +220,7 @@ int mqtt_new(struct mqtt **out, const struct config *cfg, const struct mqtt_hand
 	mosquitto_disconnect_callback_set(m->mosq, on_disconnect);
 	mosquitto_subscribe_callback_set(m->mosq, on_subscribe);
 	mosquitto_message_callback_set(m->mosq, on_message);
+	mosquitto_publish_callback_set(m->mosq, on_publish);
 	rc = mosquitto_will_set(m->mosq, will_topic, (int)strlen(will_payload), will_payload, 1, true);
 	if (!rc && cfg->mqtt_username)
 		rc = mosquitto_username_pw_set(m->mosq, cfg->mqtt_username, cfg->mqtt_password);
@@ -246,6 +257,11 @@ int mqtt_fd(const struct mqtt *m)
 bool mqtt_want_write(const struct mqtt *m)
 {
 	return !m->connector_running && mosquitto_want_write(m->mosq);
+}
+
+size_t mqtt_unacked(const struct mqtt *m)
+{
+	return m ? m->unacked : 0;
 }
 
 bool mqtt_connected(const struct mqtt *m)
@@ -434,6 +450,7 @@ int mqtt_publish(struct mqtt *m, const char *topic, const void *payload, size_t 
 	if (m->phase != PH_CONNECTED)
 		return -ENOTCONN;
 	rc = mosquitto_publish(m->mosq, NULL, topic, (int)len, payload, qos, retain);
+	m->unacked += !rc && qos > 0;
 	if (rc)
 		log_warn("mqtt: publish %s failed: %s", topic, mosquitto_strerror(rc));
 	return rc ? -EIO : 0;
