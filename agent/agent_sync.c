@@ -436,6 +436,8 @@ static void on_message(void *arg, const char *topic, const void *payload, size_t
 			a->marker_seen = true;
 			a->last_replay_ms = a->now_ms;
 			a->sync_early = a->replay_before_marker && sync_nothing_stale(a);
+			log_debug("sync: marker back after %zu retained object(s)%s",
+				  a->replay_before_marker, a->sync_early ? "; nothing stale" : "");
 		}
 		return;
 	case TOPIC_CONFIRM:

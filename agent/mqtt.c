@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -291,6 +292,21 @@ static void mqtt_quickack(int fd)
 		setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
 }
 
+/*
+ * A broker with default settings drops what it cannot queue for a slow reader (mosquitto:
+ * max_queued_messages 1000, "Outgoing messages are being dropped"), and a replay of
+ * 100,000 retained messages arrives while the agent writes thousands of files: a large
+ * receive buffer keeps them in the kernel meanwhile (about 8 MB with the default window
+ * scale). SO_RCVBUFFORCE needs CAP_NET_ADMIN, which the agent has; else what is allowed.
+ */
+static void mqtt_rcvbuf(int fd)
+{
+	int size = 16 << 20;
+
+	if (fd >= 0 && setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+}
+
 /* mosquitto_loop_read() reads about one packet per call; take all that is waiting. */
 static void mqtt_read(struct mqtt *m)
 {
@@ -394,6 +410,7 @@ int64_t mqtt_tick(struct mqtt *m, int64_t now_ms)
 			mqtt_connect_failed(m, rc);
 			return m->next_attempt_ms - now_ms;
 		}
+		mqtt_rcvbuf(mosquitto_socket(m->mosq));        /* before the replay is asked for */
 		return 0;
 	}
 	if (m->phase != PH_IDLE) {

@@ -4,7 +4,7 @@
  * (nftables netlink events for forwards, inotify for route files), and times a group
  * publish fanning out to many agents. Prints key=value lines; raw samples go to files.
  *
- * Object i of a run is forward "f<i>" (public port FWD_PORT0 + i) and route "r<i>".
+ * Object i of a run is forward "f<i>" (public port fwd_port(i)) and route "r<i>".
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -30,8 +30,15 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <mosquitto.h>
 
-#define FWD_PORT0 20000
-#define ADD_PORT0 50000         /* forwards added by the update run */
+#define FWD_PORT0 10000
+#define ADD_PORT0 60000         /* forwards added by the update run */
+#define WG_PORT 51820           /* reserved by the agent: skipped */
+
+/* Public port of seeded forward i: 10000 up, around the WireGuard port (50,000 fit). */
+static int fwd_port(int i)
+{
+	return i >= ADD_PORT0 ? i : FWD_PORT0 + i + (FWD_PORT0 + i >= WG_PORT);
+}
 #define MAX_SAMPLES 100000
 
 struct opts {
@@ -79,7 +86,7 @@ struct bench {
 	/* warm restart: what the agent changes once it talks to the broker */
 	bool warm;
 	int64_t t_node_live;    /* first node status published live (not the retained one) */
-	int nft_msgs, nft_msgs_after, file_events_after;
+	int nft_msgs, nft_msgs_after, file_events_after, data_events_after;
 };
 
 static int64_t now_ns(void)
@@ -102,7 +109,7 @@ static void forward_json(char *buf, size_t len, int i, int variant)
 {
 	snprintf(buf, len, "{\"public_port\": %d, \"target_ip\": \"10.60.%d.%d\", "
 		 "\"target_port\": %d, \"proto\": \"tcp\"}",
-		 i < ADD_PORT0 ? FWD_PORT0 + i : i, (i / 250) % 250, i % 250 + 1,
+		 fwd_port(i), (i / 250) % 250, i % 250 + 1,
 		 8000 + (i + variant) % 1000);
 }
 
@@ -325,6 +332,9 @@ static void ino_read(struct bench *b)
 			if (ev->wd == b->data_wd) {
 				b->cache_saves += ev->len && (ev->mask & IN_MOVED_TO) &&
 						  strcmp(ev->name, "state.json") == 0;
+				/* health.json records the connection: it must change */
+				b->data_events_after += b->t_node_live && ev->len &&
+							!strstr(ev->name, "health.json");
 				p += sizeof(*ev) + ev->len;
 				continue;
 			}
@@ -353,7 +363,8 @@ static void watch_open(struct bench *b)
 	if (b->dir_wd < 0)
 		die("cannot watch the Traefik directory");
 	b->data_wd = -1;
-	if (b->o.data_dir && (b->data_wd = inotify_add_watch(b->ino_fd, b->o.data_dir, IN_MOVED_TO)) < 0)
+	if (b->o.data_dir && (b->data_wd = inotify_add_watch(b->ino_fd, b->o.data_dir, IN_CREATE |
+			      IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_TO | IN_DELETE)) < 0)
 		die("cannot watch DATA_DIR");
 }
 
@@ -578,9 +589,9 @@ static int cmd_converge(struct bench *b)
 		for (int64_t e = now_ns() + 2000000000; now_ns() < e;)
 			pump(b, 20);
 		printf("t_connected_ms=%.1f\nnft_events=%d\nnft_events_after_connect=%d\n"
-		       "file_events=%u\nfile_events_after_connect=%d\n",
+		       "file_events=%u\nfile_events_after_connect=%d\ndata_events_after_connect=%d\n",
 		       b->t_node_live ? (b->t_node_live - t0) / 1e6 : -1.0, b->nft_msgs,
-		       b->nft_msgs_after, b->dir_events, b->file_events_after);
+		       b->nft_msgs_after, b->dir_events, b->file_events_after, b->data_events_after);
 	}
 	return 0;
 }
@@ -633,7 +644,7 @@ static int cmd_updates(struct bench *b)
 		b->want_clear = op == OP_DELETE;
 		b->got_status = op == OP_CHANGE;
 		b->got_live = false;
-		b->want_port = id < ADD_PORT0 ? FWD_PORT0 + id : id;
+		b->want_port = fwd_port(id);
 		b->want_nft_msg = fwd ? (op == OP_DELETE ? NFT_MSG_DELSETELEM : NFT_MSG_NEWSETELEM) : -1;
 		snprintf(b->want_file, sizeof(b->want_file), "edge-agent.%s.r%d.yml", b->o.node, id);
 		b->want_ino_mask = fwd ? 0 : op == OP_DELETE ? IN_DELETE : IN_MOVED_TO;

@@ -234,6 +234,18 @@ plot '%s' using 1:6 with linespoints lw 2 pt 7 title 'RSS', \\
         out("![memory against N](%s)" % png)
 out("")
 
+lim = kv(os.path.join(DATA, "limit.kv"))
+if lim.get("limit") == "none":
+    out("This build of the agent has no `MAX_OBJECTS`: nothing bounds the number of objects "
+        "it takes.")
+elif lim:
+    out("Past the limit: with `MAX_OBJECTS=%s` and %s objects published, the agent reported for "
+        "the first one it did not take: `%s`" % (fmt(num(lim.get("limit"))), fmt(num(lim.get("published"))),
+                                                 lim.get("error", "") or "(nothing within 30 s)"))
+    target("Past MAX_OBJECTS the agent rejects with a clear error", bool(lim.get("error")),
+           "error reported" if lim.get("error") else "no error")
+out("")
+
 # ---- 2. update latency ----
 out("## 2. Update latency")
 out("")
@@ -366,11 +378,12 @@ out("The converged agent stopped and started again: cache present, broker up, no
     "*Connected*: its first live node status; *synced*: node status `synced`. nftables events "
     "on the agent's table (any table, chain, set or element message) and inotify events in the "
     "Traefik directory, over the whole restart and after the agent reached the broker; and "
-    "whether `DATA_DIR/state.json` was written again. What happens before the broker is "
-    "reached is the start-up pass from the cache, which puts back anything that differs from "
-    "it (the rules stay in the kernel while the agent is down).")
+    "writes in `DATA_DIR` after it reached the broker (but `health.json`, which records the "
+    "connection). Before the broker is reached the start-up pass restores the table from the "
+    "cache in one transaction (the element events) and folds the journal into the snapshot; "
+    "the rules never left the kernel while the agent was down.")
 out("")
-out("| set-up | connected (ms) | synced (ms) | nft events (after connect) | file events (after connect) | cache rewritten |")
+out("| set-up | connected (ms) | synced (ms) | nft events (after connect) | Traefik dir events (after connect) | DATA_DIR writes after connect |")
 out("|---|---|---|---|---|---|")
 warm_main = None
 for name, d, c, rows in setups:
@@ -383,22 +396,21 @@ for name, d, c, rows in setups:
         name, fmt(num(w.get("t_connected_ms"))), fmt(num(w.get("t_synced_ms"))),
         w.get("nft_events", "?"), w.get("nft_events_after_connect", "?"),
         w.get("file_events", "?"), w.get("file_events_after_connect", "?"),
-        w.get("cache_rewritten", "?")))
+        w.get("data_events_after_connect", "?")))
 if warm_main:
     t = num(warm_main.get("t_synced_ms"))
     target("Warm restart: synced under 1 s", None if t is None else t < 1000, fmt(t, 0, " ms"))
     quiet = (warm_main.get("nft_events_after_connect") == "0" and
              warm_main.get("file_events_after_connect") == "0" and
-             warm_main.get("cache_rewritten") == "no")
+             warm_main.get("data_events_after_connect") == "0")
     target("Warm restart: no nft transaction, no file write after the resync", quiet,
-           "nft %s, files %s, cache rewritten %s" % (warm_main.get("nft_events_after_connect", "?"),
-                                                    warm_main.get("file_events_after_connect", "?"),
-                                                    warm_main.get("cache_rewritten", "?")))
+           "nft %s, Traefik dir %s, DATA_DIR %s" % (warm_main.get("nft_events_after_connect", "?"),
+                                                   warm_main.get("file_events_after_connect", "?"),
+                                                   warm_main.get("data_events_after_connect", "?")))
     out("")
-    out("Synced comes `SYNC_QUIET_MS` (default 1000 ms) after the last retained message: a "
-        "warm restart cannot be synced sooner than that after it connects unless the quiet "
-        "period is shortened (the broker's end-of-replay marker is not trusted alone: aedes "
-        "sends it before the retained messages).")
+    out("A warm restart is synced when its marker is back, since it came after the retained "
+        "messages and nothing is to be removed; aedes returns the marker first, so there the "
+        "agent still waits `SYNC_QUIET_MS` (default 1000 ms) after the last retained message.")
 out("")
 
 # ---- 3. data plane ----
