@@ -42,7 +42,7 @@ struct mqtt {
 	int64_t next_attempt_ms;
 	int64_t backoff_ms;
 	int64_t now_ms;
-	size_t unacked;         /* QoS 1 publishes the broker has not acknowledged */
+	size_t unacked;         /* publishes not yet acknowledged (QoS 1) or written (QoS 0) */
 	enum tls_failure tls_failure;  /* what libmosquitto logged during this attempt */
 	char tls_detail[160];
 	pthread_t connector;            /* runs the blocking v5 connect; the loop keeps off mosq */
@@ -467,7 +467,7 @@ int mqtt_publish(struct mqtt *m, const char *topic, const void *payload, size_t 
 	if (m->phase != PH_CONNECTED)
 		return -ENOTCONN;
 	rc = mosquitto_publish(m->mosq, NULL, topic, (int)len, payload, qos, retain);
-	m->unacked += !rc && qos > 0;
+	m->unacked += !rc;      /* on_publish counts QoS 0 too, once written */
 	if (rc)
 		log_warn("mqtt: publish %s failed: %s", topic, mosquitto_strerror(rc));
 	return rc ? -EIO : 0;

@@ -146,7 +146,7 @@ out("N forwards and N routes retained on the broker (%s), empty cache, the agent
     "per-object status `applied` has arrived; *synced*: also node status `synced` (which needs "
     "the replay's end plus `SYNC_QUIET_MS`, default 1000 ms, without a retained message); "
     "*rules live*: nftables events for all N map elements, and all N route files renamed into "
-    "place (inotify). Memory: 2 s after the last status (cache written, heap trimmed): RSS, "
+    "place (inotify). Memory: 4 s after the last status (cache written, heap trimmed): RSS, "
     "PSS (shared pages divided among the processes using them) and private pages. Baseline: "
     "the earlier design, per forward `iptables -t nat -C PREROUTING ... || iptables -t nat -A "
     "PREROUTING ... -j DNAT` and the same for the FORWARD accept rule, one process each, in a "

@@ -179,7 +179,7 @@ stop_agent() { kill "$1" 2>/dev/null; for _ in $(seq 50); do kill -0 "$1" 2>/dev
 
 # --- 1, 2, 4: cold converge, update latency, warm restart, memory ---
 # converge_run N TAG KEEP: one cold start, written to $D/converge-TAG.kv; the agent's memory
-# is read 2 s after the last status (the cache written, the heap trimmed). KEEP=1 leaves
+# is read 4 s after the last status (the cache written, the heap trimmed). KEEP=1 leaves
 # ns/broker/agent for what follows (CV_NS, CV_PID, CV_NAME).
 converge_run() {
 	local n=$1 tag=$2 keep=$3 ns name out pid extra=
@@ -196,7 +196,7 @@ converge_run() {
 	pid=$(sed -n 's/^agent_pid=//p' "$out")
 	[ -n "$pid" ] && PIDS+=("$pid")
 	echo "n=$n" >> "$out"
-	sleep 2
+	sleep 4
 	echo "settled_rss_kb=$(rss_kb "$pid")" >> "$out"
 	rss_parts "$pid" settled >> "$out"
 	if [ "$keep" = 1 ]; then

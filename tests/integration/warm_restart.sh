@@ -12,11 +12,7 @@ broker_start "$NS" || { fail broker_start; t_done; }
 ENVS=(ALLOWED_TARGETS=10.0.0.0/8)
 agent_start "$NS" gw1 "${ENVS[@]}"
 DYN=$T_TMP/gw1/dynamic; DATA=$T_TMP/gw1/data
-for i in 1 2 3; do
-	pub "$NS" -r -t edge/gw1/forwards/f$i -m "{\"public_port\": 900$i, \"target_ip\": \"10.0.0.$i\", \"target_port\": 80}"
-	pub "$NS" -r -t edge/gw1/routes/r$i -m "{\"hostname\": \"r$i.example.com\", \"target_url\": \"http://10.0.0.$i:80\"}"
-done
-check "all applied" wait_for 10 bash -c "node_synced $NS gw1 && status_is $NS gw1 forwards f3 applied && status_is $NS gw1 routes r3 applied"
+check "all applied" seed_three "$NS" gw1 10.0.0.3
 check "cache written" wait_for 5 bash -c "cat $DATA/state.json $DATA/state.journal 2>/dev/null | grep -q '\"f3\"'"
 kill -TERM "$AGENT_PID"; wait "$AGENT_PID" 2>/dev/null
 
