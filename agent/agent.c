@@ -97,10 +97,9 @@ static int state_snapshot(struct agent *a, char *err, size_t errlen)
  * the journal would outgrow twice the snapshot, or a write failed and may have left a
  * torn tail, a new snapshot replaces both.
  */
-static int edge_persist(void *arg, struct store *st, struct slot **v, size_t n, char *err,
-			size_t errlen)
+static int persist_batch(struct agent *a, struct store *st, struct slot **v, size_t n, char *err,
+			 size_t errlen)
 {
-	struct agent *a = arg;
 	size_t limit = a->snapshot_bytes * 2 > JOURNAL_MIN_BYTES ? a->snapshot_bytes * 2 :
 		       JOURNAL_MIN_BYTES;
 	size_t changed = 0;
@@ -126,6 +125,16 @@ static int edge_persist(void *arg, struct store *st, struct slot **v, size_t n, 
 		a->snapshot_due = true;
 	}
 	return state_snapshot(a, err, errlen);
+}
+
+static int edge_persist(void *arg, struct store *st, struct slot **v, size_t n, char *err,
+			size_t errlen)
+{
+	struct agent *a = arg;
+	int ret = persist_batch(a, st, v, n, err, errlen);
+
+	strbuf_reset(&a->journal_buf);  /* a replay's batch is megabytes: not kept */
+	return ret;
 }
 
 static const struct reconcile_ops edge_ops = {
@@ -208,6 +217,12 @@ int agent_init(struct agent *a, int argc, char **argv)
 	int ret;
 
 	memset(a, 0, sizeof(*a));
+	/*
+	 * Big transients (a replay's nftables text, the cache document, libnftables' parse of
+	 * thousands of elements) are mapped and unmapped whole: glibc's default threshold
+	 * rises to the largest block freed, after which they fragment the heap for good.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 	strbuf_init(&a->sb);
 	strbuf_init(&a->journal_buf);
 	strbuf_init(&a->replay_statuses);
@@ -343,7 +358,7 @@ static int64_t deadline_min(int64_t cur, int64_t due)
 static void timers_run(struct agent *a)
 {
 	if (a->subscribed && a->marker_seen && !a->synced && (!a->held || a->held_recheck) &&
-	    a->now_ms - a->last_replay_ms >= a->cfg.sync_quiet_ms)
+	    a->now_ms >= sync_due_ms(a))
 		sync_complete(a, false);
 	if (a->retry_due_ms && a->now_ms >= a->retry_due_ms) {
 		a->retry_due_ms = 0;
@@ -360,6 +375,10 @@ static void timers_run(struct agent *a)
 		a->table_check_ms = a->now_ms + TABLE_CHECK_MS;
 		if (nft_table_exists("inet", a->cfg.nft_table) == 0)
 			table_check(a, 1);
+	}
+	if (a->trim_due_ms && (a->now_ms >= a->trim_due_ms || !mqtt_unacked(a->mqtt))) {
+		a->trim_due_ms = 0;
+		malloc_trim(0);
 	}
 }
 
@@ -443,10 +462,11 @@ int agent_run(struct agent *a)
 		next = deadline_min(next, a->node_refresh_ms);
 		next = deadline_min(next, a->metrics_due_ms);
 		next = deadline_min(next, a->retry_due_ms);
+		next = deadline_min(next, a->trim_due_ms);
 		next = deadline_min(next, a->node_due_ms);
 		next = deadline_min(next, a->table_check_ms);
 		if (a->subscribed && a->marker_seen && !a->synced && (!a->held || a->held_recheck))
-			next = deadline_min(next, a->last_replay_ms + a->cfg.sync_quiet_ms);
+			next = deadline_min(next, sync_due_ms(a));
 		timeout = a->need_reconcile ? 0 : (int)(next > a->now_ms ? next - a->now_ms : 0);
 		if (poll(p, (nfds_t)(5 + n_mesh + n_http), timeout) < 0 && errno != EINTR) {
 			log_error("poll: %s", strerror(errno));

@@ -14,6 +14,7 @@
 #define RETRY_MIN_MS 1000
 #define RETRY_MAX_MS 30000
 #define BATCH_MS 50
+#define TRIM_LATEST_MS 10000
 #define NODE_REFRESH_MS 30000
 #define MAX_POLL (5 + 8 + METRICS_HTTP_CONNS)
 #define LISTENING_MAX_AGE_MS 1000
@@ -29,6 +30,7 @@ void metrics_tick(struct agent *a);
 extern const struct mqtt_handlers agent_handlers;
 void agent_reconcile(struct agent *a);
 void sync_complete(struct agent *a, bool confirmed);
+int64_t sync_due_ms(const struct agent *a);
 bool policy_refresh(struct agent *a);
 void listening_refresh(struct agent *a);
 void mesh_changed(struct agent *a);

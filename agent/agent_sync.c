@@ -168,7 +168,27 @@ void sync_complete(struct agent *a, bool confirmed)
 	host_addresses(&a->pol.host);
 	a->synced = true;
 	node_publish(a);
-	malloc_trim(0);         /* the replay's large transactions and status queue are done */
+	/* the replay's statuses are freed as the broker acknowledges them: trim after that */
+	a->trim_due_ms = a->now_ms + TRIM_LATEST_MS;
+}
+
+/*
+ * When the replay may be declared complete. The quiet period guards deletions against a
+ * broker that returns the marker before the retained messages (aedes does); when the
+ * marker came after retained messages and the sweep would remove nothing, waiting
+ * protects nothing, and a warm restart is synced as soon as the marker is back.
+ */
+int64_t sync_due_ms(const struct agent *a)
+{
+	return a->sync_early ? a->last_replay_ms : a->last_replay_ms + a->cfg.sync_quiet_ms;
+}
+
+static bool sync_nothing_stale(struct agent *a)
+{
+	size_t stale, total;
+
+	store_sweep_count(&a->store, a->store.gen, &stale, &total);
+	return stale == 0;
 }
 
 /* ---- MQTT handlers ---- */
@@ -183,6 +203,8 @@ static void sync_start(struct agent *a)
 	a->synced = false;
 	a->held = false;
 	a->last_replay_ms = a->now_ms;
+	a->replay_before_marker = 0;
+	a->sync_early = false;
 	strbuf_reset(&a->replay_statuses);
 	if (mqtt_subscribe(a->mqtt, a->subs, a->n_subs) ||
 	    mqtt_subscribe_own(a->mqtt, a->topic_own_status))
@@ -413,6 +435,9 @@ static void on_message(void *arg, const char *topic, const void *payload, size_t
 		if (a->nonce[0] && len == strlen(a->nonce) && memcmp(payload, a->nonce, len) == 0) {
 			a->marker_seen = true;
 			a->last_replay_ms = a->now_ms;
+			a->sync_early = a->replay_before_marker && sync_nothing_stale(a);
+			log_debug("sync: marker back after %zu retained object(s)%s",
+				  a->replay_before_marker, a->sync_early ? "; nothing stale" : "");
 		}
 		return;
 	case TOPIC_CONFIRM:
@@ -453,8 +478,10 @@ static void on_message(void *arg, const char *topic, const void *payload, size_t
 	case TOPIC_OBJECT:
 		break;
 	}
-	if (retained)
+	if (retained) {
 		a->last_replay_ms = a->now_ms;
+		a->replay_before_marker += !a->marker_seen;
+	}
 	if (ref.type == TOPIC_SET)
 		set_message(a, topic, ref.source, ref.id, payload, len);
 	else if (len && !store_get(&a->store, ref.kind, ref.id) &&

@@ -52,37 +52,37 @@ static int easy_setup(struct join *j, const struct join_req *req)
 	}
 	if (asprintf(&hdr, "X-Join-Token: %s", req->token) < 0)
 		return -ENOMEM;
-	j->headers = curl_slist_append(NULL, hdr);
+	j->headers = j->curl.slist_append(NULL, hdr);
 	explicit_bzero(hdr, strlen(hdr));
 	free(hdr);
 	if (j->headers)
-		j->headers = curl_slist_append(j->headers, "Content-Type: application/json");
+		j->headers = j->curl.slist_append(j->headers, "Content-Type: application/json");
 	if (j->headers)
-		j->headers = curl_slist_append(j->headers, "Expect:");
+		j->headers = j->curl.slist_append(j->headers, "Expect:");
 	j->body = request_body(req);
 	if (!j->headers || !j->body)
 		return -ENOMEM;
-	ok &= !curl_easy_setopt(j->easy, CURLOPT_URL, j->url);
-	ok &= !curl_easy_setopt(j->easy, CURLOPT_PROTOCOLS_STR, "http,https");
-	ok &= !curl_easy_setopt(j->easy, CURLOPT_HTTPHEADER, j->headers);
-	ok &= !curl_easy_setopt(j->easy, CURLOPT_POSTFIELDS, j->body);
-	ok &= !curl_easy_setopt(j->easy, CURLOPT_POSTFIELDSIZE, (long)strlen(j->body));
-	ok &= !curl_easy_setopt(j->easy, CURLOPT_USERAGENT, "edge-agent");
-	ok &= !curl_easy_setopt(j->easy, CURLOPT_NOSIGNAL, 1L);
-	ok &= !curl_easy_setopt(j->easy, CURLOPT_SSL_VERIFYPEER, 1L);
-	ok &= !curl_easy_setopt(j->easy, CURLOPT_SSL_VERIFYHOST, 2L);
-	ok &= !curl_easy_setopt(j->easy, CURLOPT_CONNECTTIMEOUT_MS, req->connect_timeout_ms > 0 ?
+	ok &= !j->curl.easy_setopt(j->easy, CURLOPT_URL, j->url);
+	ok &= !j->curl.easy_setopt(j->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+	ok &= !j->curl.easy_setopt(j->easy, CURLOPT_HTTPHEADER, j->headers);
+	ok &= !j->curl.easy_setopt(j->easy, CURLOPT_POSTFIELDS, j->body);
+	ok &= !j->curl.easy_setopt(j->easy, CURLOPT_POSTFIELDSIZE, (long)strlen(j->body));
+	ok &= !j->curl.easy_setopt(j->easy, CURLOPT_USERAGENT, "edge-agent");
+	ok &= !j->curl.easy_setopt(j->easy, CURLOPT_NOSIGNAL, 1L);
+	ok &= !j->curl.easy_setopt(j->easy, CURLOPT_SSL_VERIFYPEER, 1L);
+	ok &= !j->curl.easy_setopt(j->easy, CURLOPT_SSL_VERIFYHOST, 2L);
+	ok &= !j->curl.easy_setopt(j->easy, CURLOPT_CONNECTTIMEOUT_MS, req->connect_timeout_ms > 0 ?
 				req->connect_timeout_ms : (long)JOIN_CONNECT_TIMEOUT_MS);
-	ok &= !curl_easy_setopt(j->easy, CURLOPT_TIMEOUT_MS, req->timeout_ms > 0 ?
+	ok &= !j->curl.easy_setopt(j->easy, CURLOPT_TIMEOUT_MS, req->timeout_ms > 0 ?
 				req->timeout_ms : (long)JOIN_TIMEOUT_MS);
-	ok &= !curl_easy_setopt(j->easy, CURLOPT_MAXFILESIZE, (long)JOIN_MAX_BYTES);
-	ok &= !curl_easy_setopt(j->easy, CURLOPT_ERRORBUFFER, j->errbuf);
-	ok &= !curl_easy_setopt(j->easy, CURLOPT_WRITEFUNCTION, join_on_data);
-	ok &= !curl_easy_setopt(j->easy, CURLOPT_WRITEDATA, j);
-	ok &= !curl_easy_setopt(j->easy, CURLOPT_HEADERFUNCTION, join_on_header);
-	ok &= !curl_easy_setopt(j->easy, CURLOPT_HEADERDATA, j);
+	ok &= !j->curl.easy_setopt(j->easy, CURLOPT_MAXFILESIZE, (long)JOIN_MAX_BYTES);
+	ok &= !j->curl.easy_setopt(j->easy, CURLOPT_ERRORBUFFER, j->errbuf);
+	ok &= !j->curl.easy_setopt(j->easy, CURLOPT_WRITEFUNCTION, join_on_data);
+	ok &= !j->curl.easy_setopt(j->easy, CURLOPT_WRITEDATA, j);
+	ok &= !j->curl.easy_setopt(j->easy, CURLOPT_HEADERFUNCTION, join_on_header);
+	ok &= !j->curl.easy_setopt(j->easy, CURLOPT_HEADERDATA, j);
 	if (req->ca_file && *req->ca_file)
-		ok &= !curl_easy_setopt(j->easy, CURLOPT_CAINFO, req->ca_file);
+		ok &= !j->curl.easy_setopt(j->easy, CURLOPT_CAINFO, req->ca_file);
 	return ok ? 0 : -EINVAL;
 }
 
@@ -95,16 +95,18 @@ int join_start(struct join **out, const struct join_req *req)
 	if (!req->url || !req->token || !token_ok(req->token) || !req->node_id ||
 	    !req->public_key)
 		return -EINVAL;
-	if (curl_global_init(CURL_GLOBAL_DEFAULT))
-		return -ENOMEM;
 	j = calloc(1, sizeof(*j));
-	if (!j) {
-		curl_global_cleanup();
+	if (!j)
 		return -ENOMEM;
-	}
 	j->deadline = -1;
-	j->multi = curl_multi_init();
-	j->easy = curl_easy_init();
+	ret = join_curl_open(&j->curl, j->err, sizeof(j->err));
+	if (ret) {
+		log_error("join: %s", j->err);
+		ret = -ELIBACC;
+		goto out;
+	}
+	j->multi = j->curl.multi_init();
+	j->easy = j->curl.easy_init();
 	if (!j->multi || !j->easy) {
 		ret = -ENOMEM;
 		goto out;
@@ -112,16 +114,16 @@ int join_start(struct join **out, const struct join_req *req)
 	ret = easy_setup(j, req);
 	if (ret)
 		goto out;
-	curl_multi_setopt(j->multi, CURLMOPT_SOCKETFUNCTION, join_on_socket);
-	curl_multi_setopt(j->multi, CURLMOPT_SOCKETDATA, j);
-	curl_multi_setopt(j->multi, CURLMOPT_TIMERFUNCTION, join_on_timer);
-	curl_multi_setopt(j->multi, CURLMOPT_TIMERDATA, j);
-	if (curl_multi_add_handle(j->multi, j->easy)) {
+	j->curl.multi_setopt(j->multi, CURLMOPT_SOCKETFUNCTION, join_on_socket);
+	j->curl.multi_setopt(j->multi, CURLMOPT_SOCKETDATA, j);
+	j->curl.multi_setopt(j->multi, CURLMOPT_TIMERFUNCTION, join_on_timer);
+	j->curl.multi_setopt(j->multi, CURLMOPT_TIMERDATA, j);
+	if (j->curl.multi_add_handle(j->multi, j->easy)) {
 		ret = -ENOMEM;
 		goto out;
 	}
 	log_debug("join: POST %s as %s", j->url, req->node_id);
-	curl_multi_socket_action(j->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	j->curl.multi_socket_action(j->multi, CURL_SOCKET_TIMEOUT, 0, &running);
 	join_collect(j);
 	*out = j;
 	j = NULL;
@@ -134,19 +136,21 @@ void join_free(struct join *j)
 {
 	if (!j)
 		return;
-	if (j->multi && j->easy)
-		curl_multi_remove_handle(j->multi, j->easy);
-	if (j->easy)
-		curl_easy_cleanup(j->easy);
-	if (j->multi)
-		curl_multi_cleanup(j->multi);
-	curl_slist_free_all(j->headers);
+	if (j->curl.lib) {
+		if (j->multi && j->easy)
+			j->curl.multi_remove_handle(j->multi, j->easy);
+		if (j->easy)
+			j->curl.easy_cleanup(j->easy);
+		if (j->multi)
+			j->curl.multi_cleanup(j->multi);
+		j->curl.slist_free_all(j->headers);
+	}
 	wg_join_free(&j->result);
 	free(j->url);
 	free(j->body);
 	if (j->resp)
 		explicit_bzero(j->resp, j->resp_len);
 	free(j->resp);
+	join_curl_close(&j->curl);
 	free(j);
-	curl_global_cleanup();
 }

@@ -134,10 +134,10 @@ static void join_finish(struct join *j, CURLcode code)
 	if (code != CURLE_OK) {
 		j->ret = curl_errno(code);
 		snprintf(j->err, sizeof(j->err), "join: POST %s failed: %s", j->url,
-			 j->errbuf[0] ? j->errbuf : curl_easy_strerror(code));
+			 j->errbuf[0] ? j->errbuf : j->curl.easy_strerror(code));
 		return;
 	}
-	curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &status);
+	j->curl.easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &status);
 	if (status < 200 || status > 299) {
 		j->ret = status_errno(status);
 		body_quote(body, sizeof(body), j->resp ? j->resp : "", j->resp_len);
@@ -158,7 +158,7 @@ void join_collect(struct join *j)
 	CURLMsg *msg;
 	int left;
 
-	while ((msg = curl_multi_info_read(j->multi, &left)))
+	while ((msg = j->curl.multi_info_read(j->multi, &left)))
 		if (msg->msg == CURLMSG_DONE && msg->easy_handle == j->easy && !j->done)
 			join_finish(j, msg->data.result);
 }

@@ -6,6 +6,7 @@
 #include <curl/curl.h>
 
 #include "join.h"
+#include "join_curl.h"
 
 struct join_sock {
 	curl_socket_t fd;
@@ -13,6 +14,7 @@ struct join_sock {
 };
 
 struct join {
+	struct join_curl curl;      /* loaded for this transfer, unloaded with it */
 	CURLM *multi;
 	CURL *easy;
 	struct curl_slist *headers;

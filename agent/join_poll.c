@@ -72,11 +72,11 @@ void join_handle(struct join *j, const struct pollfd *fds, int n)
 		ev = (fds[i].revents & (POLLIN | POLLHUP) ? CURL_CSELECT_IN : 0) |
 		     (fds[i].revents & POLLOUT ? CURL_CSELECT_OUT : 0) |
 		     (fds[i].revents & (POLLERR | POLLNVAL) ? CURL_CSELECT_ERR : 0);
-		curl_multi_socket_action(j->multi, fds[i].fd, ev, &running);
+		j->curl.multi_socket_action(j->multi, fds[i].fd, ev, &running);
 	}
 	if (j->deadline >= 0 && clock_ms() >= j->deadline) {
 		j->deadline = -1;
-		curl_multi_socket_action(j->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+		j->curl.multi_socket_action(j->multi, CURL_SOCKET_TIMEOUT, 0, &running);
 	}
 	join_collect(j);
 }

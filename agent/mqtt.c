@@ -1,9 +1,12 @@
 #include <errno.h>
 #include <mosquitto.h>
 #include <mqtt_protocol.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -39,6 +42,7 @@ struct mqtt {
 	int64_t next_attempt_ms;
 	int64_t backoff_ms;
 	int64_t now_ms;
+	size_t unacked;         /* publishes not yet acknowledged (QoS 1) or written (QoS 0) */
 	enum tls_failure tls_failure;  /* what libmosquitto logged during this attempt */
 	char tls_detail[160];
 	pthread_t connector;            /* runs the blocking v5 connect; the loop keeps off mosq */
@@ -129,6 +133,7 @@ static void on_connect(struct mosquitto *mosq, void *obj, int rc)
 		 m->version == MQTT_PROTOCOL_V5 ? "5" : "3.1.1");
 	m->phase = PH_CONNECTED;
 	m->backoff_ms = BACKOFF_MIN_MS;
+	m->unacked = 0;         /* a clean session: nothing earlier is pending */
 	m->h->connected(m->arg);
 }
 
@@ -174,6 +179,14 @@ static void on_subscribe(struct mosquitto *mosq, void *obj, int mid, int n, cons
 
 static void mqtt_connect_join(struct mqtt *m);
 
+static void on_publish(struct mosquitto *mosq, void *obj, int mid)
+{
+	struct mqtt *m = obj;
+
+	if (m->unacked)
+		m->unacked--;
+}
+
 static void on_message(struct mosquitto *mosq, void *obj, const struct mosquitto_message *msg)
 {
 	struct mqtt *m = obj;
@@ -208,6 +221,7 @@ int mqtt_new(struct mqtt **out, const struct config *cfg, const struct mqtt_hand
 	mosquitto_disconnect_callback_set(m->mosq, on_disconnect);
 	mosquitto_subscribe_callback_set(m->mosq, on_subscribe);
 	mosquitto_message_callback_set(m->mosq, on_message);
+	mosquitto_publish_callback_set(m->mosq, on_publish);
 	rc = mosquitto_will_set(m->mosq, will_topic, (int)strlen(will_payload), will_payload, 1, true);
 	if (!rc && cfg->mqtt_username)
 		rc = mosquitto_username_pw_set(m->mosq, cfg->mqtt_username, cfg->mqtt_password);
@@ -246,6 +260,11 @@ bool mqtt_want_write(const struct mqtt *m)
 	return !m->connector_running && mosquitto_want_write(m->mosq);
 }
 
+size_t mqtt_unacked(const struct mqtt *m)
+{
+	return m ? m->unacked : 0;
+}
+
 bool mqtt_connected(const struct mqtt *m)
 {
 	return m->phase == PH_CONNECTED;
@@ -259,12 +278,42 @@ static void mqtt_check(struct mqtt *m, int rc)
 		on_disconnect(m->mosq, m, rc);
 }
 
+/*
+ * The kernel drops quick-ACK mode after a while and then delays our ACKs by up to 40 ms;
+ * a broker with Nagle on (mosquitto's default) holds its next small packet until that
+ * ACK comes. Re-arming after every read removes our half of the stall, whatever the
+ * broker is configured to do. Not a TLS matter: the option is on the TCP socket.
+ */
+static void mqtt_quickack(int fd)
+{
+	int one = 1;
+
+	if (fd >= 0)
+		setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
+}
+
+/*
+ * A broker with default settings drops what it cannot queue for a slow reader (mosquitto:
+ * max_queued_messages 1000, "Outgoing messages are being dropped"), and a replay of
+ * 100,000 retained messages arrives while the agent writes thousands of files: a large
+ * receive buffer keeps them in the kernel meanwhile (about 8 MB with the default window
+ * scale). SO_RCVBUFFORCE needs CAP_NET_ADMIN, which the agent has; else what is allowed.
+ */
+static void mqtt_rcvbuf(int fd)
+{
+	int size = 16 << 20;
+
+	if (fd >= 0 && setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+}
+
 /* mosquitto_loop_read() reads about one packet per call; take all that is waiting. */
 static void mqtt_read(struct mqtt *m)
 {
 	struct pollfd p = { .events = POLLIN };
 	int rc;
 
+	mqtt_quickack(mosquitto_socket(m->mosq));
 	for (int i = 0; i < READ_BATCH; i++) {
 		rc = mosquitto_loop_read(m->mosq, 1);
 		if (rc != MOSQ_ERR_SUCCESS) {
@@ -272,6 +321,7 @@ static void mqtt_read(struct mqtt *m)
 			return;
 		}
 		p.fd = mosquitto_socket(m->mosq);
+		mqtt_quickack(p.fd);
 		if (m->phase == PH_IDLE || p.fd < 0 || poll(&p, 1, 0) != 1)
 			return;
 	}
@@ -360,6 +410,7 @@ int64_t mqtt_tick(struct mqtt *m, int64_t now_ms)
 			mqtt_connect_failed(m, rc);
 			return m->next_attempt_ms - now_ms;
 		}
+		mqtt_rcvbuf(mosquitto_socket(m->mosq));        /* before the replay is asked for */
 		return 0;
 	}
 	if (m->phase != PH_IDLE) {
@@ -416,6 +467,7 @@ int mqtt_publish(struct mqtt *m, const char *topic, const void *payload, size_t 
 	if (m->phase != PH_CONNECTED)
 		return -ENOTCONN;
 	rc = mosquitto_publish(m->mosq, NULL, topic, (int)len, payload, qos, retain);
+	m->unacked += !rc;      /* on_publish counts QoS 0 too, once written */
 	if (rc)
 		log_warn("mqtt: publish %s failed: %s", topic, mosquitto_strerror(rc));
 	return rc ? -EIO : 0;

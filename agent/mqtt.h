@@ -26,6 +26,8 @@ void mqtt_handle(struct mqtt *m, short revents);
 /* Keepalive and reconnect with capped exponential backoff; returns ms until next call. */
 int64_t mqtt_tick(struct mqtt *m, int64_t now_ms);
 bool mqtt_connected(const struct mqtt *m);
+/* Publishes the broker has not acknowledged yet (a replay queues thousands of statuses). */
+size_t mqtt_unacked(const struct mqtt *m);
 int mqtt_subscribe(struct mqtt *m, char *const *topics, int n);
 /* Subscribes to topics the agent publishes itself, without its own copies where MQTT 5 allows. */
 int mqtt_subscribe_own(struct mqtt *m, const char *topic);

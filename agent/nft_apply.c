@@ -1,6 +1,8 @@
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/netlink.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,7 +128,15 @@ static void err_copy(char *err, size_t errlen, const char *msg)
 		snprintf(err, errlen, "%.*s", l[0].n, l[0].s);
 }
 
-int nft_apply(struct nft *nft, const char *text, char *err, size_t errlen)
+/*
+ * From this much text (about 1,000 elements) the transaction runs in a short-lived child,
+ * on the context's own netlink socket (so nft_watch still knows it as ours). libnftables builds a transaction of 10,000 elements out of
+ * some 250,000 small allocations (15 MB at its peak); freed in the agent, among the objects
+ * it keeps, they left the heap fragmented for good. A single update stays in-process.
+ */
+#define CHILD_MIN_TEXT (64 * 1024)
+
+static int apply_here(struct nft *nft, const char *text, char *err, size_t errlen)
 {
 	const char *msg;
 	int ret = 0;
@@ -144,6 +154,65 @@ int nft_apply(struct nft *nft, const char *text, char *err, size_t errlen)
 			snprintf(err, errlen, "nft: transaction failed without a message");
 	}
 	return ret;
+}
+
+static void child_run(struct nft *nft, int fd, const char *text)
+{
+	char err[1024] = "";
+	int ret;
+
+	ret = apply_here(nft, text, err, sizeof(err));
+	if (ret && write(fd, err, strlen(err)) < 0)
+		ret = -EIO;
+	_exit(ret ? 1 : 0);
+}
+
+static int apply_child(struct nft *nft, const char *text, char *err, size_t errlen)
+{
+	char buf[1024];
+	size_t got = 0;
+	ssize_t n;
+	int p[2], st = 0;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return -errno;
+	}
+	if (pid == 0) {
+		close(p[0]);
+		child_run(nft, p[1], text);
+	}
+	close(p[1]);
+	while (got < sizeof(buf) - 1 && ((n = read(p[0], buf + got, sizeof(buf) - 1 - got)) > 0 ||
+					 (n < 0 && errno == EINTR)))
+		got += n > 0 ? (size_t)n : 0;
+	buf[got] = '\0';
+	close(p[0]);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return 0;
+	if (errlen)
+		snprintf(err, errlen, "%s", got ? buf : "nft: the transaction's process failed");
+	return -EIO;
+}
+
+int nft_apply(struct nft *nft, const char *text, char *err, size_t errlen)
+{
+	int ret;
+
+	if (strlen(text) < CHILD_MIN_TEXT)
+		return apply_here(nft, text, err, errlen);
+	if (errlen)
+		err[0] = '\0';
+	ret = apply_child(nft, text, err, errlen);
+	/* no process to spare (EAGAIN, ENOMEM): the same transaction in-process */
+	return ret == -EIO ? ret : ret ? apply_here(nft, text, err, errlen) : 0;
 }
 
 int nft_list_json(struct nft *nft, const char *cmd, char **out)

@@ -19,8 +19,17 @@ void strbuf_free(struct strbuf *sb)
 	strbuf_init(sb);
 }
 
+/* A buffer grown past this for one large document (a replay's journal batch, a snapshot)
+ * is given back on reset instead of being kept for the life of the process. */
+#define STRBUF_KEEP (64 * 1024)
+
 void strbuf_reset(struct strbuf *sb)
 {
+	if (sb->cap > STRBUF_KEEP) {
+		free(sb->buf);
+		sb->buf = NULL;
+		sb->cap = 0;
+	}
 	sb->len = 0;
 	if (sb->buf)
 		sb->buf[0] = '\0';

@@ -13,6 +13,7 @@ struct strbuf {
 
 void strbuf_init(struct strbuf *sb);
 void strbuf_free(struct strbuf *sb);
+/* Empties sb; a large buffer is freed (buf may then be NULL until the next add). */
 void strbuf_reset(struct strbuf *sb);
 void strbuf_add(struct strbuf *sb, const char *s, size_t n);
 void strbuf_puts(struct strbuf *sb, const char *s);

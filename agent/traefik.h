@@ -50,8 +50,10 @@ void traefik_manifest_free(struct traefik_manifest *m);
 /*
  * Applies a batch to own->dir: a new name is recorded in the manifest on disk before its
  * file is first written (else that write fails); every write goes to a temp name not
- * ending in .yml, is fsynced and renamed into place; removals unlink only files in the
- * manifest (others are left alone, the op succeeds); the directory is fsynced once.
+ * ending in .yml in the subdirectory .edge-agent-tmp (Traefik does not watch it), is
+ * fsynced and renamed into place, unless the file already holds those bytes; removals
+ * unlink only files in the manifest (others are left alone, the op succeeds); the
+ * directory is fsynced once.
  * Each op gets its own result; returns 0 if all succeeded, else the first -errno.
  */
 int traefik_commit(struct traefik_manifest *own, struct traefik_op *ops, size_t n);

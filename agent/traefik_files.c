@@ -14,10 +14,19 @@
 #include "traefik.h"
 
 #define TEMP_SUFFIX ".tmp"
+/*
+ * Temps are written in this subdirectory: Traefik watches the directory but not its
+ * subdirectories (it reads them, and skips names not ending in .yml/.yaml/.toml), so a
+ * route change raises exactly one event for it, the rename (or the unlink) into place;
+ * staging in the directory itself raised five (create, chmod, write, moved-from, moved-to),
+ * each a re-read of every file. A subdirectory is on the same file system by construction.
+ */
+#define TEMP_DIR ".edge-agent-tmp"
 /* From this many writes on, one syncfs() on the directory replaces an fsync per file. */
 #define SYNCFS_MIN_WRITES 5
 
-/* ".edge-agent.<source>.<id>.tmp": hidden and not .yml, so Traefik never reads a temp. */
+/* ".edge-agent.<source>.<id>.tmp": hidden and not .yml, so Traefik never reads a temp. Older
+ * versions staged it in the directory itself: scans still remove those. */
 static int temp_name(char *buf, size_t len, const char *source, const char *id)
 {
 	char name[NAME_MAX + 1];
@@ -55,11 +64,42 @@ static void op_fail(struct traefik_op *op, int err, const char *dir, const char 
 		 dir, name, why ? why : strerror(-err));
 }
 
-/* Leaves a complete temp file (fsynced if sync) or nothing. */
-static int op_stage(int dfd, const char *dir, struct traefik_op *op, struct strbuf *sb,
-		    bool sync)
+/* Whether dir/name is a regular 0644 file holding exactly buf: then it is left alone. */
+static bool file_same(int dfd, const char *name, const char *buf, size_t len)
 {
-	char tmp[NAME_MAX + 1];
+	char chunk[4096];
+	struct stat st;
+	bool same = false;
+	size_t off = 0;
+	ssize_t r;
+	int fd;
+
+	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || (st.st_mode & 07777) != 0644 ||
+	    (size_t)st.st_size != len)
+		goto out;
+	while (off < len) {
+		r = read(fd, chunk, sizeof(chunk));
+		if (r <= 0 || (size_t)r > len - off || memcmp(chunk, buf + off, (size_t)r))
+			goto out;
+		off += (size_t)r;
+	}
+	same = read(fd, chunk, 1) == 0;
+out:
+	close(fd);
+	return same;
+}
+
+/*
+ * Leaves a complete temp file in TEMP_DIR (fsynced if sync) or nothing. Returns 1 when the
+ * file in place already holds the rendered bytes: no write, no event for Traefik.
+ */
+static int op_stage(int dfd, int tdfd, const char *dir, struct traefik_op *op,
+		    struct strbuf *sb, bool sync)
+{
+	char tmp[NAME_MAX + 1], name[NAME_MAX + 1];
 	bool created = false;
 	int fd = -1, ret;
 
@@ -71,14 +111,18 @@ static int op_stage(int dfd, const char *dir, struct traefik_op *op, struct strb
 		return ret;
 	}
 	if (!ret)
+		ret = traefik_file_name(name, sizeof(name), op->source, op->id);
+	if (!ret && file_same(dfd, name, sb->buf, sb->len))
+		return 1;
+	if (!ret)
 		ret = temp_name(tmp, sizeof(tmp), op->source, op->id);
 	if (ret)
 		goto out;
-	if (unlinkat(dfd, tmp, 0) < 0 && errno != ENOENT) {
+	if (unlinkat(tdfd, tmp, 0) < 0 && errno != ENOENT) {
 		ret = -errno;
 		goto out;
 	}
-	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+	fd = openat(tdfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0) {
 		ret = -errno;
 		goto out;
@@ -95,22 +139,22 @@ out:
 	if (fd >= 0 && close(fd) < 0 && !ret)
 		ret = -errno;
 	if (ret && created)
-		unlinkat(dfd, tmp, 0);
+		unlinkat(tdfd, tmp, 0);
 	if (ret)
 		op_fail(op, ret, dir, NULL);
 	return ret;
 }
 
-static void op_unstage(int dfd, const struct traefik_op *op)
+static void op_unstage(int tdfd, const struct traefik_op *op)
 {
 	char tmp[NAME_MAX + 1];
 
 	if (!temp_name(tmp, sizeof(tmp), op->source, op->id))
-		unlinkat(dfd, tmp, 0);
+		unlinkat(tdfd, tmp, 0);
 }
 
 /* Renames a staged temp into place, or removes the file if it is ours; in op order. */
-static int op_apply(struct traefik_manifest *own, int dfd, const char *dir,
+static int op_apply(struct traefik_manifest *own, int dfd, int tdfd, const char *dir,
 		    struct traefik_op *op)
 {
 	char name[NAME_MAX + 1], tmp[NAME_MAX + 1];
@@ -128,9 +172,9 @@ static int op_apply(struct traefik_manifest *own, int dfd, const char *dir,
 			ret = -errno;
 		else
 			traefik_manifest_release(own, name);
-	} else if (renameat(dfd, tmp, dfd, name) < 0) {
+	} else if (renameat(tdfd, tmp, dfd, name) < 0) {
 		ret = -errno;
-		unlinkat(dfd, tmp, 0);
+		unlinkat(tdfd, tmp, 0);
 	}
 out:
 	if (ret)
@@ -228,22 +272,44 @@ static int ops_claim(struct traefik_manifest *own, struct traefik_op *ops, size_
 	return 0;
 }
 
+/*
+ * Opens TEMP_DIR, made on first use. Mode 0755 whatever the umask: Traefik lists
+ * subdirectories, and one it cannot read fails its whole rebuild. Never a symlink.
+ */
+static int temp_dir_open(int dfd)
+{
+	bool made = mkdirat(dfd, TEMP_DIR, 0755) == 0;
+	int fd;
+
+	if (!made && errno != EEXIST)
+		return -errno;
+	fd = openat(dfd, TEMP_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (made && fchmod(fd, 0755) < 0) {
+		close(fd);
+		return -errno;
+	}
+	return fd;
+}
+
 int traefik_commit(struct traefik_manifest *own, struct traefik_op *ops, size_t n)
 {
 	const char *dir = own->dir;
-	size_t i, writes = 0;
+	size_t i, writes = 0, applied = 0;
 	char why[ERR_LEN];
 	struct strbuf sb;
-	bool batch;
-	int dfd, ret;
+	int dfd, tdfd = -1, ret;
+	bool batch, *same;
 
 	strbuf_init(&sb);
+	same = calloc(n ? n : 1, sizeof(*same));
 	for (i = 0; i < n; i++) {
 		ops[i].result = 0;
 		ops[i].error[0] = '\0';
 	}
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	ret = dfd < 0 ? -errno : ops_check(dir, ops, n);
+	ret = dfd < 0 ? -errno : !same ? -ENOMEM : ops_check(dir, ops, n);
 	if (!ret)
 		ret = ops_claim(own, ops, n);
 	if (ret) {
@@ -252,25 +318,39 @@ int traefik_commit(struct traefik_manifest *own, struct traefik_op *ops, size_t 
 	}
 	for (i = 0; i < n; i++)
 		writes += ops[i].route && !ops[i].result;
+	if (writes && (tdfd = temp_dir_open(dfd)) < 0) {
+		snprintf(why, sizeof(why), "temp directory %s/%s: %s", dir, TEMP_DIR, strerror(-tdfd));
+		for (i = 0; i < n; i++)
+			if (ops[i].route && !ops[i].result)
+				op_fail(&ops[i], tdfd, dir, why);
+		writes = 0;
+	}
 	batch = writes >= SYNCFS_MIN_WRITES;
-	for (i = 0; i < n; i++)
-		if (ops[i].route && !ops[i].result && op_stage(dfd, dir, &ops[i], &sb, !batch))
-			writes--;
+	for (i = 0; i < n; i++) {
+		if (!ops[i].route || ops[i].result)
+			continue;
+		ret = op_stage(dfd, tdfd, dir, &ops[i], &sb, !batch);
+		same[i] = ret > 0;
+		writes -= ret != 0;
+	}
 	if (batch && writes && syncfs(dfd) < 0) {
 		ret = -errno;
 		snprintf(why, sizeof(why), "syncfs: %s", strerror(-ret));
 		for (i = 0; i < n; i++) {
-			if (ops[i].route && !ops[i].result) {
-				op_unstage(dfd, &ops[i]);
+			if (ops[i].route && !ops[i].result && !same[i]) {
+				op_unstage(tdfd, &ops[i]);
 				op_fail(&ops[i], ret, dir, why);
 			}
 		}
 	}
-	for (i = 0; i < n; i++)
-		if (!ops[i].result)
-			op_apply(own, dfd, dir, &ops[i]);
+	for (i = 0; i < n; i++) {
+		if (!ops[i].result && !same[i]) {
+			op_apply(own, dfd, tdfd, dir, &ops[i]);
+			applied++;
+		}
+	}
 	/* A failed directory fsync leaves the new names undurable: report them for retry. */
-	if (n && fsync(dfd) < 0) {
+	if (applied && fsync(dfd) < 0) {
 		ret = -errno;
 		snprintf(why, sizeof(why), "fsync of the directory: %s", strerror(-ret));
 		ops_fail_ok(ops, n, ret, dir, why);
@@ -278,9 +358,12 @@ int traefik_commit(struct traefik_manifest *own, struct traefik_op *ops, size_t 
 	/* Names of removed files leave it; if that fails they stay listed, which is harmless. */
 	traefik_manifest_save(own, why, sizeof(why));
 out:
+	if (tdfd >= 0)
+		close(tdfd);
 	if (dfd >= 0)
 		close(dfd);
 	strbuf_free(&sb);
+	free(same);
 	for (i = 0; i < n; i++)
 		if (ops[i].result)
 			return ops[i].result;
@@ -296,10 +379,36 @@ static bool entry_is_dir(int dfd, const struct dirent *de)
 	return fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
 }
 
+/* A leftover temp of ours, in dfd, is removed (best effort: it only costs space). */
+static void temp_sweep(const struct traefik_manifest *own, int dfd, const char *tmp)
+{
+	char name[NAME_MAX + 1], source[ID_LEN], id[ID_LEN];
+
+	if (!temp_parse(tmp, source, id) && !traefik_file_name(name, sizeof(name), source, id) &&
+	    traefik_manifest_owns(own, name))
+		unlinkat(dfd, tmp, 0);
+}
+
+static void temp_dir_sweep(const struct traefik_manifest *own, int dfd)
+{
+	struct dirent *de;
+	DIR *d;
+	int fd;
+
+	fd = openat(dfd, TEMP_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(d)))
+		temp_sweep(own, dirfd(d), de->d_name);
+	closedir(d);
+}
+
 int traefik_scan(struct traefik_manifest *own,
 		 int (*fn)(void *arg, const char *source, const char *id), void *arg)
 {
-	char name[NAME_MAX + 1];
 	char source[ID_LEN], id[ID_LEN];
 	struct dirent *de;
 	int ret = 0;
@@ -315,11 +424,8 @@ int traefik_scan(struct traefik_manifest *own,
 			ret = -errno;
 			break;
 		}
-		/* Best effort: Traefik never reads a temp, a leftover only costs space. */
 		if (!temp_parse(de->d_name, source, id)) {
-			if (!traefik_file_name(name, sizeof(name), source, id) &&
-			    traefik_manifest_owns(own, name))
-				unlinkat(dirfd(d), de->d_name, 0);
+			temp_sweep(own, dirfd(d), de->d_name);
 			continue;
 		}
 		if (traefik_file_parse(de->d_name, source, id) ||
@@ -329,6 +435,7 @@ int traefik_scan(struct traefik_manifest *own,
 		if (ret)
 			break;
 	}
+	temp_dir_sweep(own, dirfd(d));
 	closedir(d);
 	return ret;
 }

@@ -4,7 +4,7 @@
  * (nftables netlink events for forwards, inotify for route files), and times a group
  * publish fanning out to many agents. Prints key=value lines; raw samples go to files.
  *
- * Object i of a run is forward "f<i>" (public port FWD_PORT0 + i) and route "r<i>".
+ * Object i of a run is forward "f<i>" (public port fwd_port(i)) and route "r<i>".
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -17,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/inotify.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -28,8 +30,15 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <mosquitto.h>
 
-#define FWD_PORT0 20000
-#define ADD_PORT0 50000         /* forwards added by the update run */
+#define FWD_PORT0 10000
+#define ADD_PORT0 60000         /* forwards added by the update run */
+#define WG_PORT 51820           /* reserved by the agent: skipped */
+
+/* Public port of seeded forward i: 10000 up, around the WireGuard port (50,000 fit). */
+static int fwd_port(int i)
+{
+	return i >= ADD_PORT0 ? i : FWD_PORT0 + i + (FWD_PORT0 + i >= WG_PORT);
+}
 #define MAX_SAMPLES 100000
 
 struct opts {
@@ -71,8 +80,13 @@ struct bench {
 	bool count_live;
 	int n_elems, n_files;
 	int64_t t_files;
-	int data_wd;
+	int data_wd, dir_wd;
 	unsigned cache_saves;   /* renames of DATA_DIR/state.json seen */
+	unsigned dir_events;    /* every inotify event in the Traefik directory */
+	/* warm restart: what the agent changes once it talks to the broker */
+	bool warm;
+	int64_t t_node_live;    /* first node status published live (not the retained one) */
+	int nft_msgs, nft_msgs_after, file_events_after, data_events_after;
 };
 
 static int64_t now_ns(void)
@@ -95,7 +109,7 @@ static void forward_json(char *buf, size_t len, int i, int variant)
 {
 	snprintf(buf, len, "{\"public_port\": %d, \"target_ip\": \"10.60.%d.%d\", "
 		 "\"target_port\": %d, \"proto\": \"tcp\"}",
-		 i < ADD_PORT0 ? FWD_PORT0 + i : i, (i / 250) % 250, i % 250 + 1,
+		 fwd_port(i), (i / 250) % 250, i % 250 + 1,
 		 8000 + (i + variant) % 1000);
 }
 
@@ -181,6 +195,8 @@ static void on_message(struct mosquitto *m, void *arg, const struct mosquitto_me
 	snprintf(status, sizeof(status), "%s/%s/status", b->o.prefix, b->o.node);
 	sl = strlen(status);
 	if (strcmp(msg->topic, status) == 0) {
+		if (!msg->retain && !b->t_node_live)
+			b->t_node_live = now_ns();
 		b->synced = msg->payloadlen > 0 &&
 			    memmem(msg->payload, (size_t)msg->payloadlen, "\"synced\":true", 13);
 	} else if (b->fwd_ok && strncmp(msg->topic, status, sl) == 0 && msg->topic[sl] == '/') {
@@ -253,6 +269,21 @@ static int elem_port(const struct nlmsghdr *nlh, const char *table, int *count)
 	return port;
 }
 
+/* Whether an nftables event is about our table: attribute 1 is the table's name in table,
+ * chain, rule, set and element messages alike. */
+static bool msg_ours(const struct nlmsghdr *nlh, const char *table)
+{
+	const struct nlattr *a;
+
+	if (NFNL_MSG_TYPE(nlh->nlmsg_type) == NFT_MSG_NEWGEN)
+		return false;
+	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg))
+		if (mnl_attr_get_type(a) == 1)
+			return mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0 &&
+			       strcmp(mnl_attr_get_str(a), table) == 0;
+	return false;
+}
+
 static int nl_event(const struct nlmsghdr *nlh, void *data)
 {
 	struct bench *b = data;
@@ -260,6 +291,10 @@ static int nl_event(const struct nlmsghdr *nlh, void *data)
 
 	if (NFNL_SUBSYS_ID(nlh->nlmsg_type) != NFNL_SUBSYS_NFTABLES)
 		return MNL_CB_OK;
+	if (b->warm && msg_ours(nlh, b->o.table)) {
+		b->nft_msgs++;
+		b->nft_msgs_after += b->t_node_live != 0;
+	}
 	if (b->count_live) {
 		if (msg == NFT_MSG_NEWSETELEM && elem_port(nlh, b->o.table, &n) >= 0 &&
 		    (b->n_elems += n) >= b->o.forwards && !b->got_live) {
@@ -294,11 +329,17 @@ static void ino_read(struct bench *b)
 	while ((n = read(b->ino_fd, buf, sizeof(buf))) > 0) {
 		for (char *p = buf; p < buf + n;) {
 			struct inotify_event *ev = (struct inotify_event *)p;
-			if (ev->wd == b->data_wd && ev->len && strcmp(ev->name, "state.json") == 0) {
-				b->cache_saves++;
+			if (ev->wd == b->data_wd) {
+				b->cache_saves += ev->len && (ev->mask & IN_MOVED_TO) &&
+						  strcmp(ev->name, "state.json") == 0;
+				/* health.json records the connection: it must change */
+				b->data_events_after += b->t_node_live && ev->len &&
+							!strstr(ev->name, "health.json");
 				p += sizeof(*ev) + ev->len;
 				continue;
 			}
+			b->dir_events++;
+			b->file_events_after += b->t_node_live != 0;
 			if (b->count_live && (ev->mask & IN_MOVED_TO) && ++b->n_files == b->o.routes)
 				b->t_files = now_ns();
 			if (!b->count_live && !b->got_live && (ev->mask & b->want_ino_mask) && ev->len &&
@@ -316,10 +357,14 @@ static void watch_open(struct bench *b)
 	if (nl_open(b))
 		die("cannot listen to nftables events (run in the agent's namespace)");
 	b->ino_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (b->ino_fd < 0 || inotify_add_watch(b->ino_fd, b->o.dir, IN_MOVED_TO | IN_DELETE) < 0)
+	/* every event Traefik's watcher (fsnotify) asks for, and close-write besides */
+	b->dir_wd = b->ino_fd < 0 ? -1 : inotify_add_watch(b->ino_fd, b->o.dir, IN_CREATE | IN_MODIFY |
+			     IN_ATTRIB | IN_CLOSE_WRITE | IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE);
+	if (b->dir_wd < 0)
 		die("cannot watch the Traefik directory");
 	b->data_wd = -1;
-	if (b->o.data_dir && (b->data_wd = inotify_add_watch(b->ino_fd, b->o.data_dir, IN_MOVED_TO)) < 0)
+	if (b->o.data_dir && (b->data_wd = inotify_add_watch(b->ino_fd, b->o.data_dir, IN_CREATE |
+			      IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_TO | IN_DELETE)) < 0)
 		die("cannot watch DATA_DIR");
 }
 
@@ -341,8 +386,11 @@ static void pump(struct bench *b, int timeout_ms)
 		/* loop_read takes one packet per call: drain what is buffered */
 		for (int i = 0; i < 4096; i++) {
 			struct pollfd q = { .fd = p[0].fd, .events = POLLIN };
+			int one = 1;
 			if (mosquitto_loop_read(b->mosq, 1) != MOSQ_ERR_SUCCESS)
 				die("lost the broker");
+			/* the controller's half of Nagle against delayed ACKs, as the agent does */
+			setsockopt(p[0].fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
 			if (poll(&q, 1, 0) != 1)
 				break;
 		}
@@ -536,6 +584,15 @@ static int cmd_converge(struct bench *b)
 		       b->got_live ? (b->t_live - t0) / 1e6 : -1.0,
 		       b->t_files ? (b->t_files - t0) / 1e6 : -1.0);
 	printf("cpu_applied_s=%.2f\ncpu_synced_s=%.2f\nrss_kb=%ld\n", cpu_applied, cpu_synced, rss);
+	if (b->warm) {
+		/* events still in flight after synced are counted too */
+		for (int64_t e = now_ns() + 2000000000; now_ns() < e;)
+			pump(b, 20);
+		printf("t_connected_ms=%.1f\nnft_events=%d\nnft_events_after_connect=%d\n"
+		       "file_events=%u\nfile_events_after_connect=%d\ndata_events_after_connect=%d\n",
+		       b->t_node_live ? (b->t_node_live - t0) / 1e6 : -1.0, b->nft_msgs,
+		       b->nft_msgs_after, b->dir_events, b->file_events_after, b->data_events_after);
+	}
 	return 0;
 }
 
@@ -562,14 +619,14 @@ static int cmd_updates(struct bench *b)
 	snprintf(status_pfx, sizeof(status_pfx), "%s/%s/status", b->o.prefix, b->o.node);
 	snprintf(topic, sizeof(topic), "%s/#", status_pfx);
 	subscribe(b, topic);
-	fprintf(out, "kind op status_us live_us cache_save\n");
+	fprintf(out, "kind op status_us live_us cache_save dir_events\n");
 	for (int i = 0; i < b->o.count; i++) {
 		bool fwd = i % 2 == 0;
 		enum op op = (enum op)((i / 2) % 3);
 		int cycle = i / 6, id = op == OP_CHANGE ? (cycle * 7919) % (fwd ? b->o.forwards : b->o.routes)
 						      : ADD_PORT0 + cycle;
 		const char *kind = fwd ? "forwards" : "routes";
-		unsigned saves = b->cache_saves;
+		unsigned saves = b->cache_saves, events = b->dir_events;
 		int64_t t0;
 
 		object_topic(topic, sizeof(topic), &b->o, b->o.node, kind, fwd ? 'f' : 'r', id);
@@ -587,7 +644,7 @@ static int cmd_updates(struct bench *b)
 		b->want_clear = op == OP_DELETE;
 		b->got_status = op == OP_CHANGE;
 		b->got_live = false;
-		b->want_port = id < ADD_PORT0 ? FWD_PORT0 + id : id;
+		b->want_port = fwd_port(id);
 		b->want_nft_msg = fwd ? (op == OP_DELETE ? NFT_MSG_DELSETELEM : NFT_MSG_NEWSETELEM) : -1;
 		snprintf(b->want_file, sizeof(b->want_file), "edge-agent.%s.r%d.yml", b->o.node, id);
 		b->want_ino_mask = fwd ? 0 : op == OP_DELETE ? IN_DELETE : IN_MOVED_TO;
@@ -606,10 +663,10 @@ static int cmd_updates(struct bench *b)
 		else
 			fprintf(out, "%s %s %.1f %.1f", kind, op_names[op], (b->t_status - t0) / 1e3,
 				(b->t_live - t0) / 1e3);
-		fprintf(out, " %u\n", b->cache_saves - saves);
 		/* one at a time: let the agent finish this update's durable tail */
 		for (int64_t e = now_ns() + b->o.gap_ms * 1000000; now_ns() < e;)
 			pump(b, 1);
+		fprintf(out, " %u %u\n", b->cache_saves - saves, b->dir_events - events);
 	}
 	fclose(out);
 	printf("updates=%d\nupdate_timeouts=%d\n", b->o.count, misses);
@@ -694,7 +751,7 @@ static void usage(void)
 	      "modes: seed, converge, updates, fanout, wait-synced\n"
 	      "  -H host -P port -x prefix -n node -g group -f forwards -r routes\n"
 	      "  -c count -k nodes -R reps -t table -d traefik_dir -D data_dir -G gap_ms\n"
-	      "  -o out -T timeout_s\n", stderr);
+	      "  -o out -T timeout_s -W (converge: a warm restart, count what changes)\n", stderr);
 	exit(2);
 }
 
@@ -710,7 +767,7 @@ int main(int argc, char **argv)
 		usage();
 	mode = argv[1];
 	optind = 2;
-	while ((c = getopt(argc, argv, "H:P:x:n:g:f:r:c:k:R:t:d:D:G:o:T:")) != -1) {
+	while ((c = getopt(argc, argv, "H:P:x:n:g:f:r:c:k:R:t:d:D:G:o:T:W")) != -1) {
 		switch (c) {
 		case 'H': b.o.host = optarg; break;
 		case 'P': b.o.port = atoi(optarg); break;
@@ -728,6 +785,7 @@ int main(int argc, char **argv)
 		case 'G': b.o.gap_ms = atoi(optarg); break;
 		case 'o': b.o.out = optarg; break;
 		case 'T': b.o.timeout_s = atof(optarg); break;
+		case 'W': b.warm = true; break;
 		default: usage();
 		}
 	}

@@ -24,16 +24,23 @@ while [ $# -gt 0 ]; do
 done
 
 # Sizes; each can be overridden from the environment (e.g. CONVERGE_N="1000" while developing).
+# CONVERGE_N: the scale run (each size CONVERGE_REPS times, sizes above 10,000 once);
+# UPDATE_N: objects of each kind present during the update runs and the warm restart;
+# SETUPS: set-ups measured beside the main one (stock broker, root file system).
 if [ "$SMOKE" = 1 ]; then
 	: "${CONVERGE_N:=50 200}" "${CONVERGE_REPS:=1}" "${BASE_N:=20 50}" "${BASE_REPS:=1}"
-	: "${UPDATES:=30}" "${PLANE_N:=1 100 500}" "${PLANE_CONNECTS:=200}" "${PLANE_REPS:=1}"
+	: "${UPDATE_N:=200}" "${UPDATES:=30}" "${SETUP_UPDATES:=30}"
+	: "${PLANE_N:=1 100 500}" "${PLANE_CONNECTS:=200}" "${PLANE_REPS:=1}"
 	: "${FANOUT_K:=3 6}" "${FANOUT_REPS:=2}" "${TRAEFIK_N:=200}" "${TRAEFIK_REPS:=1}" "${CORE_REPS:=1}"
+	: "${SETUPS:=tuned}"
 else
-	: "${CONVERGE_N:=100 1000 10000}" "${CONVERGE_REPS:=3}" "${BASE_N:=100 300 1000}" "${BASE_REPS:=1}"
-	: "${UPDATES:=1000}" "${PLANE_N:=1 1000 5000 10000 25000 50000}" "${PLANE_CONNECTS:=2000}"
+	: "${CONVERGE_N:=1000 10000 50000}" "${CONVERGE_REPS:=3}" "${BASE_N:=100 300 1000}" "${BASE_REPS:=1}"
+	: "${UPDATE_N:=10000}" "${UPDATES:=1000}" "${SETUP_UPDATES:=400}"
+	: "${PLANE_N:=1 1000 5000 10000 25000 50000}" "${PLANE_CONNECTS:=2000}"
 	: "${PLANE_REPS:=3}" "${FANOUT_K:=50 200}" "${FANOUT_REPS:=5}" "${TRAEFIK_N:=10000}"
 	: "${TRAEFIK_REPS:=3}" "${CORE_REPS:=3}"
 fi
+: "${SETUPS:=tuned aedes}"
 [ "$(id -u)" = 0 ] || { echo "bench: needs root (network namespaces, nftables)" >&2; exit 77; }
 for t in mosquitto nft iptables iptables-restore gnuplot cc pkg-config /usr/bin/python3; do
 	command -v "$t" >/dev/null || { echo "bench: $t is missing (make deps)" >&2; exit 77; }
@@ -44,21 +51,24 @@ done
 W=$(mktemp -d /tmp/edge-bench.XXXXXX); chmod 755 "$W"
 D=$W/data; mkdir -p "$D" "$OUT"
 PIDS=() NSS=()
-# The agents' DATA_DIR and Traefik directories: a fresh journaled ext4 (what a server has).
-# This machine's own disk is ext4 WITHOUT a journal, where creating files shortly after
-# many deletions scans every recently deleted inode (other tests delete files all the
-# time): section 6 measures both.
-# AGENT_FS=root keeps them on the temp directory's (root) file system instead.
-A=$W/fs
-mkdir -p "$A"
-if [ "${AGENT_FS:-}" = root ]; then
-	AGENT_FS="the root file system ($(findmnt -n -o FSTYPE --target "$W"), temp directory)"
-elif truncate -s 4G "$W/fs.img" && mkfs.ext4 -q -F "$W/fs.img" 2>/dev/null &&
-	mount -o loop "$W/fs.img" "$A" 2>/dev/null; then
-	AGENT_FS="ext4 (journaled, fresh, loop device)"
+# The agents' DATA_DIR and Traefik directories: on the root file system (what users get;
+# this machine's is ext4 WITHOUT a journal, which other tests churn), and for the tuned
+# set-up on a fresh journaled ext4 of our own (TUNED_FS). AGENT_FS=fresh moves every run there.
+ROOTFS_DIR=$W/rootfs
+TUNED_FS=$W/fs
+mkdir -p "$ROOTFS_DIR" "$TUNED_FS"
+if truncate -s 4G "$W/fs.img" && mkfs.ext4 -q -F "$W/fs.img" 2>/dev/null &&
+	mount -o loop "$W/fs.img" "$TUNED_FS" 2>/dev/null; then
+	TUNED_FS_NAME="ext4 (journaled, fresh, loop device)"
 else
-	AGENT_FS="the temp directory's file system (a private ext4 could not be mounted)"
+	TUNED_FS_NAME="the temp directory's file system (a private ext4 could not be mounted)"
 fi
+if [ "${AGENT_FS:-root}" = fresh ]; then
+	A=$TUNED_FS AGENT_FS=$TUNED_FS_NAME
+else
+	A=$ROOTFS_DIR AGENT_FS="the root file system ($(findmnt -n -o FSTYPE --target "$W"), temp directory)"
+fi
+BROKER_CONF=${BROKER_CONF:-stock}
 cleanup() {
 	local p n
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
@@ -68,7 +78,7 @@ cleanup() {
 		ip netns pids "$n" 2>/dev/null | xargs -r kill -9 2>/dev/null
 		ip netns del "$n" 2>/dev/null
 	done
-	mountpoint -q "$A" && umount "$A"
+	mountpoint -q "$TUNED_FS" && umount "$TUNED_FS"
 	if [ "${KEEP_TMP:-}" ]; then echo "bench: kept $W"; else rm -rf "$W"; fi
 }
 trap cleanup EXIT
@@ -78,7 +88,7 @@ log() { printf '[bench %s] %s\n' "$(date +%T)" "$*" >&2; }
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 
-# SECTIONS="converge updates" runs only those (updates needs converge before it).
+# SECTIONS="converge updates" runs only those.
 # --- tools: built here from bench/, the agent copied so a rebuild mid-run cannot bite ---
 CFLAGS_B="-O2 -g -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-format-truncation -D_GNU_SOURCE"
 # a sanitizer build of the agent (make SANITIZE=1) needs the same runtime in our helpers
@@ -108,23 +118,35 @@ ns_del() {
 	for i in "${!NSS[@]}"; do [ "${NSS[$i]}" = "$n" ] && unset 'NSS[i]'; done
 }
 
-# broker NS [ADDR]: mosquitto with the project's own broker-config/mosquitto.conf settings
-# for queues, in-flight window, Nagle and persistence, on one anonymous plain listener (the
-# shipped file's passwords, ACLs and TLS listener need files a bench has no business with).
+# broker NS [ADDR]: the broker of the current set-up, on one anonymous plain listener.
+#   stock: Debian's mosquitto.conf as installed (persistence on, every other setting the
+#          default: Nagle on, 1000 queued messages, 20 in flight) plus the listener;
+#   tuned: the project's own broker-config/mosquitto.conf settings for queues, in-flight
+#          window, Nagle and persistence (its passwords, ACLs and TLS listener left out);
+#   aedes: aedes from npm (MQTT 3.1.1), loopback only.
 broker() {
 	local ns=$1 addr=${2:-127.0.0.1} dir=$W/broker-$1 i
 	mkdir -p "$dir"
 	id mosquitto >/dev/null 2>&1 && chown mosquitto "$dir"
-	{
-		echo "per_listener_settings false"
-		echo "allow_anonymous true"
-		echo "listener 1883 $addr"
-		grep -E '^(persistence|persistence_file|autosave_interval|autosave_on_changes|retain_available|max_packet_size|max_queued_messages|max_queued_bytes|max_inflight_messages|queue_qos0_messages|set_tcp_nodelay|log_type) ' \
-			"$ROOT/broker-config/mosquitto.conf"
-		echo "persistence_location $dir/"
-	} > "$dir.conf"
-	[ -n "${BROKER_EXTRA:-}" ] && printf '%b\n' "$BROKER_EXTRA" >> "$dir.conf"  # developer knob
-	ip netns exec "$ns" mosquitto -c "$dir.conf" > "$dir.log" 2>&1 &
+	if [ "$BROKER_CONF" = aedes ]; then
+		ip netns exec "$ns" env NODE_PATH="$AEDES_MODS" node "$ROOT/tests/lib/aedes_broker.js" 1883 \
+			> "$dir.log" 2>&1 &
+	else
+		{
+			echo "per_listener_settings false"
+			echo "allow_anonymous true"
+			echo "listener 1883 $addr"
+			if [ "$BROKER_CONF" = tuned ]; then
+				grep -E '^(persistence|persistence_file|autosave_interval|autosave_on_changes|retain_available|max_packet_size|max_queued_messages|max_queued_bytes|max_inflight_messages|queue_qos0_messages|set_tcp_nodelay|log_type) ' \
+					"$ROOT/broker-config/mosquitto.conf"
+			else
+				echo "persistence true"
+			fi
+			echo "persistence_location $dir/"
+		} > "$dir.conf"
+		[ -n "${BROKER_EXTRA:-}" ] && printf '%b\n' "$BROKER_EXTRA" >> "$dir.conf"  # developer knob
+		ip netns exec "$ns" mosquitto -c "$dir.conf" > "$dir.log" 2>&1 &
+	fi
 	BROKER_PID=$!
 	disown "$BROKER_PID"
 	PIDS+=("$BROKER_PID")
@@ -145,27 +167,38 @@ agent_cmd() {
 }
 
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
-# rss_parts PID PREFIX: anonymous and file-backed (shared libraries) parts of the RSS
+# rss_parts PID PREFIX: anonymous and file-backed (shared libraries) parts of the RSS, the
+# proportional set size (shared pages divided among their users) and the private pages
 rss_parts() {
 	awk -v p="$2" '/^RssAnon:/ { print p "_anon_kb=" $2 } /^RssFile:/ { print p "_file_kb=" $2 }' \
 		"/proc/$1/status" 2>/dev/null
+	awk -v p="$2" '/^Pss:/ { print p "_pss_kb=" $2 } /^Private_(Clean|Dirty):/ { priv += $2 }
+		END { print p "_private_kb=" priv }' "/proc/$1/smaps_rollup" 2>/dev/null
 }
 stop_agent() { kill "$1" 2>/dev/null; for _ in $(seq 50); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done; kill -9 "$1" 2>/dev/null; }
 
-# --- 1, 2, 4: cold converge, update latency, memory ---
-converge_run() {  # N REP KEEP: one cold start; KEEP=1 leaves ns/broker/agent for the update run
-	local n=$1 rep=$2 keep=$3 ns name=gw1 out pid
-	ns=$(ns_new "cv$n-$rep") || return 1
+# --- 1, 2, 4: cold converge, update latency, warm restart, memory ---
+# converge_run N TAG KEEP: one cold start, written to $D/converge-TAG.kv; the agent's memory
+# is read 4 s after the last status (the cache written, the heap trimmed). KEEP=1 leaves
+# ns/broker/agent for what follows (CV_NS, CV_PID, CV_NAME).
+converge_run() {
+	local n=$1 tag=$2 keep=$3 ns name out pid extra=
+	ns=$(ns_new "cv$tag") || return 1
 	broker "$ns" || return 1
-	name=cv$n-$rep
+	name=cv$tag
 	ip netns exec "$ns" "$BENCH" seed -n "$name" -f "$n" -r "$n" > /dev/null || return 1
-	out=$D/converge-$n-$rep.kv
+	out=$D/converge-$tag.kv
+	# the scale runs go past the default MAX_OBJECTS: section "limit" shows that one
+	"$AGENT" --help 2>&1 | grep -q MAX_OBJECTS && extra=MAX_OBJECTS=$((2 * n + 1000))
 	# shellcheck disable=SC2046
-	ip netns exec "$ns" "$BENCH" converge -n "$name" -f "$n" -r "$n" -T 120 -t edge_agent \
-		-d "$A/$name/dynamic" -- $(agent_cmd "$name") > "$out" 2>> "$W/$name.log"
+	ip netns exec "$ns" "$BENCH" converge -n "$name" -f "$n" -r "$n" -T 180 -t edge_agent \
+		-d "$A/$name/dynamic" -- $(agent_cmd "$name" $extra) > "$out" 2>> "$W/$name.log"
 	pid=$(sed -n 's/^agent_pid=//p' "$out")
 	[ -n "$pid" ] && PIDS+=("$pid")
 	echo "n=$n" >> "$out"
+	sleep 4
+	echo "settled_rss_kb=$(rss_kb "$pid")" >> "$out"
+	rss_parts "$pid" settled >> "$out"
 	if [ "$keep" = 1 ]; then
 		CV_NS=$ns CV_PID=$pid CV_NAME=$name
 		return 0
@@ -177,35 +210,90 @@ converge_run() {  # N REP KEEP: one cold start; KEEP=1 leaves ns/broker/agent fo
 }
 
 section_converge() {
-	local n rep last=${CONVERGE_N##* }
+	local n rep reps
 	for n in $CONVERGE_N; do
-		for rep in $(seq "$CONVERGE_REPS"); do
-			log "converge: $n forwards + $n routes, run $rep"
-			if [ "$n" = "$last" ] && [ "$rep" = "$CONVERGE_REPS" ]; then
-				converge_run "$n" "$rep" 1
-			else
-				converge_run "$n" "$rep" 0
-			fi
+		reps=$CONVERGE_REPS
+		[ "$n" -gt 10000 ] && reps=1
+		for rep in $(seq "$reps"); do
+			log "converge: $n forwards + $n routes, run $rep ($BROKER_CONF broker, $AGENT_FS)"
+			converge_run "$n" "$n-$rep" 0
 		done
 	done
 }
 
+# updates_run PREFIX COUNT: single updates against the kept agent, raw data in $D/PREFIX*
+updates_run() {
+	local n=$UPDATE_N
+	log "updates: $2 single updates with $n + $n present ($BROKER_CONF broker, $AGENT_FS)"
+	ip netns exec "$CV_NS" "$BENCH" updates -n "$CV_NAME" -f "$n" -r "$n" -c "$2" -T 10 \
+		-t edge_agent -d "$A/$CV_NAME/dynamic" -D "$A/$CV_NAME/data" -G 10 -o "$D/$1.txt" \
+		> "$D/$1.kv" 2>> "$W/updates.log"
+}
+
+# warm_run TAG: the kept agent stopped and started again, its cache present, the broker up
+# and nothing changed: time to synced, and nftables events and file writes (Traefik
+# directory, DATA_DIR but health.json) seen in all and after it reached the broker.
+warm_run() {
+	local out=$D/warm-$1.kv
+	stop_agent "$CV_PID"
+	sleep 0.5
+	# shellcheck disable=SC2046
+	ip netns exec "$CV_NS" "$BENCH" converge -n "$CV_NAME" -f "$UPDATE_N" -r "$UPDATE_N" -T 60 \
+		-t edge_agent -d "$A/$CV_NAME/dynamic" -D "$A/$CV_NAME/data" -W -- $(agent_cmd "$CV_NAME") \
+		> "$out" 2>> "$W/warm.log"
+	CV_PID=$(sed -n 's/^agent_pid=//p' "$out")
+	PIDS+=("$CV_PID")
+}
+
 section_updates() {
-	local n=${CONVERGE_N##* } out=$D/memory.kv
-	[ -n "${CV_PID:-}" ] || { log "updates: no converged agent"; return 1; }
-	sleep 1.5  # the cache write after the replay has happened
+	local n=$UPDATE_N out=$D/memory.kv
+	log "updates: converging $n + $n first"
+	converge_run "$n" "upd" 1 || return 1
 	echo "rss_loaded_kb=$(rss_kb "$CV_PID")" >> "$out"
 	rss_parts "$CV_PID" rss_loaded >> "$out"
 	echo "n_loaded=$n" >> "$out"
-	log "updates: $UPDATES single updates with $n + $n present"
-	ip netns exec "$CV_NS" "$BENCH" updates -n "$CV_NAME" -f "$n" -r "$n" -c "$UPDATES" -T 10 \
-		-t edge_agent -d "$A/$CV_NAME/dynamic" -D "$A/$CV_NAME/data" -G 10 -o "$D/updates.txt" > "$D/updates.kv" 2>> "$W/updates.log"
+	updates_run updates "$UPDATES"
 	sleep 1
 	echo "rss_after_updates_kb=$(rss_kb "$CV_PID")" >> "$out"
 	echo "rss_hwm_kb=$(awk '/^VmHWM:/ { print $2 }' "/proc/$CV_PID/status")" >> "$out"
+	log "warm restart: $n + $n cached, broker up, nothing changed"
+	warm_run main
 	stop_agent "$CV_PID"
+	kill "$BROKER_PID" 2>/dev/null
 	ns_del "$CV_NS"
 	rm -rf "${A:?}/$CV_NAME"
+}
+
+# Beside the main figures: the same converge, updates and warm restart with another broker
+# or file system (tuned: the project's broker settings on a fresh journaled ext4).
+section_setups() {
+	local setup saved_a=$A saved_fs=$AGENT_FS saved_b=$BROKER_CONF
+	for setup in $SETUPS; do
+		case $setup in
+		tuned) BROKER_CONF=tuned A=$TUNED_FS AGENT_FS=$TUNED_FS_NAME ;;
+		aedes)
+			BROKER_CONF=aedes
+			AEDES_MODS=$ROOT/build/node_modules
+			if [ ! -d "$AEDES_MODS/aedes" ] && ! (mkdir -p "$ROOT/build" && cd "$ROOT/build" &&
+				timeout 180 npm install --no-audit --no-fund --silent aedes@0.51 >/dev/null 2>&1); then
+				log "setups: aedes could not be installed from npm; skipped"
+				continue
+			fi ;;
+		*) log "setups: unknown set-up $setup"; continue ;;
+		esac
+		echo "setup=$setup" > "$D/setup-$setup.kv"
+		echo "broker=$BROKER_CONF" >> "$D/setup-$setup.kv"
+		echo "fs=$AGENT_FS" >> "$D/setup-$setup.kv"
+		if converge_run "$UPDATE_N" "$setup" 1; then
+			updates_run "setup-$setup-updates" "$SETUP_UPDATES"
+			warm_run "$setup"
+			stop_agent "$CV_PID"
+			kill "$BROKER_PID" 2>/dev/null
+			ns_del "$CV_NS"
+			rm -rf "${A:?}/$CV_NAME"
+		fi
+		A=$saved_a AGENT_FS=$saved_fs BROKER_CONF=$saved_b
+	done
 }
 
 section_idle() {
@@ -226,6 +314,36 @@ section_idle() {
 		>> "$D/memory.kv"
 	echo "shared_libs=$(awk '$6 ~ /\.so/ { print $6 }' "/proc/$pid/maps" | sort -u | wc -l)" >> "$D/memory.kv"
 	stop_agent "$pid"
+	ns_del "$ns"
+}
+
+# Past the limit: MAX_OBJECTS (when this build has it) set to LIMIT_N, 10% more objects
+# published; the first error the agent reports for one it does not take is kept.
+section_limit() {
+	local ns pid sub n=${LIMIT_N:-1000} half
+	if ! "$AGENT" --help 2>&1 | grep -q MAX_OBJECTS; then
+		echo "limit=none" > "$D/limit.kv"
+		return 0
+	fi
+	half=$((n / 2 + n / 20))
+	ns=$(ns_new limit) || return 1
+	broker "$ns" || return 1
+	ip netns exec "$ns" "$BENCH" seed -n limit -f "$half" -r "$half" > /dev/null || return 1
+	ip netns exec "$ns" timeout 30 mosquitto_sub -t edge/limit/errors -C 1 > "$W/limit-error.txt" 2>/dev/null &
+	sub=$!
+	sleep 0.3
+	# shellcheck disable=SC2046
+	ip netns exec "$ns" $(agent_cmd limit MAX_OBJECTS="$n") >> "$W/limit.log" 2>&1 &
+	pid=$!
+	PIDS+=("$pid")
+	wait "$sub"
+	{
+		echo "limit=$n"
+		echo "published=$((2 * half))"
+		echo "error=$(head -c 600 "$W/limit-error.txt" | tr -d '\n')"
+	} > "$D/limit.kv"
+	stop_agent "$pid"
+	kill "$BROKER_PID" 2>/dev/null
 	ns_del "$ns"
 }
 
@@ -404,9 +522,9 @@ section_fanout() {
 section_traefik() {
 	local rep fs
 	for rep in $(seq "$TRAEFIK_REPS"); do
-		for fs in agentfs rootfs; do
+		for fs in rootfs freshfs; do
 			log "traefik: $TRAEFIK_N route files on $fs, run $rep"
-			if [ $fs = agentfs ]; then dir=$A/traefik-$rep; else dir=$W/traefik-$rep; fi
+			if [ $fs = freshfs ]; then dir=$TUNED_FS/traefik-$rep; else dir=$ROOTFS_DIR/traefik-$rep; fi
 			{ echo "fs=$fs"; "$W/traefik-bench" "$dir" "$TRAEFIK_N"; } > "$D/traefik-$fs-$rep.kv" 2>> "$W/traefik.log"
 			rm -rf "$dir"
 		done
@@ -434,6 +552,8 @@ machine() {
 		echo "host_fs=$(df -T "$W" | awk 'NR == 2 { print $2 " on " $1 }')$(ls /proc/fs/jbd2 2>/dev/null |
 			grep -q "^$(basename "$dev")-" || echo ', no journal')"
 		echo "agent_fs=$AGENT_FS"
+		echo "tuned_fs=$TUNED_FS_NAME"
+		echo "broker_conf=$BROKER_CONF"
 		echo "load_start=$(cut -d' ' -f1-3 /proc/loadavg)"
 		echo "v_agent=$(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown)"
 		echo "v_mosquitto=$(dpkg-query -W -f='${Version}' mosquitto 2>/dev/null)"
@@ -450,7 +570,7 @@ machine() {
 T0=$(now)
 machine
 FAILED=()
-for s in ${SECTIONS:-idle converge updates baseline plane fanout traefik core}; do
+for s in ${SECTIONS:-idle converge updates setups limit baseline plane fanout traefik core}; do
 	"section_$s" || { log "section $s failed"; FAILED+=("$s"); }
 done
 echo "load_end=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$D/machine.kv"

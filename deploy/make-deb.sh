@@ -38,6 +38,8 @@ printf 'Source: edge-agent\n\nPackage: edge-agent\nArchitecture: any\n' > "$W/sr
 depends=$(cd "$W/src" && dpkg-shlibdeps -O "$stage/usr/bin/edge-agent" "$stage/usr/bin/edgectl" |
 	sed -n 's/^shlibs:Depends=//p')
 [ -n "$depends" ] || { echo "make-deb: dpkg-shlibdeps found no dependencies" >&2; exit 1; }
+# libcurl is loaded (dlopen, agent/join_curl.c) only while the agent joins: not linked
+depends="$depends, libcurl4"
 size=$(du -sk --exclude=DEBIAN "$stage" | cut -f1)
 sed -e "s|@VERSION@|$version|" -e "s|@ARCH@|$arch|" -e "s|@SIZE@|$size|" -e "s|@DEPENDS@|$depends|" \
 	"$D/control.in" > "$stage/DEBIAN/control"

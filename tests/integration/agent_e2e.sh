@@ -50,7 +50,8 @@ check "route file has rule, target, default resolver" bash -c \
 	"grep -q 'Host(\`vm-123.example.com\`)' $DYN/edge-agent.gw1.vm-123.yml && grep -q 'http://10.50.0.12:8080' $DYN/edge-agent.gw1.vm-123.yml && grep -q 'certResolver: \"le\"' $DYN/edge-agent.gw1.vm-123.yml"
 check "route without resolver has tls {}" grep -q 'tls: {}' "$DYN/edge-agent.gw1.plain.yml"
 check "route files pass the Traefik v3 schema" /usr/bin/python3 "$ROOT/tests/lib/check_traefik.py" "$DYN"/*.yml
-check "no temp files left" bash -c "! ls -A $DYN | grep -v '\.yml$'"
+check "no temp files left (the directory, and the agent's unwatched temp subdirectory)" bash -c \
+	"! ls -A $DYN | grep -v -e '\.yml$' -e '^\.edge-agent-tmp$' && [ -z \"\$(ls -A $DYN/.edge-agent-tmp)\" ]"
 
 # --- bad input: rejected with a precise error, nothing written, the rest keeps serving
 pub "$EDGE" -r -t edge/gw1/forwards/ssh -m '{"public_port": 22, "target_ip": "10.50.0.12", "target_port": 22}'

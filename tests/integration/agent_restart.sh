@@ -10,11 +10,7 @@ broker_start "$EDGE" 1883 "$PERSIST" || { fail broker_start; t_done; }
 ENVS=(ALLOWED_TARGETS=10.50.0.0/24)
 agent_start "$EDGE" gw1 "${ENVS[@]}"
 DYN=$T_TMP/gw1/dynamic; DATA=$T_TMP/gw1/data
-for i in 1 2 3; do
-	pub "$EDGE" -r -t edge/gw1/forwards/f$i -m "{\"public_port\": 900$i, \"target_ip\": \"10.50.0.12\", \"target_port\": 80}"
-	pub "$EDGE" -r -t edge/gw1/routes/r$i -m "{\"hostname\": \"r$i.example.com\", \"target_url\": \"http://10.50.0.12:80\"}"
-done
-check "all applied" wait_for 10 bash -c "node_synced $EDGE gw1 && status_is $EDGE gw1 forwards f3 applied && status_is $EDGE gw1 routes r3 applied"
+check "all applied" seed_three "$EDGE" gw1 10.50.0.12
 check "cache written before the status said applied" bash -c "cat $DATA/state.* | grep -q '\"f3\"'"
 check "cache is private (0600)" test "$(stat -c %a "$DATA/state.journal")" = 600
 health() { "$AGENT" health --data-dir "$DATA" >/dev/null; echo $?; }

@@ -26,8 +26,9 @@ check "bench/run.sh --smoke exits 0 (rc $rc)" test "$rc" = 0
 [ "$rc" = 0 ] || tail -20 "$out/run.log"
 r=$out/RESULTS.md
 check "RESULTS.md is written" test -s "$r"
-for h in "## Targets" "## 1. Cold converge" "## 2. Update latency" "## 3. Data plane" \
-	"## 4. Memory and CPU" "## 5. Fleet fan-out" "## 6. Traefik output" "## 7. The pure core's scaling"; do
+for h in "## Targets" "## 1. Cold converge and scale" "## 2. Update latency" "### Set-ups side by side" \
+	"### Warm restart" "## 3. Data plane" "## 4. Memory and CPU" "## 5. Fleet fan-out" "## 6. Traefik output" \
+	"## 7. The pure core's scaling"; do
 	check "section \"$h\"" grep -qxF "$h" "$r"
 done
 check "machine and versions are named" grep -q '^| kernel | .' "$r"
@@ -36,12 +37,15 @@ check "every target has a verdict" \
 	test "$(grep -cE '^\| .* \| \*\*(met|MISSED|not measured)\*\* \|$' "$r")" -ge 7
 # a section whose measurement broke shows n/a; in the smoke run everything must measure
 check "no target is left unmeasured" bash -c "! grep -q 'not measured' '$r'"
-for png in converge.png updates.png dataplane.png; do
+for png in converge.png memory.png updates.png dataplane.png; do
 	check "plot $png" bash -c "[ -s '$out/$png' ] && head -c 8 '$out/$png' | grep -q PNG && grep -qF '($png)' '$r'"
 done
 check "the converge table has a row" grep -qE '^\| 200 \| [0-9]' "$r"
 check "the data-plane table has a row for N = 500" grep -qE '^\| 500 \| [0-9]' "$r"
 check "the fan-out table has a row for K = 6" grep -qE '^\| 6 \| [0-9]' "$r"
 check "the Traefik table has figures" grep -qE '^\| write N new files, one batch \| [0-9]' "$r"
+check "inotify events per route change are counted" grep -qE '^\| change \| [0-9]+ \| [0-9]+-[0-9]+ \|' "$r"
+check "the tuned set-up has a row" grep -qE '^\| tuned \| tuned \| .* \| [0-9]' "$r"
+check "the warm restart has a row" grep -qE '^\| main \| [0-9,]+ \| [0-9,]+ \|' "$r"
 [ "$fail" = 0 ] || { echo "--- bench/run.sh output:"; tail -40 "$out/run.log"; }
 exit "$fail"

@@ -36,7 +36,7 @@ check "restarted agent syncs" wait_for 60 node_synced "$EDGE" gw1
 check "kernel has exactly the $N forwards" wait_for 10 bash -c "[ \$(nft_list $EDGE | tr ',' '\n' | grep -c ': 10.50.0.') -eq $N ]"
 check "Traefik dir has exactly the $N route files" wait_for 10 bash -c "[ \$(ls $DYN | grep -c '^edge-agent\.gw1\.r[0-9]*\.yml\$') -eq $N ]"
 check "route file content is the desired one" grep -q 'http://10.50.0.12:1777' "$DYN/edge-agent.gw1.r777.yml"
-check "no temp files in the Traefik dir" bash -c "! ls -A $DYN | grep -q '\.tmp\$'"
+check "no temp files in the Traefik dir or its temp subdirectory" bash -c "! ls -A $DYN $DYN/.edge-agent-tmp 2>/dev/null | grep -q '\.tmp\$'"
 check "no temp files in DATA_DIR" bash -c "! ls -A $DATA | grep -q '\.tmp\$'"
 check "cache holds every object" test "$(/usr/bin/python3 "$ROOT/tests/lib/state_cache.py" "$DATA" | tr '\n' ' ')" = "forward $N route $N "
 kill -TERM "$AGENT_PID"; wait "$AGENT_PID"

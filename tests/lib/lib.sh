@@ -101,6 +101,16 @@ wait_for() {
 }
 
 pub() { local ns=$1; shift; ip netns exec "$ns" mosquitto_pub -q 1 "$@"; }
+# seed_three NS NODE TARGET_IP: retained forwards f1..f3 (public ports 9001..9003) and routes
+# r1..r3 (r<i>.example.com) to TARGET_IP:80; succeeds once all are applied and NODE synced.
+seed_three() {
+	local ns=$1 node=$2 ip=$3 i
+	for i in 1 2 3; do
+		pub "$ns" -r -t "edge/$node/forwards/f$i" -m "{\"public_port\": 900$i, \"target_ip\": \"$ip\", \"target_port\": 80}"
+		pub "$ns" -r -t "edge/$node/routes/r$i" -m "{\"hostname\": \"r$i.example.com\", \"target_url\": \"http://$ip:80\"}"
+	done
+	wait_for 10 bash -c "node_synced $ns $node && status_is $ns $node forwards f3 applied && status_is $ns $node routes r3 applied"
+}
 # retained NS TOPIC: prints the retained payload (empty if none)
 retained() { ip netns exec "$1" mosquitto_sub -t "$2" -C 1 -W 1 --retained-only 2>/dev/null; }
 # json_field JSON KEY: prints a top-level field (strings unquoted)

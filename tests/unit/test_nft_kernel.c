@@ -281,6 +281,7 @@ static void test_big(struct nft *nft, struct nft_watch *w)
 	struct fwd_change *ch = calloc(BIG, sizeof(*ch));
 	struct fwd_change one;
 	struct object *moved;
+	struct strbuf bad;
 	char err[ERR_LEN], ip[INET_ADDRSTRLEN], *tcp, *udp;
 	double t0, t1;
 	int ret, i;
@@ -313,6 +314,21 @@ static void test_big(struct nft *nft, struct nft_watch *w)
 	watch_wait(w, 300);
 	test_overrun(nft, ch);
 	CHECK("big: main watch saw that foreign change", watch_wait(w, 1000) == 1);
+
+	/* a transaction this big runs in a child process: its error still comes back whole */
+	strbuf_init(&bad);
+	for (i = 0; i < 3000; i++)
+		strbuf_printf(&bad, "add element inet edge_test fwd_tcp { %d : 10.1.2.3 . 80 }\n", 40000 + i);
+	strbuf_puts(&bad, "add element inet edge_test no_such_map { 1 : 10.1.2.3 . 80 }\n");
+	ret = nft_apply(nft, bad.buf, err, sizeof(err));
+	CHECK("big: failed transaction (child) returns -EIO", ret == -EIO);
+	CHECK("big: failed transaction (child) brings nft's error back",
+	      strncmp(err, "Error: ", 7) == 0 && strstr(err, "in: add element inet edge_test ") != NULL);
+	tcp = nft_list("map inet edge_test fwd_tcp");
+	CHECK("big: failed transaction (child) applied nothing", !has(tcp, "40000 :"));
+	free(tcp);
+	strbuf_free(&bad);
+	watch_wait(w, 300);
 
 	moved = fwd(PROTO_UDP, 10000, "10.99.0.1", 7);
 	one = (struct fwd_change){ .old = ch[0].new, .new = moved };

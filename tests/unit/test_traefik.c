@@ -261,6 +261,15 @@ static void test_names(void)
 	}
 }
 
+/* No temp in the directory, none left in the agent's temp subdirectory. */
+static int no_temps(const char *dir)
+{
+	char sub[PATH_MAX];
+
+	snprintf(sub, sizeof(sub), "%s/.edge-agent-tmp", dir);
+	return count_prefix(dir, ".edge-agent.") == 0 && count_prefix(sub, ".edge-agent.") <= 0;
+}
+
 static void test_commit(const char *dir)
 {
 	struct object *a = route_new("web", "app.example.com", "le");
@@ -274,6 +283,7 @@ static void test_commit(const char *dir)
 	char path[PATH_MAX + 128];
 	struct strbuf sb, want;
 	struct stat st;
+	ino_t ino;
 	mode_t old;
 
 	strbuf_init(&sb);
@@ -291,7 +301,20 @@ static void test_commit(const char *dir)
 	CHECK("committed file mode 0644 despite umask",
 	      stat(path_of(dir, "edge-agent.gw1.web.yml"), &st) == 0 &&
 	      (st.st_mode & 07777) == 0644 && S_ISREG(st.st_mode));
-	CHECK("no temp left after commit", count_prefix(dir, ".edge-agent.") == 0);
+	CHECK("no temp left after commit", no_temps(dir));
+	CHECK("temp subdirectory 0755 despite umask",
+	      stat(path_of(dir, ".edge-agent-tmp"), &st) == 0 && S_ISDIR(st.st_mode) &&
+	      (st.st_mode & 07777) == 0755);
+	stat(path_of(dir, "edge-agent.gw1.web.yml"), &st);
+	ino = st.st_ino;
+	CHECK("commit of the same content succeeds", traefik_commit(&own, ops, 2) == 0 &&
+	      ops[0].result == 0 && ops[1].result == 0);
+	CHECK("same content: file left alone (same inode)",
+	      stat(path_of(dir, "edge-agent.gw1.web.yml"), &st) == 0 && st.st_ino == ino);
+	chmod(path_of(dir, "edge-agent.gw1.web.yml"), 0600);
+	CHECK("same bytes, wrong mode: rewritten", traefik_commit(&own, ops, 1) == 0 &&
+	      stat(path_of(dir, "edge-agent.gw1.web.yml"), &st) == 0 && st.st_ino != ino &&
+	      (st.st_mode & 07777) == 0644);
 
 	ops[0].route = NULL;
 	ops[1].route = NULL;
@@ -355,7 +378,7 @@ static void test_batch(const char *dir)
 			bad++;
 	}
 	CHECK("batch of 100: every file complete", bad == 0);
-	CHECK("batch of 100: no temp left", count_prefix(dir, ".edge-agent.") == 0);
+	CHECK("batch of 100: no temp left", no_temps(dir));
 	CHECK("batch of 100: scan sees 100", scan(dir, &s) == 0 && s.n == 100);
 	CHECK("batch of 100: scan names", strstr(s.list.buf, "\ngw2/r0\n") &&
 	      strstr(s.list.buf, "\ngw2/r99\n"));
@@ -399,6 +422,9 @@ static void test_foreign(const char *dir)
 	write_text(dir, ".edge-agent.gw1.old.tmp", "stale");
 	symlink("victim.txt", path_of(dir, ".edge-agent.gw1.link.tmp"));
 	symlink("victim.txt", path_of(dir, "edge-agent.gw1.sl.yml"));
+	mkdir(path_of(dir, ".edge-agent-tmp"), 0755);
+	write_text(dir, ".edge-agent-tmp/.edge-agent.gw1.old.tmp", "stale");
+	write_text(dir, ".edge-agent-tmp/.edge-agent.gw1.nope.tmp", "not ours");
 	own_claim(&own, "edge-agent.gw1.web.yml");
 	own_claim(&own, "edge-agent.gw1.old.yml");
 	own_claim(&own, "edge-agent.gw1.link.yml");
@@ -408,6 +434,9 @@ static void test_foreign(const char *dir)
 	      strstr(s.list.buf, "\ngw1/sl\n"));
 	CHECK("scan removes stale temps", !exists(dir, ".edge-agent.gw1.web.tmp") &&
 	      !exists(dir, ".edge-agent.gw1.old.tmp") && !exists(dir, ".edge-agent.gw1.link.tmp"));
+	CHECK("scan removes our stale temps in the temp subdirectory, only ours",
+	      !exists(dir, ".edge-agent-tmp/.edge-agent.gw1.old.tmp") &&
+	      exists(dir, ".edge-agent-tmp/.edge-agent.gw1.nope.tmp"));
 	symlink("victim.txt", path_of(dir, ".edge-agent.gw1.link.tmp"));
 	write_text(dir, ".edge-agent.gw1.web.tmp", "stale half-written");
 	CHECK("commit over stale temp and symlinks", traefik_commit(&own, ops, 3) == 0);
@@ -534,10 +563,7 @@ static void fill(const char *dir)
 		close(fd);
 }
 
-static int no_temps(const char *dir)
-{
-	return count_prefix(dir, ".edge-agent.") == 0;
-}
+
 
 /* ENOSPC on a full tmpfs, EROFS after remounting it read-only, in a private mount ns. */
 static void test_fs_errors(const char *dir)
