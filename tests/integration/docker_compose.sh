@@ -78,8 +78,8 @@ else
 fi
 check "the Dockerfile's install-deps.sh installed its groups (build, runtime, broker)" \
 	test "$(grep -c 'install-deps: installing' "$W/build.log")" -ge 3
-check "the image runs edge-agent as its entrypoint" bash -c \
-	"$DK run --rm --entrypoint edge-agent edge-agent:latest --help 2>&1 | grep -q NODE_ID"
+check "the image runs edge-agent as its entrypoint (with NET_ADMIN, as compose gives it)" bash -c \
+	"$DK run --rm --cap-drop ALL --cap-add NET_ADMIN --entrypoint edge-agent edge-agent:latest --help 2>&1 | grep -q NODE_ID"
 if ! dc up -d edge-agent mosquitto > "$W/up.log" 2>&1; then
 	fail "docker-compose up" "$(tail -5 "$W/up.log")"; t_done
 fi
