@@ -2,7 +2,8 @@
 # make-deb.sh [BUILD_DIR]: builds BUILD_DIR/edge-agent_<version>_<arch>.deb from what
 # `make install PREFIX=/usr` installs (binaries stripped, the unit in /lib/systemd/system
 # as bookworm's systemd expects of packages), with deploy/debian/ for the control data.
-# The version is the one the built binary reports (`edge-agent --version`): one source.
+# The version is VERSION's, as the built binary reports it (`edge-agent --version`).
+# passwd: the postinst creates the user the unit runs as (edge-agent-user.sh).
 # Depends come from dpkg-shlibdeps on the binaries. Run by `make deb`.
 set -euo pipefail
 cd "$(dirname "$0")/.."

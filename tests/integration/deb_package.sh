@@ -64,6 +64,8 @@ else
 fi
 check "dpkg: installed, and the dependencies came with it" bash -c \
 	"chroot $R dpkg-query -W -f='\${Status}\n' edge-agent libmosquitto1 libnftables1 | grep -c 'install ok installed' | grep -qx 3"
+check "installed: the user edge-agent exists and owns /etc/traefik/dynamic" bash -c \
+	"chroot $R getent passwd edge-agent >/dev/null && [ \"\$(stat -c %U $R/etc/traefik/dynamic)\" = edge-agent ]"
 check "installed: edge-agent --version" bash -c "chroot $R /usr/bin/edge-agent --version | grep -qx 'edge-agent $version'"
 check "installed: edgectl --version" bash -c "chroot $R /usr/bin/edgectl --version | grep -q '^edgectl '"
 
