@@ -13,6 +13,9 @@ for c in dpkg-deb dpkg-shlibdeps lintian; do
 done
 cd "$ROOT"
 B=${B:-build}
+if is_sanitized "$B/edge-agent"; then
+	skip deb_package "the binaries are a sanitizer build (make SANITIZE=1): not what a package ships"; exit 77
+fi
 R=$T_TMP/root
 unmount_root() { umount -R "$R/proc" "$R/sys" "$R/dev" 2>/dev/null; }
 trap 'unmount_root; t_cleanup' EXIT
