@@ -97,9 +97,10 @@ static int state_snapshot(struct agent *a, char *err, size_t errlen)
  * the journal would outgrow twice the snapshot, or a write failed and may have left a
  * torn tail, a new snapshot replaces both.
  */
-static int persist_batch(struct agent *a, struct store *st, struct slot **v, size_t n, char *err,
-			 size_t errlen)
+static int edge_persist(void *arg, struct store *st, struct slot **v, size_t n, char *err,
+			size_t errlen)
 {
+	struct agent *a = arg;
 	size_t limit = a->snapshot_bytes * 2 > JOURNAL_MIN_BYTES ? a->snapshot_bytes * 2 :
 		       JOURNAL_MIN_BYTES;
 	size_t changed = 0;
@@ -125,16 +126,6 @@ static int persist_batch(struct agent *a, struct store *st, struct slot **v, siz
 		a->snapshot_due = true;
 	}
 	return state_snapshot(a, err, errlen);
-}
-
-static int edge_persist(void *arg, struct store *st, struct slot **v, size_t n, char *err,
-			size_t errlen)
-{
-	struct agent *a = arg;
-	int ret = persist_batch(a, st, v, n, err, errlen);
-
-	strbuf_reset(&a->journal_buf);  /* a replay's batch is megabytes: not kept */
-	return ret;
 }
 
 static const struct reconcile_ops edge_ops = {
