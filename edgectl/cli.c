@@ -76,7 +76,7 @@ void ctl_usage(FILE *out)
 "  --help, --version\n"
 "\n"
 "Broker, as for edge-agent (flag or environment variable):\n"
-"  --mqtt-url           MQTT_URL            mqtt://host[:port] or mqtts://host[:port] [mqtt://127.0.0.1:1883]\n"
+"  --mqtt-url           MQTT_URL            brokers in order, comma-separated: mqtt[s]://host[:port],... [mqtt://127.0.0.1:1883]\n"
 "  --mqtt-username      MQTT_USERNAME\n"
 "  --mqtt-password      MQTT_PASSWORD\n"
 "  --mqtt-password-file MQTT_PASSWORD_FILE\n"
