@@ -40,6 +40,7 @@ struct config {
 	unsigned wg_listen_port;
 
 	unsigned sync_quiet_ms;
+	bool sync_sweep;                /* false: only deletes and tombstones remove objects */
 	unsigned guard_percent;         /* hold a resync removing more than this share... */
 	unsigned guard_min;             /* ...and more than this many objects */
 	size_t max_payload;

@@ -377,13 +377,25 @@ int bus_settle(struct bus *b, int64_t deadline, char *err, size_t errlen)
 	return 0;
 }
 
-int bus_publish(struct bus *b, const char *topic, const void *payload, size_t len,
-		int64_t deadline, char *err, size_t errlen)
+bool bus_v5(const struct bus *b)
 {
+	return b->version == MQTT_PROTOCOL_V5;
+}
+
+int bus_publish(struct bus *b, const char *topic, const void *payload, size_t len,
+		long expiry_s, int64_t deadline, char *err, size_t errlen)
+{
+	mosquitto_property *props = NULL;
 	int rc;
 
 	b->puback = false;
-	rc = mosquitto_publish(b->mosq, &b->pub_mid, topic, (int)len, payload, 1, true);
+	if (expiry_s > 0 && bus_v5(b) &&
+	    mosquitto_property_add_int32(&props, MQTT_PROP_MESSAGE_EXPIRY_INTERVAL, (uint32_t)expiry_s)) {
+		snprintf(err, errlen, "publish to %s: out of memory", topic);
+		return -ENOMEM;
+	}
+	rc = mosquitto_publish_v5(b->mosq, &b->pub_mid, topic, (int)len, payload, 1, true, props);
+	mosquitto_property_free_all(&props);
 	if (rc) {
 		snprintf(err, errlen, "publish to %s failed: %s", topic, rc_text(rc));
 		return -EIO;

@@ -14,7 +14,8 @@ enum { F_PUT_ROUTE = 1, F_PUT_FWD = 2, F_RM = 4, F_LS = 8, F_STATUS = 16,
        F_ANY = F_PUT | F_RM | F_LS | F_STATUS };
 
 enum flag_id { FL_HOST, FL_TARGET, FL_ENTRYPOINT, FL_CERTRESOLVER, FL_NO_CERTRESOLVER, FL_WITH,
-	       FL_PORT, FL_TO, FL_UDP, FL_NODE, FL_TIMEOUT, FL_NO_WAIT, FL_JSON, FL_MQTT };
+	       FL_PORT, FL_TO, FL_UDP, FL_NODE, FL_TIMEOUT, FL_NO_WAIT, FL_JSON, FL_MQTT,
+	       FL_TTL, FL_EMPTY };
 
 struct flag_def {
 	const char *name;
@@ -36,6 +37,8 @@ static const struct flag_def flags[] = {
 	{ "node", FL_NODE, true, F_WAIT },
 	{ "timeout", FL_TIMEOUT, true, F_WAIT },
 	{ "no-wait", FL_NO_WAIT, false, F_WAIT },
+	{ "tombstone-ttl", FL_TTL, true, F_RM },
+	{ "empty", FL_EMPTY, false, F_RM },
 	{ "json", FL_JSON, false, F_ANY },
 	/* the agent's own names: config_load parses them */
 	{ "mqtt-url", FL_MQTT, true, F_ANY },
@@ -59,9 +62,9 @@ void ctl_usage(FILE *out)
 "      --with JSON     more route fields as one JSON object, e.g.\n"
 "                      '{\"path_prefix\":\"/api\",\"rate_limit\":{\"average\":50}}'; with\n"
 "                      \"targets\" or \"tls\":\"passthrough\" --target is left out\n"
-"  route rm <node|group> <id>\n"
+"  route rm <node|group> <id> [--tombstone-ttl S | --empty]\n"
 "  forward put <node|group> <id> --port P --to IP:PORT [--udp]\n"
-"  forward rm <node|group> <id>\n"
+"  forward rm <node|group> <id> [--tombstone-ttl S | --empty]\n"
 "      Publish (retained) or delete the object, then wait for the node's status.\n"
 "      The node is <node|group> when it publishes a node status, else --node N;\n"
 "      without either nothing is awaited. Values are checked before publishing with\n"
@@ -69,6 +72,10 @@ void ctl_usage(FILE *out)
 "      --node N        wait for node N (for a group object)\n"
 "      --timeout S     seconds to wait [10]\n"
 "      --no-wait       publish and exit\n"
+"      rm publishes a retained tombstone {\"deleted\": true, ...}, so brokers that missed\n"
+"      the deletion (bridge outage, lost session) still get it (topics/README.md):\n"
+"      --tombstone-ttl S  its MQTT 5 message expiry, seconds (0: never) [2592000, 30 days]\n"
+"      --empty         the plain empty-payload delete (agents before tombstones)\n"
 "  ls <node>           the node's routes and forwards (its groups' too) with their status\n"
 "  status [<node>]     nodes online/offline with object counts (all nodes by default)\n"
 "\n"
@@ -123,6 +130,20 @@ static int parse_timeout(struct ctl_args *a, const char *v, char *err, size_t er
 	return 0;
 }
 
+static int parse_ttl(struct ctl_args *a, const char *v, char *err, size_t errlen)
+{
+	char *end;
+	long s;
+
+	errno = 0;
+	s = strtol(v, &end, 10);
+	if (errno || end == v || *end || s < 0 || s > 4294967295L)
+		return usage_fail(err, errlen, "--tombstone-ttl \"%s\" is invalid (accepted: "
+				  "seconds, 0 (no expiry) to 4294967295)", v);
+	a->tombstone_ttl_s = s;
+	return 0;
+}
+
 static int set_id(char *dst, const char *v, const char *what, char *err, size_t errlen)
 {
 	char q[96];
@@ -153,6 +174,8 @@ static int set_flag(struct ctl_args *a, const struct flag_def *f, const char *v,
 	case FL_TIMEOUT: return parse_timeout(a, v, err, errlen);
 	case FL_NO_WAIT: a->no_wait = true; break;
 	case FL_JSON: a->json = true; break;
+	case FL_EMPTY: a->empty_delete = true; break;
+	case FL_TTL: return parse_ttl(a, v, err, errlen);
 	case FL_MQTT:
 		if (a->mqtt_argc == MQTT_ARGS_MAX - 1)
 			return usage_fail(err, errlen, "too many broker flags");
@@ -243,6 +266,7 @@ int ctl_args_parse(struct ctl_args *a, int argc, char **argv, char *err, size_t 
 
 	memset(a, 0, sizeof(*a));
 	a->timeout_ms = TIMEOUT_DEFAULT_MS;
+	a->tombstone_ttl_s = -1;
 	for (int i = 1; i < argc; i++) {
 		const char *arg = argv[i], *eq;
 		const struct flag_def *f;
@@ -285,6 +309,10 @@ int ctl_args_parse(struct ctl_args *a, int argc, char **argv, char *err, size_t 
 		if (ret)
 			return ret;
 	}
+	if (a->empty_delete && a->tombstone_ttl_s >= 0)
+		return usage_fail(err, errlen, "--empty publishes no tombstone: drop --tombstone-ttl");
+	if (a->tombstone_ttl_s < 0)
+		a->tombstone_ttl_s = TOMBSTONE_TTL_DEFAULT_S;
 	return check_required(a, err, errlen);
 }
 

@@ -4,9 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cmd.h"
 #include "config.h"
+#include "status.h"
 #include "watch.h"
 
 struct outcome {
@@ -119,6 +121,21 @@ static bool plan(const struct ctl_args *a, struct watch *w, struct outcome *o)
 	return true;
 }
 
+/* A deletion that stays retained: {"deleted": true, "deleted_at": now}, with its expiry. */
+static int tombstone_publish(const struct ctl_args *a, struct bus *b, const char *topic,
+			     char *err, size_t errlen)
+{
+	char at[40], stone[TOMBSTONE_MAX];
+
+	time_rfc3339(at, sizeof(at), time(NULL));
+	snprintf(stone, sizeof(stone), "{\"deleted\":true,\"deleted_at\":\"%s\"}", at);
+	if (a->tombstone_ttl_s && !bus_v5(b))
+		fprintf(stderr, "warning: the broker speaks MQTT 3.1.1: the tombstone on %s stays "
+			"retained without expiry\n", topic);
+	return bus_publish(b, topic, stone, strlen(stone), a->tombstone_ttl_s,
+			   clock_ms() + CONNECT_MS, err, errlen);
+}
+
 int cmd_put(const struct ctl_args *a, const struct config *cfg)
 {
 	char err[ERR_LEN], *payload = NULL, *topics[8];
@@ -150,8 +167,10 @@ int cmd_put(const struct ctl_args *a, const struct config *cfg)
 			wait = plan(a, &w, &o);
 		publish = wait || o.code == EXIT_OK;
 	}
-	if (!ret && publish)
-		ret = bus_publish(b, w.t_desired, payload ? payload : "", w.len,
+	if (!ret && publish && a->cmd == CMD_RM && !a->empty_delete)
+		ret = tombstone_publish(a, b, w.t_desired, err, sizeof(err));
+	else if (!ret && publish)
+		ret = bus_publish(b, w.t_desired, payload ? payload : "", w.len, 0,
 				  clock_ms() + CONNECT_MS, err, sizeof(err));
 	if (ret) {
 		outcome_set(&o, "error", EXIT_ERROR, "%s", err);

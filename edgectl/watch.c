@@ -51,13 +51,13 @@ void watch_feed(struct watch *w, const struct msg *m)
 	/* only the replay tells what the broker held: live copies may be our own publish */
 	if (!strcmp(m->topic, w->t_desired)) {
 		if (m->retained && !m->after_publish) {
-			w->had_desired = m->len > 0;
+			w->had_desired = m->len > 0 && !payload_tombstone(m->payload, m->len);
 			w->same_as_retained = w->payload && m->len == w->len &&
 					      !memcmp(m->payload, w->payload, m->len);
 		}
 	} else if (!strcmp(m->topic, w->t_own)) {
 		if (m->retained && !m->after_publish)
-			w->node_own = m->len > 0;
+			w->node_own = m->len > 0 && !payload_tombstone(m->payload, m->len);
 	} else if (!strcmp(m->topic, w->t_status)) {
 		obj_status_parse(&w->st, m->payload, m->len);
 		free(w->st_raw);

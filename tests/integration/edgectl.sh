@@ -166,6 +166,19 @@ ctl route rm gw1 web
 expect "route rm: removed, exit 0" 0 '^route web: removed from gw1$'
 check "route rm: status cleared" status_gone "$NS" gw1 routes web
 check "route rm: Traefik file gone" test ! -e "$dyn/edge-agent.gw1.web.yml"
+# the deletion is a retained tombstone with a 30-day MQTT 5 expiry (topics/README.md)
+stone=$(ip netns exec "$NS" mosquitto_sub -V mqttv5 -t edge/gw1/routes/web -C 1 -W 2 \
+	--retained-only -F '%E %p' 2>/dev/null)
+check "route rm: a retained tombstone expiring in 30 days ($stone)" \
+	grep -qE '^259[0-9]{4} \{"deleted":true,"deleted_at":"[0-9T:Z-]+"\}$' <<<"$stone"
+ctl ls gw1
+no_web_row() { [ "$RC" = 0 ] && ! grep -qE '^route +web ' <<<"$OUT"; }
+check "ls: a tombstone is no object" no_web_row
+ctl route rm gw1 web --empty
+expect "rm --empty: the plain empty-payload delete, exit 0" 0 'removed'
+check "rm --empty: nothing retained" test -z "$(retained "$NS" edge/gw1/routes/web)"
+ctl route rm gw1 web --empty --tombstone-ttl 5
+expect "rm --empty with --tombstone-ttl: usage error" 1 'drop --tombstone-ttl'
 ctl forward rm gw1 ssh --json
 expect "forward rm --json: exit 0" 0
 check "forward rm --json: result removed" py '
