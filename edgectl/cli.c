@@ -15,7 +15,7 @@ enum { F_PUT_ROUTE = 1, F_PUT_FWD = 2, F_RM = 4, F_LS = 8, F_STATUS = 16,
 
 enum flag_id { FL_HOST, FL_TARGET, FL_ENTRYPOINT, FL_CERTRESOLVER, FL_NO_CERTRESOLVER, FL_WITH,
 	       FL_PORT, FL_TO, FL_UDP, FL_NODE, FL_TIMEOUT, FL_NO_WAIT, FL_JSON, FL_MQTT,
-	       FL_TTL, FL_EMPTY };
+	       FL_TTL, FL_EMPTY, FL_ALL, FL_MIN };
 
 struct flag_def {
 	const char *name;
@@ -38,6 +38,8 @@ static const struct flag_def flags[] = {
 	{ "timeout", FL_TIMEOUT, true, F_WAIT },
 	{ "no-wait", FL_NO_WAIT, false, F_WAIT },
 	{ "tombstone-ttl", FL_TTL, true, F_RM },
+	{ "all", FL_ALL, false, F_WAIT },
+	{ "min", FL_MIN, true, F_WAIT },
 	{ "empty", FL_EMPTY, false, F_RM },
 	{ "json", FL_JSON, false, F_ANY },
 	/* the agent's own names: config_load parses them */
@@ -72,6 +74,9 @@ void ctl_usage(FILE *out)
 "      --node N        wait for node N (for a group object)\n"
 "      --timeout S     seconds to wait [10]\n"
 "      --no-wait       publish and exit\n"
+"      --all           <group>: wait for every node that follows it (online ones;\n"
+"                      nodes behind a bridge that is down are reported, not awaited)\n"
+"      --min K         <group>: wait until K of its nodes have applied it\n"
 "      rm publishes a retained tombstone {\"deleted\": true, ...}, so brokers that missed\n"
 "      the deletion (bridge outage, lost session) still get it (topics/README.md):\n"
 "      --tombstone-ttl S  its MQTT 5 message expiry, seconds (0: never) [2592000, 30 days]\n"
@@ -130,6 +135,19 @@ static int parse_timeout(struct ctl_args *a, const char *v, char *err, size_t er
 	return 0;
 }
 
+static int parse_min(struct ctl_args *a, const char *v, char *err, size_t errlen)
+{
+	char *end;
+	unsigned long n;
+
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (errno || end == v || *end || *v == '-' || n < 1 || n > 100000)
+		return usage_fail(err, errlen, "--min \"%s\" is invalid (accepted: 1..100000 nodes)", v);
+	a->min_nodes = (unsigned)n;
+	return 0;
+}
+
 static int parse_ttl(struct ctl_args *a, const char *v, char *err, size_t errlen)
 {
 	char *end;
@@ -175,6 +193,8 @@ static int set_flag(struct ctl_args *a, const struct flag_def *f, const char *v,
 	case FL_NO_WAIT: a->no_wait = true; break;
 	case FL_JSON: a->json = true; break;
 	case FL_EMPTY: a->empty_delete = true; break;
+	case FL_ALL: a->all = true; break;
+	case FL_MIN: return parse_min(a, v, err, errlen);
 	case FL_TTL: return parse_ttl(a, v, err, errlen);
 	case FL_MQTT:
 		if (a->mqtt_argc == MQTT_ARGS_MAX - 1)
@@ -309,6 +329,11 @@ int ctl_args_parse(struct ctl_args *a, int argc, char **argv, char *err, size_t 
 		if (ret)
 			return ret;
 	}
+	if ((a->all || a->min_nodes) && (a->node[0] || a->no_wait))
+		return usage_fail(err, errlen, "--all and --min wait for the nodes of a group: "
+				  "drop --node and --no-wait");
+	if (a->all && a->min_nodes)
+		return usage_fail(err, errlen, "--all and --min exclude each other");
 	if (a->empty_delete && a->tombstone_ttl_s >= 0)
 		return usage_fail(err, errlen, "--empty publishes no tombstone: drop --tombstone-ttl");
 	if (a->tombstone_ttl_s < 0)

@@ -105,10 +105,13 @@ int cmd_status(const struct ctl_args *a, const struct config *cfg)
 	bool single = a->target[0];
 	int ret;
 
+	static const char *const bridges[] = { "+" };
 	ret = bus_open(&b, cfg, on_msg, &msgs, clock_ms() + CONNECT_MS, err, sizeof(err));
 	if (!ret)
 		ret = subscribe(b, cfg->topic_prefix, single ? a->target : "+", suffix, 1, err,
 				sizeof(err));
+	if (!ret)
+		ret = subscribe(b, cfg->topic_prefix, "_bridges", bridges, 1, err, sizeof(err));
 	if (!ret)
 		ret = settle(b, err, sizeof(err));
 	bus_close(b);

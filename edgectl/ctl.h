@@ -42,6 +42,8 @@ struct ctl_args {
 
 	bool json;
 	bool no_wait;
+	bool all;                   /* put/rm to a group: wait for every node following it */
+	unsigned min_nodes;         /* ...or for at least this many (0: not asked) */
 	bool empty_delete;          /* rm: the plain empty payload instead of a tombstone */
 	long tombstone_ttl_s;       /* rm: MQTT 5 message expiry of the tombstone; 0: none */
 	unsigned timeout_ms;

@@ -44,13 +44,16 @@ json_object *ls_json(const struct ls_model *m);
 struct node_row {
 	char node[ID_LEN];
 	json_object *j;             /* the node status as published, "node" filled in */
+	bool cut;                   /* says online, but its broker's bridge here is down */
 };
 
 struct status_model {
 	struct node_row *rows;
 	size_t n;
+	struct bridges br;
 };
 
+/* msgs: <prefix>/+/status and <prefix>/_bridges/+ */
 int status_build(struct status_model *m, const char *prefix, const struct msglist *msgs);
 void status_free(struct status_model *m);
 /* details: one node asked for: its errors, held deletion and WireGuard too. */
