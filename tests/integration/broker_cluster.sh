@@ -28,13 +28,21 @@ N1=$T_TMP/node1 N2=$T_TMP/node2
 ejd_init "$N1" ejabberd1 10.95.0.1; ejd_init "$N2" ejabberd2 10.95.0.2
 ejd_start "$NS" "$N1" || { fail "node 1 starts" "$(tail -5 "$N1/console.log")"; t_done; }
 ejd_start "$NS" "$N2" || { fail "node 2 starts" "$(tail -5 "$N2/console.log")"; t_done; }
-check "node 2 joins node 1's cluster" ejd_ctl_ok "$NS" "$N2" join_cluster ejabberd1@10.95.0.1
+# a loaded machine can make a join time out half-way: try again until both are in it
 in_cluster() { [ "$(ejd_ctl "$NS" "$N1" list_cluster 2>/dev/null | grep -cE "ejabberd[12]@10.95.0.[12]")" = 2 ]; }
-check "both nodes in the cluster" wait_for 30 in_cluster
+join() { in_cluster || ejd_ctl_ok "$NS" "$N2" join_cluster ejabberd1@10.95.0.1; in_cluster; }
+check "node 2 joins node 1's cluster" wait_for 90 join
+account() {
+	ejd_ctl_ok "$NS" "$N1" register "$1" localhost "pw-$1-$$" ||
+		ejd_ctl_ok "$NS" "$N1" check_account "$1" localhost
+}
 for u in ctl gw1 gw2; do
 	echo "pw-$u-$$" > "$T_TMP/$u.password"; chmod 600 "$T_TMP/$u.password"
-	ejd_ctl "$NS" "$N1" register "$u" localhost "pw-$u-$$" >/dev/null 2>&1 || fail "register $u"
+	check "account $u@localhost" wait_for 30 account "$u"
 done
+mqtt_up() { port_open_at 10.95.0.1 && port_open_at 10.95.0.2; }
+port_open_at() { ip netns exec "$NS" bash -c "exec 3<>/dev/tcp/$1/1883" 2>/dev/null; }
+check "both nodes serve MQTT" wait_for 60 mqtt_up
 
 # at NODE (1 or 2), as the controller
 cpub() { local n=$1; shift; ip netns exec "$NS" mosquitto_pub -h "10.95.0.$n" -u ctl@localhost -P "pw-ctl-$$" -q 1 "$@"; }
