@@ -14,11 +14,9 @@
 source "$(dirname "$0")/../lib/lib.sh"
 source "$ROOT/tests/lib/prod_broker.sh"
 require_root broker_bridge
-for t in mosquitto mosquitto_pub mosquitto_sub mosquitto_passwd openssl unshare nft; do
-	command -v "$t" >/dev/null || { skip broker_bridge "$t not installed"; exit 77; }
-done
+require_tools broker_bridge mosquitto mosquitto_pub mosquitto_sub mosquitto_passwd openssl unshare nft
 CTL=${EDGECTL:-$ROOT/build/edgectl}
-[ -x "$AGENT" ] && [ -x "$CTL" ] || { skip broker_bridge "build/edge-agent or build/edgectl missing (make all)"; exit 77; }
+require_built broker_bridge "$AGENT" "$CTL"
 
 C=$(netns_new c); R=$(netns_new r); A=$(netns_new a)
 veth_link "$C" c0 10.96.0.1/24 "$R" up0 10.96.0.2/24

@@ -15,11 +15,9 @@
 source "$(dirname "$0")/../lib/lib.sh"
 source "$ROOT/tests/lib/ejabberd.sh"
 require_root broker_cluster
-for t in ejabberdctl erl mosquitto_pub mosquitto_sub nft; do
-	command -v "$t" >/dev/null || { skip broker_cluster "$t not installed (tests/install-deps.sh installs ejabberd)"; exit 77; }
-done
+require_tools broker_cluster ejabberdctl erl mosquitto_pub mosquitto_sub nft
 id ejabberd >/dev/null 2>&1 || { skip broker_cluster "no ejabberd user (package not installed)"; exit 77; }
-[ -x "$AGENT" ] || { skip broker_cluster "$AGENT not built (make all)"; exit 77; }
+require_built broker_cluster "$AGENT"
 
 NS=$(netns_new ejd)
 ip -n "$NS" addr add 10.95.0.1/32 dev lo

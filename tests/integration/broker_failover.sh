@@ -11,11 +11,9 @@
 source "$(dirname "$0")/../lib/lib.sh"
 source "$ROOT/tests/lib/prod_broker.sh"
 require_root broker_failover
-for t in mosquitto mosquitto_pub mosquitto_sub unshare nft; do
-	command -v "$t" >/dev/null || { skip broker_failover "$t not installed"; exit 77; }
-done
+require_tools broker_failover mosquitto mosquitto_pub mosquitto_sub unshare nft
 CTL=${EDGECTL:-$ROOT/build/edgectl}
-[ -x "$AGENT" ] && [ -x "$CTL" ] || { skip broker_failover "build/edge-agent or build/edgectl missing (make all)"; exit 77; }
+require_built broker_failover "$AGENT" "$CTL"
 
 B1=$(netns_new b1); B2=$(netns_new b2); A=$(netns_new a)
 veth_link "$B1" a0 10.97.1.1/24 "$A" eth1 10.97.1.2/24

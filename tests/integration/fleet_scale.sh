@@ -9,11 +9,9 @@
 source "$(dirname "$0")/../lib/lib.sh"
 source "$ROOT/tests/lib/fleet.sh"
 require_root fleet_scale
-for t in mosquitto mosquitto_pub mosquitto_sub nft; do
-	command -v "$t" >/dev/null || { skip fleet_scale "$t not installed"; exit 77; }
-done
+require_tools fleet_scale mosquitto mosquitto_pub mosquitto_sub nft
 CTL=${EDGECTL:-$ROOT/build/edgectl}
-[ -x "$AGENT" ] && [ -x "$CTL" ] || { skip fleet_scale "build/edge-agent or build/edgectl missing (make all)"; exit 77; }
+require_built fleet_scale "$AGENT" "$CTL"
 N=${FLEET_N:-20}
 HALF=$((N / 2))
 
