@@ -1,14 +1,12 @@
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <netdb.h>
-#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include "failover.h"
+#include "tcp_probe.h"
 #include "log.h"
 
 #define PROBE_MIN_MS 500
@@ -67,19 +65,19 @@ void failover_init(struct failover *f, const struct broker_list *l, unsigned fai
 	memset(f, 0, sizeof(*f));
 	f->list = l;
 	f->failback_ms = (int64_t)failback_s * 1000;
-	f->probe_fd = -1;
+	tcp_probe_init(&f->probe);
+	tcp_probe_init(&f->reach);
 }
 
 static void probe_stop(struct failover *f)
 {
-	if (f->probe_fd >= 0)
-		close(f->probe_fd);
-	f->probe_fd = -1;
+	tcp_probe_stop(&f->probe);
 }
 
 void failover_close(struct failover *f)
 {
 	probe_stop(f);
+	tcp_probe_stop(&f->reach);
 }
 
 const struct broker *failover_broker(const struct failover *f)
@@ -141,51 +139,10 @@ int64_t failover_due_ms(const struct failover *f)
 	return f->cur ? f->probe_due_ms : 0;
 }
 
-/* A TCP connect to address probe_ai of broker probe_idx; the result is read later. */
 static void probe_connect(struct failover *f, int64_t now_ms)
 {
-	const struct broker *b = &f->list->v[f->probe_idx];
-	const char *addr = f->probe_addrs[f->probe_ai];
-	struct sockaddr_storage ss = { 0 };
-	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-	struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-	socklen_t len = sizeof(*s4);
-	int fd;
-
-	f->probe_deadline_ms = now_ms + PROBE_TIMEOUT_MS;
-	if (inet_pton(AF_INET, addr, &s4->sin_addr) == 1) {
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons((uint16_t)b->port);
-	} else if (inet_pton(AF_INET6, addr, &s6->sin6_addr) == 1) {
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons((uint16_t)b->port);
-		len = sizeof(*s6);
-	} else {
-		return;
-	}
-	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return;
-	if (connect(fd, (struct sockaddr *)&ss, len) == 0 || errno == EINPROGRESS)
-		f->probe_fd = fd;
-	else
-		close(fd);
-}
-
-/* 1: answered, 0: still waiting, -1: did not answer */
-static int probe_result(struct failover *f, int64_t now_ms)
-{
-	struct pollfd p = { .fd = f->probe_fd, .events = POLLOUT };
-	int err = 0;
-	socklen_t len = sizeof(err);
-
-	if (f->probe_fd < 0)
-		return -1;
-	if (poll(&p, 1, 0) != 1)
-		return now_ms >= f->probe_deadline_ms ? -1 : 0;
-	if (getsockopt(f->probe_fd, SOL_SOCKET, SO_ERROR, &err, &len) || err)
-		return -1;
-	return 1;
+	tcp_probe_start(&f->probe, f->probe_addrs[f->probe_ai], f->list->v[f->probe_idx].port,
+			now_ms, PROBE_TIMEOUT_MS);
 }
 
 /* One probe of a broker tries its addresses in turn: 1 when one answered, 0 pending, -1 none. */
@@ -202,7 +159,7 @@ static int probe_step(struct failover *f, int64_t now_ms)
 			return -1;
 		probe_connect(f, now_ms);
 	}
-	while ((r = probe_result(f, now_ms)) < 0 && f->probe_ai + 1 < f->probe_n) {
+	while ((r = tcp_probe_result(&f->probe, now_ms, NULL)) < 0 && f->probe_ai + 1 < f->probe_n) {
 		probe_stop(f);
 		f->probe_ai++;
 		probe_connect(f, now_ms);
@@ -235,4 +192,28 @@ int failover_tick(struct failover *f, int64_t now_ms)
 		if (f->up_since[i] && now_ms - f->up_since[i] >= f->failback_ms)
 			return (int)i;
 	return -1;
+}
+
+void failover_reach_start(struct failover *f, int64_t now_ms)
+{
+	const struct broker *b = failover_broker(f);
+	char addr[1][INET6_ADDRSTRLEN];
+
+	if (!b->tls) {
+		tcp_probe_start(&f->reach, failover_address(f), b->port, now_ms, PROBE_TIMEOUT_MS);
+		return;
+	}
+	tcp_probe_stop(&f->reach);
+	f->reach.deadline_ms = now_ms + PROBE_TIMEOUT_MS;
+	if (failover_resolve(b->host, b->port, addr, 1))
+		tcp_probe_start(&f->reach, addr[0], b->port, now_ms, PROBE_TIMEOUT_MS);
+}
+
+int failover_reach_result(struct failover *f, int64_t now_ms, int *err)
+{
+	int r = tcp_probe_result(&f->reach, now_ms, err);
+
+	if (r)
+		tcp_probe_stop(&f->reach);
+	return r;
 }

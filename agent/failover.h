@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "broker.h"
+#include "tcp_probe.h"
 
 #define FAILOVER_MAX_ADDRS 16
 
@@ -21,13 +22,14 @@ struct failover {
 	size_t n_addrs, ai;             /* its addresses, the one tried or in use */
 	char name[300];                 /* broker_format of cur */
 	/* while on a later broker: TCP probes of the earlier ones */
-	int probe_fd;
+	struct tcp_probe probe;
 	bool probe_active;
 	size_t probe_idx;               /* the broker probed */
 	char probe_addrs[FAILOVER_MAX_ADDRS][INET6_ADDRSTRLEN];
 	size_t probe_n, probe_ai;       /* its addresses, the one tried */
-	int64_t probe_due_ms, probe_deadline_ms;
+	int64_t probe_due_ms;
 	int64_t up_since[MAX_BROKERS];  /* 0: not answering */
+	struct tcp_probe reach;         /* the target, before the (blocking) connect */
 };
 
 void failover_init(struct failover *f, const struct broker_list *l, unsigned failback_s);
@@ -51,6 +53,13 @@ void failover_connected(struct failover *f, int64_t now_ms);
 int failover_tick(struct failover *f, int64_t now_ms);
 /* When failover_tick wants to run next (0: nothing to do). */
 int64_t failover_due_ms(const struct failover *f);
+/*
+ * Before each connect: a non-blocking TCP connect to the target, so that an address that
+ * drops SYNs costs a few seconds, not the kernel's SYN timeout in libmosquitto's blocking
+ * connect. failover_reach_result: 1 answered, 0 waiting, -1 not reachable (*err why).
+ */
+void failover_reach_start(struct failover *f, int64_t now_ms);
+int failover_reach_result(struct failover *f, int64_t now_ms, int *err);
 /* Moves to broker i for the next attempt. */
 void failover_move(struct failover *f, size_t i);
 

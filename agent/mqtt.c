@@ -45,6 +45,7 @@ struct mqtt {
 	int64_t next_attempt_ms;
 	int64_t connect_deadline_ms;
 	struct failover fo;
+	bool reaching;                  /* a TCP check of the target runs before the connect */
 	const char *connect_addr;       /* what the connecting thread connects to */
 	int connect_port;
 	char target[300];               /* host:port [address] of the attempt or connection */
@@ -285,7 +286,8 @@ void mqtt_free(struct mqtt *m)
 
 int mqtt_fd(const struct mqtt *m)
 {
-	return m->phase == PH_IDLE || m->connector_running ? -1 : mosquitto_socket(m->mosq);
+	return m->phase == PH_IDLE || m->reaching || m->connector_running ? -1 :
+	       mosquitto_socket(m->mosq);
 }
 
 bool mqtt_want_write(const struct mqtt *m)
@@ -443,7 +445,6 @@ static void mqtt_move_back(struct mqtt *m, int i)
 static void mqtt_attempt(struct mqtt *m)
 {
 	const struct broker *b = failover_broker(&m->fo);
-	int rc;
 
 	m->connect_addr = failover_address(&m->fo);
 	m->connect_port = b->port;
@@ -455,10 +456,32 @@ static void mqtt_attempt(struct mqtt *m)
 	m->phase = PH_CONNECTING;
 	m->tls_failure = TLS_OK;
 	m->tls_detail[0] = '\0';
+	m->reaching = true;
+	failover_reach_start(&m->fo, m->now_ms);
+}
+
+/* The target answered TCP (or did not): the connecting thread starts, or the next target. */
+static int64_t mqtt_reached(struct mqtt *m)
+{
+	int r, err = 0, rc;
+
+	r = failover_reach_result(&m->fo, m->now_ms, &err);
+	if (r == 0)
+		return CONNECT_POLL_MS;
+	m->reaching = false;
+	if (r < 0) {
+		log_warn("mqtt: could not connect to %s: %s", m->target,
+			 err == ETIMEDOUT ? "no answer" : strerror(err));
+		mqtt_schedule_retry(m);
+		return m->next_attempt_ms - m->now_ms;
+	}
 	mosquitto_log_callback_set(m->mosq, on_log);
 	rc = mqtt_connect_start(m);
-	if (rc)
+	if (rc) {
 		mqtt_connect_failed(m, rc);
+		return m->next_attempt_ms - m->now_ms;
+	}
+	return CONNECT_POLL_MS;
 }
 
 int64_t mqtt_tick(struct mqtt *m, int64_t now_ms)
@@ -467,6 +490,8 @@ int64_t mqtt_tick(struct mqtt *m, int64_t now_ms)
 	int rc, back;
 
 	m->now_ms = now_ms;
+	if (m->reaching)
+		return mqtt_reached(m);
 	if (m->connector_running) {
 		if (!atomic_load(&m->connector_done))
 			return CONNECT_POLL_MS;
@@ -498,7 +523,7 @@ int64_t mqtt_tick(struct mqtt *m, int64_t now_ms)
 	if (now_ms < m->next_attempt_ms)
 		return m->next_attempt_ms - now_ms;
 	mqtt_attempt(m);
-	return m->phase == PH_IDLE ? m->next_attempt_ms - now_ms : CONNECT_POLL_MS;
+	return 0;
 }
 
 const char *mqtt_broker(const struct mqtt *m)

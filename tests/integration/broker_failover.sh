@@ -4,6 +4,7 @@
 # first broker moves the agent to the second with a full resync and nothing torn down;
 # a first broker that comes back only briefly does not pull the agent back (no flapping);
 # one that stays up does, after MQTT_FAILBACK_S. The node status names the broker in use.
+# An address that drops SYNs is given up after a few seconds for the next broker.
 # edgectl takes the same list. A bad list stops the agent at start, naming MQTT_URL.
 #
 # Namespaces: b1 (10.97.1.1, also holds 10.97.1.3 where nothing listens), b2 (10.97.2.1),
@@ -101,4 +102,20 @@ check "failback: once" test "$(moves)" -eq 1
 check "failback: resync against broker 1 (its object applied, broker 2's removed)" \
 	wait_for 5 bash -c "nft_list $A | grep -q 20003 && ! nft_list $A | grep -q 20002"
 check "failback: forward kept throughout" elem 20001
+
+# ---- a broker address that drops SYNs (a host switched off): a few seconds, then the next
+ip -n "$B1" addr add 10.97.1.5/24 dev a0
+ip netns exec "$B1" nft -f - <<'NFT'
+table inet blackhole {
+	chain in {
+		type filter hook input priority 0;
+		ip daddr 10.97.1.5 tcp dport 1883 drop
+	}
+}
+NFT
+agent_start "$A" gw3 MQTT_URL="mqtt://10.97.1.5:1883,mqtt://10.97.2.1:1883" NFT_TABLE=edge_gw3 \
+	ALLOWED_TARGETS=10.50.0.0/24 WG_IFACE="wgg-$$" WG_CONF=
+check "silent address: given up for the next broker, which it connects to" wait_for 30 bash -c \
+	"grep -q 'could not connect to 10.97.1.5:1883: no answer' $T_TMP/gw3.log &&
+	 grep -q 'connected to 10.97.2.1:1883' $T_TMP/gw3.log"
 t_done
