@@ -82,6 +82,8 @@ void ctl_usage(FILE *out)
 "      --tombstone-ttl S  its MQTT 5 message expiry, seconds (0: never) [2592000, 30 days]\n"
 "      --empty         the plain empty-payload delete (agents before tombstones)\n"
 "  ls <node>           the node's routes and forwards (its groups' too) with their status\n"
+"  ls                  every object of the fleet: on how many nodes it is applied, rejected,\n"
+"                      failed, pending or unreachable\n"
 "  status [<node>]     nodes online/offline with object counts (all nodes by default)\n"
 "\n"
 "  --json              machine-readable output (every command)\n"
@@ -228,9 +230,9 @@ static int parse_command(struct ctl_args *a, char **pos, int npos, unsigned *whe
 	if (!strcmp(pos[0], "ls")) {
 		a->cmd = CMD_LS;
 		*where = F_LS;
-		if (npos != 2)
-			return usage_fail(err, errlen, "usage: edgectl ls <node>");
-		return set_id(a->target, pos[1], "node", err, errlen);
+		if (npos > 2)
+			return usage_fail(err, errlen, "usage: edgectl ls [<node>]");
+		return npos == 2 ? set_id(a->target, pos[1], "node", err, errlen) : 0;
 	}
 	if (!strcmp(pos[0], "status")) {
 		a->cmd = CMD_STATUS;

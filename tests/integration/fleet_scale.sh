@@ -51,6 +51,9 @@ check "outage: the fleet view says its $HALF nodes are unreachable" bash -c \
 ctl forward put fleet web --port 20011 --to 10.50.0.12:80 --all --timeout 30
 check "outage: put --all answers at once: $((N - HALF)) applied, the unreachable named, exit 3" bash -c \
 	"[ $RC = 3 ] && grep -q 'applied on $((N - HALF)) of $N' <<<'$OUT' && grep -q '^unreachable (the bridge from their broker is down.*n001' <<<'$ERR'"
+ctl ls
+check "outage: ls counts the nodes behind the bridge as unreachable" bash -c \
+	"grep -qE '^forward +web +fleet +$N +$((N - HALF)) +0 +0 +0 +$HALF$' <<<'$OUT'"
 ctl forward put n001 own --port 20020 --to 10.50.0.12:80 --timeout 30
 check "outage: put to an unreachable node says so at once, exit 3" bash -c \
 	"[ $RC = 3 ] && grep -q 'node n001 is unreachable: the bridge from its broker 10.91.0.1' <<<'$ERR'"
@@ -66,6 +69,10 @@ check "converged: every node serves the changed port" wait_for 60 on_all 20011
 check "converged: every node serves the added object" wait_for 30 on_all 20002
 check "converged: no node serves the old port or the deleted object" wait_for 30 bash -c \
 	"$(declare -f none_has nft_list); $(declare -p FLEET_NODES FLEET_NS); none_has 20001 && none_has 20003"
+ctl ls
+check "ls: the fleet's objects, each applied on all $N nodes" bash -c \
+	"grep -qE '^forward +web +fleet +$N +$N +0 +0 +0 +0$' <<<'$OUT' && grep -qE '^forward +add1 +fleet +$N +$N ' <<<'$OUT' &&
+	 ! grep -qE '^forward +old ' <<<'$OUT'"
 ctl status
 check "after: $N online, 0 unreachable, $N synced" bash -c \
 	"grep -q '^$N node(s): $N online, 0 unreachable, 0 offline or invalid; $N synced; 0 with errors' <<<'$OUT'"

@@ -480,9 +480,44 @@ static void test_fleet(void)
 	ctl_args_free(&a);
 }
 
+static void test_fleet_view(void)
+{
+	const char *p = "{\"public_port\":8080}";
+	char st[256], digest[DIGEST_LEN], *buf = NULL;
+	struct msglist l = { 0 };
+	struct fleet_view v;
+	size_t n = 0;
+	FILE *f;
+
+	payload_digest(p, strlen(p), digest);
+	snprintf(st, sizeof(st), "{\"state\":\"applied\",\"source\":\"fleet\",\"digest\":\"%s\"}", digest);
+	add(&l, "edge/fleet/forwards/web", p);
+	add(&l, "edge/fleet/forwards/gone", "{\"deleted\":true}");
+	add(&l, "edge/gw1/forwards/own", p);
+	add(&l, "edge/gw1/status", "{\"state\":\"online\",\"groups\":[\"fleet\"],\"broker\":\"mqtt://r1:1883\"}");
+	add(&l, "edge/gw2/status", "{\"state\":\"online\",\"groups\":[\"fleet\"],\"broker\":\"mqtt://r1:1883\"}");
+	add(&l, "edge/gw3/status", "{\"state\":\"online\",\"groups\":[\"fleet\"],\"broker\":\"mqtt://r2:1883\"}");
+	add(&l, "edge/gw4/status", "{\"state\":\"offline\",\"groups\":[\"fleet\"]}");
+	add(&l, "edge/_bridges/r2", "0");
+	add(&l, "edge/gw1/status/forwards/web", st);
+	add(&l, "edge/gw2/status/forwards/web", "{\"state\":\"rejected\",\"source\":\"fleet\"}");
+	CHECK("fleet view: builds", fleet_view_build(&v, "edge", &l) == 0 && v.n == 2);
+	f = open_memstream(&buf, &n);
+	fleet_view_print(&v, f);
+	fclose(f);
+	CHECK_STR("fleet view: table (tombstones are no objects; offline nodes are not counted)", buf,
+		  "KIND     ID   SOURCE  NODES  APPLIED  REJECTED  FAILED  PENDING  UNREACHABLE\n"
+		  "forward  web  fleet   3      1        1         0       0        1\n"
+		  "forward  own  gw1     1      0        0         0       1        0\n");
+	free(buf);
+	fleet_view_free(&v);
+	msglist_free(&l);
+}
+
 int main(void)
 {
 	test_fleet();
+	test_fleet_view();
 	test_args();
 	test_spec();
 	test_digest();
