@@ -100,9 +100,14 @@ soak: deps all unit
 demo: deps all
 	bash tests/demo.sh
 
-# ~10 minutes: writes bench/RESULTS.md and bench/*.png (bench/run.sh --smoke: a quick check)
+# ~10 minutes: writes bench/RESULTS.md and bench/*.png (bench/run.sh --smoke: a quick check),
+# then its "Fleet" section: 200 agents behind two bridged regional brokers (bench/fleet.sh)
 bench: deps all
 	bash bench/run.sh
+	bash bench/fleet.sh
+
+bench-fleet: deps all
+	bash bench/fleet.sh
 
 clean:
 	rm -rf $(B) build-asan build-fuzz
@@ -136,7 +141,7 @@ uninstall:
 deb: all
 	bash deploy/make-deb.sh $(B)
 
-.PHONY: all unit deps test demo bench clean install uninstall soak deb pkgcheck
+.PHONY: all unit deps test demo bench bench-fleet clean install uninstall soak deb pkgcheck
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 
 # libFuzzer harnesses (clang, ASan + UBSan): build-fuzz/fuzz_<name>, each linked against

@@ -203,7 +203,7 @@ static void mesh_init(struct agent *a)
 
 int agent_init(struct agent *a, int argc, char **argv)
 {
-	char err[ERR_LEN];
+	char err[ERR_LEN], brokers[320];
 	struct strbuf will;
 	int ret;
 
@@ -319,9 +319,12 @@ int agent_init(struct agent *a, int argc, char **argv)
 	strbuf_free(&will);
 	if (ret)
 		fprintf(stderr, "edge-agent: MQTT set-up failed: %s\n", strerror(-ret));
-	log_info("edge-agent %s: node %s, broker %s://%s:%d, table inet %s, traefik %s",
-		 EDGE_VERSION, a->cfg.node_id, a->cfg.mqtt_tls ? "mqtts" : "mqtt",
-		 a->cfg.mqtt_host, a->cfg.mqtt_port, a->cfg.nft_table, a->cfg.traefik_dir);
+	broker_format(brokers, sizeof(brokers), &a->cfg.brokers.v[0]);
+	if (a->cfg.brokers.n > 1)
+		snprintf(brokers + strlen(brokers), sizeof(brokers) - strlen(brokers),
+			 " (then %zu more)", a->cfg.brokers.n - 1);
+	log_info("edge-agent %s: node %s, broker %s, table inet %s, traefik %s",
+		 EDGE_VERSION, a->cfg.node_id, brokers, a->cfg.nft_table, a->cfg.traefik_dir);
 	return ret;
 }
 

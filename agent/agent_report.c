@@ -65,7 +65,10 @@ void node_publish(struct agent *a)
 	a->node_due_ms = 0;
 	health_write(a->cfg.data_dir, a->mqtt && mqtt_connected(a->mqtt), a->synced, ns.n_errors,
 		     ns.updated_at);
-	if (!a->mqtt || !mqtt_connected(a->mqtt) || status_node_render(&a->sb, &ns))
+	if (!a->mqtt || !mqtt_connected(a->mqtt))
+		return;
+	ns.broker = mqtt_broker(a->mqtt);
+	if (status_node_render(&a->sb, &ns))
 		return;
 	mqtt_publish(a->mqtt, a->topic_status, a->sb.buf, a->sb.len, 1, true);
 }

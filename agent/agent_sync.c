@@ -155,14 +155,19 @@ void sync_complete(struct agent *a, bool confirmed)
 {
 	size_t dropped;
 
-	if (!confirmed && sync_guard(a))
+	if (a->cfg.sync_sweep && !confirmed && sync_guard(a))
 		return;
 	a->held = false;
 	sync_statuses(a);
-	sets_sweep_replay(a);
-	dropped = store_sweep(&a->store, a->store.gen);
-	log_info("sync: retained replay complete; %zu object(s) no longer published are removed",
-		 dropped);
+	if (a->cfg.sync_sweep) {
+		sets_sweep_replay(a);
+		dropped = store_sweep(&a->store, a->store.gen);
+		log_info("sync: retained replay complete; %zu object(s) no longer published are "
+			 "removed", dropped);
+	} else {
+		log_info("sync: retained replay complete (SYNC_SWEEP=off: objects it did not "
+			 "re-deliver stay until deleted)");
+	}
 	agent_reconcile(a);
 	traefik_scan(&a->traefik, sweep_file, a);
 	host_addresses(&a->pol.host);
@@ -351,7 +356,7 @@ static void object_message(struct agent *a, enum kind kind, int source, const ch
 	int ret;
 
 	a->held_recheck = true;
-	if (len == 0) {
+	if (len == 0 || payload_tombstone(payload, len)) {
 		if (store_delete(&a->store, kind, source, id) == -ENOENT)
 			log_debug("delete of unknown %s %s from %s", kind_name(kind), id,
 				  a->names[source]);
@@ -407,7 +412,7 @@ static void set_message(struct agent *a, const char *topic, int source, const ch
 	char err[ERR_LEN];
 	int changed;
 
-	if (!len) {
+	if (!len || payload_tombstone(payload, len)) {
 		changed = sets_put(&a->sets, source, id, NULL, a->store.gen);
 	} else if (sets_parse(id, payload, len, &l, err, sizeof(err))) {
 		/* a bad set is refused; the objects keep what they were built with */

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "address.h"
+#include "broker.h"
 #include "cidr.h"
 #include "coexist.h"
 #include "config.h"
@@ -108,48 +109,17 @@ out:
 
 static int set_mqtt_url(struct config *cfg, const char *v, char *err, size_t errlen)
 {
-	const char *accepted = "mqtt://host[:port] or mqtts://host[:port]";
-	const char *rest, *colon;
-	unsigned long port;
-	size_t hostlen;
+	const char *accepted = "mqtt://host[:port] or mqtts://host[:port]; several, comma-separated, "
+			       "are tried in order";
+	char why[320], q[96];
 
-	if (strncmp(v, "mqtt://", 7) == 0) {
-		cfg->mqtt_tls = false;
-		rest = v + 7;
-	} else if (strncmp(v, "mqtts://", 8) == 0) {
-		cfg->mqtt_tls = true;
-		rest = v + 8;
-	} else {
+	if (broker_list_parse(&cfg->brokers, v, why, sizeof(why)) == 0)
+		return 0;
+	if (!strchr(v, ','))
 		return bad(err, errlen, "MQTT_URL", v, accepted);
-	}
-	colon = strrchr(rest, ':');
-	if (rest[0] == '[')
-		colon = strstr(rest, "]:") ? strstr(rest, "]:") + 1 : NULL;
-	hostlen = colon ? (size_t)(colon - rest) : strlen(rest);
-	if (rest[hostlen ? hostlen - 1 : 0] == '/' && !colon)
-		hostlen--;
-	if (hostlen == 0 || hostlen >= sizeof(cfg->mqtt_host) || memchr(rest, '/', hostlen) ||
-	    memchr(rest, '@', hostlen))
-		return bad(err, errlen, "MQTT_URL", v, accepted);
-	if (rest[0] == '[') {
-		if (hostlen < 3 || rest[hostlen - 1] != ']')
-			return bad(err, errlen, "MQTT_URL", v, accepted);
-		memcpy(cfg->mqtt_host, rest + 1, hostlen - 2);
-		cfg->mqtt_host[hostlen - 2] = '\0';
-	} else {
-		memcpy(cfg->mqtt_host, rest, hostlen);
-		cfg->mqtt_host[hostlen] = '\0';
-	}
-	cfg->mqtt_port = cfg->mqtt_tls ? 8883 : 1883;
-	if (colon) {
-		char buf[16];
-		snprintf(buf, sizeof(buf), "%s", colon + 1);
-		buf[strcspn(buf, "/")] = '\0';
-		if (parse_uint(buf, 1, 65535, &port))
-			return bad(err, errlen, "MQTT_URL", v, accepted);
-		cfg->mqtt_port = (int)port;
-	}
-	return 0;
+	value_quote(q, sizeof(q), v, strlen(v));
+	snprintf(err, errlen, "MQTT_URL %s is invalid: %s (accepted: %s)", q, why, accepted);
+	return -EINVAL;
 }
 
 static int set_username(struct config *cfg, const char *v, char *err, size_t errlen)
@@ -334,6 +304,24 @@ static int set_quiet(struct config *cfg, const char *v, char *err, size_t errlen
 	if (parse_uint(v, 0, 600000, &n))
 		return bad(err, errlen, "SYNC_QUIET_MS", v, "0..600000");
 	cfg->sync_quiet_ms = (unsigned)n;
+	return 0;
+}
+
+static int set_failback(struct config *cfg, const char *v, char *err, size_t errlen)
+{
+	unsigned long n;
+
+	if (parse_uint(v, 1, 86400, &n))
+		return bad(err, errlen, "MQTT_FAILBACK_S", v, "1..86400 seconds");
+	cfg->mqtt_failback_s = (unsigned)n;
+	return 0;
+}
+
+static int set_sweep(struct config *cfg, const char *v, char *err, size_t errlen)
+{
+	if (strcmp(v, "on") && strcmp(v, "off"))
+		return bad(err, errlen, "SYNC_SWEEP", v, "on, off");
+	cfg->sync_sweep = strcmp(v, "on") == 0;
 	return 0;
 }
 
@@ -527,11 +515,12 @@ static int set_coexist(struct config *cfg, const char *v, char *err, size_t errl
 static const struct option_def options[] = {
 	{ "NODE_ID", "node-id", NULL, "this node's id (required)", set_node },
 	{ "EDGE_GROUPS", "groups", "", "groups to follow too, in precedence order", set_groups },
-	{ "MQTT_URL", "mqtt-url", "mqtt://127.0.0.1:1883", "broker, mqtt:// or mqtts://", set_mqtt_url },
+	{ "MQTT_URL", "mqtt-url", "mqtt://127.0.0.1:1883", "brokers, mqtt:// or mqtts://, comma-separated in order of preference", set_mqtt_url },
 	{ "MQTT_USERNAME", "mqtt-username", NULL, "broker user name", set_username },
 	{ "MQTT_PASSWORD", "mqtt-password", NULL, "broker password", set_password },
 	{ "MQTT_PASSWORD_FILE", "mqtt-password-file", NULL, "file holding the broker password", set_password_file },
 	{ "MQTT_CA_FILE", "mqtt-ca-file", NULL, "CA bundle for mqtts:// (default: system CAs)", set_ca_file },
+	{ "MQTT_FAILBACK_S", "mqtt-failback-s", "60", "on a later broker, move back to an earlier one once it has answered this long", set_failback },
 	{ "MQTT_PROTOCOL", "mqtt-protocol", "auto", "auto (5, falling back to 3.1.1), 5, 3.1.1", set_protocol },
 	{ "TOPIC_PREFIX", "topic-prefix", "edge", "first level of every topic", set_prefix },
 	{ "DATA_DIR", "data-dir", "/data", "state cache and keys", set_data_dir },
@@ -548,6 +537,7 @@ static const struct option_def options[] = {
 	{ "ALLOWED_TARGETS", "allowed-targets", NULL, "CIDRs targets must be in (default RFC 1918)", set_allowed },
 	{ "RESERVED_PORTS", "reserved-ports", NULL, "public ports refused (default 22,80,443,MQTT,WG)", set_reserved },
 	{ "SYNC_QUIET_MS", "sync-quiet-ms", "1000", "quiet period ending the retained replay", set_quiet },
+	{ "SYNC_SWEEP", "sync-sweep", "on", "remove objects a resync did not re-deliver (off: only deletes and tombstones remove, for brokers that replicate retained messages late)", set_sweep },
 	{ "DELETE_GUARD_PERCENT", "delete-guard-percent", "50", "hold a resync that would remove more than this % of objects", set_guard_percent },
 	{ "DELETE_GUARD_MIN", "delete-guard-min", "10", "...and more than this many (then confirm on <prefix>/<node>/confirm)", set_guard_min },
 	{ "MAX_PAYLOAD_BYTES", "max-payload-bytes", "65536", "largest accepted payload", set_max_payload },
@@ -619,11 +609,14 @@ static int config_defaults(struct config *cfg, char *err, size_t errlen)
 
 static int reserved_defaults(struct config *cfg)
 {
-	const uint16_t ports[] = { 22, 80, 443, (uint16_t)cfg->mqtt_port,
-				   (uint16_t)cfg->wg_listen_port };
+	uint16_t ports[4 + MAX_BROKERS] = { 22, 80, 443 };
+	size_t n = 3;
 
+	for (size_t i = 0; i < cfg->brokers.n; i++)
+		ports[n++] = (uint16_t)cfg->brokers.v[i].port;
+	ports[n++] = (uint16_t)cfg->wg_listen_port;
 	cfg->n_reserved = 0;
-	for (size_t i = 0; i < sizeof(ports) / sizeof(ports[0]); i++) {
+	for (size_t i = 0; i < n; i++) {
 		bool dup = false;
 		for (size_t j = 0; j < cfg->n_reserved; j++)
 			dup |= cfg->reserved[j] == ports[i];

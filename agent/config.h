@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 
+#include "broker.h"
 #include "log.h"
 #include "model.h"
 
@@ -14,9 +15,8 @@ struct config {
 	char groups[MAX_SOURCES - 1][ID_LEN];
 	size_t n_groups;
 
-	char mqtt_host[256];
-	int mqtt_port;
-	bool mqtt_tls;
+	struct broker_list brokers;
+	unsigned mqtt_failback_s;   /* an earlier broker must answer this long before moving back */
 	char *mqtt_username;
 	char *mqtt_password;
 	char *mqtt_ca_file;
@@ -40,6 +40,7 @@ struct config {
 	unsigned wg_listen_port;
 
 	unsigned sync_quiet_ms;
+	bool sync_sweep;                /* false: only deletes and tombstones remove objects */
 	unsigned guard_percent;         /* hold a resync removing more than this share... */
 	unsigned guard_min;             /* ...and more than this many objects */
 	size_t max_payload;

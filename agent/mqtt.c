@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "failover.h"
 #include "log.h"
 #include "mqtt.h"
 
@@ -22,6 +23,8 @@
 #define PACKET_OVERHEAD 4096
 /* How often the loop looks whether the connecting thread is done. */
 #define CONNECT_POLL_MS 20
+/* A broker that has not answered a CONNECT by then is given up for the next one. */
+#define CONNECT_TIMEOUT_MS 5000
 /* Packets read per wake-up: a retained replay is applied in batches, not one by one. */
 #define READ_BATCH 2048
 
@@ -40,6 +43,12 @@ struct mqtt {
 	int own_mid;            /* the subscription to the agent's own topics */
 	bool own_refused;
 	int64_t next_attempt_ms;
+	int64_t connect_deadline_ms;
+	struct failover fo;
+	bool reaching;                  /* a TCP check of the target runs before the connect */
+	const char *connect_addr;       /* what the connecting thread connects to */
+	int connect_port;
+	char target[300];               /* host:port [address] of the attempt or connection */
 	int64_t backoff_ms;
 	int64_t now_ms;
 	size_t unacked;         /* publishes not yet acknowledged (QoS 1) or written (QoS 0) */
@@ -58,13 +67,31 @@ static void mqtt_set_version(struct mqtt *m, int version)
 	mosquitto_int_option(m->mosq, MOSQ_OPT_PROTOCOL_VERSION, version);
 }
 
-static void mqtt_schedule_retry(struct mqtt *m)
+static void mqtt_backoff(struct mqtt *m)
 {
 	int64_t jitter = m->backoff_ms / 4;
 
 	m->phase = PH_IDLE;
 	m->next_attempt_ms = m->now_ms + m->backoff_ms - jitter + (jitter ? rand() % (2 * jitter + 1) : 0);
 	m->backoff_ms = m->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : m->backoff_ms * 2;
+}
+
+/* An attempt failed: the next address or broker at once, a back-off after the whole list. */
+static void mqtt_schedule_retry(struct mqtt *m)
+{
+	if (failover_next(&m->fo)) {
+		m->phase = PH_IDLE;
+		m->next_attempt_ms = m->now_ms;
+		return;
+	}
+	mqtt_backoff(m);
+}
+
+/* A connection was lost: a new round from the first broker, after the back-off. */
+static void mqtt_schedule_round(struct mqtt *m)
+{
+	failover_begin(&m->fo);
+	mqtt_backoff(m);
 }
 
 /* Only libmosquitto's log says why a TLS handshake failed; it is read while connecting. */
@@ -85,8 +112,8 @@ static void on_log(struct mosquitto *mosq, void *obj, int level, const char *str
 
 static void mqtt_log_tls_failure(const struct mqtt *m)
 {
-	const char *host = m->cfg->mqtt_host;
-	int port = m->cfg->mqtt_port;
+	const char *host = failover_broker(&m->fo)->host;
+	int port = failover_broker(&m->fo)->port;
 
 	if (m->tls_failure == TLS_WRONG_NAME)
 		log_error("mqtt: TLS certificate verification failed for %s:%d: the certificate "
@@ -117,23 +144,24 @@ static void on_connect(struct mosquitto *mosq, void *obj, int rc)
 		reason = m->version == MQTT_PROTOCOL_V5 ? mosquitto_reason_string(rc) :
 			 mosquitto_connack_string(rc);
 		if (refused_credentials(m->version, rc))
-			log_error("mqtt: broker %s:%d refused the credentials for user %s "
-				  "(check MQTT_USERNAME/MQTT_PASSWORD): %s", m->cfg->mqtt_host, m->cfg->mqtt_port,
+			log_error("mqtt: broker %s refused the credentials for user %s "
+				  "(check MQTT_USERNAME/MQTT_PASSWORD): %s", m->target,
 				  m->cfg->mqtt_username ? m->cfg->mqtt_username : "(none)", reason);
 		else
-			log_error("mqtt: broker %s:%d refused the connection: %s (MQTT %s)",
-				  m->cfg->mqtt_host, m->cfg->mqtt_port, reason,
+			log_error("mqtt: broker %s refused the connection: %s (MQTT %s)",
+				  m->target, reason,
 				  m->version == MQTT_PROTOCOL_V5 ? "5" : "3.1.1");
 		if (!m->cfg->mqtt_protocol && m->version == MQTT_PROTOCOL_V5 &&
 		    (rc == MQTT_RC_UNSUPPORTED_PROTOCOL_VERSION || rc == 1))
 			mqtt_set_version(m, MQTT_PROTOCOL_V311);
 		return;
 	}
-	log_info("mqtt: connected to %s:%d (MQTT %s)", m->cfg->mqtt_host, m->cfg->mqtt_port,
+	log_info("mqtt: connected to %s (MQTT %s)", m->target,
 		 m->version == MQTT_PROTOCOL_V5 ? "5" : "3.1.1");
 	m->phase = PH_CONNECTED;
 	m->backoff_ms = BACKOFF_MIN_MS;
 	m->unacked = 0;         /* a clean session: nothing earlier is pending */
+	failover_connected(&m->fo, m->now_ms);
 	m->h->connected(m->arg);
 }
 
@@ -151,9 +179,12 @@ static void on_disconnect(struct mosquitto *mosq, void *obj, int rc)
 	if (rc == MOSQ_ERR_TLS && !was_connected)
 		mqtt_log_tls_failure(m);
 	else if (was_connected || !m->got_connack)  /* a refused CONNACK was logged already */
-		log_warn("mqtt: %s %s:%d: %s", was_connected ? "lost connection to" : "could not connect to",
-			 m->cfg->mqtt_host, m->cfg->mqtt_port, mosquitto_strerror(rc));
-	mqtt_schedule_retry(m);
+		log_warn("mqtt: %s %s: %s", was_connected ? "lost connection to" : "could not connect to",
+			 m->target, mosquitto_strerror(rc));
+	if (was_connected)
+		mqtt_schedule_round(m);
+	else
+		mqtt_schedule_retry(m);
 	if (was_connected)
 		m->h->disconnected(m->arg);
 }
@@ -214,6 +245,8 @@ int mqtt_new(struct mqtt **out, const struct config *cfg, const struct mqtt_hand
 	m->h = h;
 	m->arg = arg;
 	m->backoff_ms = BACKOFF_MIN_MS;
+	failover_init(&m->fo, &cfg->brokers, cfg->mqtt_failback_s);
+	failover_begin(&m->fo);
 	mqtt_set_version(m, cfg->mqtt_protocol == 4 ? MQTT_PROTOCOL_V311 : MQTT_PROTOCOL_V5);
 	/* status publishes are small: without this, Nagle holds them for the broker's ACK */
 	mosquitto_int_option(m->mosq, MOSQ_OPT_TCP_NODELAY, 1);
@@ -225,7 +258,7 @@ int mqtt_new(struct mqtt **out, const struct config *cfg, const struct mqtt_hand
 	rc = mosquitto_will_set(m->mosq, will_topic, (int)strlen(will_payload), will_payload, 1, true);
 	if (!rc && cfg->mqtt_username)
 		rc = mosquitto_username_pw_set(m->mosq, cfg->mqtt_username, cfg->mqtt_password);
-	if (!rc && cfg->mqtt_tls) {
+	if (!rc && cfg->brokers.v[0].tls) {
 		rc = mosquitto_tls_set(m->mosq, cfg->mqtt_ca_file,
 				       cfg->mqtt_ca_file ? NULL : "/etc/ssl/certs", NULL, NULL, NULL);
 		if (rc == MOSQ_ERR_INVAL && cfg->mqtt_ca_file)
@@ -246,13 +279,15 @@ void mqtt_free(struct mqtt *m)
 		return;
 	mqtt_connect_join(m);
 	mosquitto_destroy(m->mosq);
+	failover_close(&m->fo);
 	mosquitto_lib_cleanup();
 	free(m);
 }
 
 int mqtt_fd(const struct mqtt *m)
 {
-	return m->phase == PH_IDLE || m->connector_running ? -1 : mosquitto_socket(m->mosq);
+	return m->phase == PH_IDLE || m->reaching || m->connector_running ? -1 :
+	       mosquitto_socket(m->mosq);
 }
 
 bool mqtt_want_write(const struct mqtt *m)
@@ -352,7 +387,7 @@ static void *mqtt_connector(void *arg)
 	if (m->version == MQTT_PROTOCOL_V5)
 		rc = mosquitto_property_add_int32(&props, MQTT_PROP_MAXIMUM_PACKET_SIZE, max);
 	if (!rc)
-		rc = mosquitto_connect_bind_v5(m->mosq, m->cfg->mqtt_host, m->cfg->mqtt_port,
+		rc = mosquitto_connect_bind_v5(m->mosq, m->connect_addr, m->connect_port,
 					       KEEPALIVE_S, NULL, props);
 	m->connector_errno = errno;
 	mosquitto_property_free_all(&props);
@@ -388,16 +423,75 @@ static void mqtt_connect_failed(struct mqtt *m, int rc)
 	if (rc == MOSQ_ERR_TLS)
 		mqtt_log_tls_failure(m);
 	else
-		log_warn("mqtt: could not connect to %s:%d: %s", m->cfg->mqtt_host, m->cfg->mqtt_port,
+		log_warn("mqtt: could not connect to %s: %s", m->target,
 			 rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
 	mqtt_schedule_retry(m);
 }
 
+/* Leaves a later broker for an earlier one that answers again: a clean disconnect, no will. */
+static void mqtt_move_back(struct mqtt *m, int i)
+{
+	log_info("mqtt: %s has answered for %u s; moving back to it from %s",
+		 m->fo.list->v[i].host, m->cfg->mqtt_failback_s, m->fo.name);
+	m->phase = PH_IDLE;
+	mosquitto_disconnect(m->mosq);
+	mosquitto_loop_write(m->mosq, 1);
+	failover_move(&m->fo, (size_t)i);
+	m->next_attempt_ms = m->now_ms;
+	m->h->disconnected(m->arg);
+}
+
+/* The next target of the list, connected to by the connecting thread. */
+static void mqtt_attempt(struct mqtt *m)
+{
+	const struct broker *b = failover_broker(&m->fo);
+
+	m->connect_addr = failover_address(&m->fo);
+	m->connect_port = b->port;
+	if (strcmp(m->connect_addr, b->host))
+		snprintf(m->target, sizeof(m->target), "%s:%d [%s]", b->host, b->port, m->connect_addr);
+	else
+		snprintf(m->target, sizeof(m->target), "%s:%d", b->host, b->port);
+	m->got_connack = false;
+	m->phase = PH_CONNECTING;
+	m->tls_failure = TLS_OK;
+	m->tls_detail[0] = '\0';
+	m->reaching = true;
+	failover_reach_start(&m->fo, m->now_ms);
+}
+
+/* The target answered TCP (or did not): the connecting thread starts, or the next target. */
+static int64_t mqtt_reached(struct mqtt *m)
+{
+	int r, err = 0, rc;
+
+	r = failover_reach_result(&m->fo, m->now_ms, &err);
+	if (r == 0)
+		return CONNECT_POLL_MS;
+	m->reaching = false;
+	if (r < 0) {
+		log_warn("mqtt: could not connect to %s: %s", m->target,
+			 err == ETIMEDOUT ? "no answer" : strerror(err));
+		mqtt_schedule_retry(m);
+		return m->next_attempt_ms - m->now_ms;
+	}
+	mosquitto_log_callback_set(m->mosq, on_log);
+	rc = mqtt_connect_start(m);
+	if (rc) {
+		mqtt_connect_failed(m, rc);
+		return m->next_attempt_ms - m->now_ms;
+	}
+	return CONNECT_POLL_MS;
+}
+
 int64_t mqtt_tick(struct mqtt *m, int64_t now_ms)
 {
-	int rc;
+	int64_t due;
+	int rc, back;
 
 	m->now_ms = now_ms;
+	if (m->reaching)
+		return mqtt_reached(m);
 	if (m->connector_running) {
 		if (!atomic_load(&m->connector_done))
 			return CONNECT_POLL_MS;
@@ -411,25 +505,30 @@ int64_t mqtt_tick(struct mqtt *m, int64_t now_ms)
 			return m->next_attempt_ms - now_ms;
 		}
 		mqtt_rcvbuf(mosquitto_socket(m->mosq));        /* before the replay is asked for */
+		m->connect_deadline_ms = now_ms + CONNECT_TIMEOUT_MS;
 		return 0;
 	}
+	if (m->phase == PH_CONNECTING && now_ms >= m->connect_deadline_ms) {
+		log_warn("mqtt: no answer from %s within %d s", m->target, CONNECT_TIMEOUT_MS / 1000);
+		mosquitto_log_callback_set(m->mosq, NULL);
+		mqtt_schedule_retry(m);
+	}
+	if (m->phase == PH_CONNECTED && (back = failover_tick(&m->fo, now_ms)) >= 0)
+		mqtt_move_back(m, back);
 	if (m->phase != PH_IDLE) {
 		mqtt_check(m, mosquitto_loop_misc(m->mosq));
-		return 1000;
+		due = failover_due_ms(&m->fo);
+		return due && due - now_ms < 1000 ? (due > now_ms ? due - now_ms : 0) : 1000;
 	}
 	if (now_ms < m->next_attempt_ms)
 		return m->next_attempt_ms - now_ms;
-	m->got_connack = false;
-	m->phase = PH_CONNECTING;
-	m->tls_failure = TLS_OK;
-	m->tls_detail[0] = '\0';
-	mosquitto_log_callback_set(m->mosq, on_log);
-	rc = mqtt_connect_start(m);
-	if (rc) {
-		mqtt_connect_failed(m, rc);
-		return m->next_attempt_ms - now_ms;
-	}
-	return CONNECT_POLL_MS;
+	mqtt_attempt(m);
+	return 0;
+}
+
+const char *mqtt_broker(const struct mqtt *m)
+{
+	return m->phase == PH_CONNECTED ? m->fo.name : NULL;
 }
 
 int mqtt_subscribe(struct mqtt *m, char *const *topics, int n)

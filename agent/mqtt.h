@@ -23,11 +23,17 @@ void mqtt_free(struct mqtt *m);
 int mqtt_fd(const struct mqtt *m);
 bool mqtt_want_write(const struct mqtt *m);
 void mqtt_handle(struct mqtt *m, short revents);
-/* Keepalive and reconnect with capped exponential backoff; returns ms until next call. */
+/*
+ * Keepalive; connects to the brokers in order (each address of a name in turn), with
+ * capped exponential backoff after a whole round; moves back to an earlier broker that
+ * has answered for MQTT_FAILBACK_S. Returns ms until the next call.
+ */
 int64_t mqtt_tick(struct mqtt *m, int64_t now_ms);
 bool mqtt_connected(const struct mqtt *m);
 /* Publishes the broker has not acknowledged yet (a replay queues thousands of statuses). */
 size_t mqtt_unacked(const struct mqtt *m);
+/* The broker in use as mqtt[s]://host:port, NULL while not connected. */
+const char *mqtt_broker(const struct mqtt *m);
 int mqtt_subscribe(struct mqtt *m, char *const *topics, int n);
 /* Subscribes to topics the agent publishes itself, without its own copies where MQTT 5 allows. */
 int mqtt_subscribe_own(struct mqtt *m, const char *topic);

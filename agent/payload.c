@@ -188,6 +188,29 @@ static int payload_json(const struct field_ctx *c, const char *buf, size_t len,
 	return 0;
 }
 
+bool payload_tombstone(const char *buf, size_t len)
+{
+	enum json_tokener_error jerr;
+	struct json_object *root, *v;
+	size_t at, n;
+	bool ok;
+
+	if (len < sizeof("{\"deleted\":true}") - 1 || len > TOMBSTONE_MAX || !memmem(buf, len, "deleted", 7) ||
+	    json_strict_parse(buf, len, 2, &root, &jerr, &at))
+		return false;
+	ok = json_object_is_type(root, json_type_object) &&
+	     json_object_object_get_ex(root, "deleted", &v) &&
+	     json_object_is_type(v, json_type_boolean) && json_object_get_boolean(v);
+	n = ok ? (size_t)json_object_object_length(root) : 0;
+	if (ok && n == 2)
+		ok = json_object_object_get_ex(root, "deleted_at", &v) &&
+		     json_object_is_type(v, json_type_string);
+	else if (ok)
+		ok = n == 1;
+	json_object_put(root);
+	return ok;
+}
+
 int payload_parse(enum kind kind, const char *id, const char *buf, size_t len,
 		  const struct policy *pol, struct object **out, char *err, size_t errlen)
 {

@@ -14,6 +14,15 @@
 int payload_parse(enum kind kind, const char *id, const char *buf, size_t len,
 		  const struct policy *pol, struct object **out, char *err, size_t errlen);
 
+/*
+ * A tombstone: {"deleted": true}, optionally with "deleted_at" (a string). It deletes the
+ * object like an empty payload, but stays retained (until its MQTT 5 message expiry), so
+ * a broker that missed the empty-payload delete (a bridge outage, a lost session) is
+ * corrected by the next retained copy it receives. Anything else is not a tombstone.
+ */
+#define TOMBSTONE_MAX 256
+bool payload_tombstone(const char *buf, size_t len);
+
 /* [a-z0-9][a-z0-9_-]{0,62}; len excludes any NUL. */
 bool id_valid(const char *s, size_t len);
 

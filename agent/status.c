@@ -106,6 +106,8 @@ int status_node_render(struct strbuf *sb, const struct node_status *ns)
 	add_str(o, "node", ns->node);
 	add_str(o, "version", EDGE_VERSION);
 	json_object_object_add(o, "synced", json_object_new_boolean(ns->synced));
+	if (ns->broker)
+		add_str(o, "broker", ns->broker);
 	add_time(o, "started_at", ns->started_at);
 	add_time(o, "updated_at", ns->updated_at);
 	groups = json_object_new_array();

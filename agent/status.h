@@ -17,6 +17,7 @@ struct node_status {
 	const char *state;              /* "online" or "offline" */
 	const char *node;
 	bool synced;
+	const char *broker;             /* mqtt[s]://host:port in use */
 	time_t started_at;
 	time_t updated_at;
 	const char *const *groups;

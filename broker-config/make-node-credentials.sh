@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # make-node-credentials.sh [-p PASSWD] [-a ACL] [-s SECRET] [-r] NODE [GROUP ...]
 # make-node-credentials.sh -c [-p PASSWD] [-a ACL] [-s SECRET] [-r] USER
+# make-node-credentials.sh -b [-p PASSWD] [-a ACL] [-s SECRET] [-r] USER HOST
 # make-node-credentials.sh -d [-p PASSWD] [-a ACL] USER
 #
 # Creates or updates the broker account of edge node NODE (its username is its node id):
 # its password-file entry, and its ACL block granting read access to each GROUP's routes
 # and forwards (edge-agent.acl grants every node its own topics). With -c, USER is a
 # controller-class account instead: desired state of every node and group, every status.
+# With -b, USER is the account a regional broker's bridge uses at the central broker
+# (bridge-regional.conf): it reads every desired object and confirmation, writes every
+# status, error and metrics message, and its bridge state on edge/_bridges/HOST, HOST
+# being the name the edges behind it use in MQTT_URL.
 # Idempotent: the same arguments again leave the ACL file as it was and the password
 # unchanged; other groups replace only this user's block. With -d, the account is removed
 # from both files (revocation: after the reload its connections are closed).
@@ -34,13 +39,14 @@ kind=node
 die() { echo "make-node-credentials: $*" >&2; exit 2; }
 usage() { sed -n '2,4s/^# //p' "$0" >&2; exit 2; }
 
-while getopts "p:a:s:rcdh" opt; do
+while getopts "p:a:s:rcbdh" opt; do
 	case $opt in
 	p) passwd=$OPTARG ;;
 	a) acl=$OPTARG ;;
 	s) secret=$OPTARG ;;
 	r) rotate=1 ;;
 	c) kind=controller ;;
+	b) kind=bridge ;;
 	d) delete=1 ;;
 	*) usage ;;
 	esac
@@ -50,6 +56,14 @@ shift $((OPTIND - 1))
 user=$1; shift
 groups=("$@")
 [ "$kind" = controller ] && [ ${#groups[@]} -gt 0 ] && die "a controller account takes no groups"
+bridge_host=
+if [ "$kind" = bridge ]; then
+	[ ${#groups[@]} -eq 1 ] || die "a bridge account takes one HOST: the name its edges use in MQTT_URL"
+	bridge_host=${groups[0]}
+	groups=()
+	[[ $bridge_host =~ ^[A-Za-z0-9]([A-Za-z0-9.:-]{0,251}[A-Za-z0-9])?$ ]] ||
+		die "'$bridge_host' is not a host name or address (accepted: letters, digits, '.', '-', ':')"
+fi
 [ -n "$delete" ] && [ ${#groups[@]} -gt 0 ] && die "-d takes no groups"
 for n in "$user" "${groups[@]}"; do
 	[[ $n =~ $name_re ]] || die "'$n' is not a valid node or group id (accepted: [a-z0-9][a-z0-9_-]{0,62})"
@@ -73,6 +87,18 @@ block() {
 		echo "topic read edge/+/status/#"
 		echo "topic read edge/+/errors"
 		echo "topic read \$SYS/#"
+		echo "topic read edge/_bridges/#"
+	fi
+	if [ "$kind" = bridge ]; then
+		echo "topic read edge/+/routes/#"
+		echo "topic read edge/+/forwards/#"
+		echo "topic read edge/+/wireguard"
+		echo "topic read edge/+/confirm"
+		echo "topic write edge/+/status"
+		echo "topic write edge/+/status/#"
+		echo "topic write edge/+/errors"
+		echo "topic write edge/+/metrics"
+		echo "topic write edge/_bridges/$bridge_host"
 	fi
 	for g in "${groups[@]}"; do
 		echo "topic read edge/$g/routes/#"

@@ -12,6 +12,7 @@
 #include "config.h"
 
 #define KEEPALIVE_S 30
+#define BROKER_MS 3000 /* the most one broker of several may take to answer */
 #define STEP_MS 50
 #define QUIET_MS 150    /* after the marker: brokers that send it early still finish */
 #define SILENT_MS 2000  /* no marker (an ACL?) and nothing at all for this long: give up */
@@ -20,6 +21,7 @@
 struct bus {
 	struct mosquitto *mosq;
 	const struct config *cfg;
+	const struct broker *br;        /* tried or in use */
 	bus_msg_fn fn;
 	void *arg;
 	int version;
@@ -146,16 +148,16 @@ static const char *lost_text(const struct bus *b)
 
 static int bus_try(struct bus *b, int version, int64_t deadline, char *err, size_t errlen)
 {
-	const struct config *c = b->cfg;
+	const struct broker *c = b->br;
 	const char *v = version == MQTT_PROTOCOL_V5 ? "5" : "3.1.1";
 	int rc;
 
 	b->version = version;
 	b->connack = b->lost = false;
 	mosquitto_int_option(b->mosq, MOSQ_OPT_PROTOCOL_VERSION, version);
-	rc = mosquitto_connect_async(b->mosq, c->mqtt_host, c->mqtt_port, KEEPALIVE_S);
+	rc = mosquitto_connect_async(b->mosq, c->host, c->port, KEEPALIVE_S);
 	if (rc) {
-		snprintf(err, errlen, "cannot connect to %s:%d: %s", c->mqtt_host, c->mqtt_port,
+		snprintf(err, errlen, "cannot connect to %s:%d: %s", c->host, c->port,
 			 rc_text(rc));
 		return -ECONNREFUSED;
 	}
@@ -165,17 +167,17 @@ static int bus_try(struct bus *b, int version, int64_t deadline, char *err, size
 		return 0;
 	if (b->connack) {
 		snprintf(err, errlen, "broker %s:%d refused the connection: %s (MQTT %s)",
-			 c->mqtt_host, c->mqtt_port, version == MQTT_PROTOCOL_V5 ?
+			 c->host, c->port, version == MQTT_PROTOCOL_V5 ?
 			 mosquitto_reason_string(b->connack_rc) :
 			 mosquitto_connack_string(b->connack_rc), v);
 		return -EACCES;
 	}
 	if (b->lost) {
-		snprintf(err, errlen, "cannot connect to %s:%d: %s", c->mqtt_host, c->mqtt_port,
+		snprintf(err, errlen, "cannot connect to %s:%d: %s", c->host, c->port,
 			 lost_text(b));
 		return -ECONNRESET;
 	}
-	snprintf(err, errlen, "no answer from the broker %s:%d", c->mqtt_host, c->mqtt_port);
+	snprintf(err, errlen, "no answer from the broker %s:%d", c->host, c->port);
 	return -ETIMEDOUT;
 }
 
@@ -185,6 +187,37 @@ static bool protocol_refused(const struct bus *b, int ret)
 	return ret == -ECONNRESET ||
 	       (ret == -EACCES && (b->connack_rc == MQTT_RC_UNSUPPORTED_PROTOCOL_VERSION ||
 				   b->connack_rc == 1));
+}
+
+/*
+ * The brokers of MQTT_URL in order, the first that answers; a broker that is not the
+ * last gets at most BROKER_MS of the time. err lists why each one failed.
+ */
+static int bus_connect(struct bus *b, int64_t deadline, char *err, size_t errlen)
+{
+	const struct config *cfg = b->cfg;
+	char why[512];
+	size_t used = 0;
+	int64_t until;
+	int ret = -ENOTCONN;
+
+	err[0] = '\0';
+	for (size_t i = 0; i < cfg->brokers.n && clock_ms() < deadline; i++) {
+		b->br = &cfg->brokers.v[i];
+		until = i + 1 < cfg->brokers.n && deadline - clock_ms() > BROKER_MS ?
+			clock_ms() + BROKER_MS : deadline;
+		ret = bus_try(b, cfg->mqtt_protocol == 4 ? MQTT_PROTOCOL_V311 : MQTT_PROTOCOL_V5,
+			      until, why, sizeof(why));
+		if (ret && !cfg->mqtt_protocol && protocol_refused(b, ret)) {
+			mosquitto_disconnect(b->mosq);
+			ret = bus_try(b, MQTT_PROTOCOL_V311, until, why, sizeof(why));
+		}
+		if (!ret)
+			return 0;
+		if (used < errlen)
+			used += (size_t)snprintf(err + used, errlen - used, "%s%s", used ? "; " : "", why);
+	}
+	return ret;
 }
 
 int bus_open(struct bus **out, const struct config *cfg, bus_msg_fn fn, void *arg,
@@ -226,7 +259,7 @@ int bus_open(struct bus **out, const struct config *cfg, bus_msg_fn fn, void *ar
 	rc = MOSQ_ERR_SUCCESS;
 	if (cfg->mqtt_username)
 		rc = mosquitto_username_pw_set(b->mosq, cfg->mqtt_username, cfg->mqtt_password);
-	if (!rc && cfg->mqtt_tls)
+	if (!rc && cfg->brokers.v[0].tls)
 		rc = mosquitto_tls_set(b->mosq, cfg->mqtt_ca_file,
 				       cfg->mqtt_ca_file ? NULL : "/etc/ssl/certs", NULL, NULL, NULL);
 	if (rc) {
@@ -234,12 +267,7 @@ int bus_open(struct bus **out, const struct config *cfg, bus_msg_fn fn, void *ar
 		bus_close(b);
 		return -EINVAL;
 	}
-	ret = bus_try(b, cfg->mqtt_protocol == 4 ? MQTT_PROTOCOL_V311 : MQTT_PROTOCOL_V5,
-		      deadline, err, errlen);
-	if (ret && !cfg->mqtt_protocol && protocol_refused(b, ret)) {
-		mosquitto_disconnect(b->mosq);
-		ret = bus_try(b, MQTT_PROTOCOL_V311, deadline, err, errlen);
-	}
+	ret = bus_connect(b, deadline, err, errlen);
 	if (ret) {
 		bus_close(b);
 		return ret;
@@ -263,8 +291,8 @@ void bus_close(struct bus *b)
 
 static int lost_fail(const struct bus *b, char *err, size_t errlen)
 {
-	snprintf(err, errlen, "lost the connection to %s:%d: %s", b->cfg->mqtt_host,
-		 b->cfg->mqtt_port, lost_text(b));
+	snprintf(err, errlen, "lost the connection to %s:%d: %s", b->br->host, b->br->port,
+		 lost_text(b));
 	return -ECONNRESET;
 }
 
@@ -349,13 +377,25 @@ int bus_settle(struct bus *b, int64_t deadline, char *err, size_t errlen)
 	return 0;
 }
 
-int bus_publish(struct bus *b, const char *topic, const void *payload, size_t len,
-		int64_t deadline, char *err, size_t errlen)
+bool bus_v5(const struct bus *b)
 {
+	return b->version == MQTT_PROTOCOL_V5;
+}
+
+int bus_publish(struct bus *b, const char *topic, const void *payload, size_t len,
+		long expiry_s, int64_t deadline, char *err, size_t errlen)
+{
+	mosquitto_property *props = NULL;
 	int rc;
 
 	b->puback = false;
-	rc = mosquitto_publish(b->mosq, &b->pub_mid, topic, (int)len, payload, 1, true);
+	if (expiry_s > 0 && bus_v5(b) &&
+	    mosquitto_property_add_int32(&props, MQTT_PROP_MESSAGE_EXPIRY_INTERVAL, (uint32_t)expiry_s)) {
+		snprintf(err, errlen, "publish to %s: out of memory", topic);
+		return -ENOMEM;
+	}
+	rc = mosquitto_publish_v5(b->mosq, &b->pub_mid, topic, (int)len, payload, 1, true, props);
+	mosquitto_property_free_all(&props);
 	if (rc) {
 		snprintf(err, errlen, "publish to %s failed: %s", topic, rc_text(rc));
 		return -EIO;

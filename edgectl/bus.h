@@ -53,9 +53,14 @@ int bus_subscribe(struct bus *b, char *const *topics, int n, int64_t deadline,
  * deadline; what arrived is kept either way.
  */
 int bus_settle(struct bus *b, int64_t deadline, char *err, size_t errlen);
-/* Publishes retained at QoS 1 and waits for the broker's acknowledgement. */
+/*
+ * Publishes retained at QoS 1 and waits for the broker's acknowledgement; expiry_s > 0
+ * sets the MQTT 5 message expiry (ignored over MQTT 3.1.1, which has none).
+ */
 int bus_publish(struct bus *b, const char *topic, const void *payload, size_t len,
-		int64_t deadline, char *err, size_t errlen);
+		long expiry_s, int64_t deadline, char *err, size_t errlen);
+/* MQTT 5 or not (then message expiry is unavailable). */
+bool bus_v5(const struct bus *b);
 /* Runs until done(arg) is true (0), deadline (-ETIMEDOUT) or a lost connection. */
 int bus_wait(struct bus *b, int64_t deadline, bool (*done)(void *arg), void *arg,
 	     char *err, size_t errlen);

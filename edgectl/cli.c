@@ -14,7 +14,8 @@ enum { F_PUT_ROUTE = 1, F_PUT_FWD = 2, F_RM = 4, F_LS = 8, F_STATUS = 16,
        F_ANY = F_PUT | F_RM | F_LS | F_STATUS };
 
 enum flag_id { FL_HOST, FL_TARGET, FL_ENTRYPOINT, FL_CERTRESOLVER, FL_NO_CERTRESOLVER, FL_WITH,
-	       FL_PORT, FL_TO, FL_UDP, FL_NODE, FL_TIMEOUT, FL_NO_WAIT, FL_JSON, FL_MQTT };
+	       FL_PORT, FL_TO, FL_UDP, FL_NODE, FL_TIMEOUT, FL_NO_WAIT, FL_JSON, FL_MQTT,
+	       FL_TTL, FL_EMPTY, FL_ALL, FL_MIN };
 
 struct flag_def {
 	const char *name;
@@ -36,6 +37,10 @@ static const struct flag_def flags[] = {
 	{ "node", FL_NODE, true, F_WAIT },
 	{ "timeout", FL_TIMEOUT, true, F_WAIT },
 	{ "no-wait", FL_NO_WAIT, false, F_WAIT },
+	{ "tombstone-ttl", FL_TTL, true, F_RM },
+	{ "all", FL_ALL, false, F_WAIT },
+	{ "min", FL_MIN, true, F_WAIT },
+	{ "empty", FL_EMPTY, false, F_RM },
 	{ "json", FL_JSON, false, F_ANY },
 	/* the agent's own names: config_load parses them */
 	{ "mqtt-url", FL_MQTT, true, F_ANY },
@@ -59,9 +64,9 @@ void ctl_usage(FILE *out)
 "      --with JSON     more route fields as one JSON object, e.g.\n"
 "                      '{\"path_prefix\":\"/api\",\"rate_limit\":{\"average\":50}}'; with\n"
 "                      \"targets\" or \"tls\":\"passthrough\" --target is left out\n"
-"  route rm <node|group> <id>\n"
+"  route rm <node|group> <id> [--tombstone-ttl S | --empty]\n"
 "  forward put <node|group> <id> --port P --to IP:PORT [--udp]\n"
-"  forward rm <node|group> <id>\n"
+"  forward rm <node|group> <id> [--tombstone-ttl S | --empty]\n"
 "      Publish (retained) or delete the object, then wait for the node's status.\n"
 "      The node is <node|group> when it publishes a node status, else --node N;\n"
 "      without either nothing is awaited. Values are checked before publishing with\n"
@@ -69,14 +74,23 @@ void ctl_usage(FILE *out)
 "      --node N        wait for node N (for a group object)\n"
 "      --timeout S     seconds to wait [10]\n"
 "      --no-wait       publish and exit\n"
+"      --all           <group>: wait for every node that follows it (online ones;\n"
+"                      nodes behind a bridge that is down are reported, not awaited)\n"
+"      --min K         <group>: wait until K of its nodes have applied it\n"
+"      rm publishes a retained tombstone {\"deleted\": true, ...}, so brokers that missed\n"
+"      the deletion (bridge outage, lost session) still get it (topics/README.md):\n"
+"      --tombstone-ttl S  its MQTT 5 message expiry, seconds (0: never) [2592000, 30 days]\n"
+"      --empty         the plain empty-payload delete (agents before tombstones)\n"
 "  ls <node>           the node's routes and forwards (its groups' too) with their status\n"
+"  ls                  every object of the fleet: on how many nodes it is applied, rejected,\n"
+"                      failed, pending or unreachable\n"
 "  status [<node>]     nodes online/offline with object counts (all nodes by default)\n"
 "\n"
 "  --json              machine-readable output (every command)\n"
 "  --help, --version\n"
 "\n"
 "Broker, as for edge-agent (flag or environment variable):\n"
-"  --mqtt-url           MQTT_URL            mqtt://host[:port] or mqtts://host[:port] [mqtt://127.0.0.1:1883]\n"
+"  --mqtt-url           MQTT_URL            brokers in order, comma-separated: mqtt[s]://host[:port],... [mqtt://127.0.0.1:1883]\n"
 "  --mqtt-username      MQTT_USERNAME\n"
 "  --mqtt-password      MQTT_PASSWORD\n"
 "  --mqtt-password-file MQTT_PASSWORD_FILE\n"
@@ -123,6 +137,33 @@ static int parse_timeout(struct ctl_args *a, const char *v, char *err, size_t er
 	return 0;
 }
 
+static int parse_min(struct ctl_args *a, const char *v, char *err, size_t errlen)
+{
+	char *end;
+	unsigned long n;
+
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (errno || end == v || *end || *v == '-' || n < 1 || n > 100000)
+		return usage_fail(err, errlen, "--min \"%s\" is invalid (accepted: 1..100000 nodes)", v);
+	a->min_nodes = (unsigned)n;
+	return 0;
+}
+
+static int parse_ttl(struct ctl_args *a, const char *v, char *err, size_t errlen)
+{
+	char *end;
+	long s;
+
+	errno = 0;
+	s = strtol(v, &end, 10);
+	if (errno || end == v || *end || s < 0 || s > 4294967295L)
+		return usage_fail(err, errlen, "--tombstone-ttl \"%s\" is invalid (accepted: "
+				  "seconds, 0 (no expiry) to 4294967295)", v);
+	a->tombstone_ttl_s = s;
+	return 0;
+}
+
 static int set_id(char *dst, const char *v, const char *what, char *err, size_t errlen)
 {
 	char q[96];
@@ -153,6 +194,10 @@ static int set_flag(struct ctl_args *a, const struct flag_def *f, const char *v,
 	case FL_TIMEOUT: return parse_timeout(a, v, err, errlen);
 	case FL_NO_WAIT: a->no_wait = true; break;
 	case FL_JSON: a->json = true; break;
+	case FL_EMPTY: a->empty_delete = true; break;
+	case FL_ALL: a->all = true; break;
+	case FL_MIN: return parse_min(a, v, err, errlen);
+	case FL_TTL: return parse_ttl(a, v, err, errlen);
 	case FL_MQTT:
 		if (a->mqtt_argc == MQTT_ARGS_MAX - 1)
 			return usage_fail(err, errlen, "too many broker flags");
@@ -185,9 +230,9 @@ static int parse_command(struct ctl_args *a, char **pos, int npos, unsigned *whe
 	if (!strcmp(pos[0], "ls")) {
 		a->cmd = CMD_LS;
 		*where = F_LS;
-		if (npos != 2)
-			return usage_fail(err, errlen, "usage: edgectl ls <node>");
-		return set_id(a->target, pos[1], "node", err, errlen);
+		if (npos > 2)
+			return usage_fail(err, errlen, "usage: edgectl ls [<node>]");
+		return npos == 2 ? set_id(a->target, pos[1], "node", err, errlen) : 0;
 	}
 	if (!strcmp(pos[0], "status")) {
 		a->cmd = CMD_STATUS;
@@ -243,6 +288,7 @@ int ctl_args_parse(struct ctl_args *a, int argc, char **argv, char *err, size_t 
 
 	memset(a, 0, sizeof(*a));
 	a->timeout_ms = TIMEOUT_DEFAULT_MS;
+	a->tombstone_ttl_s = -1;
 	for (int i = 1; i < argc; i++) {
 		const char *arg = argv[i], *eq;
 		const struct flag_def *f;
@@ -285,6 +331,15 @@ int ctl_args_parse(struct ctl_args *a, int argc, char **argv, char *err, size_t 
 		if (ret)
 			return ret;
 	}
+	if ((a->all || a->min_nodes) && (a->node[0] || a->no_wait))
+		return usage_fail(err, errlen, "--all and --min wait for the nodes of a group: "
+				  "drop --node and --no-wait");
+	if (a->all && a->min_nodes)
+		return usage_fail(err, errlen, "--all and --min exclude each other");
+	if (a->empty_delete && a->tombstone_ttl_s >= 0)
+		return usage_fail(err, errlen, "--empty publishes no tombstone: drop --tombstone-ttl");
+	if (a->tombstone_ttl_s < 0)
+		a->tombstone_ttl_s = TOMBSTONE_TTL_DEFAULT_S;
 	return check_required(a, err, errlen);
 }
 

@@ -4,9 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cmd.h"
 #include "config.h"
+#include "status.h"
 #include "watch.h"
 
 struct outcome {
@@ -95,7 +97,7 @@ static void conclude(const struct ctl_args *a, const struct watch *w, struct out
 static bool plan(const struct ctl_args *a, struct watch *w, struct outcome *o)
 {
 	const char *k = kind_name(a->kind);
-	char groups[MAX_SOURCES * ID_LEN] = "none";
+	char groups[MAX_SOURCES * ID_LEN] = "none", why[ERR_LEN];
 	size_t at = 0;
 
 	for (size_t i = 0; i < w->ni.n_groups; i++)
@@ -113,13 +115,52 @@ static bool plan(const struct ctl_args *a, struct watch *w, struct outcome *o)
 			    groups);
 		return false;
 	}
+	if (watch_cut(w)) {
+		watch_why(w, why, sizeof(why));
+		outcome_set(o, "unreachable", EXIT_TIMEOUT, "%s %s: published to %s; not waiting: %s",
+			    k, a->id, w->t_desired, why);
+		return false;
+	}
 	if (a->cmd == CMD_PUT && w->node_own && strcmp(w->node, a->target))
 		fprintf(stderr, "warning: %s's own %s %s takes precedence over %s's on %s\n",
 			w->node, k, a->id, a->target, w->node);
 	return true;
 }
 
+static int cmd_put_one(const struct ctl_args *a, const struct config *cfg);
+
+/* A deletion that stays retained: {"deleted": true, "deleted_at": now}, with its expiry. */
+static int tombstone_publish(const struct ctl_args *a, struct bus *b, const char *topic,
+			     char *err, size_t errlen)
+{
+	char at[40], stone[TOMBSTONE_MAX];
+
+	time_rfc3339(at, sizeof(at), time(NULL));
+	snprintf(stone, sizeof(stone), "{\"deleted\":true,\"deleted_at\":\"%s\"}", at);
+	if (a->tombstone_ttl_s && !bus_v5(b))
+		fprintf(stderr, "warning: the broker speaks MQTT 3.1.1: the tombstone on %s stays "
+			"retained without expiry\n", topic);
+	return bus_publish(b, topic, stone, strlen(stone), a->tombstone_ttl_s,
+			   clock_ms() + CONNECT_MS, err, errlen);
+}
+
+int put_publish(const struct ctl_args *a, struct bus *b, const char *topic, const char *payload,
+		size_t len, char *err, size_t errlen)
+{
+	if (a->cmd == CMD_RM && !a->empty_delete)
+		return tombstone_publish(a, b, topic, err, errlen);
+	return bus_publish(b, topic, payload ? payload : "", len, 0, clock_ms() + CONNECT_MS,
+			   err, errlen);
+}
+
 int cmd_put(const struct ctl_args *a, const struct config *cfg)
+{
+	if (a->all || a->min_nodes)
+		return cmd_put_fleet(a, cfg);
+	return cmd_put_one(a, cfg);
+}
+
+static int cmd_put_one(const struct ctl_args *a, const struct config *cfg)
 {
 	char err[ERR_LEN], *payload = NULL, *topics[8];
 	struct outcome o = { 0 };
@@ -148,11 +189,10 @@ int cmd_put(const struct ctl_args *a, const struct config *cfg)
 		}
 		if (!ret)
 			wait = plan(a, &w, &o);
-		publish = wait || o.code == EXIT_OK;
+		publish = wait || o.code == EXIT_OK || o.code == EXIT_TIMEOUT;
 	}
 	if (!ret && publish)
-		ret = bus_publish(b, w.t_desired, payload ? payload : "", w.len,
-				  clock_ms() + CONNECT_MS, err, sizeof(err));
+		ret = put_publish(a, b, w.t_desired, payload, w.len, err, sizeof(err));
 	if (ret) {
 		outcome_set(&o, "error", EXIT_ERROR, "%s", err);
 		wait = false;

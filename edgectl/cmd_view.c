@@ -53,6 +53,42 @@ static int settle(struct bus *b, char *err, size_t errlen)
 	return ret;
 }
 
+/* ls without a node: the objects of the whole fleet with their counts per state */
+static int cmd_ls_fleet(const struct ctl_args *a, const struct config *cfg)
+{
+	static const char *const all_topics[] = {
+		"routes/+", "forwards/+", "status", "status/routes/+", "status/forwards/+",
+	};
+	static const char *const bridges[] = { "+" };
+	struct msglist msgs = { 0 };
+	struct fleet_view v = { 0 };
+	struct bus *b = NULL;
+	char err[ERR_LEN];
+	int ret;
+
+	ret = bus_open(&b, cfg, on_msg, &msgs, clock_ms() + CONNECT_MS, err, sizeof(err));
+	if (!ret)
+		ret = subscribe(b, cfg->topic_prefix, "+", all_topics, 5, err, sizeof(err));
+	if (!ret)
+		ret = subscribe(b, cfg->topic_prefix, "_bridges", bridges, 1, err, sizeof(err));
+	if (!ret)
+		ret = settle(b, err, sizeof(err));
+	bus_close(b);
+	if (!ret && fleet_view_build(&v, cfg->topic_prefix, &msgs)) {
+		snprintf(err, sizeof(err), "out of memory");
+		ret = -ENOMEM;
+	}
+	if (!ret) {
+		if (a->json)
+			print_json(fleet_view_json(&v));
+		else
+			fleet_view_print(&v, stdout);
+	}
+	fleet_view_free(&v);
+	msglist_free(&msgs);
+	return ret ? fail("ls", err) : EXIT_OK;
+}
+
 int cmd_ls(const struct ctl_args *a, const struct config *cfg)
 {
 	static const char *const node_topics[] = {
@@ -65,6 +101,8 @@ int cmd_ls(const struct ctl_args *a, const struct config *cfg)
 	char err[ERR_LEN];
 	int ret;
 
+	if (!a->target[0])
+		return cmd_ls_fleet(a, cfg);
 	ret = bus_open(&b, cfg, on_msg, &msgs, clock_ms() + CONNECT_MS, err, sizeof(err));
 	if (!ret)
 		ret = subscribe(b, p, a->target, node_topics, 5, err, sizeof(err));
@@ -105,10 +143,13 @@ int cmd_status(const struct ctl_args *a, const struct config *cfg)
 	bool single = a->target[0];
 	int ret;
 
+	static const char *const bridges[] = { "+" };
 	ret = bus_open(&b, cfg, on_msg, &msgs, clock_ms() + CONNECT_MS, err, sizeof(err));
 	if (!ret)
 		ret = subscribe(b, cfg->topic_prefix, single ? a->target : "+", suffix, 1, err,
 				sizeof(err));
+	if (!ret)
+		ret = subscribe(b, cfg->topic_prefix, "_bridges", bridges, 1, err, sizeof(err));
 	if (!ret)
 		ret = settle(b, err, sizeof(err));
 	bus_close(b);

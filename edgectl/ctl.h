@@ -20,6 +20,7 @@ enum ctl_cmd { CMD_NONE, CMD_PUT, CMD_RM, CMD_LS, CMD_STATUS, CMD_HELP, CMD_VERS
 
 #define MQTT_ARGS_MAX 16
 #define TIMEOUT_DEFAULT_MS 10000
+#define TOMBSTONE_TTL_DEFAULT_S (30L * 86400)
 
 struct ctl_args {
 	enum ctl_cmd cmd;
@@ -41,6 +42,10 @@ struct ctl_args {
 
 	bool json;
 	bool no_wait;
+	bool all;                   /* put/rm to a group: wait for every node following it */
+	unsigned min_nodes;         /* ...or for at least this many (0: not asked) */
+	bool empty_delete;          /* rm: the plain empty payload instead of a tombstone */
+	long tombstone_ttl_s;       /* rm: MQTT 5 message expiry of the tombstone; 0: none */
 	unsigned timeout_ms;
 
 	/* The MQTT flags, rewritten "--flag=value" for the agent's config_load. */

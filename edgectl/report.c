@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "broker.h"
 #include "payload.h"
 #include "report.h"
 
@@ -83,6 +84,13 @@ void node_info_parse(struct node_info *ni, const char *buf, size_t len)
 	s = get_string(o, "state");
 	ni->online = s && !strcmp(s, "online");
 	ni->synced = get_true(o, "synced");
+	s = get_string(o, "broker");
+	if (s) {
+		struct broker_list l;
+		char err[320];
+		if (broker_list_parse(&l, s, err, sizeof(err)) == 0 && l.n == 1)
+			snprintf(ni->broker_host, sizeof(ni->broker_host), "%s", l.v[0].host);
+	}
 	if (json_object_object_get_ex(o, "groups", &g) && json_object_is_type(g, json_type_array)) {
 		for (size_t i = 0; i < json_object_array_length(g) && ni->n_groups < MAX_SOURCES - 1; i++) {
 			s = json_object_get_string(json_object_array_get_idx(g, i));
@@ -136,4 +144,34 @@ bool topic_object(const char *rest, enum kind *kind, char id[ID_LEN])
 		return false;
 	snprintf(id, ID_LEN, "%s", slash + 1);
 	return true;
+}
+
+bool bridges_note(struct bridges *b, const char *prefix, const char *topic, const char *payload,
+		  size_t len)
+{
+	size_t pl = strlen(prefix), i;
+	const char *host;
+
+	if (strncmp(topic, prefix, pl) || strncmp(topic + pl, "/_bridges/", 10))
+		return false;
+	host = topic + pl + 10;
+	if (!*host || strchr(host, '/') || strlen(host) >= sizeof(b->host[0]))
+		return true;
+	for (i = 0; i < b->n && strcmp(b->host[i], host); i++)
+		;
+	if (i == b->n) {
+		if (b->n == BRIDGES_MAX)
+			return true;
+		snprintf(b->host[b->n++], sizeof(b->host[0]), "%s", host);
+	}
+	b->up[i] = !(len == 1 && payload[0] == '0');
+	return true;
+}
+
+bool bridges_cut(const struct bridges *b, const struct node_info *ni)
+{
+	for (size_t i = 0; ni->broker_host[0] && i < b->n; i++)
+		if (!strcmp(b->host[i], ni->broker_host))
+			return !b->up[i];
+	return false;
 }

@@ -28,10 +28,29 @@ struct node_info {
 	bool synced;
 	char groups[MAX_SOURCES - 1][ID_LEN];
 	size_t n_groups;
+	char broker_host[256];      /* host of the "broker" it is connected to, "" if none */
 };
 
 void node_info_parse(struct node_info *ni, const char *buf, size_t len);
 bool node_follows(const struct node_info *ni, const char *group);
+
+/*
+ * Bridge notifications, <prefix>/_bridges/<host>: "1" while a regional broker's bridge to
+ * this one is connected, "0" when it is down (broker-config/bridge-regional.conf). Nodes
+ * whose status names <host> as their broker are then unreachable from here.
+ */
+#define BRIDGES_MAX 64
+struct bridges {
+	char host[BRIDGES_MAX][256];
+	bool up[BRIDGES_MAX];
+	size_t n;
+};
+
+/* Notes the message when it is a bridge notification; returns whether it was one. */
+bool bridges_note(struct bridges *b, const char *prefix, const char *topic, const char *payload,
+		  size_t len);
+/* Whether the node's broker is behind a bridge that is down. */
+bool bridges_cut(const struct bridges *b, const struct node_info *ni);
 
 /*
  * Splits "<prefix>/<a>/<rest>": copies <a> into name and points *rest after its slash.

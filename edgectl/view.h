@@ -44,19 +44,48 @@ json_object *ls_json(const struct ls_model *m);
 struct node_row {
 	char node[ID_LEN];
 	json_object *j;             /* the node status as published, "node" filled in */
+	bool cut;                   /* says online, but its broker's bridge here is down */
 };
 
 struct status_model {
 	struct node_row *rows;
 	size_t n;
+	struct bridges br;
 };
 
+/* msgs: <prefix>/+/status and <prefix>/_bridges/+ */
 int status_build(struct status_model *m, const char *prefix, const struct msglist *msgs);
 void status_free(struct status_model *m);
 /* details: one node asked for: its errors, held deletion and WireGuard too. */
 int status_print_table(const struct status_model *m, const char *prefix, bool details,
 		       FILE *out);
 json_object *status_json(const struct status_model *m);
+
+/*
+ * `ls` without a node: every desired object at the broker and where it stands on the
+ * nodes it is for (the node itself, or the online nodes following the group): applied,
+ * rejected, failed, pending (no status for this payload yet, or another source wins),
+ * unreachable (behind a bridge that is down).
+ */
+struct fleet_row {
+	enum kind kind;
+	char id[ID_LEN];
+	char source[ID_LEN];
+	char digest[DIGEST_LEN];
+	size_t nodes, applied, rejected, failed, pending, cut;
+};
+
+struct fleet_view {
+	struct fleet_row *rows;
+	size_t n;
+	struct bridges br;
+};
+
+/* msgs: <prefix>/+/routes/+, forwards/+, status, status/routes/+, status/forwards/+, _bridges/+ */
+int fleet_view_build(struct fleet_view *v, const char *prefix, const struct msglist *msgs);
+void fleet_view_free(struct fleet_view *v);
+int fleet_view_print(const struct fleet_view *v, FILE *out);
+json_object *fleet_view_json(const struct fleet_view *v);
 
 /* The last message of each topic, in topic order: the retained state a snapshot saw. */
 const struct msg **msgs_latest(const struct msglist *msgs, size_t *n);

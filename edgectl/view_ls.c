@@ -190,8 +190,8 @@ int ls_build(struct ls_model *m, const char *prefix, const char *node,
 	}
 	for (size_t i = 0; !ret && i < n; i++) {
 		const struct msg *msg = latest[i];
-		if (msg->len && topic_split(msg->topic, prefix, name, &rest) &&
-		    topic_object(rest, &kind, id))
+		if (msg->len && !payload_tombstone(msg->payload, msg->len) &&
+		    topic_split(msg->topic, prefix, name, &rest) && topic_object(rest, &kind, id))
 			ret = row_desired(m, kind, id, name, msg, &pol);
 	}
 	if (m->n)

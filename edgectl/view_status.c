@@ -43,13 +43,18 @@ int status_build(struct status_model *m, const char *prefix, const struct msglis
 	m->rows = calloc(n ? n : 1, sizeof(*m->rows));
 	if (!m->rows)
 		ret = -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		bridges_note(&m->br, prefix, latest[i]->topic, latest[i]->payload, latest[i]->len);
 	for (size_t i = 0; !ret && i < n; i++) {
 		struct node_row *r = &m->rows[m->n];
+		struct node_info ni;
 		if (!latest[i]->len || !topic_split(latest[i]->topic, prefix, name, &rest) ||
 		    strcmp(rest, "status"))
 			continue;
 		snprintf(r->node, sizeof(r->node), "%s", name);
 		r->j = node_object(latest[i], name);
+		node_info_parse(&ni, latest[i]->payload, latest[i]->len);
+		r->cut = ni.online && bridges_cut(&m->br, &ni);
 		if (!r->j)
 			ret = -ENOMEM;
 		else
@@ -143,19 +148,53 @@ static void details(json_object *o, const char *prefix, const char *node, FILE *
 				json_object_get_string(json_object_array_get_idx(errors, i)));
 }
 
+struct fleet_counts {
+	size_t online, unreachable, offline, synced, with_errors;
+};
+
+static void fleet_count(const struct status_model *m, struct fleet_counts *c)
+{
+	memset(c, 0, sizeof(*c));
+	for (size_t i = 0; i < m->n; i++) {
+		json_object *o = m->rows[i].j, *e = get(o, "errors"), *s = get(o, "synced");
+		const char *st = get_str(o, "state");
+		if (m->rows[i].cut)
+			c->unreachable++;
+		else if (st && !strcmp(st, "online"))
+			c->online++;
+		else
+			c->offline++;
+		c->synced += !m->rows[i].cut && s && json_object_get_boolean(s);
+		c->with_errors += e && json_object_is_type(e, json_type_array) &&
+				  json_object_array_length(e) > 0;
+	}
+}
+
+/* The fleet at a glance, under the table. */
+static void status_summary(const struct status_model *m, FILE *out)
+{
+	struct fleet_counts c;
+
+	fleet_count(m, &c);
+	fprintf(out, "%zu node(s): %zu online, %zu unreachable, %zu offline or invalid; "
+		"%zu synced; %zu with errors\n", m->n, c.online, c.unreachable, c.offline, c.synced,
+		c.with_errors);
+}
+
 int status_print_table(const struct status_model *m, const char *prefix, bool detail,
 		       FILE *out)
 {
-	static const char *const header[] = { "NODE", "STATE", "SYNCED", "ROUTES(A/R/F)",
+	static const char *const header[] = { "NODE", "STATE", "SYNCED", "BROKER", "ROUTES(A/R/F)",
 					      "FORWARDS(A/R/F)", "ERRORS", "UPDATED" };
 	char routes[64], fwds[64], nerr[24];
 	struct table t;
-	int ret = table_init(&t, 7, header);
+	int ret = table_init(&t, 8, header);
 
 	for (size_t i = 0; !ret && i < m->n; i++) {
 		json_object *o = m->rows[i].j, *e = get(o, "errors");
-		const char *row[] = { m->rows[i].node, get_str(o, "state"), synced(o), routes, fwds,
-				      nerr, get_str(o, "updated_at") };
+		const char *row[] = { m->rows[i].node, m->rows[i].cut ? "unreachable" : get_str(o, "state"),
+				      synced(o), get_str(o, "broker"), routes, fwds, nerr,
+				      get_str(o, "updated_at") };
 		counts(o, "routes", routes, sizeof(routes));
 		counts(o, "forwards", fwds, sizeof(fwds));
 		snprintf(nerr, sizeof(nerr), "%zu", e && json_object_is_type(e, json_type_array) ?
@@ -167,6 +206,12 @@ int status_print_table(const struct status_model *m, const char *prefix, bool de
 	table_free(&t);
 	if (!ret && detail && m->n == 1)
 		details(m->rows[0].j, prefix, m->rows[0].node, out);
+	if (!ret && m->rows && m->n == 1 && m->rows[0].cut)
+		fprintf(out, "unreachable: the bridge from its broker %s to this one is down "
+			"(%s/_bridges/<host> is \"0\"); the status above is the last one it sent\n",
+			get_str(m->rows[0].j, "broker"), prefix);
+	if (!ret && !detail)
+		status_summary(m, out);
 	return ret;
 }
 
@@ -179,8 +224,23 @@ json_object *status_json(const struct status_model *m)
 		json_object_put(nodes);
 		return NULL;
 	}
-	for (size_t i = 0; i < m->n; i++)
-		json_object_array_add(nodes, json_object_get(m->rows[i].j));
+	struct fleet_counts c;
+	json_object *sum = json_object_new_object();
+
+	for (size_t i = 0; i < m->n; i++) {
+		json_object *o = json_object_get(m->rows[i].j);
+		if (m->rows[i].cut)
+			json_object_object_add(o, "unreachable", json_object_new_boolean(true));
+		json_object_array_add(nodes, o);
+	}
 	json_object_object_add(root, "nodes", nodes);
+	fleet_count(m, &c);
+	json_object_object_add(sum, "nodes", json_object_new_int64((int64_t)m->n));
+	json_object_object_add(sum, "online", json_object_new_int64((int64_t)c.online));
+	json_object_object_add(sum, "unreachable", json_object_new_int64((int64_t)c.unreachable));
+	json_object_object_add(sum, "offline", json_object_new_int64((int64_t)c.offline));
+	json_object_object_add(sum, "synced", json_object_new_int64((int64_t)c.synced));
+	json_object_object_add(sum, "with_errors", json_object_new_int64((int64_t)c.with_errors));
+	json_object_object_add(root, "summary", sum);
 	return root;
 }

@@ -23,6 +23,7 @@ void watch_init(struct watch *w, const struct ctl_args *a, const char *prefix,
 	snprintf(w->t_own, TOPIC_LEN, "%s/%s/%s/%s", prefix, w->node, kinds, w->id);
 	snprintf(w->t_status, TOPIC_LEN, "%s/%s/status/%s/%s", prefix, w->node, kinds, w->id);
 	snprintf(w->t_node, TOPIC_LEN, "%s/%s/status", prefix, w->node);
+	snprintf(w->t_bridges, TOPIC_LEN, "%s/_bridges/+", prefix);
 }
 
 void watch_free(struct watch *w)
@@ -39,6 +40,7 @@ int watch_topics(struct watch *w, char **topics)
 	topics[n++] = w->t_desired;
 	topics[n++] = w->t_status;
 	topics[n++] = w->t_node;
+	topics[n++] = w->t_bridges;
 	if (strcmp(w->t_own, w->t_desired))
 		topics[n++] = w->t_own;
 	return n;
@@ -48,16 +50,22 @@ void watch_feed(struct watch *w, const struct msg *m)
 {
 	bool live = m->after_publish && !m->retained;
 
+	char prefix[TOPIC_LEN];
+
+	snprintf(prefix, sizeof(prefix), "%.*s", (int)(strlen(w->t_bridges) - strlen("/_bridges/+")),
+		 w->t_bridges);
+	if (bridges_note(&w->br, prefix, m->topic, m->payload, m->len))
+		return;
 	/* only the replay tells what the broker held: live copies may be our own publish */
 	if (!strcmp(m->topic, w->t_desired)) {
 		if (m->retained && !m->after_publish) {
-			w->had_desired = m->len > 0;
+			w->had_desired = m->len > 0 && !payload_tombstone(m->payload, m->len);
 			w->same_as_retained = w->payload && m->len == w->len &&
 					      !memcmp(m->payload, w->payload, m->len);
 		}
 	} else if (!strcmp(m->topic, w->t_own)) {
 		if (m->retained && !m->after_publish)
-			w->node_own = m->len > 0;
+			w->node_own = m->len > 0 && !payload_tombstone(m->payload, m->len);
 	} else if (!strcmp(m->topic, w->t_status)) {
 		obj_status_parse(&w->st, m->payload, m->len);
 		free(w->st_raw);
@@ -99,6 +107,11 @@ enum verdict watch_verdict(const struct watch *w)
 	return V_WAIT;
 }
 
+bool watch_cut(const struct watch *w)
+{
+	return w->ni.online && bridges_cut(&w->br, &w->ni);
+}
+
 void watch_why(const struct watch *w, char *buf, size_t len)
 {
 	const char *kind = kind_name(w->kind);
@@ -109,6 +122,10 @@ void watch_why(const struct watch *w, char *buf, size_t len)
 	else if (!w->ni.online)
 		snprintf(buf, len, "node %s is offline; the %s stays published and applies when "
 			 "it is back", w->node, w->cmd == CMD_RM ? "deletion" : kind);
+	else if (watch_cut(w))
+		snprintf(buf, len, "node %s is unreachable: the bridge from its broker %s to this "
+			 "one is down; the %s stays published and applies when it returns", w->node,
+			 w->ni.broker_host, w->cmd == CMD_RM ? "deletion" : kind);
 	else if (w->cmd == CMD_PUT && w->node_own && strcmp(w->node, w->source))
 		snprintf(buf, len, "%s's own %s %s takes precedence over %s's", w->node, kind,
 			 w->id, w->source);

@@ -27,6 +27,8 @@ struct watch {
 	char t_own[TOPIC_LEN];      /* <p>/<node>/<kinds>/<id>: the node's own object wins */
 	char t_status[TOPIC_LEN];   /* <p>/<node>/status/<kinds>/<id> */
 	char t_node[TOPIC_LEN];     /* <p>/<node>/status */
+	char t_bridges[TOPIC_LEN];  /* <p>/_bridges/+ */
+	struct bridges br;
 
 	bool had_desired;           /* the broker held an object before we published */
 	bool same_as_retained;      /* ...exactly the payload we publish */
@@ -45,6 +47,8 @@ void watch_free(struct watch *w);
 int watch_topics(struct watch *w, char **topics);
 void watch_feed(struct watch *w, const struct msg *m);
 enum verdict watch_verdict(const struct watch *w);
+/* The node says online, but the bridge from its broker to ours is down. */
+bool watch_cut(const struct watch *w);
 /* Why nothing conclusive came, for the timeout message. */
 void watch_why(const struct watch *w, char *buf, size_t len);
 

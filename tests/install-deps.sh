@@ -12,7 +12,7 @@ pkgs=(build-essential pkg-config make gcc
       qemu-system-x86 busybox-static kmod linux-image-amd64 cpio
       python3 python3-jsonschema python3-yaml gnuplot-nox
       socat curl procps inotify-tools valgrind clang libclang-rt-14-dev openssl iputils-ping
-      docker-compose docker.io debootstrap prometheus lintian)
+      docker-compose docker.io debootstrap prometheus lintian ejabberd erlang-base)
 declare -A groups=(
 	[build]="build-essential pkg-config make gcc libmosquitto-dev libnftables-dev libmnl-dev
 		 libjson-c-dev libyaml-dev libcurl4-openssl-dev libssl-dev"
@@ -43,6 +43,13 @@ fi
 echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
+# server packages (ejabberd, mosquitto) must not start their services: the tests run
+# their own; a policy-rc.d already present (container images have one) is left as it is
+rcd=/usr/sbin/policy-rc.d
+if [ ! -e "$rcd" ]; then
+	trap 'rm -f "$rcd"' EXIT
+	printf '#!/bin/sh\nexit 101\n' > "$rcd" && chmod 755 "$rcd"
+fi
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 # Debian starts a system mosquitto on :1883; tests run their own brokers.
 if command -v systemctl >/dev/null 2>&1; then

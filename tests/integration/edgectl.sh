@@ -139,7 +139,8 @@ assert "reserved" in admin["error"] and admin["status"]["state"] == "rejected", 
 
 ctl status
 expect "status: exit 0" 0
-check "status: table row for gw1" grep -qE '^gw1 +online +yes +1/0/0 +4/1/0 +0 +[0-9T:Z-]+$' <<<"$OUT"
+check "status: table row for gw1, with the broker in use" grep -qE '^gw1 +online +yes +mqtt://127.0.0.1:1883 +1/0/0 +4/1/0 +0 +[0-9T:Z-]+$' <<<"$OUT"
+check "status: the fleet summary" grep -qE '^1 node\(s\): 1 online, 0 unreachable, 0 offline or invalid; 1 synced; 0 with errors$' <<<"$OUT"
 ctl status gw1 --json
 expect "status gw1 --json: exit 0" 0
 check "status --json: node, counts" py '
@@ -153,7 +154,7 @@ expect "status of an unknown node: exit 1" 1 'node gw5 has never published a sta
 # the broker options come from the environment as for the agent
 OUT=$(ip netns exec "$NS" env TOPIC_PREFIX=other "$CTL" status --json); RC=$?
 check "TOPIC_PREFIX from the environment" py '
-import json, sys; assert json.loads(sys.argv[1]) == {"nodes": []}' "$OUT"
+import json, sys; assert json.loads(sys.argv[1])["nodes"] == []' "$OUT"
 ip netns exec "$NS" env MQTT_URL=mqtt://127.0.0.1:1 "$CTL" status > /dev/null 2> "$T_TMP/err"; RC=$?
 check "MQTT_URL from the environment: unreachable broker, exit 1" \
 	bash -c "[ $RC = 1 ] && grep -q 'cannot connect to 127.0.0.1:1' $T_TMP/err"
@@ -166,6 +167,19 @@ ctl route rm gw1 web
 expect "route rm: removed, exit 0" 0 '^route web: removed from gw1$'
 check "route rm: status cleared" status_gone "$NS" gw1 routes web
 check "route rm: Traefik file gone" test ! -e "$dyn/edge-agent.gw1.web.yml"
+# the deletion is a retained tombstone with a 30-day MQTT 5 expiry (topics/README.md)
+stone=$(ip netns exec "$NS" mosquitto_sub -V mqttv5 -t edge/gw1/routes/web -C 1 -W 2 \
+	--retained-only -F '%E %p' 2>/dev/null)
+check "route rm: a retained tombstone expiring in 30 days ($stone)" \
+	grep -qE '^259[0-9]{4} \{"deleted":true,"deleted_at":"[0-9T:Z-]+"\}$' <<<"$stone"
+ctl ls gw1
+no_web_row() { [ "$RC" = 0 ] && ! grep -qE '^route +web ' <<<"$OUT"; }
+check "ls: a tombstone is no object" no_web_row
+ctl route rm gw1 web --empty
+expect "rm --empty: the plain empty-payload delete, exit 0" 0 'removed'
+check "rm --empty: nothing retained" test -z "$(retained "$NS" edge/gw1/routes/web)"
+ctl route rm gw1 web --empty --tombstone-ttl 5
+expect "rm --empty with --tombstone-ttl: usage error" 1 'drop --tombstone-ttl'
 ctl forward rm gw1 ssh --json
 expect "forward rm --json: exit 0" 0
 check "forward rm --json: result removed" py '

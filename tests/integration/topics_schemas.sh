@@ -24,7 +24,7 @@ import jsonschema
 
 topics = sys.argv[1]
 schemas = {}
-for name in ("route", "forward", "set", "node-status", "object-status", "error-event"):
+for name in ("route", "forward", "set", "node-status", "object-status", "error-event", "tombstone"):
     with open(os.path.join(topics, name + ".schema.json")) as f:
         schemas[name] = json.load(f)
 
@@ -69,6 +69,14 @@ assert len(host253) == 253
 
 good, bad = True, False
 cases = [
+    # tombstone: exactly what payload_tombstone() accepts
+    ("tombstone", "minimal", good, {"deleted": True}),
+    ("tombstone", "with-time", good, {"deleted": True, "deleted_at": "2026-12-02T18:00:00Z"}),
+    ("tombstone", "false-is-not", bad, {"deleted": False}),
+    ("tombstone", "extra-key", bad, {"deleted": True, "public_port": 80}),
+    ("tombstone", "time-not-string", bad, {"deleted": True, "deleted_at": 5}),
+    ("tombstone", "string-true", bad, {"deleted": "true"}),
+
     # route: accepted
     ("route", "minimal", good, route()),
     ("route", "all-fields", good, route(route_id="vm-123", entrypoint="websecure", certresolver="le")),

@@ -35,6 +35,21 @@ require_root() {
 	if [ "$(id -u)" -ne 0 ]; then skip "$1" "needs root for network namespaces"; exit 77; fi
 }
 
+# require_tools TEST TOOL...: skips the test (exit 77) naming the first missing tool
+require_tools() {
+	local name=$1 t; shift
+	for t in "$@"; do
+		command -v "$t" >/dev/null || { skip "$name" "$t not installed (tests/install-deps.sh)"; exit 77; }
+	done
+}
+# require_built TEST FILE...: skips the test unless every program is built
+require_built() {
+	local name=$1 f; shift
+	for f in "$@"; do
+		[ -x "$f" ] || { skip "$name" "$f not built (make all)"; exit 77; }
+	done
+}
+
 # netns_new NAME: a fresh namespace with loopback up; the name gets a unique suffix.
 netns_new() {
 	local ns="ea-$1-$$"

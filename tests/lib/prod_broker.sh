@@ -31,11 +31,12 @@ prod_broker_init() {
 	fi
 }
 
-# prod_account [-c] USER [GROUP...]: a node account (-c: controller-class); the password
+# prod_account [-c|-b] USER [GROUP...|HOST]: a node account (-c: controller-class, -b: a
+# regional broker's bridge, for HOST); the password
 # is in $PB_DIR/USER.password.
 prod_account() {
 	local user=$1
-	[ "$user" = -c ] && user=$2
+	case $user in -c|-b) user=$2 ;; esac
 	bash "$ROOT/broker-config/make-node-credentials.sh" -p "$PB_DIR/passwd" -a "$PB_DIR/acl" \
 		-s "$PB_DIR/$user.password" "$@" 2>>"$PB_DIR/accounts.log" >/dev/null
 }

@@ -4,6 +4,7 @@
 
 #include "check.h"
 #include "config.h"
+#include "payload.h"
 
 static const char *vars[] = { "NODE_ID", "EDGE_GROUPS", "MQTT_URL", "RESERVED_PORTS",
 	"ALLOWED_TARGETS", "WG_IFACE", "NFT_TABLE", "LOG_LEVEL", "SYNC_QUIET_MS",
@@ -59,8 +60,10 @@ int main(void)
 
 	setenv("NODE_ID", "gw1", 1);
 	CHECK("defaults load", load(&cfg, err, 0, NULL) == 0);
-	CHECK_STR("default broker", cfg.mqtt_host, "127.0.0.1");
-	CHECK("default port", cfg.mqtt_port == 1883 && !cfg.mqtt_tls);
+	CHECK_STR("default broker", cfg.brokers.v[0].host, "127.0.0.1");
+	CHECK("default port, one broker", cfg.brokers.v[0].port == 1883 && !cfg.brokers.v[0].tls &&
+	      cfg.brokers.n == 1);
+	CHECK("default failback 60 s", cfg.mqtt_failback_s == 60);
 	CHECK_STR("default data dir", cfg.data_dir, "/data");
 	CHECK_STR("default entrypoint", cfg.traefik_entrypoint, "websecure");
 	CHECK("no default resolver", cfg.traefik_certresolver == NULL);
@@ -75,7 +78,7 @@ int main(void)
 	CHECK("flags override env", load(&cfg, err, 8, argv) == 0);
 	CHECK_STR("flag node id", cfg.node_id, "gw2");
 	CHECK("flag groups", cfg.n_groups == 2 && !strcmp(cfg.groups[1], "eu"));
-	CHECK("mqtts default port 8883", cfg.mqtt_tls && cfg.mqtt_port == 8883);
+	CHECK("mqtts default port 8883", cfg.brokers.v[0].tls && cfg.brokers.v[0].port == 8883);
 	CHECK("reserved follows the MQTT port", cfg.reserved[3] == 8883);
 	CHECK("log level", cfg.log_level == LOG_WARN);
 
@@ -84,9 +87,41 @@ int main(void)
 	      cfg.reserved[1] == 2222);
 	unsetenv("RESERVED_PORTS");
 	setenv("MQTT_URL", "mqtt://[::1]:1884", 1);
-	CHECK("IPv6 broker", load(&cfg, err, 0, NULL) == 0 && !strcmp(cfg.mqtt_host, "::1") &&
-	      cfg.mqtt_port == 1884);
+	CHECK("IPv6 broker", load(&cfg, err, 0, NULL) == 0 && !strcmp(cfg.brokers.v[0].host, "::1") &&
+	      cfg.brokers.v[0].port == 1884);
+	setenv("MQTT_URL", "mqtt://a.example:1884, mqtt://b.example ,mqtt://[::1]:1885/", 1);
+	CHECK("broker list in order", load(&cfg, err, 0, NULL) == 0 && cfg.brokers.n == 3 &&
+	      !strcmp(cfg.brokers.v[0].host, "a.example") && !strcmp(cfg.brokers.v[1].host, "b.example") &&
+	      cfg.brokers.v[1].port == 1883 && !strcmp(cfg.brokers.v[2].host, "::1") &&
+	      cfg.brokers.v[2].port == 1885);
+	CHECK("every broker port reserved", cfg.n_reserved == 7 && cfg.reserved[3] == 1884 &&
+	      cfg.reserved[4] == 1883 && cfg.reserved[5] == 1885 && cfg.reserved[6] == 51820);
+	const char *bad_lists[][2] = {
+		{ "mqtt://a,", "entry 2 is empty" },
+		{ "mqtt://a,,mqtt://b", "entry 2 is empty" },
+		{ "mqtt://a,http://b", "entry 2 \"http://b\" is not mqtt://host[:port] or mqtts://host[:port]" },
+		{ "mqtt://a,mqtts://b", "entry 2 mixes mqtt:// and mqtts:// (one TLS setting serves all brokers)" },
+		{ "mqtt://a:1883,mqtt://a", "entry 2 repeats entry 1" },
+		{ "mqtt://a:0,mqtt://b", "entry 1 \"mqtt://a:0\" is not mqtt://host[:port] or mqtts://host[:port]" },
+		{ "mqtt://::1,mqtt://b", "entry 1 \"mqtt://::1\" is not mqtt://host[:port] or mqtts://host[:port]" },
+		{ "mqtt://b,mqtt://u@a", "entry 2 \"mqtt://u@a\" is not mqtt://host[:port] or mqtts://host[:port]" },
+		{ "mqtt://a,mqtt://b,mqtt://c,mqtt://d,mqtt://e,mqtt://f,mqtt://g,mqtt://h,mqtt://i",
+		  "more than 8 brokers" },
+	};
+	for (size_t i = 0; i < sizeof(bad_lists) / sizeof(bad_lists[0]); i++) {
+		char want[512], q[96];
+		setenv("MQTT_URL", bad_lists[i][0], 1);
+		value_quote(q, sizeof(q), bad_lists[i][0], strlen(bad_lists[i][0]));
+		snprintf(want, sizeof(want), "MQTT_URL %s is invalid: %s (accepted: mqtt://host[:port] or "
+			 "mqtts://host[:port]; several, comma-separated, are tried in order)", q, bad_lists[i][1]);
+		CHECK("bad broker list refused", load(&cfg, err, 0, NULL) == -EINVAL);
+		CHECK_STR(bad_lists[i][0], err, want);
+	}
 	unsetenv("MQTT_URL");
+	setenv("MQTT_FAILBACK_S", "0", 1);
+	CHECK("failback 0 refused", load(&cfg, err, 0, NULL) == -EINVAL);
+	CHECK_STR("failback message", err, "MQTT_FAILBACK_S \"0\" is invalid (accepted: 1..86400 seconds)");
+	unsetenv("MQTT_FAILBACK_S");
 
 	char *unknown[] = { "edge-agent", "--frobnicate", "1", NULL };
 	CHECK("unknown flag", load(&cfg, err, 3, unknown) == -EINVAL);
@@ -95,8 +130,8 @@ int main(void)
 	CHECK("flag without value", load(&cfg, err, 2, noval) == -EINVAL);
 
 	bad_env("bad NODE_ID", "NODE_ID", "GW1", "NODE_ID \"GW1\" is invalid (accepted: [a-z0-9][a-z0-9_-]{0,62})");
-	bad_env("bad MQTT_URL", "MQTT_URL", "http://x", "MQTT_URL \"http://x\" is invalid (accepted: mqtt://host[:port] or mqtts://host[:port])");
-	bad_env("bad MQTT_URL port", "MQTT_URL", "mqtt://x:70000", "MQTT_URL \"mqtt://x:70000\" is invalid (accepted: mqtt://host[:port] or mqtts://host[:port])");
+	bad_env("bad MQTT_URL", "MQTT_URL", "http://x", "MQTT_URL \"http://x\" is invalid (accepted: mqtt://host[:port] or mqtts://host[:port]; several, comma-separated, are tried in order)");
+	bad_env("bad MQTT_URL port", "MQTT_URL", "mqtt://x:70000", "MQTT_URL \"mqtt://x:70000\" is invalid (accepted: mqtt://host[:port] or mqtts://host[:port]; several, comma-separated, are tried in order)");
 	bad_env("bad WG_ENDPOINT", "WG_ENDPOINT", "gw.example.com:51820", "WG_ENDPOINT \"gw.example.com:51820\" is invalid (accepted: IPv4:port or [IPv6]:port)");
 	bad_env("WG_ENDPOINT port", "WG_ENDPOINT", "203.0.113.5:0", "WG_ENDPOINT \"203.0.113.5:0\" is invalid (accepted: IPv4:port or [IPv6]:port)");
 	bad_env("bad group", "EDGE_GROUPS", "fleet,Eu", "EDGE_GROUPS \"Eu\" is invalid (accepted: comma-separated [a-z0-9][a-z0-9_-]{0,62})");

@@ -5,6 +5,7 @@
 
 #include "check.h"
 #include "ctl.h"
+#include "fleet.h"
 #include "table.h"
 #include "view.h"
 #include "watch.h"
@@ -214,7 +215,7 @@ static void test_watch(void)
 	char *topics[8];
 
 	watch_for(&w, put, 8, p);
-	CHECK("watch: node put subscribes 3 topics", watch_topics(&w, topics) == 3);
+	CHECK("watch: node put subscribes 4 topics (bridges too)", watch_topics(&w, topics) == 4);
 	CHECK_STR("watch: status topic", w.t_status, "edge/gw1/status/forwards/f");
 	feed(&w, "edge/gw1/status", NODE_ON, true, false);
 	feed(&w, "edge/gw1/status/forwards/f", ST("applied", "gw1"), true, false);
@@ -253,7 +254,7 @@ static void test_watch(void)
 	watch_free(&w);
 
 	watch_for(&w, gput, 10, p);
-	CHECK("watch: group put also reads the node's own object", watch_topics(&w, topics) == 4);
+	CHECK("watch: group put also reads the node's own object", watch_topics(&w, topics) == 5);
 	CHECK_STR("watch: own topic", w.t_own, "edge/gw1/forwards/f");
 	feed(&w, "edge/gw1/forwards/f", "{}", true, false);
 	feed(&w, "edge/gw1/status", NODE_ON, true, false);
@@ -379,21 +380,37 @@ static void test_status(void)
 	    "\"held\":{\"remove\":20,\"of\":30,\"token\":\"tok\"},\"errors\":[\"e1\"]}");
 	add(&l, "edge/gw1-b/status", "not json");
 	add(&l, "edge/gw3/status", "");
-	CHECK("status: builds", status_build(&m, "edge", &l) == 0 && m.n == 3);
+	add(&l, "edge/gw4/status", "{\"state\":\"online\",\"node\":\"gw4\",\"synced\":true,"
+	    "\"broker\":\"mqtts://reg1.example:8883\",\"errors\":[]}");
+	add(&l, "edge/gw5/status", "{\"state\":\"online\",\"node\":\"gw5\",\"synced\":true,"
+	    "\"broker\":\"mqtt://reg2.example:1883\",\"errors\":[]}");
+	add(&l, "edge/_bridges/reg1.example", "1");
+	add(&l, "edge/_bridges/reg1.example", "0");
+	add(&l, "edge/_bridges/reg2.example", "1");
+	CHECK("status: builds", status_build(&m, "edge", &l) == 0 && m.n == 5);
 	f = open_memstream(&buf, &n);
 	status_print_table(&m, "edge", false, f);
 	fclose(f);
-	CHECK_STR("status: table", buf,
-		  "NODE   STATE    SYNCED  ROUTES(A/R/F)  FORWARDS(A/R/F)  ERRORS  UPDATED\n"
-		  "gw1    online   held    3/1/0          0/0/2            1       2026-01-01T00:00:00Z\n"
-		  "gw1-b  invalid  -       -              -                0       -\n"
-		  "gw2    offline  -       -              -                0       -\n");
+	CHECK_STR("status: table, a node behind a bridge that is down is unreachable", buf,
+		  "NODE   STATE        SYNCED  BROKER                     ROUTES(A/R/F)  FORWARDS(A/R/F)  ERRORS  UPDATED\n"
+		  "gw1    online       held    -                          3/1/0          0/0/2            1       2026-01-01T00:00:00Z\n"
+		  "gw1-b  invalid      -       -                          -              -                0       -\n"
+		  "gw2    offline      -       -                          -              -                0       -\n"
+		  "gw4    unreachable  yes     mqtts://reg1.example:8883  -              -                0       -\n"
+		  "gw5    online       yes     mqtt://reg2.example:1883   -              -                0       -\n"
+		  "5 node(s): 2 online, 1 unreachable, 2 offline or invalid; 1 synced; 1 with errors\n");
 	free(buf);
 	j = status_json(&m);
 	CHECK_STR("status: json keeps the payload, adds the node",
 		  json_object_to_json_string_ext(json_object_array_get_idx(
 		  json_object_object_get(j, "nodes"), 1), JSON_C_TO_STRING_PLAIN),
 		  "{\"state\":\"invalid\",\"node\":\"gw1-b\"}");
+	CHECK_STR("status: json marks the unreachable node",
+		  json_object_to_json_string_ext(json_object_object_get(json_object_array_get_idx(
+		  json_object_object_get(j, "nodes"), 3), "unreachable"), JSON_C_TO_STRING_PLAIN), "true");
+	CHECK_STR("status: json summary",
+		  json_object_to_json_string_ext(json_object_object_get(j, "summary"), JSON_C_TO_STRING_PLAIN),
+		  "{\"nodes\":5,\"online\":2,\"unreachable\":1,\"offline\":2,\"synced\":1,\"with_errors\":1}");
 	json_object_put(j);
 	status_free(&m);
 	msglist_free(&l);
@@ -415,8 +432,92 @@ static void test_topics(void)
 	      !topic_object("wireguard", &k, id));
 }
 
+static void ffeed(struct fleet *f, const char *topic, const char *payload)
+{
+	struct msg m = { (char *)topic, (char *)payload, strlen(payload), true, false };
+
+	fleet_feed(f, &m);
+}
+
+static void test_fleet(void)
+{
+	char *put[] = { "edgectl", "forward", "put", "fleet", "f", "--port", "8080", "--to",
+			"10.50.0.12:80", "--all" };
+	const char *p = "{\"public_port\":8080}";
+	char st[256], digest[DIGEST_LEN], err[256];
+	struct ctl_args a;
+	struct fleet f;
+	struct fleet_tally t;
+
+	CHECK("fleet: --all parses", ctl_args_parse(&a, 10, put, err, sizeof(err)) == 0 && a.all);
+	fleet_init(&f, &a, "edge", p, strlen(p));
+	payload_digest(p, strlen(p), digest);
+#define NODE(g, b) "{\"state\":\"online\",\"synced\":true,\"groups\":[\"" g "\"],\"broker\":\"" b "\"}"
+	ffeed(&f, "edge/gw1/status", NODE("fleet", "mqtt://reg1:1883"));
+	ffeed(&f, "edge/gw2/status", NODE("fleet", "mqtt://reg1:1883"));
+	ffeed(&f, "edge/gw3/status", NODE("fleet", "mqtt://reg2:1883"));
+	ffeed(&f, "edge/gw4/status", NODE("other", "mqtt://reg1:1883"));
+	ffeed(&f, "edge/gw5/status", "{\"state\":\"offline\",\"groups\":[\"fleet\"]}");
+	ffeed(&f, "edge/_bridges/reg2", "0");
+	ffeed(&f, "edge/_bridges/reg1", "1");
+	fleet_freeze(&f);
+	fleet_tally(&f, &t);
+	CHECK("fleet: members are the online nodes of the group; one is cut off",
+	      t.members == 3 && t.cut == 1 && t.waiting == 2);
+	ffeed(&f, "edge/gw9/status", NODE("fleet", "mqtt://reg1:1883"));
+	fleet_tally(&f, &t);
+	CHECK("fleet: a node appearing later is not awaited", t.members == 3);
+	snprintf(st, sizeof(st), "{\"state\":\"applied\",\"source\":\"fleet\",\"digest\":\"%s\"}", digest);
+	ffeed(&f, "edge/gw1/status/forwards/f", st);
+	ffeed(&f, "edge/gw2/status/forwards/f", "{\"state\":\"applied\",\"source\":\"fleet\",\"digest\":\"0000000000000000\"}");
+	fleet_tally(&f, &t);
+	CHECK("fleet: a status about another payload is no answer", t.applied == 1 && t.waiting == 1);
+	ffeed(&f, "edge/gw2/status/forwards/f", "{\"state\":\"applied\",\"source\":\"gw2\"}");
+	fleet_tally(&f, &t);
+	CHECK("fleet: the node's own object shadows the group's", t.shadowed == 1 && t.waiting == 0);
+#undef NODE
+	fleet_free(&f);
+	ctl_args_free(&a);
+}
+
+static void test_fleet_view(void)
+{
+	const char *p = "{\"public_port\":8080}";
+	char st[256], digest[DIGEST_LEN], *buf = NULL;
+	struct msglist l = { 0 };
+	struct fleet_view v;
+	size_t n = 0;
+	FILE *f;
+
+	payload_digest(p, strlen(p), digest);
+	snprintf(st, sizeof(st), "{\"state\":\"applied\",\"source\":\"fleet\",\"digest\":\"%s\"}", digest);
+	add(&l, "edge/fleet/forwards/web", p);
+	add(&l, "edge/fleet/forwards/gone", "{\"deleted\":true}");
+	add(&l, "edge/gw1/forwards/own", p);
+	add(&l, "edge/gw1/status", "{\"state\":\"online\",\"groups\":[\"fleet\"],\"broker\":\"mqtt://r1:1883\"}");
+	add(&l, "edge/gw2/status", "{\"state\":\"online\",\"groups\":[\"fleet\"],\"broker\":\"mqtt://r1:1883\"}");
+	add(&l, "edge/gw3/status", "{\"state\":\"online\",\"groups\":[\"fleet\"],\"broker\":\"mqtt://r2:1883\"}");
+	add(&l, "edge/gw4/status", "{\"state\":\"offline\",\"groups\":[\"fleet\"]}");
+	add(&l, "edge/_bridges/r2", "0");
+	add(&l, "edge/gw1/status/forwards/web", st);
+	add(&l, "edge/gw2/status/forwards/web", "{\"state\":\"rejected\",\"source\":\"fleet\"}");
+	CHECK("fleet view: builds", fleet_view_build(&v, "edge", &l) == 0 && v.n == 2);
+	f = open_memstream(&buf, &n);
+	fleet_view_print(&v, f);
+	fclose(f);
+	CHECK_STR("fleet view: table (tombstones are no objects; offline nodes are not counted)", buf,
+		  "KIND     ID   SOURCE  NODES  APPLIED  REJECTED  FAILED  PENDING  UNREACHABLE\n"
+		  "forward  web  fleet   3      1        1         0       0        1\n"
+		  "forward  own  gw1     1      0        0         0       1        0\n");
+	free(buf);
+	fleet_view_free(&v);
+	msglist_free(&l);
+}
+
 int main(void)
 {
+	test_fleet();
+	test_fleet_view();
 	test_args();
 	test_spec();
 	test_digest();

@@ -908,6 +908,30 @@ static void test_ids(void)
 	CHECK("id_valid nul no", !id_valid("a\0b", 3));
 }
 
+static void test_tombstone(void)
+{
+	static const char *yes[] = {
+		"{\"deleted\":true}",
+		"{ \"deleted\" : true }\n",
+		"{\"deleted\": true, \"deleted_at\": \"2026-01-01T00:00:00Z\"}",
+		"{\"deleted_at\": \"x\", \"deleted\": true}",
+	};
+	static const char *no[] = {
+		"", "{}", "{\"deleted\":false}", "{\"deleted\":1}", "{\"deleted\":\"true\"}",
+		"{\"deleted\":true,\"public_port\":80}", "{\"deleted\":true,\"deleted_at\":5}",
+"[\"deleted\",true]", "{\"deleted\":true} x",
+		"{\"deleted\":true,\"deleted_at\":\"x\",\"by\":\"y\"}",
+	};
+	char big[TOMBSTONE_MAX + 40];
+
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
+		CHECK(yes[i], payload_tombstone(yes[i], strlen(yes[i])));
+	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+		CHECK(no[i], !payload_tombstone(no[i], strlen(no[i])));
+	snprintf(big, sizeof(big), "{\"deleted\":true,\"deleted_at\":\"%0*d\"}", TOMBSTONE_MAX, 0);
+	CHECK("tombstone over TOMBSTONE_MAX is not one", !payload_tombstone(big, strlen(big)));
+}
+
 static void quote(const char *name, size_t len, const char *s, size_t n, const char *want)
 {
 	char buf[300];
@@ -995,6 +1019,7 @@ int main(void)
 	test_route_lists();
 	test_ids();
 	test_value_quote();
+	test_tombstone();
 	test_many();
 
 	cidr_list_free(&pol.allowed);
