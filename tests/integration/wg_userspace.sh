@@ -13,6 +13,7 @@ require_root "$T"
 for need in wireguard-go wg socat ss; do
 	command -v "$need" >/dev/null || { skip "$T" "$need is not installed"; exit 77; }
 done
+export WG_GO_PATH=${WG_GO_PATH:-$(command -v wireguard-go)}   # the driver, like the agent, wants it absolute
 [ -x "$bin" ] || { skip "$T" "$bin is not built (make unit)"; exit 77; }
 [ -c /dev/net/tun ] || { skip "$T" "no /dev/net/tun"; exit 77; }
 if command -v ping >/dev/null; then PING=(ping); elif command -v busybox >/dev/null; then PING=(busybox ping)

@@ -26,6 +26,14 @@
 #include "wg_diff.h"
 #include "wg_uapi.h"
 
+/* the userspace backend runs wireguard-go by absolute path, as the agent does (WG_GO_PATH) */
+static const char *wg_go_path(void)
+{
+	const char *p = getenv("WG_GO_PATH");
+
+	return p && *p ? p : "/usr/bin/wireguard-go";
+}
+
 static double now_ms(void)
 {
 	struct timespec ts;
@@ -138,7 +146,7 @@ static int apply(const struct wg_backend *be, struct wg_device *want, const char
 
 	ret = parse_cidr(addr, &a);
 	if (!ret)
-		ret = be->ensure(want->ifname, NULL);
+		ret = be->ensure(want->ifname, wg_go_path());
 	if (ret) {
 		fprintf(stderr, "ensure %s: %s\n", want->ifname, strerror(-ret));
 		return ret;
@@ -241,7 +249,7 @@ static int bulk(const struct wg_backend *be, const char *ifname, size_t npeers, 
 		}
 	}
 	want.replace_peers = true;
-	ret = be->ensure(ifname, NULL);
+	ret = be->ensure(ifname, wg_go_path());
 	CHECK("bulk: ensure", ret == 0);
 	t0 = now_ms();
 	if (!ret)
