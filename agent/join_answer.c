@@ -145,7 +145,7 @@ static void join_finish(struct join *j, CURLcode code)
 			 j->reason, body);
 		return;
 	}
-	j->ret = wg_join_parse(j->resp ? j->resp : "", j->resp_len, &j->result, why, sizeof(why));
+	j->ret = join_parse(j->resp ? j->resp : "", j->resp_len, &j->result, why, sizeof(why));
 	if (j->ret == -EINVAL)
 		j->ret = -EBADMSG;
 	if (j->ret)

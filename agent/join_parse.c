@@ -20,16 +20,6 @@ static const char *const peer_fields[] = {
 	"public_key", "endpoint", "allowed_ips", "persistent_keepalive", "preshared_key"
 };
 
-void wg_join_free(struct wg_join *j)
-{
-	if (!j)
-		return;
-	for (size_t i = 0; i < j->n_peers; i++)
-		wg_peer_free(&j->peers[i]);
-	free(j->peers);
-	memset(j, 0, sizeof(*j));
-}
-
 static int scan(const char *buf, size_t len, char *err, size_t errlen)
 {
 	const char *nul;
@@ -319,7 +309,7 @@ static int root_parse(struct json_object *root, struct wg_join *j, char *err, si
 	return 0;
 }
 
-int wg_join_parse(const char *buf, size_t len, struct wg_join *out, char *err, size_t errlen)
+int join_parse(const char *buf, size_t len, struct wg_join *out, char *err, size_t errlen)
 {
 	struct json_object *root = NULL;
 	struct wg_join j = { 0 };

@@ -8,6 +8,7 @@
 #include "fileio.h"
 #include "join_cache.h"
 #include "join_parse.h"
+#include "wg_device.h"
 
 #define K1 "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE="
 
@@ -24,7 +25,7 @@ int main(void)
 	int ret;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (!mkdtemp(dir) || wg_join_parse(resp, strlen(resp), &j, err, sizeof(err))) {
+	if (!mkdtemp(dir) || join_parse(resp, strlen(resp), &j, err, sizeof(err))) {
 		CHECK("setup", false);
 		return CHECK_DONE();
 	}

@@ -20,6 +20,7 @@
 #include "join_cache.h"
 #include "join_parse.h"
 #include "wg_conf.h"
+#include "wg_device.h"
 #include "wg_key.h"
 
 static const char *opt(int argc, char **argv, const char *name)

@@ -63,7 +63,7 @@ static void render(const char *name, const char *json, const char *want, uint8_t
 	size_t len = 0;
 	int ret;
 
-	ret = wg_join_parse(json, strlen(json), &j, err, sizeof(err));
+	ret = join_parse(json, strlen(json), &j, err, sizeof(err));
 	CHECK_STR(name, err, "");
 	if (ret)
 		return;
@@ -82,7 +82,7 @@ static void test_write(uint8_t *priv)
 	size_t len = 0;
 	int ret;
 
-	if (!mkdtemp(dir) || wg_join_parse(full_json, strlen(full_json), &j, err, sizeof(err))) {
+	if (!mkdtemp(dir) || join_parse(full_json, strlen(full_json), &j, err, sizeof(err))) {
 		CHECK("write setup", false);
 		return;
 	}
