@@ -9,14 +9,13 @@
 
 #include "hmap.h"
 #include "model.h"
-
-enum obj_state { ST_NONE, ST_APPLIED, ST_REJECTED, ST_FAILED, ST_COUNT };
+#include "status.h"
 
 struct entry {
 	struct object *good;    /* last accepted version from this source, NULL if none */
 	char *error;            /* why the last message was rejected; NULL if accepted */
 	unsigned gen;           /* sync generation that last delivered it (0: from cache) */
-	uint64_t seq;           /* arrival rank of its claim (see resolve.c); 0 without good */
+	uint64_t seq;           /* arrival rank of its claim (see store_resolve.c); 0 without good */
 	char digest[17];        /* of the last message's payload ("" from the cache) */
 };
 
@@ -27,14 +26,6 @@ struct claim {
 	size_t n_waiters;
 	size_t cap_waiters;
 	char key[];
-};
-
-struct status {
-	enum obj_state state;
-	int source;             /* -1: none */
-	bool serving_previous;
-	char *error;            /* owned; NULL: none */
-	char digest[17];        /* of the message the status is about */
 };
 
 struct slot {
@@ -118,12 +109,8 @@ void store_pin_claims(struct store *st);
 
 #define CLAIM_KEY_LEN 640    /* "host/" entrypoint "/" hostname path_prefix */
 /* The claim key: "tcp/22015", "udp/53", or "host/<entrypoint>/<hostname>". */
-void claim_key(const struct object *o, char *buf, size_t len);
+void store_claim_key(const struct object *o, char *buf, size_t len);
 
-const char *state_name(enum obj_state s);
-void status_reset(struct status *st);
-void status_set_error(struct status *st, const char *msg);
-uint64_t status_hash(const struct status *st);
-void slot_fail(struct slot *s, const char *msg);     /* NULL clears */
+void store_slot_fail(struct slot *s, const char *msg);     /* NULL clears */
 
 #endif

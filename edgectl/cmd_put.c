@@ -135,7 +135,7 @@ static int tombstone_publish(const struct ctl_args *a, struct bus *b, const char
 {
 	char at[40], stone[TOMBSTONE_MAX];
 
-	time_rfc3339(at, sizeof(at), time(NULL));
+	status_rfc3339(at, sizeof(at), time(NULL));
 	snprintf(stone, sizeof(stone), "{\"deleted\":true,\"deleted_at\":\"%s\"}", at);
 	if (a->tombstone_ttl_s && !bus_v5(b))
 		fprintf(stderr, "warning: the broker speaks MQTT 3.1.1: the tombstone on %s stays "

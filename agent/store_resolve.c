@@ -16,7 +16,7 @@
 #include "array.h"
 #include "store.h"
 
-void claim_key(const struct object *o, char *buf, size_t len)
+void store_claim_key(const struct object *o, char *buf, size_t len)
 {
 	if (o->kind == KIND_FORWARD)
 		snprintf(buf, len, "%s/%u", proto_name(o->fwd.proto), o->fwd.public_port);
@@ -148,7 +148,7 @@ static struct slot *better_waiter(const struct claim *c, const struct slot *s, i
 		int ws = slot_candidate(w);
 		if (w == s || ws < 0)
 			continue;
-		claim_key(w->src[ws]->good, key, sizeof(key));
+		store_claim_key(w->src[ws]->good, key, sizeof(key));
 		if (strcmp(key, c->key) ||
 		    !rank_less(ws, w->src[ws]->seq, w->id, best_src, best_seq, best_id))
 			continue;
@@ -214,7 +214,7 @@ static void slot_resolve(struct store *st, struct slot *s)
 		goto out;
 	}
 
-	claim_key(cand->good, key, sizeof(key));
+	store_claim_key(cand->good, key, sizeof(key));
 	c = claim_get(st, key);
 	if (!c) {
 		s->status.state = ST_FAILED;
@@ -302,7 +302,7 @@ void store_pin_claims(struct store *st)
 		struct claim *c;
 		if (!s->want)
 			continue;
-		claim_key(s->want, key, sizeof(key));
+		store_claim_key(s->want, key, sizeof(key));
 		c = claim_get(st, key);
 		if (!c || c->holder) {
 			slot_want(s, NULL, -1, 0);
