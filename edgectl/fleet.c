@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "fleet.h"
+#include "topic.h"
 
 void fleet_init(struct fleet *f, const struct ctl_args *a, const char *prefix,
 		const char *payload, size_t len)

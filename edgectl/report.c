@@ -109,43 +109,6 @@ bool node_follows(const struct node_info *ni, const char *group)
 	return false;
 }
 
-bool topic_split(const char *topic, const char *prefix, char name[ID_LEN], const char **rest)
-{
-	size_t p = strlen(prefix), n;
-	const char *a;
-
-	if (strncmp(topic, prefix, p) || topic[p] != '/')
-		return false;
-	a = topic + p + 1;
-	n = strcspn(a, "/");
-	if (!a[n] || !id_valid(a, n))
-		return false;
-	memcpy(name, a, n);
-	name[n] = '\0';
-	*rest = a + n + 1;
-	return true;
-}
-
-bool topic_object(const char *rest, enum kind *kind, char id[ID_LEN])
-{
-	const char *slash = strchr(rest, '/');
-	size_t k;
-
-	if (!slash)
-		return false;
-	k = (size_t)(slash - rest);
-	if (k == 6 && !strncmp(rest, "routes", k))
-		*kind = KIND_ROUTE;
-	else if (k == 8 && !strncmp(rest, "forwards", k))
-		*kind = KIND_FORWARD;
-	else
-		return false;
-	if (!id_valid(slash + 1, strlen(slash + 1)))
-		return false;
-	snprintf(id, ID_LEN, "%s", slash + 1);
-	return true;
-}
-
 bool bridges_note(struct bridges *b, const char *prefix, const char *topic, const char *payload,
 		  size_t len)
 {

@@ -52,12 +52,4 @@ bool bridges_note(struct bridges *b, const char *prefix, const char *topic, cons
 /* Whether the node's broker is behind a bridge that is down. */
 bool bridges_cut(const struct bridges *b, const struct node_info *ni);
 
-/*
- * Splits "<prefix>/<a>/<rest>": copies <a> into name and points *rest after its slash.
- * Returns false for other topics or an <a> off the id pattern.
- */
-bool topic_split(const char *topic, const char *prefix, char name[ID_LEN], const char **rest);
-/* "<kinds>/<id>" (kind and id filled) or false. */
-bool topic_object(const char *rest, enum kind *kind, char id[ID_LEN]);
-
 #endif

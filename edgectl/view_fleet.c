@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "table.h"
+#include "topic.h"
 #include "view.h"
 
 static int msg_cmp(const void *key, const void *elem)

@@ -5,6 +5,7 @@
 #include "array.h"
 #include "payload.h"
 #include "table.h"
+#include "topic.h"
 #include "view.h"
 
 struct latest {

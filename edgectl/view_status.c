@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "table.h"
+#include "topic.h"
 #include "view.h"
 
 static int row_cmp(const void *a, const void *b)

@@ -7,6 +7,7 @@
 #include "ctl.h"
 #include "fleet.h"
 #include "table.h"
+#include "topic.h"
 #include "view.h"
 #include "watch.h"
 
