@@ -32,6 +32,8 @@ struct msglist {
 int msglist_add(struct msglist *l, const char *topic, const void *payload, size_t len,
 		bool retained, bool after_publish);
 void msglist_free(struct msglist *l);
+/* The last message of each topic, in topic order: the retained state a snapshot saw. */
+const struct msg **msglist_latest(const struct msglist *msgs, size_t *n);
 
 typedef void (*bus_msg_fn)(void *arg, const struct msg *m);
 

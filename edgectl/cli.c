@@ -54,7 +54,7 @@ static const struct flag_def flags[] = {
 
 #define N_FLAGS (sizeof(flags) / sizeof(flags[0]))
 
-void ctl_usage(FILE *out)
+void cli_usage(FILE *out)
 {
 	fprintf(out,
 "usage: edgectl [flags] <command>\n"
@@ -278,7 +278,7 @@ static int check_required(const struct ctl_args *a, char *err, size_t errlen)
 	return 0;
 }
 
-int ctl_args_parse(struct ctl_args *a, int argc, char **argv, char *err, size_t errlen)
+int cli_args_parse(struct ctl_args *a, int argc, char **argv, char *err, size_t errlen)
 {
 	const struct flag_def *seen[64];
 	const char *vals[64];
@@ -343,7 +343,7 @@ int ctl_args_parse(struct ctl_args *a, int argc, char **argv, char *err, size_t 
 	return check_required(a, err, errlen);
 }
 
-void ctl_args_free(struct ctl_args *a)
+void cli_args_free(struct ctl_args *a)
 {
 	for (int i = 0; i < a->mqtt_argc; i++)
 		free(a->mqtt_argv[i]);

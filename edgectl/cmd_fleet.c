@@ -129,7 +129,8 @@ int cmd_put_fleet(const struct ctl_args *a, const struct config *cfg)
 		fprintf(stderr, "warning: %s\n", err);
 	fleet_freeze(&f);
 	if (!ret)
-		ret = put_publish(a, b, topic, payload, payload ? strlen(payload) : 0, err, sizeof(err));
+		ret = cmd_put_publish(a, b, topic, payload, payload ? strlen(payload) : 0, err,
+				      sizeof(err));
 	fleet_tally(&f, &t);
 	/* nothing to wait for, or never enough reachable nodes: say so at once */
 	if (!ret && t.members && (!a->min_nodes || t.members - t.cut >= a->min_nodes)) {

@@ -109,7 +109,7 @@ static bool plan(const struct ctl_args *a, struct watch *w, struct outcome *o)
 			    k, a->id, w->t_desired, a->target);
 		return false;
 	}
-	if (strcmp(w->node, a->target) && w->ni.online && !node_follows(&w->ni, a->target)) {
+	if (strcmp(w->node, a->target) && w->ni.online && !report_node_follows(&w->ni, a->target)) {
 		outcome_set(o, "error", EXIT_ERROR, "%s %s: node %s does not follow group %s "
 			    "(its groups: %s); nothing published", k, a->id, w->node, a->target,
 			    groups);
@@ -144,8 +144,8 @@ static int tombstone_publish(const struct ctl_args *a, struct bus *b, const char
 			   clock_ms() + CONNECT_MS, err, errlen);
 }
 
-int put_publish(const struct ctl_args *a, struct bus *b, const char *topic, const char *payload,
-		size_t len, char *err, size_t errlen)
+int cmd_put_publish(const struct ctl_args *a, struct bus *b, const char *topic,
+		    const char *payload, size_t len, char *err, size_t errlen)
 {
 	if (a->cmd == CMD_RM && !a->empty_delete)
 		return tombstone_publish(a, b, topic, err, errlen);
@@ -192,7 +192,7 @@ static int cmd_put_one(const struct ctl_args *a, const struct config *cfg)
 		publish = wait || o.code == EXIT_OK || o.code == EXIT_TIMEOUT;
 	}
 	if (!ret && publish)
-		ret = put_publish(a, b, w.t_desired, payload, w.len, err, sizeof(err));
+		ret = cmd_put_publish(a, b, w.t_desired, payload, w.len, err, sizeof(err));
 	if (ret) {
 		outcome_set(&o, "error", EXIT_ERROR, "%s", err);
 		wait = false;

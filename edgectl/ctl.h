@@ -57,9 +57,9 @@ struct ctl_args {
  * Parses argv. Returns 0, or an exit code with err set: EXIT_ERROR for usage mistakes,
  * EXIT_REJECTED for a bad node, group or object id.
  */
-int ctl_args_parse(struct ctl_args *a, int argc, char **argv, char *err, size_t errlen);
-void ctl_args_free(struct ctl_args *a);
-void ctl_usage(FILE *out);
+int cli_args_parse(struct ctl_args *a, int argc, char **argv, char *err, size_t errlen);
+void cli_args_free(struct ctl_args *a);
+void cli_usage(FILE *out);
 
 /*
  * The payload a put publishes, checked with the agent's own payload_parse under a policy

@@ -21,7 +21,7 @@ void fleet_init(struct fleet *f, const struct ctl_args *a, const char *prefix,
 void fleet_free(struct fleet *f)
 {
 	for (size_t i = 0; i < f->n; i++)
-		obj_status_free(&f->v[i].st);
+		report_object_free(&f->v[i].st);
 	free(f->v);
 	f->v = NULL;
 	f->n = f->cap = 0;
@@ -66,22 +66,22 @@ void fleet_feed(struct fleet *f, const struct msg *m)
 	const char *rest;
 	struct member *mb;
 
-	if (bridges_note(&f->br, f->prefix, m->topic, m->payload, m->len))
+	if (report_bridges_note(&f->br, f->prefix, m->topic, m->payload, m->len))
 		return;
 	if (!topic_split(m->topic, f->prefix, node, &rest) || !(mb = member_get(f, node)))
 		return;
 	if (!strcmp(rest, "status"))
-		node_info_parse(&mb->ni, m->payload, m->len);
+		report_node_parse(&mb->ni, m->payload, m->len);
 	else
-		obj_status_parse(&mb->st, m->payload, m->len);
+		report_object_parse(&mb->st, m->payload, m->len);
 }
 
 void fleet_freeze(struct fleet *f)
 {
 	for (size_t i = 0; i < f->n; i++) {
 		struct member *m = &f->v[i];
-		m->member = m->ni.online && node_follows(&m->ni, f->group);
-		m->cut = m->member && bridges_cut(&f->br, &m->ni);
+		m->member = m->ni.online && report_node_follows(&m->ni, f->group);
+		m->cut = m->member && report_bridges_cut(&f->br, &m->ni);
 	}
 	f->frozen = true;
 }

@@ -37,18 +37,18 @@ static bool get_true(json_object *o, const char *key)
 	       json_object_get_boolean(v);
 }
 
-void obj_status_free(struct obj_status *st)
+void report_object_free(struct obj_status *st)
 {
 	free(st->error);
 	memset(st, 0, sizeof(*st));
 }
 
-void obj_status_parse(struct obj_status *st, const char *buf, size_t len)
+void report_object_parse(struct obj_status *st, const char *buf, size_t len)
 {
 	json_object *o;
 	const char *s;
 
-	obj_status_free(st);
+	report_object_free(st);
 	if (!len)
 		return;
 	st->present = true;
@@ -70,7 +70,7 @@ void obj_status_parse(struct obj_status *st, const char *buf, size_t len)
 	json_object_put(o);
 }
 
-void node_info_parse(struct node_info *ni, const char *buf, size_t len)
+void report_node_parse(struct node_info *ni, const char *buf, size_t len)
 {
 	json_object *o = parse_object(buf, len), *g;
 	const char *s;
@@ -101,7 +101,7 @@ void node_info_parse(struct node_info *ni, const char *buf, size_t len)
 	json_object_put(o);
 }
 
-bool node_follows(const struct node_info *ni, const char *group)
+bool report_node_follows(const struct node_info *ni, const char *group)
 {
 	for (size_t i = 0; i < ni->n_groups; i++)
 		if (!strcmp(ni->groups[i], group))
@@ -109,8 +109,8 @@ bool node_follows(const struct node_info *ni, const char *group)
 	return false;
 }
 
-bool bridges_note(struct bridges *b, const char *prefix, const char *topic, const char *payload,
-		  size_t len)
+bool report_bridges_note(struct bridges *b, const char *prefix, const char *topic,
+			 const char *payload, size_t len)
 {
 	size_t pl = strlen(prefix), i;
 	const char *host;
@@ -131,7 +131,7 @@ bool bridges_note(struct bridges *b, const char *prefix, const char *topic, cons
 	return true;
 }
 
-bool bridges_cut(const struct bridges *b, const struct node_info *ni)
+bool report_bridges_cut(const struct bridges *b, const struct node_info *ni)
 {
 	for (size_t i = 0; ni->broker_host[0] && i < b->n; i++)
 		if (!strcmp(b->host[i], ni->broker_host))
