@@ -375,25 +375,18 @@ static int set_log_level(struct config *cfg, const char *v, char *err, size_t er
 /* Plain HTTP only where no one else is on the path: a loopback host. */
 static bool url_loopback(const char *v)
 {
-	const char *host = v + strlen("http://"), *end, *cls;
+	const char *auth = v + strlen("http://"), *cls;
+	struct endpoint_parts p;
 	uint8_t addr[16];
-	int family;
+	bool ok;
 
-	if (*host == '[') {
-		end = strchr(host, ']');
-		if (!end || !address_parse_v6(host + 1, (size_t)(end - host - 1), addr))
-			return false;
-		family = AF_INET6;
-		end++;
-	} else {
-		end = host + strcspn(host, ":/?#");
-		if ((size_t)(end - host) == strlen("localhost") && !strncmp(host, "localhost", 9))
-			return strchr(":/?#", *end) != NULL;
-		if (!address_parse_v4(host, (size_t)(end - host), addr))
-			return false;
-		family = AF_INET;
-	}
-	cls = strchr(":/?#", *end) ? address_class(family, addr) : NULL;
+	if (endpoint_split(auth, strcspn(auth, "/?#"), &p))
+		return false;
+	if (!p.bracketed && p.host_n == strlen("localhost") && !strncmp(p.host, "localhost", 9))
+		return true;
+	ok = p.bracketed ? address_parse_v6(p.host, p.host_n, addr) :
+			   address_parse_v4(p.host, p.host_n, addr);
+	cls = ok ? address_class(p.bracketed ? AF_INET6 : AF_INET, addr) : NULL;
 	return cls && !strcmp(cls, "loopback");
 }
 

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "endpoint.h"
 #include "failover.h"
 #include "log.h"
 #include "mqtt.h"
@@ -48,7 +49,7 @@ struct mqtt {
 	bool reaching;                  /* a TCP check of the target runs before the connect */
 	const char *connect_addr;       /* what the connecting thread connects to */
 	int connect_port;
-	char target[300];               /* host:port [address] of the attempt or connection */
+	char target[BROKER_URL_MAX + 64]; /* host:port [address] of the attempt or connection */
 	int64_t backoff_ms;
 	int64_t now_ms;
 	size_t unacked;         /* publishes not yet acknowledged (QoS 1) or written (QoS 0) */
@@ -112,17 +113,18 @@ static void on_log(struct mosquitto *mosq, void *obj, int level, const char *str
 
 static void mqtt_log_tls_failure(const struct mqtt *m)
 {
-	const char *host = failover_broker(&m->fo)->host;
-	int port = failover_broker(&m->fo)->port;
+	const struct broker *b = failover_broker(&m->fo);
+	char at[BROKER_URL_MAX];
 
+	endpoint_join(at, sizeof(at), b->host, (unsigned)b->port);
 	if (m->tls_failure == TLS_WRONG_NAME)
-		log_error("mqtt: TLS certificate verification failed for %s:%d: the certificate "
-			  "is not issued for %s (check MQTT_URL)", host, port, host);
+		log_error("mqtt: TLS certificate verification failed for %s: the certificate "
+			  "is not issued for %s (check MQTT_URL)", at, b->host);
 	else if (m->tls_failure == TLS_UNTRUSTED)
-		log_error("mqtt: TLS certificate verification failed for %s:%d (check MQTT_CA_FILE%s)",
-			  host, port, m->cfg->mqtt_ca_file ? "" : ", unset: only the system CAs are trusted");
+		log_error("mqtt: TLS certificate verification failed for %s (check MQTT_CA_FILE%s)",
+			  at, m->cfg->mqtt_ca_file ? "" : ", unset: only the system CAs are trusted");
 	else
-		log_error("mqtt: TLS connection to %s:%d failed: %s", host, port,
+		log_error("mqtt: TLS connection to %s failed: %s", at,
 			  m->tls_detail[0] ? m->tls_detail : "no detail from libmosquitto");
 }
 
@@ -445,13 +447,15 @@ static void mqtt_move_back(struct mqtt *m, int i)
 static void mqtt_attempt(struct mqtt *m)
 {
 	const struct broker *b = failover_broker(&m->fo);
+	char hostport[BROKER_URL_MAX];
 
 	m->connect_addr = failover_address(&m->fo);
 	m->connect_port = b->port;
+	endpoint_join(hostport, sizeof(hostport), b->host, (unsigned)b->port);
 	if (strcmp(m->connect_addr, b->host))
-		snprintf(m->target, sizeof(m->target), "%s:%d [%s]", b->host, b->port, m->connect_addr);
+		snprintf(m->target, sizeof(m->target), "%s [%s]", hostport, m->connect_addr);
 	else
-		snprintf(m->target, sizeof(m->target), "%s:%d", b->host, b->port);
+		snprintf(m->target, sizeof(m->target), "%s", hostport);
 	m->got_connack = false;
 	m->phase = PH_CONNECTING;
 	m->tls_failure = TLS_OK;

@@ -7,6 +7,7 @@
 
 #include "cidr.h"
 #include "ctl.h"
+#include "endpoint.h"
 #include "json_strict.h"
 #include "payload.h"
 
@@ -100,12 +101,12 @@ static int route_json(const struct ctl_args *a, json_object *o, char *err, size_
 
 static int forward_json(const struct ctl_args *a, json_object *o, char *err, size_t errlen)
 {
-	const char *colon = strrchr(a->to, ':');
+	struct endpoint_parts to;
 	json_object *port = NULL;
 	char q[96], *ip;
 	int ret;
 
-	if (!colon || colon == a->to) {
+	if (endpoint_split(a->to, strlen(a->to), &to) || !to.port || !to.host_n || to.bracketed) {
 		value_quote(q, sizeof(q), a->to, strlen(a->to));
 		snprintf(err, errlen, "forward %s: --to %s is not IP:PORT (accepted: e.g. "
 			 "10.50.0.12:8080)", a->id, q);
@@ -116,13 +117,13 @@ static int forward_json(const struct ctl_args *a, json_object *o, char *err, siz
 		ret = add(o, "public_port", port);
 	if (ret)
 		return ret;
-	ip = strndup(a->to, (size_t)(colon - a->to));
+	ip = strndup(to.host, to.host_n);
 	if (!ip)
 		return -ENOMEM;
 	ret = add(o, "target_ip", json_object_new_string(ip));
 	free(ip);
 	if (!ret)
-		ret = port_number(a, "--to port", colon + 1, &port, err, errlen);
+		ret = port_number(a, "--to port", to.port, &port, err, errlen);
 	if (!ret)
 		ret = add(o, "target_port", port);
 	if (!ret)
