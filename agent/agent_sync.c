@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "array.h"
 #include "cache.h"
 #include "cidr.h"
 #include "coexist.h"
@@ -253,8 +254,9 @@ bool agent_sync_policy_refresh(struct agent *a)
 		changed = true;
 	}
 	if (!a->cfg.reserved_set && !port_reserved(&a->pol, port)) {
-		uint16_t *v = realloc(a->pol.reserved, (a->pol.n_reserved + 1) * sizeof(*v));
-		size_t i;
+		size_t i, cap = a->pol.n_reserved;   /* config.c sizes it exactly */
+		uint16_t *v = array_grow(a->pol.reserved, &cap, cap + 1, sizeof(*v), 8);
+
 		if (v) {
 			for (i = a->pol.n_reserved; i > 0 && v[i - 1] > port; i--)
 				v[i] = v[i - 1];

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "cidr.h"
 #include "json_strict.h"
 #include "payload.h"
@@ -264,7 +265,7 @@ static int ids_add(char ***ids, size_t *n, const char *id, size_t len)
 	for (size_t i = 0; i < *n; i++)
 		if (strlen((*ids)[i]) == len && !memcmp((*ids)[i], id, len))
 			return 0;
-	v = realloc(*ids, (*n + 1) * sizeof(*v));
+	v = array_room(*ids, *n, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
 	*ids = v;

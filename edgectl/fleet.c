@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "fleet.h"
 #include "topic.h"
 
@@ -47,13 +48,10 @@ static struct member *member_get(struct fleet *f, const char *node)
 			return &f->v[i];
 	if (f->frozen)
 		return NULL;
-	if (f->n == f->cap) {
-		size_t cap = f->cap ? f->cap * 2 : 64;
-		if (cap > SIZE_MAX / sizeof(*v) || !(v = realloc(f->v, cap * sizeof(*v))))
-			return NULL;
-		f->v = v;
-		f->cap = cap;
-	}
+	v = array_grow(f->v, &f->cap, f->n + 1, sizeof(*v), 64);
+	if (!v)
+		return NULL;
+	f->v = v;
 	v = &f->v[f->n++];
 	memset(v, 0, sizeof(*v));
 	snprintf(v->node, sizeof(v->node), "%s", node);
