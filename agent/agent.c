@@ -65,7 +65,7 @@ static bool edge_status(void *arg, const struct slot *s)
 
 	if (!a->mqtt || !mqtt_connected(a->mqtt))
 		return false;
-	snprintf(rest, sizeof(rest), "status/%s/%s", kind_plural(s->kind), s->id);
+	snprintf(rest, sizeof(rest), "status/%s/%s", object_kind_plural(s->kind), s->id);
 	topic_format(topic, sizeof(topic), a->cfg.topic_prefix, a->cfg.node_id, rest);
 	if (s->status.state == ST_NONE)
 		return mqtt_publish(a->mqtt, topic, "", 0, 1, true) == 0;
@@ -151,7 +151,7 @@ static int agent_topics(struct agent *a)
 	for (size_t i = 0; i < a->n_names; i++) {
 		for (int k = 0; k < KIND_COUNT; k++) {
 			if (asprintf(&a->subs[a->n_subs], "%s/%s/%s/#", prefix, a->names[i],
-				     kind_plural((enum kind)k)) < 0)
+				     object_kind_plural((enum kind)k)) < 0)
 				return -ENOMEM;
 			a->n_subs++;
 		}

@@ -101,7 +101,7 @@ void agent_report_metrics(struct agent *a, bool prom)
 
 	for (int p = PROTO_TCP; a->nft && p <= PROTO_UDP; p++) {
 		snprintf(cmd, sizeof(cmd), "list set inet %s cnt_%s", a->cfg.nft_table,
-			 proto_name((enum proto)p));
+			 object_proto_name((enum proto)p));
 		if (nft_list_json(a->nft, cmd, &json) == 0)
 			metrics_parse_counters(json, (enum proto)p, &fwd, &m.n_fwd);
 		free(json);
@@ -111,7 +111,7 @@ void agent_report_metrics(struct agent *a, bool prom)
 	for (size_t i = 0; i < m.n_fwd; i++) {
 		char key[32];
 		struct claim *c;
-		snprintf(key, sizeof(key), "%s/%u", proto_name(fwd[i].proto), fwd[i].port);
+		snprintf(key, sizeof(key), "%s/%u", object_proto_name(fwd[i].proto), fwd[i].port);
 		c = hmap_get(&a->store.claims, key);
 		if (!c || !c->holder)
 			continue;

@@ -360,7 +360,7 @@ static void object_message(struct agent *a, enum kind kind, int source, const ch
 	a->held_recheck = true;
 	if (len == 0 || payload_tombstone(payload, len)) {
 		if (store_delete(&a->store, kind, source, id) == -ENOENT)
-			log_debug("delete of unknown %s %s from %s", kind_name(kind), id,
+			log_debug("delete of unknown %s %s from %s", object_kind_name(kind), id,
 				  a->names[source]);
 		object_sets(a, kind, source, id, NULL, 0, NULL, gen);
 	} else {
@@ -385,8 +385,8 @@ static void over_count(struct agent *a, const char *topic, enum kind kind, const
 	char err[ERR_LEN];
 
 	snprintf(err, sizeof(err), "%s %s: not accepted: the node already holds MAX_OBJECTS=%zu "
-		 "objects (routes and forwards); delete some or raise MAX_OBJECTS", kind_name(kind),
-		 id, a->cfg.max_objects);
+		 "objects (routes and forwards); delete some or raise MAX_OBJECTS",
+		 object_kind_name(kind), id, a->cfg.max_objects);
 	report_error(a, topic, err);
 }
 

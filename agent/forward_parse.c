@@ -45,7 +45,7 @@ static int forward_target_ip(const struct field_ctx *c, struct json_object *root
 	if (ret)
 		return ret;
 	if (!address_parse_v4(s, n, (uint8_t *)&f->target_ip)) {
-		value_quote(q, sizeof(q), s, n);
+		payload_quote(q, sizeof(q), s, n);
 		return field_fail(c, "target_ip %s is not an IPv4 address (accepted: dotted-quad "
 				  "IPv4)", q);
 	}
@@ -70,7 +70,7 @@ static int forward_proto(const struct field_ctx *c, struct json_object *root,
 		f->proto = PROTO_UDP;
 		return 0;
 	}
-	value_quote(q, sizeof(q), s, n);
+	payload_quote(q, sizeof(q), s, n);
 	return field_fail(c, "proto %s is not supported (accepted: tcp, udp)", q);
 }
 
@@ -90,7 +90,7 @@ static int forward_parse(const struct field_ctx *c, struct json_object *root,
 	if (!ret && c->pol->listening && port_set_has(c->pol->listening, f->proto, f->public_port))
 		ret = field_fail(c, "public_port %u/%s is in use by a local listener (a process on "
 				 "this host serves it; a forward would hide it from outside)",
-				 f->public_port, proto_name(f->proto));
+				 f->public_port, object_proto_name(f->proto));
 	if (!ret)
 		ret = field_id_match(c, root, "forward_id");
 	return ret;

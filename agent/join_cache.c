@@ -19,7 +19,7 @@ int join_cache_save(const char *data_dir, const struct wg_join *j, char *err, si
 			 strerror(-ret));
 		return ret;
 	}
-	ret = file_write_atomic(data_dir, JOIN_CACHE_FILE, text, len, 0600, why, sizeof(why));
+	ret = fileio_write_atomic(data_dir, JOIN_CACHE_FILE, text, len, 0600, why, sizeof(why));
 	if (ret)
 		snprintf(err, errlen, "join cache: %s", why);
 	explicit_bzero(text, len);
@@ -35,7 +35,7 @@ int join_cache_load(const char *data_dir, struct wg_join *out, char *err, size_t
 
 	if (errlen)
 		err[0] = '\0';
-	ret = file_read(data_dir, JOIN_CACHE_FILE, &text, &len, JOIN_MAX_BYTES);
+	ret = fileio_read(data_dir, JOIN_CACHE_FILE, &text, &len, JOIN_MAX_BYTES);
 	if (ret == -ENOENT)
 		return ret;
 	if (ret) {

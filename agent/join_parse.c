@@ -67,7 +67,7 @@ static int field_unknown(const char *where, const char *key, size_t keylen,
 	for (size_t k = 0; k < n; k++)
 		off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s", k ? ", " : "",
 					names[k]);
-	value_quote(q, sizeof(q), key, keylen < JSON_KEY_CAP ? keylen : JSON_KEY_CAP);
+	payload_quote(q, sizeof(q), key, keylen < JSON_KEY_CAP ? keylen : JSON_KEY_CAP);
 	return join_fail(err, errlen, "%s%sunknown field %s (accepted: %s)", where,
 			 *where ? ": " : "", q, list);
 }
@@ -183,8 +183,8 @@ static int key_field(struct json_object *o, const char *path, const char *name,
 		if (secret)
 			return join_fail(err, errlen, "%s is not a WireGuard key (accepted: "
 					 KEY_ACCEPTED ")", path);
-		value_quote(q, sizeof(q), json_object_get_string(v),
-			    (size_t)json_object_get_string_len(v));
+		payload_quote(q, sizeof(q), json_object_get_string(v),
+			      (size_t)json_object_get_string_len(v));
 		return join_fail(err, errlen, "%s %s is not a WireGuard key (accepted: "
 				 KEY_ACCEPTED ")", path, q);
 	}

@@ -128,7 +128,7 @@ static void bus_load(struct mesh *m)
 	char *buf = NULL, err[ERR_LEN];
 	size_t len;
 
-	if (file_read(m->c.data_dir, BUS_CACHE_FILE, &buf, &len, JOIN_MAX_BYTES))
+	if (fileio_read(m->c.data_dir, BUS_CACHE_FILE, &buf, &len, JOIN_MAX_BYTES))
 		return;
 	if (join_parse(buf, len, &m->bus, err, sizeof(err)))
 		log_warn("wireguard: ignoring %s/%s: %s", m->c.data_dir, BUS_CACHE_FILE, err);
@@ -202,7 +202,7 @@ int mesh_bus_update(struct mesh *m, const char *payload, size_t len, char *err, 
 			return 0;
 		wg_join_free(&m->bus);
 		m->has_bus = false;
-		file_write_atomic(m->c.data_dir, BUS_CACHE_FILE, "", 0, 0600, err, errlen);
+		fileio_write_atomic(m->c.data_dir, BUS_CACHE_FILE, "", 0, 0600, err, errlen);
 		log_info("wireguard: bus override removed; back to the controller's configuration");
 		goto apply;
 	}
@@ -221,7 +221,7 @@ int mesh_bus_update(struct mesh *m, const char *payload, size_t len, char *err, 
 	m->bus = j;
 	m->has_bus = true;
 	if (join_render(&m->bus, &text, &tlen) == 0 &&
-	    file_write_atomic(m->c.data_dir, BUS_CACHE_FILE, text, tlen, 0600, err, errlen))
+	    fileio_write_atomic(m->c.data_dir, BUS_CACHE_FILE, text, tlen, 0600, err, errlen))
 		log_warn("wireguard: cannot cache the bus configuration: %s", err);
 	free(text);
 apply:

@@ -134,7 +134,7 @@ int metrics_render_prom(struct strbuf *sb, const struct metrics *m)
 	for (int k = 0; k < KIND_COUNT; k++)
 		for (int s = ST_APPLIED; s < ST_COUNT; s++)
 			strbuf_printf(sb, "edge_objects{node=\"%s\",kind=\"%s\",state=\"%s\"} %zu\n", m->node,
-				      kind_name((enum kind)k), states[s], m->objects[k][s]);
+				      object_kind_name((enum kind)k), states[s], m->objects[k][s]);
 	prom_head(sb, "edge_applies_total", "counter", "nftables transactions and Traefik file batches.");
 	strbuf_printf(sb, "edge_applies_total{node=\"%s\"} %lu\n", m->node, m->applies);
 	prom_head(sb, "edge_apply_seconds_total", "counter", "Time spent reconciling.");

@@ -6,7 +6,7 @@
 
 #include "model.h"
 
-#define QUOTE_LEN 272       /* value_quote of 64 bytes, each up to \xNN, plus `..."` */
+#define QUOTE_LEN 272       /* payload_quote of 64 bytes, each up to \xNN, plus `..."` */
 #define PORT_ACCEPTED "integer 1..65535"
 
 enum field_flags { FIELD_REQUIRED = 1, FIELD_NULLABLE = 2 };

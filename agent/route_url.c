@@ -56,10 +56,10 @@ static int url_fail(const struct field_ctx *c, const struct url *u, const char *
 {
 	char q[QUOTE_LEN], p[QUOTE_LEN];
 
-	value_quote(q, sizeof(q), u->text, u->text_n);
+	payload_quote(q, sizeof(q), u->text, u->text_n);
 	if (!label)
 		return field_fail(c, "%s %s %s", u->name, q, what);
-	value_quote(p, sizeof(p), part, part_n);
+	payload_quote(p, sizeof(p), part, part_n);
 	return field_fail(c, "%s %s %s %s %s", u->name, q, label, p, what);
 }
 
@@ -122,7 +122,7 @@ int route_url_parse(const struct field_ctx *c, const char *name, const char *s, 
 	if (n > URL_MAX) {
 		char q[QUOTE_LEN];
 
-		value_quote(q, sizeof(q), s, n);
+		payload_quote(q, sizeof(q), s, n);
 		return field_fail(c, "%s %s is %zu bytes, over the limit of %d bytes", name, q, n,
 				  URL_MAX);
 	}

@@ -341,7 +341,7 @@ int sets_refs_of(const char *buf, size_t len, char ***ids, size_t *n)
 				continue;
 			s = json_object_get_string(v);
 			sn = (size_t)json_object_get_string_len(v);
-			if (sn > 1 && s[0] == '@' && id_valid(s + 1, sn - 1))
+			if (sn > 1 && s[0] == '@' && payload_id_valid(s + 1, sn - 1))
 				ret = ids_add(ids, n, s + 1, sn - 1);
 		}
 	}

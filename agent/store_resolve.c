@@ -19,7 +19,7 @@
 void store_claim_key(const struct object *o, char *buf, size_t len)
 {
 	if (o->kind == KIND_FORWARD)
-		snprintf(buf, len, "%s/%u", proto_name(o->fwd.proto), o->fwd.public_port);
+		snprintf(buf, len, "%s/%u", object_proto_name(o->fwd.proto), o->fwd.public_port);
 	else
 		snprintf(buf, len, "host/%s/%s%s", o->route.entrypoint ? o->route.entrypoint : "",
 			 o->route.hostname, o->route.path_prefix ? o->route.path_prefix : "");
@@ -174,7 +174,8 @@ static void conflict_error(char *buf, size_t len, const struct object *o, const 
 
 	if (o->kind == KIND_FORWARD)
 		snprintf(buf, len, "forward %s: public_port %u/%s is held by forward %s (source %s)",
-			 o->id, o->fwd.public_port, proto_name(o->fwd.proto), holder->id, src);
+			 o->id, o->fwd.public_port, object_proto_name(o->fwd.proto), holder->id,
+			 src);
 	else
 		snprintf(buf, len, "route %s: hostname \"%s\"%s%s%s on entrypoint %s is held by route "
 			 "%s (source %s)%s", o->id, o->route.hostname,

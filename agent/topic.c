@@ -27,7 +27,7 @@ bool topic_split(const char *topic, const char *prefix, char name[ID_LEN], const
 	if (!level_is(topic, n, prefix) || topic[n] != '/')
 		return false;
 	n = level_len(a);
-	if (a[n] != '/' || !id_valid(a, n))
+	if (a[n] != '/' || !payload_id_valid(a, n))
 		return false;
 	memcpy(name, a, n);
 	name[n] = '\0';
@@ -49,7 +49,7 @@ bool topic_object(const char *rest, enum kind *kind, char id[ID_LEN])
 	else
 		return false;
 	n = strlen(s);
-	if (!id_valid(s, n))
+	if (!payload_id_valid(s, n))
 		return false;
 	memcpy(id, s, n + 1);
 	return true;
@@ -103,8 +103,8 @@ enum topic_type topic_parse(const char *topic, const char *prefix,
 		set = true;
 	else
 		return ref->type = TOPIC_OTHER;
-	what = set ? "set" : kind_name(ref->kind);
-	plural = set ? "sets" : kind_plural(ref->kind);
+	what = set ? "set" : object_kind_name(ref->kind);
+	plural = set ? "sets" : object_kind_plural(ref->kind);
 	if (!kind[kind_n]) {
 		snprintf(err, errlen, "topic %s has no id (accepted: .../%s/<id>)", topic, plural);
 		return ref->type = TOPIC_BAD;
@@ -112,13 +112,13 @@ enum topic_type topic_parse(const char *topic, const char *prefix,
 	id = kind + kind_n + 1;
 	id_n = level_len(id);
 	if (id[id_n]) {
-		value_quote(q, sizeof(q), topic, strlen(topic));
+		payload_quote(q, sizeof(q), topic, strlen(topic));
 		snprintf(err, errlen, "topic %s is too deep (accepted: %s/<node or group>/%s/<id>)",
 			 q, prefix, plural);
 		return ref->type = TOPIC_BAD;
 	}
-	if (!id_valid(id, id_n)) {
-		value_quote(q, sizeof(q), id, id_n);
+	if (!payload_id_valid(id, id_n)) {
+		payload_quote(q, sizeof(q), id, id_n);
 		snprintf(err, errlen, "%s %s: id does not match [a-z0-9][a-z0-9_-]{0,62}", what, q);
 		return ref->type = TOPIC_BAD;
 	}

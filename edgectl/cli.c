@@ -168,8 +168,8 @@ static int set_id(char *dst, const char *v, const char *what, char *err, size_t 
 {
 	char q[96];
 
-	if (!id_valid(v, strlen(v))) {
-		value_quote(q, sizeof(q), v, strlen(v));
+	if (!payload_id_valid(v, strlen(v))) {
+		payload_quote(q, sizeof(q), v, strlen(v));
 		snprintf(err, errlen, "%s %s does not match " ID_ACCEPTED, what, q);
 		return EXIT_REJECTED;
 	}
@@ -260,7 +260,7 @@ static int parse_command(struct ctl_args *a, char **pos, int npos, unsigned *whe
 	}
 	ret = set_id(a->target, pos[2], "node or group", err, errlen);
 	if (!ret)
-		ret = set_id(a->id, pos[3], kind_name(a->kind), err, errlen);
+		ret = set_id(a->id, pos[3], object_kind_name(a->kind), err, errlen);
 	return ret;
 }
 

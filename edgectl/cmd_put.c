@@ -28,7 +28,7 @@ static void emit(const struct ctl_args *a, const struct watch *w, const struct o
 	}
 	j = json_object_new_object();
 	st = waited && w->st_raw ? json_tokener_parse(w->st_raw) : NULL;
-	json_object_object_add(j, "kind", json_object_new_string(kind_name(a->kind)));
+	json_object_object_add(j, "kind", json_object_new_string(object_kind_name(a->kind)));
 	json_object_object_add(j, "id", json_object_new_string(a->id));
 	json_object_object_add(j, "topic", json_object_new_string(w->t_desired));
 	json_object_object_add(j, "node", waited ? json_object_new_string(w->node) : NULL);
@@ -65,7 +65,8 @@ static bool answered(void *arg)
 
 static void conclude(const struct ctl_args *a, const struct watch *w, struct outcome *o)
 {
-	const char *k = kind_name(a->kind), *e = w->st.error ? w->st.error : "no error given";
+	const char *k = object_kind_name(a->kind);
+	const char *e = w->st.error ? w->st.error : "no error given";
 	char why[ERR_LEN];
 
 	switch (watch_verdict(w)) {
@@ -96,7 +97,7 @@ static void conclude(const struct ctl_args *a, const struct watch *w, struct out
 /* After the snapshot: whether and whom to wait for, or why not to publish at all. */
 static bool plan(const struct ctl_args *a, struct watch *w, struct outcome *o)
 {
-	const char *k = kind_name(a->kind);
+	const char *k = object_kind_name(a->kind);
 	char groups[MAX_SOURCES * ID_LEN] = "none", why[ERR_LEN];
 	size_t at = 0;
 
@@ -197,8 +198,8 @@ static int cmd_put_one(const struct ctl_args *a, const struct config *cfg)
 		outcome_set(&o, "error", EXIT_ERROR, "%s", err);
 		wait = false;
 	} else if (!wait && !o.result) {
-		outcome_set(&o, "published", EXIT_OK, "%s %s: published to %s", kind_name(a->kind),
-			    a->id, w.t_desired);
+		outcome_set(&o, "published", EXIT_OK, "%s %s: published to %s",
+			    object_kind_name(a->kind), a->id, w.t_desired);
 	}
 	if (wait) {
 		ret = bus_wait(b, clock_ms() + a->timeout_ms, answered, &w, err, sizeof(err));

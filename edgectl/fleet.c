@@ -32,7 +32,7 @@ int fleet_topics(struct fleet *f, char **topics)
 {
 	snprintf(f->topics[0], sizeof(f->topics[0]), "%s/+/status", f->prefix);
 	snprintf(f->topics[1], sizeof(f->topics[1]), "%s/+/status/%s/%s", f->prefix,
-		 kind_plural(f->kind), f->id);
+		 object_kind_plural(f->kind), f->id);
 	snprintf(f->topics[2], sizeof(f->topics[2]), "%s/_bridges/+", f->prefix);
 	for (int i = 0; i < 3; i++)
 		topics[i] = f->topics[i];

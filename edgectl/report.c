@@ -58,7 +58,7 @@ void report_object_parse(struct obj_status *st, const char *buf, size_t len)
 		 s && (!strcmp(s, "applied") || !strcmp(s, "rejected") || !strcmp(s, "failed")) ?
 		 s : "invalid");
 	s = o ? get_string(o, "source") : NULL;
-	if (s && id_valid(s, strlen(s)))
+	if (s && payload_id_valid(s, strlen(s)))
 		snprintf(st->source, sizeof(st->source), "%s", s);
 	s = o ? get_string(o, "digest") : NULL;
 	if (s && strlen(s) == DIGEST_LEN - 1)
@@ -94,7 +94,7 @@ void report_node_parse(struct node_info *ni, const char *buf, size_t len)
 	if (json_object_object_get_ex(o, "groups", &g) && json_object_is_type(g, json_type_array)) {
 		for (size_t i = 0; i < json_object_array_length(g) && ni->n_groups < MAX_SOURCES - 1; i++) {
 			s = json_object_get_string(json_object_array_get_idx(g, i));
-			if (s && id_valid(s, strlen(s)))
+			if (s && payload_id_valid(s, strlen(s)))
 				snprintf(ni->groups[ni->n_groups++], ID_LEN, "%s", s);
 		}
 	}

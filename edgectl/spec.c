@@ -36,7 +36,7 @@ static int port_number(const struct ctl_args *a, const char *what, const char *v
 	errno = 0;
 	n = strtoll(v, &end, 10);
 	if (errno || end == v || *end || v[0] == '+' || v[0] == ' ') {
-		value_quote(q, sizeof(q), v, strlen(v));
+		payload_quote(q, sizeof(q), v, strlen(v));
 		snprintf(err, errlen, "forward %s: %s %s is not a number (accepted: 1..65535)",
 			 a->id, what, q);
 		return -EINVAL;
@@ -107,7 +107,7 @@ static int forward_json(const struct ctl_args *a, json_object *o, char *err, siz
 	int ret;
 
 	if (endpoint_split(a->to, strlen(a->to), &to) || !to.port || !to.host_n || to.bracketed) {
-		value_quote(q, sizeof(q), a->to, strlen(a->to));
+		payload_quote(q, sizeof(q), a->to, strlen(a->to));
 		snprintf(err, errlen, "forward %s: --to %s is not IP:PORT (accepted: e.g. "
 			 "10.50.0.12:8080)", a->id, q);
 		return -EINVAL;
@@ -175,8 +175,8 @@ void spec_describe(const struct object *o, char *buf, size_t len)
 
 	if (o->kind == KIND_FORWARD) {
 		inet_ntop(AF_INET, &o->fwd.target_ip, ip, sizeof(ip));
-		snprintf(buf, len, "%s/%u -> %s:%u", proto_name(o->fwd.proto), o->fwd.public_port,
-			 ip, o->fwd.target_port);
+		snprintf(buf, len, "%s/%u -> %s:%u", object_proto_name(o->fwd.proto),
+			 o->fwd.public_port, ip, o->fwd.target_port);
 		return;
 	}
 	if (r->tls == ROUTE_TLS_PASSTHROUGH)

@@ -44,7 +44,7 @@ static void row_count(struct fleet_row *r, const char *prefix, const struct flee
 			continue;
 		}
 		snprintf(topic, sizeof(topic), "%s/%s/status/%s/%s", prefix, fn->node,
-			 kind_plural(r->kind), r->id);
+			 object_kind_plural(r->kind), r->id);
 		m = find(latest, n, topic);
 		report_object_parse(&st, m ? m->payload : "", m ? m->len : 0);
 		if (!st.present || strcmp(st.source, r->source) ||
@@ -121,8 +121,8 @@ int view_fleet_print(const struct fleet_view *v, FILE *out)
 
 	for (size_t i = 0; !ret && i < v->n; i++) {
 		const struct fleet_row *r = &v->rows[i];
-		const char *row[] = { kind_name(r->kind), r->id, r->source, c[0], c[1], c[2], c[3],
-				      c[4], c[5] };
+		const char *row[] = { object_kind_name(r->kind), r->id, r->source, c[0], c[1], c[2],
+				      c[3], c[4], c[5] };
 		snprintf(c[0], sizeof(c[0]), "%zu", r->nodes);
 		snprintf(c[1], sizeof(c[1]), "%zu", r->applied);
 		snprintf(c[2], sizeof(c[2]), "%zu", r->rejected);
@@ -149,7 +149,8 @@ json_object *view_fleet_json(const struct fleet_view *v)
 	for (size_t i = 0; i < v->n; i++) {
 		const struct fleet_row *r = &v->rows[i];
 		json_object *o = json_object_new_object();
-		json_object_object_add(o, "kind", json_object_new_string(kind_name(r->kind)));
+		json_object_object_add(o, "kind",
+				       json_object_new_string(object_kind_name(r->kind)));
 		json_object_object_add(o, "id", json_object_new_string(r->id));
 		json_object_object_add(o, "source", json_object_new_string(r->source));
 		json_object_object_add(o, "nodes", json_object_new_int64((int64_t)r->nodes));

@@ -191,8 +191,8 @@ void view_ls_free(struct ls_model *m)
 static const char *row_error(const struct ls_row *r, char *buf, size_t len)
 {
 	if (!strcmp(r->state, "shadowed")) {
-		snprintf(buf, len, "%s's %s %s takes precedence", r->st.source, kind_name(r->kind),
-			 r->id);
+		snprintf(buf, len, "%s's %s %s takes precedence", r->st.source,
+			 object_kind_name(r->kind), r->id);
 		return buf;
 	}
 	if (r->status && r->st.error && !strcmp(r->st.source, r->source))
@@ -226,7 +226,7 @@ int view_ls_print_table(const struct ls_model *m, FILE *out)
 	ret = table_init(&t, 6, header);
 	for (size_t i = 0; !ret && i < m->n; i++) {
 		const struct ls_row *r = &m->rows[i];
-		const char *row[] = { kind_name(r->kind), r->id, r->source, r->state,
+		const char *row[] = { object_kind_name(r->kind), r->id, r->source, r->state,
 				      row_spec(r, spec, sizeof(spec)), row_error(r, why, sizeof(why)) };
 		ret = table_add(&t, row);
 	}
@@ -262,7 +262,8 @@ json_object *view_ls_json(const struct ls_model *m)
 		json_object *o = json_object_new_object();
 		const char *e = row_error(r, why, sizeof(why));
 
-		json_object_object_add(o, "kind", json_object_new_string(kind_name(r->kind)));
+		json_object_object_add(o, "kind",
+				       json_object_new_string(object_kind_name(r->kind)));
 		json_object_object_add(o, "id", json_object_new_string(r->id));
 		json_object_object_add(o, "source", json_object_new_string(r->source));
 		json_object_object_add(o, "state", json_object_new_string(r->state));

@@ -7,7 +7,7 @@
 void watch_init(struct watch *w, const struct ctl_args *a, const char *prefix,
 		const char *payload, size_t len)
 {
-	const char *kinds = kind_plural(a->kind);
+	const char *kinds = object_kind_plural(a->kind);
 
 	memset(w, 0, sizeof(*w));
 	w->cmd = a->cmd;
@@ -114,7 +114,7 @@ bool watch_cut(const struct watch *w)
 
 void watch_why(const struct watch *w, char *buf, size_t len)
 {
-	const char *kind = kind_name(w->kind);
+	const char *kind = object_kind_name(w->kind);
 
 	if (!w->ni.present)
 		snprintf(buf, len, "node %s has never published a status (is its agent running, "

@@ -93,7 +93,7 @@ static void test_write(uint8_t *priv)
 	CHECK("file mode is 0600", !stat(path, &sb) && (sb.st_mode & 07777) == 0600);
 	snprintf(path, sizeof(path), "%s/wireguard", dir);
 	CHECK("new directory mode is 0700", !stat(path, &sb) && (sb.st_mode & 07777) == 0700);
-	CHECK("file content", !file_read(path, "wg-edge.conf", &text, &len, 65536) &&
+	CHECK("file content", !fileio_read(path, "wg-edge.conf", &text, &len, 65536) &&
 	      !strcmp(text, full_conf));
 	free(text);
 	CHECK("no temp file left", access(strcat(path, "/.wg-edge.conf.tmp"), F_OK) && errno == ENOENT);
