@@ -3,7 +3,7 @@
 
 #include "address.h"
 #include "payload.h"
-#include "payload_field.h"
+#include "payload_int.h"
 
 static const char *const forward_fields[] = {
 	"public_port", "target_ip", "target_port", "proto", "forward_id",

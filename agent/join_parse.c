@@ -4,11 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "field.h"
 #include "json_strict.h"
 #include "join_field.h"
 #include "join_parse.h"
 #include "payload.h"
-#include "payload_field.h"
 #include "wg_device.h"
 #include "wg_key.h"
 

@@ -5,7 +5,7 @@
 
 #include "json_strict.h"
 #include "payload.h"
-#include "payload_field.h"
+#include "payload_int.h"
 
 #define PAYLOAD_MAX 65536   /* when the policy leaves max_payload at 0 */
 #define PAYLOAD_DEPTH 4

@@ -5,7 +5,7 @@
 
 #include "json_strict.h"
 #include "payload.h"
-#include "payload_field.h"
+#include "payload_int.h"
 
 struct keys_arg {
 	const struct field_ctx *c;

@@ -5,7 +5,7 @@
 
 #include "hostname.h"
 #include "payload.h"
-#include "payload_field.h"
+#include "payload_int.h"
 #include "route_parse.h"
 
 #define HOSTNAME_ACCEPTED "lower-case RFC 1123 host name"

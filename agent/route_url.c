@@ -6,7 +6,7 @@
 #include "address.h"
 #include "endpoint.h"
 #include "payload.h"
-#include "payload_field.h"
+#include "route_parse.h"
 
 #define URL_MAX 2048
 #define PATH_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._~/%-"

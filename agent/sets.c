@@ -5,9 +5,9 @@
 
 #include "array.h"
 #include "cidr.h"
+#include "field.h"
 #include "json_strict.h"
 #include "payload.h"
-#include "payload_field.h"
 #include "sets.h"
 
 #define SET_PAYLOAD_MAX 65536

@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "field.h"
 #include "payload.h"
-#include "payload_field.h"
 
 int field_fail(const struct field_ctx *c, const char *fmt, ...)
 {
