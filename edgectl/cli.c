@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctl.h"
+#include "cli.h"
 #include "payload.h"
 
 #define ID_ACCEPTED "[a-z0-9][a-z0-9_-]{0,62}"

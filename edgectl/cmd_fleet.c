@@ -7,6 +7,7 @@
 #include "cmd.h"
 #include "config.h"
 #include "fleet.h"
+#include "spec.h"
 
 static const char *const state_names[] = {
 	[M_WAIT] = "waiting", [M_APPLIED] = "applied", [M_REJECTED] = "rejected",

@@ -8,6 +8,7 @@
 
 #include "cmd.h"
 #include "config.h"
+#include "spec.h"
 #include "status.h"
 #include "watch.h"
 

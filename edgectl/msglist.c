@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "array.h"
-#include "bus.h"
+#include "msglist.h"
 
 int msglist_add(struct msglist *l, const char *topic, const void *payload, size_t len,
 		bool retained, bool after_publish)

@@ -10,6 +10,7 @@
 #include "endpoint.h"
 #include "json_strict.h"
 #include "payload.h"
+#include "spec.h"
 
 int spec_policy(struct policy *pol)
 {

@@ -4,6 +4,7 @@
 
 #include "array.h"
 #include "payload.h"
+#include "spec.h"
 #include "table.h"
 #include "topic.h"
 #include "view.h"

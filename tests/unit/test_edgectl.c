@@ -4,8 +4,10 @@
 #include <string.h>
 
 #include "check.h"
+#include "cli.h"
 #include "ctl.h"
 #include "fleet.h"
+#include "spec.h"
 #include "table.h"
 #include "topic.h"
 #include "view.h"
