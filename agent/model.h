@@ -82,15 +82,18 @@ struct forward_spec {
 	enum proto proto;
 };
 
-/* One validated desired object. Immutable once parsed; shared by refcount. */
+/*
+ * One validated desired object. Immutable once parsed; shared by refcount. A forward is
+ * allocated without the route part of the union; id points just past what was allocated.
+ */
 struct object {
 	unsigned refs;
 	enum kind kind;
+	const char *id;     /* at most ID_LEN - 1 characters */
 	union {
 		struct route_spec route;
 		struct forward_spec fwd;
 	};
-	char id[];          /* at most ID_LEN - 1 characters; sized to fit */
 };
 
 struct sets;

@@ -1,3 +1,4 @@
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,13 +8,18 @@
 struct object *object_new(enum kind kind, const char *id)
 {
 	size_t n = strnlen(id, ID_LEN - 1);
-	struct object *o = calloc(1, sizeof(*o) + n + 1);
+	size_t size = kind == KIND_FORWARD ? offsetof(struct object, fwd) + sizeof(struct forward_spec) :
+					     sizeof(struct object);
+	struct object *o = calloc(1, size + n + 1);
+	char *tail;
 
 	if (!o)
 		return NULL;
 	o->refs = 1;
 	o->kind = kind;
-	memcpy(o->id, id, n);
+	tail = (char *)o + size;
+	memcpy(tail, id, n);
+	o->id = tail;
 	return o;
 }
 

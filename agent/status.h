@@ -20,9 +20,9 @@ enum obj_state { ST_NONE, ST_APPLIED, ST_REJECTED, ST_FAILED, ST_COUNT };
 struct status {
 	enum obj_state state;
 	int source;             /* -1: none */
-	bool serving_previous;
 	char *error;            /* owned; NULL: none */
 	char digest[17];        /* of the message the status is about */
+	bool serving_previous;
 };
 
 struct node_status {

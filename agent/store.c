@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +26,7 @@ static void entry_free(struct entry *e)
 
 static void slot_free(struct slot *s)
 {
-	for (int i = 0; i < MAX_SOURCES; i++)
+	for (int i = 0; i < s->n_src; i++)
 		entry_free(s->src[i]);
 	object_unref(s->want);
 	object_unref(s->applied);
@@ -70,17 +71,20 @@ struct slot *store_get(struct store *st, enum kind kind, const char *id)
 static struct slot *store_slot(struct store *st, enum kind kind, const char *id)
 {
 	struct slot *s = store_get(st, kind, id);
-	size_t len;
+	size_t len, srcs;
 
 	if (s)
 		return s;
 	len = 2 + strnlen(id, ID_LEN - 1) + 1;
-	s = calloc(1, sizeof(*s) + len);
+	srcs = (offsetof(struct slot, key) + len + sizeof(*s->src) - 1) / sizeof(*s->src);
+	s = calloc(srcs + st->n_sources, sizeof(*s->src));
 	if (!s)
 		return NULL;
 	slot_key(s->key, len, kind, id);
 	s->kind = kind;
 	s->id = s->key + 2;
+	s->src = (struct entry **)s + srcs;
+	s->n_src = (uint8_t)st->n_sources;
 	s->want_source = -1;
 	s->applied_source = -1;
 	s->status.source = -1;
@@ -179,7 +183,7 @@ void store_digest(struct store *st, enum kind kind, int source, const char *id, 
 {
 	struct slot *s = store_get(st, kind, id);
 
-	if (s && source >= 0 && source < MAX_SOURCES && s->src[source])
+	if (s && source >= 0 && source < s->n_src && s->src[source])
 		snprintf(s->src[source]->digest, sizeof(s->src[source]->digest), "%s", digest);
 }
 
@@ -187,7 +191,7 @@ int store_delete(struct store *st, enum kind kind, int source, const char *id)
 {
 	struct slot *s = store_get(st, kind, id);
 
-	if (!s || source < 0 || source >= MAX_SOURCES || !s->src[source])
+	if (!s || source < 0 || source >= s->n_src || !s->src[source])
 		return -ENOENT;
 	entry_free(s->src[source]);
 	s->src[source] = NULL;
@@ -200,7 +204,7 @@ void store_sweep_count(const struct store *st, unsigned gen, size_t *stale, size
 	*stale = *total = 0;
 	hmap_each(&st->slots, it) {
 		struct slot *s = it->val;
-		for (int i = 0; i < MAX_SOURCES; i++) {
+		for (int i = 0; i < s->n_src; i++) {
 			if (!s->src[i])
 				continue;
 			(*total)++;
@@ -216,7 +220,7 @@ size_t store_sweep(struct store *st, unsigned gen)
 
 	hmap_each(&st->slots, it) {
 		struct slot *s = it->val;
-		for (int i = 0; i < MAX_SOURCES; i++) {
+		for (int i = 0; i < s->n_src; i++) {
 			if (s->src[i] && s->src[i]->gen < gen) {
 				entry_free(s->src[i]);
 				s->src[i] = NULL;

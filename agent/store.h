@@ -28,35 +28,36 @@ struct claim {
 	char key[];
 };
 
+/* Pointers first, then the narrow fields: one is allocated per object (tens of thousands). */
 struct slot {
-	enum kind kind;
 	const char *id;                 /* points into key */
-	struct entry *src[MAX_SOURCES];
+	struct entry **src;             /* one per source (n_src), allocated with the slot */
 
 	struct object *want;            /* what resolution wants live, NULL: nothing */
-	int want_source;
 	uint64_t want_seq;              /* the arrival rank want claims with */
 	struct claim *claim;            /* the port or host this slot holds */
 	struct claim *waiting;          /* the claim it waits for, rejected on conflict */
 
 	struct object *applied;         /* what the kernel / directory has */
-	int applied_source;
 	char *fail;                     /* last apply error (owned), NULL if none */
 
 	struct status status;           /* what resolution and apply concluded */
 	uint64_t published_hash;        /* of the status last published */
-	enum obj_state published_state;
-	bool ever_published;
-	unsigned published_gen;         /* the sync generation it was last published in */
-	bool retained_seen;             /* the broker showed its status in this replay */
-
 	uint64_t saved_hash;            /* of its record in DATA_DIR; 0: none there */
-
-	bool dirty;
-	bool touched;
 	struct slot *next_dirty;
 	struct slot *next_touched;
-	char key[];                     /* "r:<id>" or "f:<id>", sized to fit */
+
+	unsigned published_gen;         /* the sync generation it was last published in */
+	enum obj_state published_state;
+	int8_t want_source;
+	int8_t applied_source;
+	uint8_t n_src;                  /* the store's n_sources */
+	uint8_t kind;                   /* enum kind */
+	bool ever_published;
+	bool retained_seen;             /* the broker showed its status in this replay */
+	bool dirty;
+	bool touched;
+	char key[];                     /* "r:<id>" or "f:<id>", sized to fit; then src */
 };
 
 struct store {

@@ -124,7 +124,7 @@ static bool outranks(int source, uint64_t seq, const char *id, const struct slot
 /* The source whose object s would serve: the first with a good version (-1: none). */
 static int slot_candidate(const struct slot *s)
 {
-	for (int i = 0; i < MAX_SOURCES; i++)
+	for (int i = 0; i < s->n_src; i++)
 		if (s->src[i] && s->src[i]->good)
 			return i;
 	return -1;
@@ -195,7 +195,7 @@ static void slot_resolve(struct store *st, struct slot *s)
 	struct slot *blocker;
 	struct claim *c;
 
-	for (int i = 0; i < MAX_SOURCES && !top; i++) {
+	for (int i = 0; i < s->n_src && !top; i++) {
 		top = s->src[i];
 		top_src = top ? i : -1;
 	}
@@ -280,7 +280,7 @@ void store_resolve(struct store *st)
 
 bool store_release(struct store *st, struct slot *s)
 {
-	for (int i = 0; i < MAX_SOURCES; i++)
+	for (int i = 0; i < s->n_src; i++)
 		if (s->src[i])
 			return false;
 	if (s->want || s->applied || s->dirty || s->touched || s->claim ||
