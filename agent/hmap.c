@@ -21,7 +21,7 @@ static struct hmap_item *hmap_find(const struct hmap *m, const char *key, uint32
 		struct hmap_item *it = &m->v[i];
 		if (!it->key)
 			return it;
-		if (it->hash == h && strcmp(it->key, key) == 0)
+		if (strcmp(it->key, key) == 0)
 			return it;
 	}
 }
@@ -50,7 +50,7 @@ static int hmap_grow(struct hmap *m)
 	m->cap = cap;
 	for (size_t i = 0; i < oldcap; i++)
 		if (old[i].key)
-			*hmap_find(m, old[i].key, old[i].hash) = old[i];
+			*hmap_find(m, old[i].key, hmap_hash(old[i].key)) = old[i];
 	free(old);
 	return 0;
 }
@@ -71,7 +71,6 @@ int hmap_put(struct hmap *m, const char *key, void *val)
 		m->n++;
 	it->key = key;
 	it->val = val;
-	it->hash = h;
 	return 0;
 }
 
@@ -90,7 +89,7 @@ void *hmap_del(struct hmap *m, const char *key)
 	i = (size_t)(it - m->v);
 	/* backward-shift deletion keeps every probe chain unbroken */
 	for (j = (i + 1) & mask; m->v[j].key; j = (j + 1) & mask) {
-		size_t home = m->v[j].hash & mask;
+		size_t home = hmap_hash(m->v[j].key) & mask;
 		if (((j - home) & mask) >= ((j - i) & mask)) {
 			m->v[i] = m->v[j];
 			i = j;
