@@ -32,6 +32,10 @@ struct traefik_manifest {
 	char *dir;                    /* the Traefik directory */
 	struct hmap names;            /* file names; key and value are one owned string */
 	bool dirty;                   /* differs from the file on disk */
+	bool rewrite;                 /* the next save writes the whole file */
+	struct strbuf changes;        /* lines not yet on disk: "<name>" or "-<name>" */
+	size_t file_len;              /* bytes in the file on disk */
+	size_t names_len;             /* bytes the names alone would take */
 };
 
 /*
@@ -43,17 +47,22 @@ int traefik_manifest_open(struct traefik_manifest *m, const char *data_dir, cons
 bool traefik_manifest_owns(const struct traefik_manifest *m, const char *name);
 int traefik_manifest_claim(struct traefik_manifest *m, const char *name);
 void traefik_manifest_release(struct traefik_manifest *m, const char *name);
-/* Writes it atomically (0600) if it changed. */
+/*
+ * Makes the changes durable: appended with one fdatasync, or, when the file holds more
+ * removed names than live ones (or is new or damaged), written again atomically (0600).
+ */
 int traefik_manifest_save(struct traefik_manifest *m, char *err, size_t errlen);
+/* The same without waiting for the disk: for removed names, which may stay listed. */
+int traefik_manifest_save_lazy(struct traefik_manifest *m, char *err, size_t errlen);
 void traefik_manifest_free(struct traefik_manifest *m);
 
 /*
  * Applies a batch to own->dir: a new name is recorded in the manifest on disk before its
  * file is first written (else that write fails); every write goes to a temp name not
- * ending in .yml in the subdirectory .edge-agent-tmp (Traefik does not watch it), is
- * fsynced and renamed into place, unless the file already holds those bytes; removals
- * unlink only files in the manifest (others are left alone, the op succeeds); the
- * directory is fsynced once.
+ * ending in .yml in the subdirectory .edge-agent-tmp (Traefik does not watch it) and is
+ * renamed into place, unless the file already holds those bytes; removals unlink only
+ * files in the manifest (others are left alone, the op succeeds). Files are not flushed:
+ * a route is durable through its record in DATA_DIR, from which a start rewrites it.
  * Each op gets its own result; returns 0 if all succeeded, else the first -errno.
  */
 int traefik_commit(struct traefik_manifest *own, struct traefik_op *ops, size_t n);

@@ -22,8 +22,6 @@
  * each a re-read of every file. A subdirectory is on the same file system by construction.
  */
 #define TEMP_DIR ".edge-agent-tmp"
-/* From this many writes on, one syncfs() on the directory replaces an fsync per file. */
-#define SYNCFS_MIN_WRITES 5
 
 /* ".edge-agent.<source>.<id>.tmp": hidden and not .yml, so Traefik never reads a temp. Older
  * versions staged it in the directory itself: scans still remove those. */
@@ -93,11 +91,13 @@ out:
 }
 
 /*
- * Leaves a complete temp file in TEMP_DIR (fsynced if sync) or nothing. Returns 1 when the
- * file in place already holds the rendered bytes: no write, no event for Traefik.
+ * Leaves a complete temp file in TEMP_DIR or nothing. Returns 1 when the file in place
+ * already holds the rendered bytes: no write, no event for Traefik. Not flushed: what makes
+ * a route durable is its record in DATA_DIR, from which every start rewrites a file that
+ * does not hold the rendered bytes (a power cut may leave one empty or old).
  */
 static int op_stage(int dfd, int tdfd, const char *dir, struct traefik_op *op,
-		    struct strbuf *sb, bool sync)
+		    struct strbuf *sb)
 {
 	char tmp[NAME_MAX + 1], name[NAME_MAX + 1];
 	bool created = false;
@@ -133,8 +133,6 @@ static int op_stage(int dfd, int tdfd, const char *dir, struct traefik_op *op,
 		goto out;
 	}
 	ret = fileio_write_all(fd, sb->buf, sb->len);
-	if (!ret && sync && fsync(fd) < 0)
-		ret = -errno;
 out:
 	if (fd >= 0 && close(fd) < 0 && !ret)
 		ret = -errno;
@@ -143,14 +141,6 @@ out:
 	if (ret)
 		op_fail(op, ret, dir, NULL);
 	return ret;
-}
-
-static void op_unstage(int tdfd, const struct traefik_op *op)
-{
-	char tmp[NAME_MAX + 1];
-
-	if (!temp_name(tmp, sizeof(tmp), op->source, op->id))
-		unlinkat(tdfd, tmp, 0);
 }
 
 /* Renames a staged temp into place, or removes the file if it is ours; in op order. */
@@ -296,11 +286,11 @@ static int temp_dir_open(int dfd)
 int traefik_commit(struct traefik_manifest *own, struct traefik_op *ops, size_t n)
 {
 	const char *dir = own->dir;
-	size_t i, writes = 0, applied = 0;
+	size_t i, writes = 0;
 	char why[ERR_LEN];
 	struct strbuf sb;
 	int dfd, tdfd = -1, ret;
-	bool batch, *same;
+	bool *same;
 
 	strbuf_init(&sb);
 	same = calloc(n ? n : 1, sizeof(*same));
@@ -323,40 +313,17 @@ int traefik_commit(struct traefik_manifest *own, struct traefik_op *ops, size_t 
 		for (i = 0; i < n; i++)
 			if (ops[i].route && !ops[i].result)
 				op_fail(&ops[i], tdfd, dir, why);
-		writes = 0;
 	}
-	batch = writes >= SYNCFS_MIN_WRITES;
 	for (i = 0; i < n; i++) {
 		if (!ops[i].route || ops[i].result)
 			continue;
-		ret = op_stage(dfd, tdfd, dir, &ops[i], &sb, !batch);
-		same[i] = ret > 0;
-		writes -= ret != 0;
+		same[i] = op_stage(dfd, tdfd, dir, &ops[i], &sb) > 0;
 	}
-	if (batch && writes && syncfs(dfd) < 0) {
-		ret = -errno;
-		snprintf(why, sizeof(why), "syncfs: %s", strerror(-ret));
-		for (i = 0; i < n; i++) {
-			if (ops[i].route && !ops[i].result && !same[i]) {
-				op_unstage(tdfd, &ops[i]);
-				op_fail(&ops[i], ret, dir, why);
-			}
-		}
-	}
-	for (i = 0; i < n; i++) {
-		if (!ops[i].result && !same[i]) {
+	for (i = 0; i < n; i++)
+		if (!ops[i].result && !same[i])
 			op_apply(own, dfd, tdfd, dir, &ops[i]);
-			applied++;
-		}
-	}
-	/* A failed directory fsync leaves the new names undurable: report them for retry. */
-	if (applied && fsync(dfd) < 0) {
-		ret = -errno;
-		snprintf(why, sizeof(why), "fsync of the directory: %s", strerror(-ret));
-		ops_fail_ok(ops, n, ret, dir, why);
-	}
-	/* Names of removed files leave it; if that fails they stay listed, which is harmless. */
-	traefik_manifest_save(own, why, sizeof(why));
+	/* Names of removed files leave it; if that is lost they stay listed, which is harmless. */
+	traefik_manifest_save_lazy(own, why, sizeof(why));
 out:
 	if (tdfd >= 0)
 		close(tdfd);

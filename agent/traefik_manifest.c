@@ -3,11 +3,16 @@
  * A name enters it (on disk) before its file is first written and leaves it after the
  * file is removed, so the agent never removes a file it cannot prove it wrote: another
  * agent's sharing the directory, or an operator's that merely shares the prefix.
+ * Changes are appended ("<name>" adds, "-<name>" removes; an owned name never starts with
+ * '-'), so a route added among 10,000 costs one short append, not a rewrite of them all.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "fileio.h"
 #include "traefik.h"
@@ -20,7 +25,9 @@ static void manifest_clear(struct traefik_manifest *m)
 	hmap_each(&m->names, it)
 		free(it->val);
 	hmap_free(&m->names);
+	strbuf_free(&m->changes);
 	m->dirty = false;
+	m->names_len = 0;
 }
 
 static int manifest_add(struct traefik_manifest *m, const char *name)
@@ -38,7 +45,10 @@ static int manifest_add(struct traefik_manifest *m, const char *name)
 		free(key);
 		return ret;
 	}
+	m->names_len += strlen(name) + 1;
 	m->dirty = true;
+	strbuf_puts(&m->changes, name);
+	strbuf_add(&m->changes, "\n", 1);
 	return 0;
 }
 
@@ -63,12 +73,17 @@ static int manifest_parse(struct traefik_manifest *m, char *buf)
 		next = nl ? nl + 1 : line + strlen(line);
 		if (nl)
 			*nl = '\0';
+		if (line[0] == '-' && !traefik_file_parse(line + 1, source, id)) {
+			traefik_manifest_release(m, line + 1);
+			continue;
+		}
 		if (traefik_file_parse(line, source, id))
 			continue;
 		ret = manifest_add(m, line);
 		if (ret)
 			return ret;
 	}
+	strbuf_reset(&m->changes);
 	m->dirty = false;
 	return 0;
 }
@@ -82,6 +97,8 @@ int traefik_manifest_open(struct traefik_manifest *m, const char *data_dir, cons
 
 	memset(m, 0, sizeof(*m));
 	err[0] = '\0';
+	strbuf_init(&m->changes);
+	m->rewrite = true;
 	m->data_dir = strdup(data_dir);
 	m->dir = strdup(dir);
 	if (!m->data_dir || !m->dir)
@@ -93,6 +110,11 @@ int traefik_manifest_open(struct traefik_manifest *m, const char *data_dir, cons
 		ret = -EINVAL;
 	if (!ret)
 		ret = manifest_parse(m, buf);
+	/* a torn last line (power cut during an append) is dropped by the next rewrite */
+	if (!ret && len && buf[len - 1] == '\n') {
+		m->rewrite = false;
+		m->file_len = len;
+	}
 	free(buf);
 	if (ret == -ESTALE)
 		snprintf(err, errlen, "%s/%s describes another directory; files there are left alone",
@@ -117,15 +139,14 @@ static int name_cmp(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-int traefik_manifest_save(struct traefik_manifest *m, char *err, size_t errlen)
+/* The whole file, atomically (temp, fsync, rename, directory fsync). */
+static int manifest_rewrite(struct traefik_manifest *m, char *err, size_t errlen)
 {
 	struct strbuf sb;
 	const char **v;
 	size_t n = 0;
 	int ret;
 
-	if (!m->dirty)
-		return 0;
 	v = malloc((m->names.n ? m->names.n : 1) * sizeof(*v));
 	if (!v)
 		return -ENOMEM;
@@ -144,11 +165,70 @@ int traefik_manifest_save(struct traefik_manifest *m, char *err, size_t errlen)
 					  err, errlen);
 	else
 		snprintf(err, errlen, "%s", strerror(-ret));
-	if (!ret)
-		m->dirty = false;
+	if (!ret) {
+		m->rewrite = false;
+		m->file_len = sb.len;
+	}
 	strbuf_free(&sb);
 	free(v);
 	return ret;
+}
+
+/* The changes at the end of the file (then fdatasync if sync); only to the agent's own file. */
+static int manifest_append(struct traefik_manifest *m, bool sync, char *err, size_t errlen)
+{
+	char path[4096];
+	struct stat sb;
+	int fd, ret;
+
+	snprintf(path, sizeof(path), "%s/%s", m->data_dir, TRAEFIK_MANIFEST);
+	fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &sb) || !S_ISREG(sb.st_mode) || sb.st_nlink != 1 ||
+	    (size_t)sb.st_size != m->file_len)
+		ret = -ESTALE;
+	else
+		ret = fileio_write_all(fd, m->changes.buf, m->changes.len);
+	if (!ret && sync && fdatasync(fd))
+		ret = -errno;
+	if (close(fd) && !ret)
+		ret = -errno;
+	if (ret)
+		snprintf(err, errlen, "append to %s: %s", path, strerror(-ret));
+	else
+		m->file_len += m->changes.len;
+	return ret;
+}
+
+static int manifest_store(struct traefik_manifest *m, bool sync, char *err, size_t errlen)
+{
+	int ret = m->changes.err;
+
+	if (!m->dirty)
+		return 0;
+	if (!ret && !m->rewrite && m->file_len + m->changes.len <= 2 * m->names_len + 4096)
+		ret = manifest_append(m, sync, err, errlen);
+	else
+		ret = -EAGAIN;
+	/* a failed append may have left a torn tail: the whole file replaces it */
+	if (ret)
+		ret = manifest_rewrite(m, err, errlen);
+	if (!ret) {
+		m->dirty = false;
+		strbuf_reset(&m->changes);
+	}
+	return ret;
+}
+
+int traefik_manifest_save(struct traefik_manifest *m, char *err, size_t errlen)
+{
+	return manifest_store(m, true, err, errlen);
+}
+
+int traefik_manifest_save_lazy(struct traefik_manifest *m, char *err, size_t errlen)
+{
+	return manifest_store(m, false, err, errlen);
 }
 
 int traefik_manifest_claim(struct traefik_manifest *m, const char *name)
@@ -161,6 +241,10 @@ void traefik_manifest_release(struct traefik_manifest *m, const char *name)
 	char *key = hmap_del(&m->names, name);
 
 	if (key) {
+		m->names_len -= strlen(key) + 1;
+		strbuf_add(&m->changes, "-", 1);
+		strbuf_puts(&m->changes, key);
+		strbuf_add(&m->changes, "\n", 1);
 		free(key);
 		m->dirty = true;
 	}

@@ -687,6 +687,67 @@ out:
 	object_unref(b);
 }
 
+/* Changes are appended to the manifest; a restart replays them; a torn tail is dropped. */
+static void test_manifest_log(const char *dir, const char *data)
+{
+	struct traefik_manifest m, again;
+	char d[PATH_MAX], err[256], name[64];
+	struct strbuf sb;
+	struct stat st;
+	int fd;
+
+	strbuf_init(&sb);
+	snprintf(d, sizeof(d), "%s/log", data);
+	mkdir(d, 0700);
+	own_open(&m, d, dir);
+	traefik_manifest_claim(&m, "edge-agent.n1.a.yml");
+	traefik_manifest_claim(&m, "edge-agent.n1.b.yml");
+	CHECK("a new manifest is written", traefik_manifest_save(&m, err, sizeof(err)) == 0);
+	traefik_manifest_release(&m, "edge-agent.n1.b.yml");
+	traefik_manifest_claim(&m, "edge-agent.n1.c.yml");
+	CHECK("changes are appended", traefik_manifest_save(&m, err, sizeof(err)) == 0 &&
+	      read_text(d, TRAEFIK_MANIFEST, &sb) == 0 &&
+	      strstr(sb.buf, "\nedge-agent.n1.b.yml\n-edge-agent.n1.b.yml\nedge-agent.n1.c.yml\n"));
+	own_open(&again, d, dir);
+	CHECK("a restart replays the appended changes",
+	      traefik_manifest_owns(&again, "edge-agent.n1.a.yml") &&
+	      !traefik_manifest_owns(&again, "edge-agent.n1.b.yml") &&
+	      traefik_manifest_owns(&again, "edge-agent.n1.c.yml") && again.names.n == 2);
+	traefik_manifest_free(&again);
+
+	fd = open(path_of(d, TRAEFIK_MANIFEST), O_WRONLY | O_APPEND);
+	CHECK("a torn append", fd >= 0 && write(fd, "edge-agent.n1.d.y", 17) == 17);
+	if (fd >= 0)
+		close(fd);
+	own_open(&again, d, dir);
+	CHECK("a torn last line owns nothing", again.names.n == 2 &&
+	      !traefik_manifest_owns(&again, "edge-agent.n1.d.y"));
+	traefik_manifest_claim(&again, "edge-agent.n1.e.yml");
+	CHECK("and the next save writes the whole file again",
+	      traefik_manifest_save(&again, err, sizeof(err)) == 0 &&
+	      read_text(d, TRAEFIK_MANIFEST, &sb) == 0 && !strstr(sb.buf, "n1.d.y") &&
+	      !strstr(sb.buf, "-edge") && strstr(sb.buf, "\nedge-agent.n1.e.yml\n"));
+	traefik_manifest_free(&again);
+
+	for (int i = 0; i < 500; i++) {
+		snprintf(name, sizeof(name), "edge-agent.n1.churn%d.yml", i % 3);
+		if (traefik_manifest_owns(&m, name))
+			traefik_manifest_release(&m, name);
+		else
+			traefik_manifest_claim(&m, name);
+		traefik_manifest_save(&m, err, sizeof(err));
+	}
+	CHECK("churn keeps the file small", stat(path_of(d, TRAEFIK_MANIFEST), &st) == 0 &&
+	      st.st_size < 16384);
+	own_open(&again, d, dir);
+	CHECK("and exact", again.names.n == m.names.n &&
+	      traefik_manifest_owns(&again, "edge-agent.n1.churn1.yml") ==
+	      traefik_manifest_owns(&m, "edge-agent.n1.churn1.yml"));
+	traefik_manifest_free(&again);
+	traefik_manifest_free(&m);
+	strbuf_free(&sb);
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/edge-traefik.XXXXXX", data[] = "/tmp/edge-traefik-data.XXXXXX";
@@ -704,6 +765,7 @@ int main(void)
 	test_foreign(dir);
 	test_schema(dir);
 	test_ownership(dir, data);
+	test_manifest_log(dir, data);
 	test_fs_errors(dir);
 	traefik_manifest_free(&own);
 	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
