@@ -59,8 +59,7 @@ void agent_report_node(struct agent *a)
 		ns.wg = &wg;
 	}
 	a->node_refresh_ms = a->now_ms + NODE_REFRESH_MS;
-	reconcile_count(&a->store, KIND_ROUTE, ns.counts[KIND_ROUTE]);
-	reconcile_count(&a->store, KIND_FORWARD, ns.counts[KIND_FORWARD]);
+	reconcile_count(&a->store, ns.counts);
 	a->node_dirty = false;
 	a->node_due_ms = 0;
 	health_write(a->cfg.data_dir, a->mqtt && mqtt_connected(a->mqtt), a->synced, ns.n_errors,
@@ -125,8 +124,7 @@ void agent_report_metrics(struct agent *a, bool prom)
 		mesh_status(a->mesh, &wg);
 		m.wg = &wg;
 	}
-	reconcile_count(&a->store, KIND_ROUTE, m.objects[KIND_ROUTE]);
-	reconcile_count(&a->store, KIND_FORWARD, m.objects[KIND_FORWARD]);
+	reconcile_count(&a->store, m.objects);
 	if (prom)
 		metrics_render_prom(&a->sb, &m);
 	else

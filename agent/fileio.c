@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,8 +26,8 @@ int fileio_write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-int fileio_write_atomic(const char *dir, const char *name, const void *buf, size_t len,
-			mode_t mode, char *err, size_t errlen)
+static int fileio_replace(const char *dir, const char *name, const void *buf, size_t len,
+			  mode_t mode, bool sync, char *err, size_t errlen)
 {
 	char tmp[4096], dst[4096];
 	const char *step = "open";
@@ -44,7 +45,7 @@ int fileio_write_atomic(const char *dir, const char *name, const void *buf, size
 	ret = fileio_write_all(fd, buf, len);
 	if (!ret && fchmod(fd, mode))
 		ret = -errno;
-	if (!ret && fsync(fd))
+	if (!ret && sync && fsync(fd))
 		ret = -errno;
 	if (close(fd) && !ret)
 		ret = -errno;
@@ -57,8 +58,7 @@ int fileio_write_atomic(const char *dir, const char *name, const void *buf, size
 		goto out;
 	}
 	step = "sync directory";
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0 || fsync(dfd))
+	if (sync && ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 || fsync(dfd)))
 		ret = -errno;
 out:
 	if (fd >= 0)
@@ -70,6 +70,18 @@ out:
 		snprintf(err, errlen, "%s %s: %s", step, dst, strerror(-ret));
 	}
 	return ret;
+}
+
+int fileio_write_atomic(const char *dir, const char *name, const void *buf, size_t len,
+			mode_t mode, char *err, size_t errlen)
+{
+	return fileio_replace(dir, name, buf, len, mode, true, err, errlen);
+}
+
+int fileio_write_replace(const char *dir, const char *name, const void *buf, size_t len,
+			 mode_t mode, char *err, size_t errlen)
+{
+	return fileio_replace(dir, name, buf, len, mode, false, err, errlen);
 }
 
 int fileio_read(const char *dir, const char *name, char **out, size_t *len, size_t max)

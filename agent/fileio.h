@@ -11,6 +11,9 @@
  */
 int fileio_write_atomic(const char *dir, const char *name, const void *buf, size_t len,
 			mode_t mode, char *err, size_t errlen);
+/* The same without the fsyncs: readers see the old or the new file, a power cut may lose it. */
+int fileio_write_replace(const char *dir, const char *name, const void *buf, size_t len,
+			 mode_t mode, char *err, size_t errlen);
 /* Writes all of buf to fd (retrying short writes and EINTR); 0 or -errno. */
 int fileio_write_all(int fd, const void *buf, size_t len);
 /* Reads dir/name into a new NUL-terminated buffer (the caller frees it). */

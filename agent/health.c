@@ -17,7 +17,7 @@ int health_write(const char *dir, bool connected, bool synced, size_t n_errors, 
 	n = snprintf(buf, sizeof(buf), "{\"pid\":%ld,\"time\":%lld,\"connected\":%s,\"synced\":%s,\"errors\":%zu}\n",
 		     (long)getpid(), (long long)now, connected ? "true" : "false",
 		     synced ? "true" : "false", n_errors);
-	return fileio_write_atomic(dir, HEALTH_FILE, buf, (size_t)n, 0644, err, sizeof(err));
+	return fileio_write_replace(dir, HEALTH_FILE, buf, (size_t)n, 0644, err, sizeof(err));
 }
 
 int health_check(const char *dir, time_t now)

@@ -288,12 +288,11 @@ void reconcile_republish_unseen(struct reconcile *rc, struct store *st)
 	reconcile_publish_all(rc, st);
 }
 
-void reconcile_count(const struct store *st, enum kind kind, size_t counts[ST_COUNT])
+void reconcile_count(const struct store *st, size_t counts[KIND_COUNT][ST_COUNT])
 {
-	memset(counts, 0, sizeof(size_t) * ST_COUNT);
+	memset(counts, 0, sizeof(size_t) * KIND_COUNT * ST_COUNT);
 	hmap_each(&st->slots, it) {
 		const struct slot *s = it->val;
-		if (s->kind == kind)
-			counts[s->status.state]++;
+		counts[s->kind][s->status.state]++;
 	}
 }

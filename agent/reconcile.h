@@ -47,7 +47,7 @@ void reconcile_publish_all(struct reconcile *rc, struct store *st);
  * messages, then resets retained_seen.
  */
 void reconcile_republish_unseen(struct reconcile *rc, struct store *st);
-/* Counts slots by status state for one kind. */
-void reconcile_count(const struct store *st, enum kind kind, size_t counts[ST_COUNT]);
+/* Counts slots by kind and status state (one pass over the slots). */
+void reconcile_count(const struct store *st, size_t counts[KIND_COUNT][ST_COUNT]);
 
 #endif

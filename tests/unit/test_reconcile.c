@@ -307,9 +307,9 @@ int main(void)
 	reconcile_run(&rc, &st);
 	CHECK_STR("flapping ends created", state_of("f:flap"), "applied");
 
-	size_t counts[ST_COUNT];
-	reconcile_count(&st, KIND_FORWARD, counts);
-	CHECK("counts add up", counts[ST_APPLIED] >= 3);
+	size_t counts[KIND_COUNT][ST_COUNT];
+	reconcile_count(&st, counts);
+	CHECK("counts add up", counts[KIND_FORWARD][ST_APPLIED] >= 3);
 
 	store_free(&st);
 	cidr_list_free(&pol.allowed);
