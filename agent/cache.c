@@ -355,7 +355,7 @@ int cache_parse(struct store *st, const char *buf, size_t len, const struct poli
 int cache_parse_journal(struct store *st, const char *buf, size_t len, const struct policy *pol,
 			char *err, size_t errlen)
 {
-	return lines_parse(st, buf, len, pol, false, err, errlen);
+	return lines_parse(st, buf, strnlen(buf, len), pol, false, err, errlen);
 }
 
 int cache_save(const char *dir, const struct store *st, const char *node, size_t *bytes,

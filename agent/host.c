@@ -7,8 +7,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <linux/inet_diag.h>
+#include <linux/sock_diag.h>
+#include <netinet/tcp.h>
+
 #include "cidr.h"
 #include "host.h"
+#include "nl.h"
 
 /* Contiguous masks only, as the kernel keeps them; no mask: a host address. */
 static uint8_t netmask_bits(const struct sockaddr *mask, int family)
@@ -111,14 +116,60 @@ static int listening_read(const char *path, bool v6, bool tcp, struct port_set *
 	return 0;
 }
 
+static int diag_listener(const struct nlmsghdr *nlh, void *data)
+{
+	const struct inet_diag_msg *m = mnl_nlmsg_get_payload(nlh);
+	struct port_set *set = data;
+	struct in6_addr a6;
+	uint16_t port;
+
+	if (nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY || mnl_nlmsg_get_payload_len(nlh) < sizeof(*m))
+		return MNL_CB_OK;
+	port = ntohs(m->id.idiag_sport);
+	memcpy(&a6, m->id.idiag_src, sizeof(a6));
+	if (m->idiag_family == AF_INET ? loopback4(m->id.idiag_src[0]) :
+	    IN6_IS_ADDR_LOOPBACK(&a6) || (IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 127))
+		return MNL_CB_OK;
+	set->bits[PROTO_TCP][port / 8] |= (uint8_t)(1u << (port % 8));
+	return MNL_CB_OK;
+}
+
+/*
+ * TCP listeners through sock_diag: the kernel walks its listening sockets only, where
+ * /proc/net/tcp walks every bucket of the established table (about 1.5 ms each for tcp
+ * and tcp6 here, whatever the number of sockets).
+ */
+static int listening_diag(int family, struct port_set *set)
+{
+	_Alignas(struct nlmsghdr) char buf[MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct inet_diag_req_v2))];
+	struct nlmsghdr *nlh;
+	struct inet_diag_req_v2 *req;
+
+	memset(buf, 0, sizeof(buf));
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
+	req->sdiag_family = (uint8_t)family;
+	req->sdiag_protocol = IPPROTO_TCP;
+	req->idiag_states = 1u << TCP_LISTEN;
+	return nl_request(NETLINK_SOCK_DIAG, nlh, diag_listener, set);
+}
+
 int host_listening(struct port_set *set)
 {
 	int ret;
 
 	memset(set, 0, sizeof(*set));
-	ret = listening_read("/proc/net/tcp", false, true, set);
+	ret = listening_diag(AF_INET, set);
 	if (!ret)
-		ret = listening_read("/proc/net/tcp6", true, true, set);
+		ret = listening_diag(AF_INET6, set);
+	if (ret) {
+		memset(set, 0, sizeof(*set));
+		ret = listening_read("/proc/net/tcp", false, true, set);
+		if (!ret)
+			ret = listening_read("/proc/net/tcp6", true, true, set);
+	}
 	if (!ret)
 		ret = listening_read("/proc/net/udp", false, false, set);
 	if (!ret)

@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -8,22 +9,54 @@
 #include "fileio.h"
 #include "journal.h"
 
+/*
+ * Records are written over zeros already on disk: an fdatasync then flushes data alone,
+ * where one that grows the file also writes the inode (on ext4 without a journal, the
+ * difference between about 0.2 and 0.8 ms at the 90th percentile). Readers stop at the
+ * first NUL byte.
+ */
+#define JOURNAL_ZEROS (64u << 10)
+
+/* The records' end: the first NUL byte (a torn record past it was never acknowledged). */
+static int journal_end(int fd, size_t size, size_t *end)
+{
+	char buf[16384];
+	size_t off = 0;
+
+	while (off < size) {
+		ssize_t n = pread(fd, buf, sizeof(buf), (off_t)off);
+		char *nul;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		nul = memchr(buf, '\0', (size_t)n);
+		if (nul) {
+			*end = off + (size_t)(nul - buf);
+			return 0;
+		}
+		off += (size_t)n;
+	}
+	*end = size;
+	return 0;
+}
+
 int journal_open(struct journal *j, const char *dir, char *err, size_t errlen)
 {
 	char path[4096];
 	struct stat sb;
+	int ret;
 
-	j->size = 0;
+	j->size = j->alloc = 0;
 	snprintf(path, sizeof(path), "%s/%s", dir, JOURNAL_NAME);
-	j->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
+	j->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
 	if (j->fd >= 0 && !fstat(j->fd, &sb) && (!S_ISREG(sb.st_mode) || sb.st_nlink != 1)) {
-		/* a name planted to make the agent append to (and truncate) another file */
+		/* a name planted to make the agent write to (and truncate) another file */
 		journal_close(j);
 		snprintf(err, errlen, "%s was not the agent's private file (%lu links); replaced",
 			 path, (unsigned long)sb.st_nlink);
 		if (unlink(path) == 0)
-			j->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC |
-				     O_NOFOLLOW, 0600);
+			j->fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 		if (j->fd >= 0)
 			return 1;
 	}
@@ -33,30 +66,75 @@ int journal_open(struct journal *j, const char *dir, char *err, size_t errlen)
 		journal_close(j);
 		return -e;
 	}
-	j->size = (size_t)sb.st_size;
+	/* whatever follows the records (zeros, a torn record) goes: the next write extends */
+	ret = journal_end(j->fd, (size_t)sb.st_size, &j->size);
+	if (!ret && j->size < (size_t)sb.st_size && ftruncate(j->fd, (off_t)j->size))
+		ret = -errno;
+	if (ret) {
+		snprintf(err, errlen, "read %s: %s", path, strerror(-ret));
+		journal_close(j);
+		return ret;
+	}
+	j->alloc = j->size;
 	return 0;
+}
+
+/* Zeros after the end of the file, so the next small records are overwrites. */
+static int journal_extend(struct journal *j)
+{
+	static const char zeros[4096];
+	size_t want = j->alloc + JOURNAL_ZEROS;
+	int ret = 0;
+
+	while (!ret && j->alloc < want) {
+		ssize_t n = pwrite(j->fd, zeros, sizeof(zeros), (off_t)j->alloc);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			ret = -errno;
+		else
+			j->alloc += (size_t)n;
+	}
+	return ret;
 }
 
 int journal_write(struct journal *j, const void *buf, size_t len, char *err, size_t errlen)
 {
-	int ret = j->fd < 0 ? -EBADF : fileio_write_all(j->fd, buf, len);
+	const char *p = buf;
+	size_t left = len;
+	int ret = j->fd < 0 ? -EBADF : 0;
 
-	if (ret) {
-		snprintf(err, errlen, "journal: %s", strerror(-ret));
-		return ret;
+	while (!ret && left) {
+		ssize_t n = pwrite(j->fd, p, left, (off_t)j->size);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = -errno;
+			break;
+		}
+		p += n;
+		left -= (size_t)n;
+		j->size += (size_t)n;
 	}
-	j->size += len;
-	return 0;
+	if (j->size > j->alloc)
+		j->alloc = j->size;
+	if (ret)
+		snprintf(err, errlen, "journal: %s", strerror(-ret));
+	return ret;
 }
 
 int journal_sync(struct journal *j, char *err, size_t errlen)
 {
-	if (j->fd < 0 || fdatasync(j->fd)) {
-		int e = j->fd < 0 ? EBADF : errno;
-		snprintf(err, errlen, "journal: sync: %s", strerror(e));
-		return -e;
-	}
-	return 0;
+	int ret = j->fd < 0 ? -EBADF : 0;
+
+	/* zeros for the next records go with this sync: the inode is written once per 64 KiB */
+	if (!ret && j->alloc - j->size < 4096)
+		ret = journal_extend(j);
+	if (!ret && fdatasync(j->fd))
+		ret = -errno;
+	if (ret)
+		snprintf(err, errlen, "journal: sync: %s", strerror(-ret));
+	return ret;
 }
 
 int journal_reset(struct journal *j, char *err, size_t errlen)
@@ -66,7 +144,7 @@ int journal_reset(struct journal *j, char *err, size_t errlen)
 		snprintf(err, errlen, "journal: truncate: %s", strerror(e));
 		return -e;
 	}
-	j->size = 0;
+	j->size = j->alloc = 0;
 	return 0;
 }
 

@@ -1,6 +1,7 @@
 /*
  * DATA_DIR/state.journal: the cache's records appended since the last snapshot
  * (state.json), one fdatasync per batch, so what the agent reports as applied is on disk.
+ * The file ends in zeros written ahead: the records end at its first NUL byte.
  */
 #ifndef EDGE_JOURNAL_H
 #define EDGE_JOURNAL_H
@@ -12,6 +13,7 @@
 struct journal {
 	int fd;             /* -1: closed */
 	size_t size;        /* bytes since the last snapshot */
+	size_t alloc;       /* bytes in the file: size, then zeros */
 };
 
 /* 0, 1 when a planted name (hard link, not a regular file) was replaced: snapshot now; -errno. */
