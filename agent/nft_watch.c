@@ -81,7 +81,17 @@ static const struct nlattr *event_attr(const struct nlmsghdr *nlh, int type,
 	return NULL;
 }
 
-static bool event_own(const struct nft_watch *w, const struct nlmsghdr *nlh)
+static void portids_scan(struct nft_watch *w);
+
+static bool portid_known(const struct nft_watch *w, uint32_t portid)
+{
+	for (unsigned int i = 0; i < w->nportids; i++)
+		if (portid == w->portids[i])
+			return true;
+	return false;
+}
+
+static bool event_own(struct nft_watch *w, const struct nlmsghdr *nlh)
 {
 	const struct nlattr *pid = event_attr(nlh, NFTA_GEN_PROC_PID, MNL_TYPE_U32);
 	const struct nlattr *gen = event_attr(nlh, NFTA_GEN_ID, MNL_TYPE_U32);
@@ -89,9 +99,14 @@ static bool event_own(const struct nft_watch *w, const struct nlmsghdr *nlh)
 
 	if (pid && (pid_t)ntohl(mnl_attr_get_u32(pid)) == getpid())
 		return true;
-	for (i = 0; i < w->nportids; i++)
-		if (nlh->nlmsg_pid == w->portids[i])
+	if (portid_known(w, nlh->nlmsg_pid))
+		return true;
+	/* a socket opened since the last scan (a new libnftables context) */
+	if (w->nportids) {
+		portids_scan(w);
+		if (portid_known(w, nlh->nlmsg_pid))
 			return true;
+	}
 	for (i = 0; gen && i < WATCH_GENS; i++)
 		if (w->gens[i] == ntohl(mnl_attr_get_u32(gen)))
 			return true;
@@ -290,7 +305,9 @@ void nft_watch_note_own(struct nft_watch *w)
 
 	if (!w)
 		return;
-	portids_scan(w);
+	/* the sockets found stay known; one they miss is looked for when its event comes */
+	if (!w->nportids)
+		portids_scan(w);
 	if (w->nportids)
 		return;
 	if (nl_request(NETLINK_NETFILTER, request_put(buf, sizeof(buf), NFT_MSG_GETGEN,

@@ -19,7 +19,7 @@ int nft_watch_read(struct nft_watch *w);
  * Call after each successful apply of ours, before the next nft_watch_read; w may be
  * NULL. A transaction is ours when the kernel stamped its NEWGEN with the netlink port
  * id of one of this process's nfnetlink sockets (libnftables keeps one per context),
- * found here in /proc/self/fd. Unlike NFTA_GEN_PROC_PID, a host PID that is not our
+ * found in /proc/self/fd at the first apply and again when an event names one not known. Unlike NFTA_GEN_PROC_PID, a host PID that is not our
  * getpid() inside a PID namespace, that is exact. Only when no such socket is found
  * (no /proc) does the ruleset generation stand in, asked for with GETGEN: a foreign
  * commit between our apply and this call is then taken for ours and goes unreported;
