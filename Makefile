@@ -2,8 +2,7 @@
 CC      ?= cc
 # pkg-config name:Debian package, for every library the build needs
 PKG_DEBS := libmosquitto:libmosquitto-dev libnftables:libnftables-dev libmnl:libmnl-dev \
-            json-c:libjson-c-dev yaml-0.1:libyaml-dev libcurl:libcurl4-openssl-dev \
-            libcrypto:libssl-dev
+            json-c:libjson-c-dev yaml-0.1:libyaml-dev libcurl:libcurl4-openssl-dev
 PKGS    := $(foreach p,$(PKG_DEBS),$(firstword $(subst :, ,$(p))))
 # the one version of the agent, edgectl, their status and the package
 VERSION := $(shell cat VERSION 2>/dev/null)

@@ -5,7 +5,7 @@
 #include <stddef.h>
 
 /*
- * Writes "<gen>-<hex>" with bytes random bytes from the CSPRNG (libcrypto RAND_bytes).
+ * Writes "<gen>-<hex>" with bytes random bytes from the kernel's CSPRNG (getrandom(2)).
  * Returns 0, or -EIO when the generator fails (buf is then empty).
  */
 int nonce_make(char *buf, size_t len, unsigned gen, size_t bytes);

@@ -2,14 +2,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
-
-#include <openssl/err.h>
-#include <openssl/evp.h>
 
 #include "fileio.h"
 #include "log.h"
 #include "wg_key.h"
+#include "x25519.h"
 
 #define KEY_FILE_MAX 128
 
@@ -24,38 +23,21 @@ static void key_clamp(uint8_t k[WG_KEY_LEN])
 
 int wg_key_public(const uint8_t priv[WG_KEY_LEN], uint8_t pub[WG_KEY_LEN])
 {
-	EVP_PKEY *pkey = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL, priv, WG_KEY_LEN);
-	size_t len = WG_KEY_LEN;
-	int ret = 0;
-
-	if (!pkey || EVP_PKEY_get_raw_public_key(pkey, pub, &len) != 1 || len != WG_KEY_LEN)
-		ret = -EIO;
-	EVP_PKEY_free(pkey);
-	ERR_clear_error();
-	return ret;
+	x25519_public(pub, priv);
+	return 0;
 }
 
 int wg_key_generate(uint8_t priv[WG_KEY_LEN], uint8_t pub[WG_KEY_LEN])
 {
-	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_id(EVP_PKEY_X25519, NULL);
-	EVP_PKEY *pkey = NULL;
-	size_t len = WG_KEY_LEN;
-	int ret = -EIO;
+	ssize_t n;
 
-	if (!ctx) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	if (EVP_PKEY_keygen_init(ctx) != 1 || EVP_PKEY_keygen(ctx, &pkey) != 1 ||
-	    EVP_PKEY_get_raw_private_key(pkey, priv, &len) != 1 || len != WG_KEY_LEN)
-		goto out;
+	do
+		n = getrandom(priv, WG_KEY_LEN, 0);
+	while (n < 0 && errno == EINTR);
+	if (n != WG_KEY_LEN)
+		return n < 0 ? -errno : -EIO;
 	key_clamp(priv);
-	ret = wg_key_public(priv, pub);
-out:
-	EVP_PKEY_free(pkey);
-	EVP_PKEY_CTX_free(ctx);
-	ERR_clear_error();
-	return ret;
+	return wg_key_public(priv, pub);
 }
 
 void wg_key_to_base64(char out[WG_KEY_B64_LEN], const uint8_t key[WG_KEY_LEN])
