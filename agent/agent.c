@@ -362,9 +362,12 @@ static void timers_run(struct agent *a)
 		agent_sync_reconcile(a);
 	if (a->node_dirty && a->node_due_ms && a->now_ms >= a->node_due_ms)
 		agent_report_node(a);
-	if (a->coexist && coexist_due_ms(a->coexist) && a->now_ms >= coexist_due_ms(a->coexist) &&
-	    coexist_run(a->coexist, a->now_ms))
-		agent_report_node_changed(a);
+	if (a->coexist && coexist_due_ms(a->coexist) && a->now_ms >= coexist_due_ms(a->coexist)) {
+		if (coexist_run(a->coexist, a->now_ms))
+			agent_report_node_changed(a);
+		/* its listing's free pages inside the heap (0.8 MiB at 10,000 + 10,000); ~30 us */
+		malloc_trim(0);
+	}
 	if (a->now_ms >= a->table_check_ms) {
 		a->table_check_ms = a->now_ms + TABLE_CHECK_MS;
 		if (nft_table_exists("inet", a->cfg.nft_table) == 0)

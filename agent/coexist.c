@@ -23,8 +23,8 @@ struct coexist {
 	struct coexist_conf conf;
 	struct coexist_plan_conf cx;
 	char table[33];
-	struct nft_ctx *json;           /* reads, with JSON output */
-	struct nft *nft;                /* writes */
+	struct nft_ctx *json;           /* reads, with JSON output, during a check only */
+	struct nft *nft;                /* writes, made at the first */
 	struct nft_watch *watch;        /* table ip filter, where iptables-nft keeps FORWARD */
 	int64_t due_ms;
 	int64_t legacy_ms;              /* next stamp poll */
@@ -176,8 +176,8 @@ int coexist_open(struct coexist **out, const struct coexist_conf *conf)
 	cx->due_ms = 1;
 	cx->legacy_ms = 1;
 	if (conf->mode != COEXIST_OFF) {
-		cx->json = json_ctx_new();
-		ret = cx->json ? nft_open(&cx->nft) : -ENOMEM;
+		/* the contexts are made when used: each holds 128 KiB hash tables per table cached */
+		ret = nft_available();
 		if (ret)
 			goto fail;
 		if (nft_watch_open(&cx->watch, "ip", "filter"))
@@ -278,7 +278,10 @@ static unsigned plan_apply(struct coexist *cx, const struct coexist_plan *plan, 
 	struct strbuf sb;
 
 	coexist_plan_mark_format(mark, sizeof(mark), cx->cx.mark, cx->cx.mask);
-	if (plan->add_nft || plan->n_del_nft) {
+	if ((plan->add_nft || plan->n_del_nft) && !cx->nft && nft_open(&cx->nft))
+		error_add(cx->error, sizeof(cx->error), "firewall: cannot change ip filter "
+			  "DOCKER-USER: no nftables context");
+	else if (plan->add_nft || plan->n_del_nft) {
 		strbuf_init(&sb);
 		coexist_plan_render_del(&sb, plan->del_nft, plan->n_del_nft);
 		if (plan->add_nft)
@@ -329,7 +332,10 @@ bool coexist_run(struct coexist *cx, int64_t now_ms)
 	cx->due_ms = now_ms + PERIOD_MS;
 	memcpy(prev, cx->error, sizeof(prev));
 	cx->error[0] = '\0';
-	if (nft_read(cx->json, &cx->cx, &rs, err, sizeof(err))) {
+	cx->json = json_ctx_new();
+	if (!cx->json)
+		snprintf(err, sizeof(err), "no nftables context");
+	if (!cx->json || nft_read(cx->json, &cx->cx, &rs, err, sizeof(err))) {
 		error_add(cx->error, sizeof(cx->error), "firewall: %s: cannot tell whether "
 			  "forwards pass", err);
 		goto out;
@@ -349,6 +355,9 @@ bool coexist_run(struct coexist *cx, int64_t now_ms)
 		 have & 2 ? (have & 1 ? " and iptables-legacy DOCKER-USER" :
 			     " in iptables-legacy DOCKER-USER") : "");
 out:
+	if (cx->json)
+		nft_ctx_free(cx->json);
+	cx->json = NULL;
 	coexist_parse_free(&rs);
 	if (!strcmp(prev, cx->error))
 		return false;
