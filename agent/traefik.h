@@ -34,7 +34,8 @@ struct traefik_manifest {
 	bool dirty;                   /* differs from the file on disk */
 	bool rewrite;                 /* the next save writes the whole file */
 	struct strbuf changes;        /* lines not yet on disk: "<name>" or "-<name>" */
-	size_t file_len;              /* bytes in the file on disk */
+	size_t file_len;              /* bytes of lines in the file on disk */
+	size_t file_size;             /* and with the empty lines after them */
 	size_t names_len;             /* bytes the names alone would take */
 };
 

@@ -19,6 +19,11 @@
 
 #define MANIFEST_MAGIC "edge-agent traefik manifest 1\n"
 #define MANIFEST_MAX (64u << 20)
+/*
+ * Empty lines written ahead of the changes: an append is then an overwrite, whose fdatasync
+ * leaves the inode alone (readers skip empty lines, as every version did).
+ */
+#define MANIFEST_PAD 16384
 
 static void manifest_clear(struct traefik_manifest *m)
 {
@@ -113,6 +118,9 @@ int traefik_manifest_open(struct traefik_manifest *m, const char *data_dir, cons
 	/* a torn last line (power cut during an append) is dropped by the next rewrite */
 	if (!ret && len && buf[len - 1] == '\n') {
 		m->rewrite = false;
+		m->file_size = len;
+		while (len >= 2 && buf[len - 2] == '\n')
+			len--;
 		m->file_len = len;
 	}
 	free(buf);
@@ -142,9 +150,11 @@ static int name_cmp(const void *a, const void *b)
 /* The whole file, atomically (temp, fsync, rename, directory fsync). */
 static int manifest_rewrite(struct traefik_manifest *m, char *err, size_t errlen)
 {
+	static const char PAD_LINES[] = "\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n"
+					"\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n";
 	struct strbuf sb;
 	const char **v;
-	size_t n = 0;
+	size_t n = 0, lines;
 	int ret;
 
 	v = malloc((m->names.n ? m->names.n : 1) * sizeof(*v));
@@ -159,6 +169,9 @@ static int manifest_rewrite(struct traefik_manifest *m, char *err, size_t errlen
 		strbuf_puts(&sb, v[i]);
 		strbuf_add(&sb, "\n", 1);
 	}
+	lines = sb.len;
+	for (size_t i = 0; i < MANIFEST_PAD / 64; i++)
+		strbuf_add(&sb, PAD_LINES, 64);
 	ret = sb.err;
 	if (!ret)
 		ret = fileio_write_atomic(m->data_dir, TRAEFIK_MANIFEST, sb.buf, sb.len, 0600,
@@ -167,37 +180,66 @@ static int manifest_rewrite(struct traefik_manifest *m, char *err, size_t errlen
 		snprintf(err, errlen, "%s", strerror(-ret));
 	if (!ret) {
 		m->rewrite = false;
-		m->file_len = sb.len;
+		m->file_len = lines;
+		m->file_size = sb.len;
 	}
 	strbuf_free(&sb);
 	free(v);
 	return ret;
 }
 
-/* The changes at the end of the file (then fdatasync if sync); only to the agent's own file. */
+static int pwrite_all(int fd, const char *p, size_t len, size_t off)
+{
+	while (len) {
+		ssize_t n = pwrite(fd, p, len, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		p += n;
+		off += (size_t)n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * The changes over the padding after the last line (then fdatasync if sync), new padding
+ * when little is left; only to the agent's own file, as it left it.
+ */
 static int manifest_append(struct traefik_manifest *m, bool sync, char *err, size_t errlen)
 {
-	char path[4096];
+	size_t end = m->file_len + m->changes.len, size = m->file_size;
+	char path[4096], pad[4096];
 	struct stat sb;
 	int fd, ret;
 
 	snprintf(path, sizeof(path), "%s/%s", m->data_dir, TRAEFIK_MANIFEST);
-	fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &sb) || !S_ISREG(sb.st_mode) || sb.st_nlink != 1 ||
-	    (size_t)sb.st_size != m->file_len)
+	    (size_t)sb.st_size != m->file_size)
 		ret = -ESTALE;
 	else
-		ret = fileio_write_all(fd, m->changes.buf, m->changes.len);
+		ret = pwrite_all(fd, m->changes.buf, m->changes.len, m->file_len);
+	if (end > size)
+		size = end;
+	if (!ret && size - end < sizeof(pad)) {
+		memset(pad, '\n', sizeof(pad));
+		for (int i = 0; !ret && i < MANIFEST_PAD / (int)sizeof(pad); i++, size += sizeof(pad))
+			ret = pwrite_all(fd, pad, sizeof(pad), size);
+	}
 	if (!ret && sync && fdatasync(fd))
 		ret = -errno;
 	if (close(fd) && !ret)
 		ret = -errno;
-	if (ret)
+	if (ret) {
 		snprintf(err, errlen, "append to %s: %s", path, strerror(-ret));
-	else
-		m->file_len += m->changes.len;
+	} else {
+		m->file_len = end;
+		m->file_size = size;
+	}
 	return ret;
 }
 
