@@ -86,7 +86,7 @@ static bool sync_guard(struct agent *a)
 	}
 	if (!a->held || stale != a->held_remove) {
 		if (nonce_make(a->held_token, sizeof(a->held_token), a->store.gen, 8))
-			log_error("sync: no random token (libcrypto RAND_bytes failed); the hold "
+			log_error("sync: no random token (getrandom failed); the hold "
 				  "cannot be confirmed until the next resync");
 		log_warn("sync: the broker no longer has %zu of %zu objects; keeping them until "
 			 "confirmed: publish \"%s\" to %s", stale, total, a->held_token, a->topic_confirm);
@@ -315,7 +315,7 @@ static void on_subscribed(void *arg)
 
 	a->subscribed = true;
 	if (nonce_make(a->nonce, sizeof(a->nonce), a->store.gen, 12)) {
-		log_error("sync: no random nonce (libcrypto RAND_bytes failed); the replay "
+		log_error("sync: no random nonce (getrandom failed); the replay "
 			  "cannot complete until the next reconnect");
 		return;
 	}
