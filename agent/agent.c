@@ -365,8 +365,15 @@ static void timers_run(struct agent *a)
 	if (a->coexist && coexist_due_ms(a->coexist) && a->now_ms >= coexist_due_ms(a->coexist)) {
 		if (coexist_run(a->coexist, a->now_ms))
 			agent_report_node_changed(a);
-		/* its listing's free pages inside the heap (0.8 MiB at 10,000 + 10,000); ~30 us */
-		malloc_trim(0);
+		/*
+		 * The check's listing leaves free pages inside the heap (0.8 MiB at 10,000 +
+		 * 10,000); a trim is ~30 us then, but not during a replay, whose heap is large
+		 * while the broker waits for the agent to read (it has its own trim).
+		 */
+		if (a->synced && a->now_ms >= a->coexist_trim_ms) {
+			a->coexist_trim_ms = a->now_ms + COEXIST_TRIM_MS;
+			malloc_trim(0);
+		}
 	}
 	if (a->now_ms >= a->table_check_ms) {
 		a->table_check_ms = a->now_ms + TABLE_CHECK_MS;
