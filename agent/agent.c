@@ -253,6 +253,7 @@ int agent_init(struct agent *a, int argc, char **argv)
 	a->rc.nft.wg_iface = a->cfg.wg_iface;
 	a->rc.nft_full = true;
 	a->rc.routes_full = true;
+	a->rc.sets = &a->sets;
 
 	if (a->cfg.metrics_listen) {
 		int fd = metrics_http_listen(a->cfg.metrics_listen, err, sizeof(err));
@@ -519,6 +520,7 @@ void agent_free(struct agent *a)
 	journal_close(&a->journal);
 	strbuf_free(&a->journal_buf);
 	strbuf_free(&a->replay_statuses);
+	reconcile_free(&a->rc);
 	sets_free(&a->sets);
 	traefik_manifest_free(&a->traefik);
 	for (int i = 0; i < a->n_subs; i++)

@@ -61,7 +61,7 @@ void forward_json(struct strbuf *sb, const struct forward_spec *f)
 	char ip[INET_ADDRSTRLEN];
 
 	strbuf_printf(sb, "{\"public_port\":%u", f->public_port);
-	if (f->public_port_end != f->public_port)
+	if (fwd_last_port(f) != f->public_port)
 		strbuf_printf(sb, ",\"public_port_end\":%u", f->public_port_end);
 	if (f->n_targets) {
 		targets(sb, f);

@@ -120,11 +120,17 @@ struct forward_spec {
 	bool preserve_source;
 };
 
+/* The last public port (objects built by hand may leave public_port_end 0). */
+static inline uint16_t fwd_last_port(const struct forward_spec *f)
+{
+	return f->public_port_end > f->public_port ? f->public_port_end : f->public_port;
+}
+
 /* A forward that needs its own chain: anything beyond one port to one target. */
 static inline bool fwd_featured(const struct forward_spec *f)
 {
 	return f->n_targets || f->n_allow || f->n_allow_sets || f->conn_per_source ||
-	       f->new_rate || f->preserve_source || f->public_port_end != f->public_port;
+	       f->new_rate || f->preserve_source || fwd_last_port(f) != f->public_port;
 }
 
 /* One validated desired object. Immutable once parsed; shared by refcount. */

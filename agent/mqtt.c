@@ -15,6 +15,7 @@
 #include "failover.h"
 #include "log.h"
 #include "mqtt.h"
+#include "sets.h"
 
 #define BACKOFF_MIN_MS 500
 #define BACKOFF_MAX_MS 30000
@@ -381,7 +382,8 @@ static void *mqtt_connector(void *arg)
 {
 	struct mqtt *m = arg;
 	mosquitto_property *props = NULL;
-	uint32_t max = (uint32_t)m->cfg->max_payload + PACKET_OVERHEAD;
+	uint32_t max = (uint32_t)(m->cfg->max_payload > SET_PAYLOAD_MAX ? m->cfg->max_payload :
+				  SET_PAYLOAD_MAX) + PACKET_OVERHEAD;
 	int rc = MOSQ_ERR_SUCCESS;
 
 	if (m->version == MQTT_PROTOCOL_V5)

@@ -50,6 +50,8 @@ struct slot {
 
 	struct object *applied;         /* what the kernel / directory has */
 	int applied_source;
+	uint64_t down;                  /* want's targets out of rotation (bit i: targets[i]) */
+	uint64_t applied_down;          /* those the kernel has out of rotation */
 	char *fail;                     /* last apply error (owned), NULL if none */
 
 	struct status status;           /* what resolution and apply concluded */
