@@ -85,6 +85,7 @@ void node_changed(struct agent *a)
 void metrics_render(struct agent *a, bool prom)
 {
 	struct fwd_counter *fwd = NULL;
+	struct hmap seen = { 0 };
 	struct mesh_status wg;
 	size_t k = 0;
 	char cmd[96], *json = NULL;
@@ -107,18 +108,27 @@ void metrics_render(struct agent *a, bool prom)
 		free(json);
 		json = NULL;
 	}
-	/* the port's holder names the forward */
+	/* the port's holder names the forward; a range's ports add up under its first one */
 	for (size_t i = 0; i < m.n_fwd; i++) {
 		char key[32];
 		struct claim *c;
+		struct fwd_counter *to;
 		snprintf(key, sizeof(key), "%s/%u", proto_name(fwd[i].proto), fwd[i].port);
 		c = hmap_get(&a->store.claims, key);
 		if (!c || !c->holder)
 			continue;
+		if ((to = hmap_get(&seen, c->holder->key))) {
+			to->packets += fwd[i].packets;
+			to->bytes += fwd[i].bytes;
+			continue;
+		}
 		fwd[k] = fwd[i];
 		snprintf(fwd[k].id, sizeof(fwd[k].id), "%s", c->holder->id);
+		if (c->holder->n_claims > 1 && hmap_put(&seen, c->holder->key, &fwd[k]))
+			log_warn("metrics: out of memory summing a range's counters");
 		k++;
 	}
+	hmap_free(&seen);
 	m.n_fwd = k;
 	m.fwd = fwd;
 	if (a->mesh) {

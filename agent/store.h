@@ -45,7 +45,8 @@ struct slot {
 	struct object *want;            /* what resolution wants live, NULL: nothing */
 	int want_source;
 	uint64_t want_seq;              /* the arrival rank want claims with */
-	struct claim *claim;            /* the port or host this slot holds */
+	struct claim **claims;          /* the ports (a range: every one) or host it holds */
+	size_t n_claims;
 	struct claim *waiting;          /* the claim it waits for, rejected on conflict */
 
 	struct object *applied;         /* what the kernel / directory has */
@@ -119,8 +120,14 @@ void store_pin(struct store *st, enum kind kind, const char *id, struct object *
 void store_pin_claims(struct store *st);
 
 #define CLAIM_KEY_LEN 640    /* "host/" entrypoint "/" hostname path_prefix */
-/* The claim key: "tcp/22015", "udp/53", or "host/<entrypoint>/<hostname>". */
+/*
+ * What an object asks for, as one key for its arrival rank: "tcp/22015", "tcp/20000-20999"
+ * (a range), "udp/53", or "host/<entrypoint>/<hostname>".
+ */
 void claim_key(const struct object *o, char *buf, size_t len);
+/* The claims it takes: one per port of a forward ("tcp/<port>"), one for a route. */
+size_t claim_count(const struct object *o);
+void claim_key_at(const struct object *o, size_t i, char *buf, size_t len);
 
 const char *state_name(enum obj_state s);
 void status_reset(struct status *st);
