@@ -47,6 +47,8 @@ void agent_reconcile(struct agent *a)
 		log_error("reconcile: %s", strerror(-ret));
 		a->rc.retry = true;
 	}
+	if (ret > 0 && fwd_health_sync(&a->fwd_health, &a->store, a->now_ms))
+		log_error("health checks: out of memory; some targets go unchecked");
 	if (a->rc.retry && !a->retry_due_ms) {
 		a->retry_due_ms = a->now_ms + a->retry_backoff_ms;
 		a->retry_backoff_ms = a->retry_backoff_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS :

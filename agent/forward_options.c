@@ -217,7 +217,7 @@ int forward_health(const struct field_ctx *c, struct json_object *root, struct f
 	static const char *const keys[] = {
 		"interval_ms", "timeout_ms", "unhealthy_after", "healthy_after",
 	};
-	struct fwd_health *h = &f->health;
+	struct fwd_health_spec *h = &f->health;
 	struct field_ctx in = *c;
 	struct json_object *v;
 	int ret;

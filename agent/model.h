@@ -91,7 +91,7 @@ struct fwd_target {
 enum rate_unit { RATE_SECOND, RATE_MINUTE };
 
 /* Active TCP connect checks of every target; interval_ms 0: none. */
-struct fwd_health {
+struct fwd_health_spec {
 	unsigned interval_ms, timeout_ms, unhealthy_after, healthy_after;
 };
 
@@ -109,7 +109,7 @@ struct forward_spec {
 	struct fwd_target *targets;
 	size_t n_targets;
 	bool affinity;              /* "affinity": "source" */
-	struct fwd_health health;
+	struct fwd_health_spec health;
 	struct cidr *allow;         /* IPv4 networks */
 	size_t n_allow;
 	char **allow_sets;          /* "@<set-id>" names, without the '@' */

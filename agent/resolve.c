@@ -188,6 +188,8 @@ static int claim_evict(struct store *st, struct slot *s, struct claim **v, size_
 static void slot_want(struct slot *s, struct object *o, int source, uint64_t seq)
 {
 	if (s->want != o) {
+		if (!object_equal(s->want, o))
+			s->down = 0;    /* other targets: their health is not known yet */
 		object_unref(s->want);
 		s->want = object_ref(o);
 	}
@@ -350,6 +352,10 @@ static void slot_resolve(struct store *st, struct slot *s)
 		claim_drop_if_unused(st, c);
 out:
 	s->status.serving_previous = s->status.state == ST_REJECTED && s->want;
+	if (s->want && s->kind == KIND_FORWARD && s->want->fwd.health.interval_ms) {
+		s->status.checked = s->want;
+		s->status.down = s->down;
+	}
 	if (s->status.source >= 0 && s->src[s->status.source])
 		memcpy(s->status.digest, s->src[s->status.source]->digest, sizeof(s->status.digest));
 	if (!s->touched) {

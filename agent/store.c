@@ -64,6 +64,7 @@ uint64_t status_hash(const struct status *st)
 	h = (h ^ (uint64_t)st->state) * 1099511628211ull;
 	h = (h ^ (uint64_t)(st->source + 1)) * 1099511628211ull;
 	h = (h ^ (uint64_t)st->serving_previous) * 1099511628211ull;
+	h = (h ^ st->down ^ (uint64_t)(st->checked != NULL) << 63) * 1099511628211ull;
 	for (const char *d = st->digest; *d; d++)
 		h = (h ^ (uint8_t)*d) * 1099511628211ull;
 	while (*p)

@@ -35,6 +35,8 @@ struct status {
 	bool serving_previous;
 	char *error;            /* owned; NULL: none */
 	char digest[17];        /* of the message the status is about */
+	const struct object *checked;   /* a forward with health checks (borrowed), or NULL */
+	uint64_t down;          /* its targets out of rotation */
 };
 
 struct slot {

@@ -11,10 +11,13 @@ edge_topology
 CLIENT2=$(netns_new client2)
 veth_link "$CLIENT2" eth0 198.51.100.2/24 "$EDGE" pub1 198.51.100.1/24
 ip -n "$CLIENT2" route add default via 198.51.100.1
-for p in 81 82 83 30000 30999; do
-	ip netns exec "$BACK" /usr/bin/python3 "$ROOT/tests/lib/echo_server.py" "t$p" "$p" &
+declare -A SERVER
+serve() {  # PORT: an echo server answering as t<PORT>
+	ip netns exec "$BACK" /usr/bin/python3 "$ROOT/tests/lib/echo_server.py" "t$1" "$1" &
+	SERVER[$1]=$!
 	T_PIDS+=($!)
-done
+}
+for p in 81 82 83 30000 30999; do serve "$p"; done
 probe2() { ip netns exec "$CLIENT2" /usr/bin/python3 "$ROOT/tests/lib/probe.py" "$1" 192.0.2.1 "$2" "${3:-x}"; }
 conns() { ip netns exec "$CLIENT" /usr/bin/python3 "$ROOT/tests/lib/conns.py" 192.0.2.1 "$1" "$2"; }
 # many PORT N: N TCP probes from the client, one reply name per line
@@ -100,6 +103,33 @@ check "forwards_features: three targets share the load" bash -c \
 got=$(many 7301 10 | sort -u | tr '\n' ' ')
 echo "  sticky: $got"
 check "forwards_features: affinity keeps one client on one target" test "$(wc -w <<<"$got")" = 1
+
+# --- health checks: a killed target leaves the rotation and comes back; all down: fail open
+pub "$EDGE" -r -t edge/gw1/forwards/hc -m "{\"public_port\": 7302, \"targets\": $T3, \"health\": {\"interval_ms\": 200, \"timeout_ms\": 100, \"unhealthy_after\": 2, \"healthy_after\": 1}}"
+health_of() {  # ID INDEX: up or down, from the object status
+	/usr/bin/python3 -c 'import json,sys; print(json.loads(sys.argv[1])["targets"][int(sys.argv[2])]["health"])' \
+		"$(retained "$EDGE" "edge/gw1/status/forwards/$1")" "$2" 2>/dev/null
+}
+degraded() { [ "$(json_field "$(retained "$EDGE" edge/gw1/status/forwards/hc)" degraded)" = true ]; }
+export -f health_of degraded
+check "forwards_features: health-checked forward applied, its targets listed up" wait_for 5 bash -c \
+	"status_is $EDGE gw1 forwards hc applied && [ \"\$(health_of hc 1)\" = up ]"
+kill "${SERVER[82]}"; wait "${SERVER[82]}" 2>/dev/null
+check "forwards_features: the killed target is reported down" wait_for 10 bash -c "[ \"\$(health_of hc 1)\" = down ]"
+got=$(many 7302 20 | sort | uniq -c | tr '\n' ' ')
+echo "  with t82 down: $got"
+check "forwards_features: ... and left the rotation" bash -c "! grep -q t82 <<<'$got' && grep -q t81 <<<'$got'"
+serve 82
+check "forwards_features: the target back is reported up" wait_for 10 bash -c "[ \"\$(health_of hc 1)\" = up ]"
+got=$(many 7302 30 | sort | uniq -c | tr '\n' ' ')
+echo "  t82 back: $got"
+check "forwards_features: ... and is back in the rotation" grep -q t82 <<<"$got"
+for p in 81 82 83; do kill "${SERVER[$p]}"; wait "${SERVER[$p]}" 2>/dev/null; done
+check "forwards_features: all targets down: status degraded" wait_for 10 degraded
+check "forwards_features: ... all stay in rotation (fail open)" bash -c \
+	"m=\$(ip netns exec $EDGE nft list map inet edge_agent t_hc); grep -q '\\. 81' <<<\"\$m\" && grep -q '\\. 82' <<<\"\$m\" && grep -q '\\. 83' <<<\"\$m\""
+for p in 81 82 83; do serve "$p"; done
+check "forwards_features: recovered: not degraded" wait_for 10 bash -c "! degraded"
 
 # --- hostile values: refused with field, value and what is accepted; the rest keeps serving
 pub "$EDGE" -r -t edge/gw1/forwards/bad -m '{"public_port": 7400, "targets": [{"ip": "10.50.0.12", "port": 81, "weight": 0}]}'
