@@ -64,6 +64,18 @@ check "forwards_features: ... and applied once the set arrives" \
 	wait_for 5 status_is "$EDGE" gw1 forwards noset applied
 check "forwards_features: ... serving the set's sources" test "$(probe tcp 7102 g)" = "t81 tcp 10.50.0.1 g"
 
+# --- a named set of 100,000 networks: one kernel set, applied in one transaction
+/usr/bin/python3 -c '
+import json
+n = ["10.%d.%d.%d/32" % (100 + i // 65536, i // 256 % 256, i % 256) for i in range(99999)] + ["192.0.2.2/32"]
+print(json.dumps({"cidrs": n}, separators=(",", ":")))' > "$T_TMP/big.json"
+ip netns exec "$EDGE" mosquitto_pub -q 1 -r -t edge/gw1/sets/big -f "$T_TMP/big.json"
+pub "$EDGE" -r -t edge/gw1/forwards/big -m '{"public_port": 7103, "target_ip": "10.50.0.12", "target_port": 81, "allow_from": ["@big"]}'
+check "forwards_features: a forward naming a 100,000-network set applied" \
+	wait_for 20 status_is "$EDGE" gw1 forwards big applied
+check "forwards_features: ... its last network lets the client in" test "$(probe tcp 7103 m)" = "t81 tcp 10.50.0.1 m"
+check "forwards_features: ... and the others stay out" bash -c "! probe2 tcp 7103 n"
+
 # --- limits per source
 pub "$EDGE" -r -t edge/gw1/forwards/conn -m '{"public_port": 7200, "target_ip": "10.50.0.12", "target_port": 82, "limit":{"connections_per_source":2}}'
 pub "$EDGE" -r -t edge/gw1/forwards/rate -m '{"public_port": 7201, "target_ip": "10.50.0.12", "target_port": 83, "limit": {"new_per_source": "3/minute"}}'
