@@ -55,7 +55,7 @@ $(B)/agent/%.o: agent/%.c VERSION | pkgcheck
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 $(B)/libedge.a: $(CORE_O)
-	$(AR) rcs $@ $^
+	rm -f $@; $(AR) rcs $@ $^
 
 $(B)/edge-agent: $(B)/agent/main.o $(B)/libedge.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -66,7 +66,7 @@ $(B)/ctl/%.o: edgectl/%.c VERSION | pkgcheck
 	$(CC) $(CFLAGS) -Iagent -c -o $@ $<
 
 $(B)/libedgectl.a: $(CTL_O)
-	$(AR) rcs $@ $^
+	rm -f $@; $(AR) rcs $@ $^
 
 $(B)/edgectl: $(B)/ctl/main.o $(B)/libedgectl.a $(B)/libedge.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -155,7 +155,7 @@ build-fuzz/agent/%.o: agent/%.c VERSION | pkgcheck
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
 build-fuzz/libedge.a: $(FUZZ_O)
-	$(AR) rcs $@ $^
+	rm -f $@; $(AR) rcs $@ $^
 build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c build-fuzz/libedge.a
 	clang $(FUZZ_FLAGS) -fsanitize=fuzzer -Iagent -o $@ $< build-fuzz/libedge.a $(LDLIBS)
 fuzz: $(FUZZ_BIN)

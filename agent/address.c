@@ -3,7 +3,7 @@
 
 #include "address.h"
 #include "cidr.h"
-#include "payload_field.h"
+#include "field.h"
 
 bool address_parse_v4(const char *s, size_t n, uint8_t out[4])
 {

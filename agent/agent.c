@@ -65,7 +65,7 @@ static bool edge_status(void *arg, const struct slot *s)
 
 	if (!a->mqtt || !mqtt_connected(a->mqtt))
 		return false;
-	snprintf(rest, sizeof(rest), "status/%s/%s", kind_plural(s->kind), s->id);
+	snprintf(rest, sizeof(rest), "status/%s/%s", object_kind_plural(s->kind), s->id);
 	topic_format(topic, sizeof(topic), a->cfg.topic_prefix, a->cfg.node_id, rest);
 	if (s->status.state == ST_NONE)
 		return mqtt_publish(a->mqtt, topic, "", 0, 1, true) == 0;
@@ -151,7 +151,7 @@ static int agent_topics(struct agent *a)
 	for (size_t i = 0; i < a->n_names; i++) {
 		for (int k = 0; k < KIND_COUNT; k++) {
 			if (asprintf(&a->subs[a->n_subs], "%s/%s/%s/#", prefix, a->names[i],
-				     kind_plural((enum kind)k)) < 0)
+				     object_kind_plural((enum kind)k)) < 0)
 				return -ENOMEM;
 			a->n_subs++;
 		}
@@ -198,7 +198,7 @@ static void mesh_init(struct agent *a)
 		return;
 	}
 	a->mesh_gen = mesh_generation(a->mesh);
-	policy_refresh(a);
+	agent_sync_policy_refresh(a);
 }
 
 int agent_init(struct agent *a, int argc, char **argv)
@@ -290,7 +290,7 @@ int agent_init(struct agent *a, int argc, char **argv)
 		return ret;
 	if (err[0])
 		log_warn("traefik: %s", err);
-	listening_refresh(a);
+	agent_sync_listening_refresh(a);
 	ret = cache_load(a->cfg.data_dir, &a->store, &a->pol, err, sizeof(err));
 	if (ret == -ENOENT)
 		log_info("cache: no %s/state.json yet; starting empty", a->cfg.data_dir);
@@ -311,12 +311,12 @@ int agent_init(struct agent *a, int argc, char **argv)
 		   state_snapshot(a, err, sizeof(err))) {
 		log_error("cache: %s", err);
 	}
-	agent_reconcile(a);
+	agent_sync_reconcile(a);
 
 	strbuf_init(&will);
 	ret = status_offline_render(&will, a->cfg.node_id);
 	if (!ret)
-		ret = mqtt_new(&a->mqtt, &a->cfg, &agent_handlers, a, a->topic_status, will.buf);
+		ret = mqtt_new(&a->mqtt, &a->cfg, &agent_sync_handlers, a, a->topic_status, will.buf);
 	strbuf_free(&will);
 	if (ret)
 		fprintf(stderr, "edge-agent: MQTT set-up failed: %s\n", strerror(-ret));
@@ -353,8 +353,8 @@ static int64_t deadline_min(int64_t cur, int64_t due)
 static void timers_run(struct agent *a)
 {
 	if (a->subscribed && a->marker_seen && !a->synced && (!a->held || a->held_recheck) &&
-	    a->now_ms >= sync_due_ms(a))
-		sync_complete(a, false);
+	    a->now_ms >= agent_sync_due_ms(a))
+		agent_sync_complete(a, false);
 	if (a->retry_due_ms && a->now_ms >= a->retry_due_ms) {
 		a->retry_due_ms = 0;
 		a->need_reconcile = true;
@@ -363,12 +363,12 @@ static void timers_run(struct agent *a)
 	    fwd_health_run(&a->fwd_health, &a->store, a->now_ms) > 0)
 		a->need_reconcile = true;
 	if (a->need_reconcile)
-		agent_reconcile(a);
+		agent_sync_reconcile(a);
 	if (a->node_dirty && a->node_due_ms && a->now_ms >= a->node_due_ms)
-		node_publish(a);
+		agent_report_node(a);
 	if (a->coexist && coexist_due_ms(a->coexist) && a->now_ms >= coexist_due_ms(a->coexist) &&
 	    coexist_run(a->coexist, a->now_ms))
-		node_changed(a);
+		agent_report_node_changed(a);
 	if (a->now_ms >= a->table_check_ms) {
 		a->table_check_ms = a->now_ms + TABLE_CHECK_MS;
 		if (nft_table_exists("inet", a->cfg.nft_table) == 0)
@@ -404,7 +404,7 @@ static const char *metrics_body(void *arg, size_t *len)
 {
 	struct agent *a = arg;
 
-	metrics_render(a, true);
+	agent_report_metrics(a, true);
 	*len = a->sb.err ? 0 : a->sb.len;
 	return a->sb.buf && !a->sb.err ? a->sb.buf : "";
 }
@@ -465,7 +465,7 @@ int agent_run(struct agent *a)
 		next = deadline_min(next, a->table_check_ms);
 		next = deadline_min(next, a->fwd_health.due_ms);
 		if (a->subscribed && a->marker_seen && !a->synced && (!a->held || a->held_recheck))
-			next = deadline_min(next, sync_due_ms(a));
+			next = deadline_min(next, agent_sync_due_ms(a));
 		timeout = a->need_reconcile ? 0 : (int)(next > a->now_ms ? next - a->now_ms : 0);
 		if (poll(p, (nfds_t)(5 + n_mesh + n_http), timeout) < 0 && errno != EINTR) {
 			log_error("poll: %s", strerror(errno));
@@ -492,15 +492,15 @@ int agent_run(struct agent *a)
 			coexist_handle(a->coexist, a->now_ms);
 		if (a->mesh) {
 			mesh_handle(a->mesh, p + 5, n_mesh, a->now_ms);
-			mesh_changed(a);
+			agent_sync_mesh_changed(a);
 		}
 		if (a->node_refresh_ms && a->now_ms >= a->node_refresh_ms)
-			node_publish(a);
+			agent_report_node(a);
 		if (a->metrics.fd >= 0)
 			metrics_http_handle(&a->metrics, p + 5 + n_mesh, (size_t)n_http,
 					    p[3].revents & POLLIN, a->now_ms, metrics_body, a);
 		if (a->metrics_due_ms && a->now_ms >= a->metrics_due_ms)
-			metrics_tick(a);
+			agent_report_metrics_tick(a);
 		timers_run(a);
 	}
 	log_info("stopping: forwards and routes stay in place");

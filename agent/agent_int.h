@@ -21,18 +21,18 @@
 
 
 /* agent_report.c: node status, health, metrics */
-void node_publish(struct agent *a);
-void node_changed(struct agent *a);
-void metrics_render(struct agent *a, bool prom);
-void metrics_tick(struct agent *a);
+void agent_report_node(struct agent *a);
+void agent_report_node_changed(struct agent *a);
+void agent_report_metrics(struct agent *a, bool prom);
+void agent_report_metrics_tick(struct agent *a);
 
 /* agent_sync.c: reconcile follow-ups, the retained replay, the MQTT handlers */
-extern const struct mqtt_handlers agent_handlers;
-void agent_reconcile(struct agent *a);
-void sync_complete(struct agent *a, bool confirmed);
-int64_t sync_due_ms(const struct agent *a);
-bool policy_refresh(struct agent *a);
-void listening_refresh(struct agent *a);
-void mesh_changed(struct agent *a);
+extern const struct mqtt_handlers agent_sync_handlers;
+void agent_sync_reconcile(struct agent *a);
+void agent_sync_complete(struct agent *a, bool confirmed);
+int64_t agent_sync_due_ms(const struct agent *a);
+bool agent_sync_policy_refresh(struct agent *a);
+void agent_sync_listening_refresh(struct agent *a);
+void agent_sync_mesh_changed(struct agent *a);
 
 #endif

@@ -31,7 +31,7 @@
 
 /* ---- node status ---- */
 
-void node_publish(struct agent *a)
+void agent_report_node(struct agent *a)
 {
 	struct node_status ns = {
 		.state = "online",
@@ -73,7 +73,7 @@ void node_publish(struct agent *a)
 	mqtt_publish(a->mqtt, a->topic_status, a->sb.buf, a->sb.len, 1, true);
 }
 
-void node_changed(struct agent *a)
+void agent_report_node_changed(struct agent *a)
 {
 	a->node_dirty = true;
 	if (!a->node_due_ms)
@@ -82,7 +82,7 @@ void node_changed(struct agent *a)
 
 /* ---- metrics ---- */
 
-void metrics_render(struct agent *a, bool prom)
+void agent_report_metrics(struct agent *a, bool prom)
 {
 	struct fwd_counter *fwd = NULL;
 	struct hmap seen = { 0 };
@@ -102,7 +102,7 @@ void metrics_render(struct agent *a, bool prom)
 
 	for (int p = PROTO_TCP; a->nft && p <= PROTO_UDP; p++) {
 		snprintf(cmd, sizeof(cmd), "list set inet %s cnt_%s", a->cfg.nft_table,
-			 proto_name((enum proto)p));
+			 object_proto_name((enum proto)p));
 		if (nft_list_json(a->nft, cmd, &json) == 0)
 			metrics_parse_counters(json, (enum proto)p, &fwd, &m.n_fwd);
 		free(json);
@@ -113,7 +113,7 @@ void metrics_render(struct agent *a, bool prom)
 		char key[32];
 		struct claim *c;
 		struct fwd_counter *to;
-		snprintf(key, sizeof(key), "%s/%u", proto_name(fwd[i].proto), fwd[i].port);
+		snprintf(key, sizeof(key), "%s/%u", object_proto_name(fwd[i].proto), fwd[i].port);
 		c = hmap_get(&a->store.claims, key);
 		if (!c || !c->holder)
 			continue;
@@ -145,12 +145,12 @@ void metrics_render(struct agent *a, bool prom)
 	free(fwd);
 }
 
-void metrics_tick(struct agent *a)
+void agent_report_metrics_tick(struct agent *a)
 {
 	a->metrics_due_ms = a->now_ms + (int64_t)a->cfg.metrics_interval_s * 1000;
 	if (!a->mqtt || !mqtt_connected(a->mqtt))
 		return;
-	metrics_render(a, false);
+	agent_report_metrics(a, false);
 	if (!a->sb.err)
 		mqtt_publish(a->mqtt, a->topic_metrics, a->sb.buf, a->sb.len, 0, false);
 }

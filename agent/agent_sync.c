@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "array.h"
 #include "cache.h"
 #include "cidr.h"
 #include "coexist.h"
@@ -33,7 +34,7 @@
 
 /* ---- reconcile and its follow-ups ---- */
 
-void agent_reconcile(struct agent *a)
+void agent_sync_reconcile(struct agent *a)
 {
 	int ret;
 
@@ -56,7 +57,7 @@ void agent_reconcile(struct agent *a)
 	} else if (!a->rc.retry) {
 		a->retry_backoff_ms = RETRY_MIN_MS;
 	}
-	node_changed(a);
+	agent_report_node_changed(a);
 }
 
 static int sweep_file(void *arg, const char *source, const char *id)
@@ -95,7 +96,7 @@ static bool sync_guard(struct agent *a)
 	a->held = true;
 	a->held_remove = stale;
 	a->held_total = total;
-	node_publish(a);
+	agent_report_node(a);
 	return true;
 }
 
@@ -155,7 +156,7 @@ static void sets_sweep_replay(struct agent *a)
 	sets_ids_free(changed, n);
 }
 
-void sync_complete(struct agent *a, bool confirmed)
+void agent_sync_complete(struct agent *a, bool confirmed)
 {
 	size_t dropped;
 
@@ -172,11 +173,11 @@ void sync_complete(struct agent *a, bool confirmed)
 		log_info("sync: retained replay complete (SYNC_SWEEP=off: objects it did not "
 			 "re-deliver stay until deleted)");
 	}
-	agent_reconcile(a);
+	agent_sync_reconcile(a);
 	traefik_scan(&a->traefik, sweep_file, a);
 	host_addresses(&a->pol.host);
 	a->synced = true;
-	node_publish(a);
+	agent_report_node(a);
 	/* the replay's statuses are freed as the broker acknowledges them: trim after that */
 	a->trim_due_ms = a->now_ms + TRIM_LATEST_MS;
 }
@@ -187,7 +188,7 @@ void sync_complete(struct agent *a, bool confirmed)
  * marker came after retained messages and the sweep would remove nothing, waiting
  * protects nothing, and a warm restart is synced as soon as the marker is back.
  */
-int64_t sync_due_ms(const struct agent *a)
+int64_t agent_sync_due_ms(const struct agent *a)
 {
 	return a->sync_early ? a->last_replay_ms : a->last_replay_ms + a->cfg.sync_quiet_ms;
 }
@@ -218,7 +219,7 @@ static void sync_start(struct agent *a)
 	if (mqtt_subscribe(a->mqtt, a->subs, a->n_subs) ||
 	    mqtt_subscribe_own(a->mqtt, a->topic_own_status))
 		log_error("mqtt: subscribe failed");
-	node_publish(a);
+	agent_report_node(a);
 }
 
 static void on_connected(void *arg)
@@ -242,7 +243,7 @@ static bool port_reserved(const struct policy *pol, unsigned port)
  * network (never wider than private space), and the listen port is reserved. Returns
  * true when the policy changed.
  */
-bool policy_refresh(struct agent *a)
+bool agent_sync_policy_refresh(struct agent *a)
 {
 	struct cidr net;
 	unsigned port;
@@ -257,8 +258,9 @@ bool policy_refresh(struct agent *a)
 		changed = true;
 	}
 	if (!a->cfg.reserved_set && !port_reserved(&a->pol, port)) {
-		uint16_t *v = realloc(a->pol.reserved, (a->pol.n_reserved + 1) * sizeof(*v));
-		size_t i;
+		size_t i, cap = a->pol.n_reserved;   /* config.c sizes it exactly */
+		uint16_t *v = array_grow(a->pol.reserved, &cap, cap + 1, sizeof(*v), 8);
+
 		if (v) {
 			for (i = a->pol.n_reserved; i > 0 && v[i - 1] > port; i--)
 				v[i] = v[i - 1];
@@ -272,7 +274,7 @@ bool policy_refresh(struct agent *a)
 }
 
 /* The local listeners, read again when a forward arrives and the last read is old. */
-void listening_refresh(struct agent *a)
+void agent_sync_listening_refresh(struct agent *a)
 {
 	int ret;
 
@@ -289,13 +291,13 @@ void listening_refresh(struct agent *a)
 }
 
 /* After the mesh changed: a new policy re-reads every object under it. */
-void mesh_changed(struct agent *a)
+void agent_sync_mesh_changed(struct agent *a)
 {
 	if (!a->mesh || mesh_generation(a->mesh) == a->mesh_gen)
 		return;
 	a->mesh_gen = mesh_generation(a->mesh);
-	node_changed(a);
-	if (!policy_refresh(a))
+	agent_report_node_changed(a);
+	if (!agent_sync_policy_refresh(a))
 		return;
 	log_info("policy: allowed targets and reserved ports follow the mesh; re-reading all objects");
 	if (a->mqtt && mqtt_connected(a->mqtt))
@@ -308,7 +310,7 @@ static void on_disconnected(void *arg)
 
 	a->synced = false;
 	a->subscribed = false;
-	node_publish(a);        /* cannot reach the broker, but health.json says "degraded" now */
+	agent_report_node(a);        /* cannot reach the broker, but health.json says "degraded" now */
 }
 
 static void on_subscribed(void *arg)
@@ -365,12 +367,12 @@ static void object_message(struct agent *a, enum kind kind, int source, const ch
 	a->held_recheck = true;
 	if (len == 0 || payload_tombstone(payload, len)) {
 		if (store_delete(&a->store, kind, source, id) == -ENOENT)
-			log_debug("delete of unknown %s %s from %s", kind_name(kind), id,
+			log_debug("delete of unknown %s %s from %s", object_kind_name(kind), id,
 				  a->names[source]);
 		object_sets(a, kind, source, id, NULL, 0, NULL, gen);
 	} else {
 		if (kind == KIND_FORWARD)
-			listening_refresh(a);
+			agent_sync_listening_refresh(a);
 		ret = payload_parse(kind, id, payload, len, &a->pol, &o, err, sizeof(err));
 		if (ret)
 			log_warn("%s (source %s)", err, a->names[source]);
@@ -390,8 +392,8 @@ static void over_count(struct agent *a, const char *topic, enum kind kind, const
 	char err[ERR_LEN];
 
 	snprintf(err, sizeof(err), "%s %s: not accepted: the node already holds MAX_OBJECTS=%zu "
-		 "objects (routes and forwards); delete some or raise MAX_OBJECTS", kind_name(kind),
-		 id, a->cfg.max_objects);
+		 "objects (routes and forwards); delete some or raise MAX_OBJECTS",
+		 object_kind_name(kind), id, a->cfg.max_objects);
 	report_error(a, topic, err);
 }
 
@@ -459,7 +461,7 @@ static void on_message(void *arg, const char *topic, const void *payload, size_t
 		if (a->held && a->held_token[0] && !retained && len == strlen(a->held_token) &&
 		    memcmp(payload, a->held_token, len) == 0) {
 			log_warn("sync: removal of %zu object(s) confirmed", a->held_remove);
-			sync_complete(a, true);
+			agent_sync_complete(a, true);
 		} else {
 			report_error(a, topic, a->held ? "confirm: payload does not match the held token "
 					 "(read it from the node status; retained confirmations are ignored)" :
@@ -477,8 +479,8 @@ static void on_message(void *arg, const char *topic, const void *payload, size_t
 		} else {
 			a->wg_error[0] = '\0';
 		}
-		node_changed(a);
-		mesh_changed(a);
+		agent_report_node_changed(a);
+		agent_sync_mesh_changed(a);
 		return;
 	case TOPIC_STATUS:
 		if (retained && len && !a->synced)
@@ -507,7 +509,7 @@ static void on_message(void *arg, const char *topic, const void *payload, size_t
 			       retained ? a->store.replay_seq : 0);
 }
 
-const struct mqtt_handlers agent_handlers = {
+const struct mqtt_handlers agent_sync_handlers = {
 	.connected = on_connected,
 	.disconnected = on_disconnected,
 	.subscribed = on_subscribed,

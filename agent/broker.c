@@ -1,64 +1,56 @@
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "broker.h"
+#include "endpoint.h"
+
+/* Digits only (leading zeros allowed, as in URLs), 1..65535. */
+static int port_parse(const char *s, size_t n, int *out)
+{
+	unsigned long v = 0;
+
+	if (!n)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -EINVAL;
+		v = v > 65535 ? v : v * 10 + (unsigned long)(s[i] - '0');
+	}
+	if (v < 1 || v > 65535)
+		return -EINVAL;
+	*out = (int)v;
+	return 0;
+}
 
 static int broker_parse(struct broker *b, const char *s, size_t n)
 {
-	char buf[300], *rest, *colon, *end;
-	size_t hostlen;
-	unsigned long port;
+	struct endpoint_parts p;
 
-	if (n >= sizeof(buf))
+	if (n >= BROKER_URL_MAX)
 		return -EINVAL;
-	memcpy(buf, s, n);
-	buf[n] = '\0';
-	if (strncmp(buf, "mqtt://", 7) == 0) {
+	if (n >= 7 && strncmp(s, "mqtt://", 7) == 0) {
 		b->tls = false;
-		rest = buf + 7;
-	} else if (strncmp(buf, "mqtts://", 8) == 0) {
+		s += 7;
+		n -= 7;
+	} else if (n >= 8 && strncmp(s, "mqtts://", 8) == 0) {
 		b->tls = true;
-		rest = buf + 8;
+		s += 8;
+		n -= 8;
 	} else {
 		return -EINVAL;
 	}
-	n = strlen(rest);
-	if (n && rest[n - 1] == '/')
-		rest[--n] = '\0';
-	if (rest[0] == '[') {
-		end = strchr(rest, ']');
-		if (!end || end == rest + 1 || (end[1] && end[1] != ':'))
-			return -EINVAL;
-		colon = end[1] ? end + 1 : NULL;
-		*end = '\0';
-		rest++;
-		if (strchr(rest, '/') || strchr(rest, '@'))
-			return -EINVAL;
-	} else {
-		colon = strrchr(rest, ':');
-		if (colon && strchr(rest, ':') != colon)
-			return -EINVAL;     /* an IPv6 literal needs brackets */
-		if (colon)
-			*colon = '\0';
-	}
-	hostlen = strlen(rest);
-	if (hostlen == 0 || hostlen >= sizeof(b->host) || strpbrk(rest, "/@?# "))
+	if (n && s[n - 1] == '/')
+		n--;
+	if (endpoint_split(s, n, &p) || !p.host_n || p.host_n >= sizeof(b->host))
 		return -EINVAL;
-	memcpy(b->host, rest, hostlen + 1);
+	for (size_t i = 0; i < p.host_n; i++)
+		if (strchr("/@?# ", p.host[i]))
+			return -EINVAL;
+	memcpy(b->host, p.host, p.host_n);
+	b->host[p.host_n] = '\0';
 	b->port = b->tls ? 8883 : 1883;
-	if (colon) {
-		colon++;
-		if (*colon < '0' || *colon > '9')
-			return -EINVAL;
-		errno = 0;
-		port = strtoul(colon, &end, 10);
-		if (errno || *end || port < 1 || port > 65535)
-			return -EINVAL;
-		b->port = (int)port;
-	}
-	return 0;
+	return p.port ? port_parse(p.port, p.port_n, &b->port) : 0;
 }
 
 static bool broker_same(const struct broker *a, const struct broker *b)
@@ -115,8 +107,8 @@ int broker_list_parse(struct broker_list *l, const char *v, char *err, size_t er
 
 void broker_format(char *buf, size_t len, const struct broker *b)
 {
-	bool v6 = strchr(b->host, ':') != NULL;
+	char hostport[BROKER_URL_MAX];
 
-	snprintf(buf, len, "%s://%s%s%s:%d", b->tls ? "mqtts" : "mqtt", v6 ? "[" : "", b->host,
-		 v6 ? "]" : "", b->port);
+	endpoint_join(hostport, sizeof(hostport), b->host, (unsigned)b->port);
+	snprintf(buf, len, "%s://%s", b->tls ? "mqtts" : "mqtt", hostport);
 }

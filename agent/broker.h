@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #define MAX_BROKERS 8
+#define BROKER_URL_MAX 300      /* one entry, "mqtts://" and the port included */
 
 struct broker {
 	char host[256];         /* a name or an IP literal, without brackets */

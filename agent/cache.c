@@ -47,7 +47,7 @@ void cache_record(struct strbuf *sb, const struct store *st, const struct slot *
 	const struct entry *e;
 	bool first = true;
 
-	strbuf_printf(sb, "{\"kind\":\"%s\",\"id\":", kind_name(s->kind));
+	strbuf_printf(sb, "{\"kind\":\"%s\",\"id\":", object_kind_name(s->kind));
 	strbuf_json_str(sb, s->id);
 	strbuf_puts(sb, ",\"entries\":[");
 	for (size_t i = 0; i < st->n_sources; i++) {
@@ -177,7 +177,7 @@ static struct object *record_spec(const struct store *st, enum kind kind, const 
 		return NULL;
 	text = json_object_to_json_string_ext(spec, JSON_C_TO_STRING_PLAIN);
 	if (payload_parse(kind, id, text, strlen(text), pol, &o, err, sizeof(err))) {
-		log_warn("cache: dropping %s %s from source %s: %s", kind_name(kind), id,
+		log_warn("cache: dropping %s %s from source %s: %s", object_kind_name(kind), id,
 			 st->names[source], err);
 		return NULL;
 	}
@@ -196,14 +196,14 @@ static int record_apply(struct store *st, json_object *rec, const struct policy 
 
 	if (!json_object_object_get_ex(rec, "kind", &v) || !json_object_is_type(v, json_type_string))
 		return -EINVAL;
-	if (strcmp(json_object_get_string(v), kind_name(KIND_ROUTE)) == 0)
+	if (strcmp(json_object_get_string(v), object_kind_name(KIND_ROUTE)) == 0)
 		kind = KIND_ROUTE;
-	else if (strcmp(json_object_get_string(v), kind_name(KIND_FORWARD)) == 0)
+	else if (strcmp(json_object_get_string(v), object_kind_name(KIND_FORWARD)) == 0)
 		kind = KIND_FORWARD;
 	else
 		return -EINVAL;
 	if (!json_object_object_get_ex(rec, "id", &v) || !json_object_is_type(v, json_type_string) ||
-	    !id_valid(json_object_get_string(v), strlen(json_object_get_string(v))))
+	    !payload_id_valid(json_object_get_string(v), strlen(json_object_get_string(v))))
 		return -EINVAL;
 	id = json_object_get_string(v);
 	for (size_t i = 0; i < st->n_sources; i++)
@@ -247,7 +247,8 @@ static int cache_parse_v1(struct store *st, json_object *root, const struct poli
 		if (!json_object_object_get_ex(sources, st->names[i], &src))
 			continue;
 		for (int k = 0; k < KIND_COUNT; k++) {
-			if (!json_object_object_get_ex(src, kind_plural((enum kind)k), &objs) ||
+			if (!json_object_object_get_ex(src, object_kind_plural((enum kind)k),
+						       &objs) ||
 			    !json_object_is_type(objs, json_type_object))
 				continue;
 			json_object_object_foreach(objs, id, val) {
@@ -258,11 +259,12 @@ static int cache_parse_v1(struct store *st, json_object *root, const struct poli
 				json_object_object_add(rec, "source", json_object_new_string(st->names[i]));
 				json_object_object_add(rec, "spec", json_object_get(val));
 				char quoted[3 * ID_LEN];
-				struct object *o = id_valid(id, strlen(id)) ?
+				struct object *o = payload_id_valid(id, strlen(id)) ?
 					record_spec(st, (enum kind)k, id, (int)i, rec, pol) : NULL;
-				if (!id_valid(id, strlen(id)))
+				if (!payload_id_valid(id, strlen(id)))
 					log_warn("cache: dropping %s %s from source %s: the id does not "
-						 "match [a-z0-9][a-z0-9_-]{0,62}", kind_name((enum kind)k),
+						 "match [a-z0-9][a-z0-9_-]{0,62}",
+						 object_kind_name((enum kind)k),
 						 log_quote(quoted, sizeof(quoted), id), st->names[i]);
 				json_object_put(rec);
 				if (o && (ret = store_put(st, (enum kind)k, (int)i, id, o, NULL, 0, 0)))
@@ -361,7 +363,7 @@ int cache_save(const char *dir, const struct store *st, const char *node, size_t
 		snprintf(err, errlen, "cache: %s", strerror(-ret));
 		goto out;
 	}
-	ret = file_write_atomic(dir, CACHE_NAME, sb.buf, sb.len, 0600, err, errlen);
+	ret = fileio_write_atomic(dir, CACHE_NAME, sb.buf, sb.len, 0600, err, errlen);
 	if (!ret && bytes)
 		*bytes = sb.len;
 out:
@@ -377,7 +379,7 @@ static int load_file(const char *dir, const char *name, struct store *st, const 
 	char why[256];
 	int ret;
 
-	ret = file_read(dir, name, &buf, &len, 256u << 20);
+	ret = fileio_read(dir, name, &buf, &len, 256u << 20);
 	if (ret == -ENOENT)
 		return ret;
 	if (ret) {

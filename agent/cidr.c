@@ -41,7 +41,7 @@ static int cidr_fail(char *err, size_t errlen, const char *s, size_t n, const ch
 	va_list ap;
 	int k;
 
-	value_quote(q, sizeof(q), s, n);
+	payload_quote(q, sizeof(q), s, n);
 	k = snprintf(err, errlen, "%s ", q);
 	if (k >= 0 && (size_t)k < errlen) {
 		va_start(ap, fmt);

@@ -34,7 +34,7 @@ static int bad(char *err, size_t errlen, const char *var, const char *v, const c
 {
 	char q[96];
 
-	value_quote(q, sizeof(q), v, strlen(v));
+	payload_quote(q, sizeof(q), v, strlen(v));
 	snprintf(err, errlen, "%s %s is invalid (accepted: %s)", var, q, accepted);
 	return -EINVAL;
 }
@@ -71,7 +71,7 @@ static bool name_valid(const char *v, size_t max, const char *extra)
 
 static int set_node(struct config *cfg, const char *v, char *err, size_t errlen)
 {
-	if (!id_valid(v, strlen(v)))
+	if (!payload_id_valid(v, strlen(v)))
 		return bad(err, errlen, "NODE_ID", v, "[a-z0-9][a-z0-9_-]{0,62}");
 	snprintf(cfg->node_id, sizeof(cfg->node_id), "%s", v);
 	return 0;
@@ -86,7 +86,7 @@ static int set_groups(struct config *cfg, const char *v, char *err, size_t errle
 		return -ENOMEM;
 	cfg->n_groups = 0;
 	for (tok = strtok_r(copy, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
-		if (!id_valid(tok, strlen(tok))) {
+		if (!payload_id_valid(tok, strlen(tok))) {
 			ret = bad(err, errlen, "EDGE_GROUPS", tok, "comma-separated [a-z0-9][a-z0-9_-]{0,62}");
 			goto out;
 		}
@@ -117,7 +117,7 @@ static int set_mqtt_url(struct config *cfg, const char *v, char *err, size_t err
 		return 0;
 	if (!strchr(v, ','))
 		return bad(err, errlen, "MQTT_URL", v, accepted);
-	value_quote(q, sizeof(q), v, strlen(v));
+	payload_quote(q, sizeof(q), v, strlen(v));
 	snprintf(err, errlen, "MQTT_URL %s is invalid: %s (accepted: %s)", q, why, accepted);
 	return -EINVAL;
 }
@@ -169,7 +169,7 @@ static int set_protocol(struct config *cfg, const char *v, char *err, size_t err
 
 static int set_prefix(struct config *cfg, const char *v, char *err, size_t errlen)
 {
-	if (!id_valid(v, strlen(v)))
+	if (!payload_id_valid(v, strlen(v)))
 		return bad(err, errlen, "TOPIC_PREFIX", v, "[a-z0-9][a-z0-9_-]{0,62}");
 	snprintf(cfg->topic_prefix, sizeof(cfg->topic_prefix), "%s", v);
 	return 0;
@@ -375,25 +375,18 @@ static int set_log_level(struct config *cfg, const char *v, char *err, size_t er
 /* Plain HTTP only where no one else is on the path: a loopback host. */
 static bool url_loopback(const char *v)
 {
-	const char *host = v + strlen("http://"), *end, *cls;
+	const char *auth = v + strlen("http://"), *cls;
+	struct endpoint_parts p;
 	uint8_t addr[16];
-	int family;
+	bool ok;
 
-	if (*host == '[') {
-		end = strchr(host, ']');
-		if (!end || !address_parse_v6(host + 1, (size_t)(end - host - 1), addr))
-			return false;
-		family = AF_INET6;
-		end++;
-	} else {
-		end = host + strcspn(host, ":/?#");
-		if ((size_t)(end - host) == strlen("localhost") && !strncmp(host, "localhost", 9))
-			return strchr(":/?#", *end) != NULL;
-		if (!address_parse_v4(host, (size_t)(end - host), addr))
-			return false;
-		family = AF_INET;
-	}
-	cls = strchr(":/?#", *end) ? address_class(family, addr) : NULL;
+	if (endpoint_split(auth, strcspn(auth, "/?#"), &p))
+		return false;
+	if (!p.bracketed && p.host_n == strlen("localhost") && !strncmp(p.host, "localhost", 9))
+		return true;
+	ok = p.bracketed ? address_parse_v6(p.host, p.host_n, addr) :
+			   address_parse_v4(p.host, p.host_n, addr);
+	cls = ok ? address_class(p.bracketed ? AF_INET6 : AF_INET, addr) : NULL;
 	return cls && !strcmp(cls, "loopback");
 }
 

@@ -8,7 +8,7 @@
 
 #include "fileio.h"
 
-int file_write_all(int fd, const void *buf, size_t len)
+int fileio_write_all(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;
 
@@ -25,8 +25,8 @@ int file_write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-int file_write_atomic(const char *dir, const char *name, const void *buf, size_t len,
-		      mode_t mode, char *err, size_t errlen)
+int fileio_write_atomic(const char *dir, const char *name, const void *buf, size_t len,
+			mode_t mode, char *err, size_t errlen)
 {
 	char tmp[4096], dst[4096];
 	const char *step = "open";
@@ -41,7 +41,7 @@ int file_write_atomic(const char *dir, const char *name, const void *buf, size_t
 		goto out;
 	}
 	step = "write";
-	ret = file_write_all(fd, buf, len);
+	ret = fileio_write_all(fd, buf, len);
 	if (!ret && fchmod(fd, mode))
 		ret = -errno;
 	if (!ret && fsync(fd))
@@ -72,7 +72,7 @@ out:
 	return ret;
 }
 
-int file_read(const char *dir, const char *name, char **out, size_t *len, size_t max)
+int fileio_read(const char *dir, const char *name, char **out, size_t *len, size_t max)
 {
 	char path[4096];
 	struct stat sb;

@@ -71,7 +71,7 @@ void forward_json(struct strbuf *sb, const struct forward_spec *f)
 		if (f->target_port)
 			strbuf_printf(sb, ",\"target_port\":%u", f->target_port);
 	}
-	strbuf_printf(sb, ",\"proto\":\"%s\"", proto_name(f->proto));
+	strbuf_printf(sb, ",\"proto\":\"%s\"", object_proto_name(f->proto));
 	allow(sb, f);
 	limit(sb, f);
 	if (f->preserve_source)

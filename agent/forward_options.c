@@ -17,8 +17,8 @@ static int allow_set(const struct field_ctx *c, const char *name, const char *id
 {
 	char q[QUOTE_LEN];
 
-	value_quote(q, sizeof(q), id, n);
-	if (!id_valid(id, n))
+	payload_quote(q, sizeof(q), id, n);
+	if (!payload_id_valid(id, n))
 		return field_fail(c, "%s @%s is not a set name (accepted: \"@\" then "
 				  "[a-z0-9][a-z0-9_-]{0,62})", name, q);
 	for (size_t i = 0; i < f->n_allow_sets; i++)
@@ -53,7 +53,7 @@ static int allow_one(const struct field_ctx *c, const char *name, struct json_ob
 	if (cidr_parse(&net, s, n, why, sizeof(why)))
 		return field_fail(c, "%s %s", name, why);
 	if (net.family != AF_INET) {
-		value_quote(got, sizeof(got), s, n);
+		payload_quote(got, sizeof(got), s, n);
 		return field_fail(c, "%s %s is IPv6 (accepted: " ALLOW_ACCEPTED "; forwards "
 				  "are IPv4)", name, got);
 	}
@@ -94,7 +94,7 @@ static int limit_rate(const struct field_ctx *c, struct json_object *lim, struct
 	ret = field_string(c, lim, "new_per_source", 0, RATE_ACCEPTED, &s, &n);
 	if (ret || !s)
 		return ret;
-	value_quote(q, sizeof(q), s, n);
+	payload_quote(q, sizeof(q), s, n);
 	slash = memchr(s, '/', n);
 	digits = slash ? (size_t)(slash - s) : 0;
 	for (size_t i = 0; i < digits && r <= FWD_RATE_MAX; i++)
@@ -182,7 +182,7 @@ static int forward_affinity(const struct field_ctx *c, struct json_object *root,
 	if (ret || !s)
 		return ret;
 	if (n != 6 || memcmp(s, "source", 6)) {
-		value_quote(q, sizeof(q), s, n);
+		payload_quote(q, sizeof(q), s, n);
 		return field_fail(c, "affinity %s is not supported (accepted: \"source\")", q);
 	}
 	if (!f->n_targets)

@@ -69,7 +69,7 @@ int forward_ip(const struct field_ctx *c, const char *name, const char *s, size_
 	char q[QUOTE_LEN];
 
 	if (!address_parse_v4(s, n, (uint8_t *)out)) {
-		value_quote(q, sizeof(q), s, n);
+		payload_quote(q, sizeof(q), s, n);
 		return field_fail(c, "%s %s is not an IPv4 address (accepted: dotted-quad IPv4)",
 				  name, q);
 	}
@@ -139,7 +139,7 @@ static int forward_proto(const struct field_ctx *c, struct json_object *root,
 		f->proto = PROTO_UDP;
 		return 0;
 	}
-	value_quote(q, sizeof(q), s, n);
+	payload_quote(q, sizeof(q), s, n);
 	return field_fail(c, "proto %s is not supported (accepted: tcp, udp)", q);
 }
 
@@ -149,7 +149,7 @@ static int forward_listening(const struct field_ctx *c, const struct forward_spe
 		if (port_set_has(c->pol->listening, f->proto, (uint16_t)p))
 			return field_fail(c, "public_port %u/%s is in use by a local listener (a "
 					  "process on this host serves it; a forward would hide it "
-					  "from outside)", p, proto_name(f->proto));
+					  "from outside)", p, object_proto_name(f->proto));
 	return 0;
 }
 

@@ -2,7 +2,7 @@
 #ifndef EDGE_FORWARD_PARSE_H
 #define EDGE_FORWARD_PARSE_H
 
-#include "payload_field.h"
+#include "payload_int.h"
 
 int forward_allow(const struct field_ctx *c, struct json_object *root, struct forward_spec *f);
 int forward_limit(const struct field_ctx *c, struct json_object *root, struct forward_spec *f);

@@ -17,7 +17,7 @@ int health_write(const char *dir, bool connected, bool synced, size_t n_errors, 
 	n = snprintf(buf, sizeof(buf), "{\"pid\":%ld,\"time\":%lld,\"connected\":%s,\"synced\":%s,\"errors\":%zu}\n",
 		     (long)getpid(), (long long)now, connected ? "true" : "false",
 		     synced ? "true" : "false", n_errors);
-	return file_write_atomic(dir, HEALTH_FILE, buf, (size_t)n, 0644, err, sizeof(err));
+	return fileio_write_atomic(dir, HEALTH_FILE, buf, (size_t)n, 0644, err, sizeof(err));
 }
 
 int health_check(const char *dir, time_t now)
@@ -29,7 +29,7 @@ int health_check(const char *dir, time_t now)
 	long pid = 0;
 	int ret = 2;
 
-	if (file_read(dir, HEALTH_FILE, &buf, &len, 4096)) {
+	if (fileio_read(dir, HEALTH_FILE, &buf, &len, 4096)) {
 		printf("unhealthy: no %s/%s (is the agent running?)\n", dir, HEALTH_FILE);
 		return 2;
 	}

@@ -54,7 +54,7 @@ size_t join_on_header(char *ptr, size_t size, size_t nmemb, void *userdata)
 	return n;
 }
 
-/* value_quote stops at 64 bytes; a controller's error body deserves more. */
+/* payload_quote stops at 64 bytes; a controller's error body deserves more. */
 static void body_quote(char *buf, size_t len, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -145,7 +145,7 @@ static void join_finish(struct join *j, CURLcode code)
 			 j->reason, body);
 		return;
 	}
-	j->ret = wg_join_parse(j->resp ? j->resp : "", j->resp_len, &j->result, why, sizeof(why));
+	j->ret = join_parse(j->resp ? j->resp : "", j->resp_len, &j->result, why, sizeof(why));
 	if (j->ret == -EINVAL)
 		j->ret = -EBADMSG;
 	if (j->ret)

@@ -13,13 +13,13 @@ int join_cache_save(const char *data_dir, const struct wg_join *j, char *err, si
 	size_t len = 0;
 	int ret;
 
-	ret = wg_join_render(j, &text, &len);
+	ret = join_render(j, &text, &len);
 	if (ret) {
 		snprintf(err, errlen, "join cache: cannot render " JOIN_CACHE_FILE ": %s",
 			 strerror(-ret));
 		return ret;
 	}
-	ret = file_write_atomic(data_dir, JOIN_CACHE_FILE, text, len, 0600, why, sizeof(why));
+	ret = fileio_write_atomic(data_dir, JOIN_CACHE_FILE, text, len, 0600, why, sizeof(why));
 	if (ret)
 		snprintf(err, errlen, "join cache: %s", why);
 	explicit_bzero(text, len);
@@ -35,7 +35,7 @@ int join_cache_load(const char *data_dir, struct wg_join *out, char *err, size_t
 
 	if (errlen)
 		err[0] = '\0';
-	ret = file_read(data_dir, JOIN_CACHE_FILE, &text, &len, JOIN_MAX_BYTES);
+	ret = fileio_read(data_dir, JOIN_CACHE_FILE, &text, &len, JOIN_MAX_BYTES);
 	if (ret == -ENOENT)
 		return ret;
 	if (ret) {
@@ -43,7 +43,7 @@ int join_cache_load(const char *data_dir, struct wg_join *out, char *err, size_t
 			 ret == -EFBIG ? "over 1 MiB" : strerror(-ret));
 		return ret;
 	}
-	ret = wg_join_parse(text, len, out, why, sizeof(why));
+	ret = join_parse(text, len, out, why, sizeof(why));
 	if (ret)
 		snprintf(err, errlen, "join cache: %s/" JOIN_CACHE_FILE ": %s", data_dir, why);
 	explicit_bzero(text, len);

@@ -4,11 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "field.h"
 #include "json_strict.h"
 #include "join_field.h"
 #include "join_parse.h"
 #include "payload.h"
-#include "payload_field.h"
 #include "wg_device.h"
 #include "wg_key.h"
 
@@ -19,16 +19,6 @@ static const char *const root_fields[] = { "address", "listen_port", "mtu", "pee
 static const char *const peer_fields[] = {
 	"public_key", "endpoint", "allowed_ips", "persistent_keepalive", "preshared_key"
 };
-
-void wg_join_free(struct wg_join *j)
-{
-	if (!j)
-		return;
-	for (size_t i = 0; i < j->n_peers; i++)
-		wg_peer_free(&j->peers[i]);
-	free(j->peers);
-	memset(j, 0, sizeof(*j));
-}
 
 static int scan(const char *buf, size_t len, char *err, size_t errlen)
 {
@@ -77,7 +67,7 @@ static int field_unknown(const char *where, const char *key, size_t keylen,
 	for (size_t k = 0; k < n; k++)
 		off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s", k ? ", " : "",
 					names[k]);
-	value_quote(q, sizeof(q), key, keylen < JSON_KEY_CAP ? keylen : JSON_KEY_CAP);
+	payload_quote(q, sizeof(q), key, keylen < JSON_KEY_CAP ? keylen : JSON_KEY_CAP);
 	return join_fail(err, errlen, "%s%sunknown field %s (accepted: %s)", where,
 			 *where ? ": " : "", q, list);
 }
@@ -193,8 +183,8 @@ static int key_field(struct json_object *o, const char *path, const char *name,
 		if (secret)
 			return join_fail(err, errlen, "%s is not a WireGuard key (accepted: "
 					 KEY_ACCEPTED ")", path);
-		value_quote(q, sizeof(q), json_object_get_string(v),
-			    (size_t)json_object_get_string_len(v));
+		payload_quote(q, sizeof(q), json_object_get_string(v),
+			      (size_t)json_object_get_string_len(v));
 		return join_fail(err, errlen, "%s %s is not a WireGuard key (accepted: "
 				 KEY_ACCEPTED ")", path, q);
 	}
@@ -319,7 +309,7 @@ static int root_parse(struct json_object *root, struct wg_join *j, char *err, si
 	return 0;
 }
 
-int wg_join_parse(const char *buf, size_t len, struct wg_join *out, char *err, size_t errlen)
+int join_parse(const char *buf, size_t len, struct wg_join *out, char *err, size_t errlen)
 {
 	struct json_object *root = NULL;
 	struct wg_join j = { 0 };

@@ -21,12 +21,9 @@
  *   wireguard: peers[1].endpoint "x:1" is not host:port (accepted: IPv4:port or [IPv6]:port)
  * Preshared keys are never echoed.
  */
-int wg_join_parse(const char *buf, size_t len, struct wg_join *out, char *err, size_t errlen);
+int join_parse(const char *buf, size_t len, struct wg_join *out, char *err, size_t errlen);
 
 /* Canonical compact JSON with a final newline; *out is NUL-terminated, the caller frees. */
-int wg_join_render(const struct wg_join *j, char **out, size_t *len);
-
-/* Same address, port, MTU and the same peers in the same order. */
-bool wg_join_equal(const struct wg_join *a, const struct wg_join *b);
+int join_render(const struct wg_join *j, char **out, size_t *len);
 
 #endif

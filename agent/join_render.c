@@ -46,7 +46,7 @@ static void peer_put(struct strbuf *sb, const struct wg_peer *p)
 	strbuf_puts(sb, "}");
 }
 
-int wg_join_render(const struct wg_join *j, char **out, size_t *len)
+int join_render(const struct wg_join *j, char **out, size_t *len)
 {
 	struct strbuf sb;
 	int ret;
@@ -73,28 +73,4 @@ int wg_join_render(const struct wg_join *j, char **out, size_t *len)
 	*out = sb.buf;
 	*len = sb.len;
 	return 0;
-}
-
-static bool peer_equal(const struct wg_peer *a, const struct wg_peer *b)
-{
-	if (memcmp(a->public_key, b->public_key, WG_KEY_LEN) || a->has_psk != b->has_psk ||
-	    (a->has_psk && memcmp(a->preshared_key, b->preshared_key, WG_KEY_LEN)) ||
-	    !wg_endpoint_equal(&a->endpoint, &b->endpoint) || a->keepalive != b->keepalive ||
-	    a->n_allowed != b->n_allowed)
-		return false;
-	for (size_t i = 0; i < a->n_allowed; i++)
-		if (wg_cidr_cmp(&a->allowed[i], &b->allowed[i]))
-			return false;
-	return true;
-}
-
-bool wg_join_equal(const struct wg_join *a, const struct wg_join *b)
-{
-	if (wg_cidr_cmp(&a->address, &b->address) || a->listen_port != b->listen_port ||
-	    a->mtu != b->mtu || a->n_peers != b->n_peers)
-		return false;
-	for (size_t i = 0; i < a->n_peers; i++)
-		if (!peer_equal(&a->peers[i], &b->peers[i]))
-			return false;
-	return true;
 }

@@ -61,7 +61,7 @@ int join_address_parse(const char *path, const char *s, size_t n, struct cidr *o
 	unsigned max, prefix;
 	char q[QUOTED_LEN];
 
-	value_quote(q, sizeof(q), s, n);
+	payload_quote(q, sizeof(q), s, n);
 	memset(out, 0, sizeof(*out));
 	if (!slash || !address_parse(s, (size_t)(slash - s), &out->family, out->addr))
 		return join_fail(err, errlen, "%s %s is not an address with prefix length "
@@ -88,7 +88,7 @@ int join_endpoint_parse(const char *path, const char *s, size_t n, struct wg_end
 
 	if (!ret)
 		return 0;
-	value_quote(q, sizeof(q), s, n);
+	payload_quote(q, sizeof(q), s, n);
 	if (ret == -ERANGE)
 		return join_fail(err, errlen, "%s %s has a port out of range (accepted: 1..65535)",
 				 path, q);
@@ -104,7 +104,7 @@ int join_network_parse(const char *path, const char *s, size_t n, struct cidr *o
 	int ret;
 
 	if (!n || n >= sizeof(text) || strspn(s, "0123456789abcdefABCDEF.:/") != n) {
-		value_quote(q, sizeof(q), s, n);
+		payload_quote(q, sizeof(q), s, n);
 		return join_fail(err, errlen, "%s %s is not an IP network (accepted: "
 				 NETWORK_ACCEPTED ")", path, q);
 	}

@@ -39,7 +39,7 @@ int journal_open(struct journal *j, const char *dir, char *err, size_t errlen)
 
 int journal_write(struct journal *j, const void *buf, size_t len, char *err, size_t errlen)
 {
-	int ret = j->fd < 0 ? -EBADF : file_write_all(j->fd, buf, len);
+	int ret = j->fd < 0 ? -EBADF : fileio_write_all(j->fd, buf, len);
 
 	if (ret) {
 		snprintf(err, errlen, "journal: %s", strerror(-ret));

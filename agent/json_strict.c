@@ -364,6 +364,6 @@ void json_strict_dup_describe(char *buf, size_t len, const struct json_strict_du
 {
 	char q[JSON_KEY_CAP * 4 + 8];
 
-	value_quote(q, sizeof(q), d->name, d->len < JSON_KEY_CAP ? d->len : JSON_KEY_CAP);
+	payload_quote(q, sizeof(q), d->name, d->len < JSON_KEY_CAP ? d->len : JSON_KEY_CAP);
 	snprintf(buf, len, "%s%sduplicate field %s", d->path, *d->path ? ": " : "", q);
 }

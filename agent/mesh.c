@@ -128,9 +128,9 @@ static void bus_load(struct mesh *m)
 	char *buf = NULL, err[ERR_LEN];
 	size_t len;
 
-	if (file_read(m->c.data_dir, BUS_CACHE_FILE, &buf, &len, JOIN_MAX_BYTES))
+	if (fileio_read(m->c.data_dir, BUS_CACHE_FILE, &buf, &len, JOIN_MAX_BYTES))
 		return;
-	if (wg_join_parse(buf, len, &m->bus, err, sizeof(err)))
+	if (join_parse(buf, len, &m->bus, err, sizeof(err)))
 		log_warn("wireguard: ignoring %s/%s: %s", m->c.data_dir, BUS_CACHE_FILE, err);
 	else
 		m->has_bus = true;
@@ -202,11 +202,11 @@ int mesh_bus_update(struct mesh *m, const char *payload, size_t len, char *err, 
 			return 0;
 		wg_join_free(&m->bus);
 		m->has_bus = false;
-		file_write_atomic(m->c.data_dir, BUS_CACHE_FILE, "", 0, 0600, err, errlen);
+		fileio_write_atomic(m->c.data_dir, BUS_CACHE_FILE, "", 0, 0600, err, errlen);
 		log_info("wireguard: bus override removed; back to the controller's configuration");
 		goto apply;
 	}
-	ret = wg_join_parse(payload, len, &j, err, errlen);
+	ret = join_parse(payload, len, &j, err, errlen);
 	if (!ret)
 		ret = mesh_admit(m, &j, err, errlen);
 	if (ret) {
@@ -220,8 +220,8 @@ int mesh_bus_update(struct mesh *m, const char *payload, size_t len, char *err, 
 	wg_join_free(&m->bus);
 	m->bus = j;
 	m->has_bus = true;
-	if (wg_join_render(&m->bus, &text, &tlen) == 0 &&
-	    file_write_atomic(m->c.data_dir, BUS_CACHE_FILE, text, tlen, 0600, err, errlen))
+	if (join_render(&m->bus, &text, &tlen) == 0 &&
+	    fileio_write_atomic(m->c.data_dir, BUS_CACHE_FILE, text, tlen, 0600, err, errlen))
 		log_warn("wireguard: cannot cache the bus configuration: %s", err);
 	free(text);
 apply:

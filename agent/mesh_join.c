@@ -7,6 +7,7 @@
 #include "join_parse.h"
 #include "log.h"
 #include "mesh_int.h"
+#include "wg_device.h"
 
 #define BACKOFF_MIN_MS 2000
 #define BACKOFF_MAX_MS 300000

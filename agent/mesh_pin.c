@@ -38,7 +38,7 @@ void mesh_pin_load(struct mesh *m)
 		m->net = *m->c.network;
 		return;
 	}
-	ret = file_read(m->c.data_dir, PIN_FILE, &buf, &len, PIN_MAX);
+	ret = fileio_read(m->c.data_dir, PIN_FILE, &buf, &len, PIN_MAX);
 	if (ret == -ENOENT)
 		return;
 	if (!ret) {
@@ -75,7 +75,8 @@ static void pin(struct mesh *m, const struct wg_join *j)
 	log_info("wireguard: mesh network %s pinned in %s/%s (learned from the first configuration "
 		 "accepted)", text, m->c.data_dir, PIN_FILE);
 	strcat(text, "\n");
-	if (file_write_atomic(m->c.data_dir, PIN_FILE, text, strlen(text), 0600, err, sizeof(err)))
+	if (fileio_write_atomic(m->c.data_dir, PIN_FILE, text, strlen(text), 0600, err,
+				sizeof(err)))
 		log_warn("wireguard: cannot keep the mesh network: %s", err);
 	m->pin_error[0] = '\0';
 }

@@ -3,13 +3,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "metrics.h"
 
 int metrics_parse_counters(const char *json, enum proto proto, struct fwd_counter **out, size_t *n)
 {
 	json_object *root = json_tokener_parse(json), *list, *set, *elems, *v;
 	struct fwd_counter *c;
-	size_t len;
+	size_t len, cap;
 	int ret = -EINVAL;
 
 	if (!root || !json_object_object_get_ex(root, "nftables", &list) ||
@@ -23,7 +24,8 @@ int metrics_parse_counters(const char *json, enum proto proto, struct fwd_counte
 		    !json_object_is_type(elems, json_type_array))
 			break;
 		len = json_object_array_length(elems);
-		c = realloc(*out, (*n + len + 1) * sizeof(*c));
+		cap = *n;       /* appends to what the caller has, sized exactly */
+		c = array_grow(*out, &cap, *n + len + 1, sizeof(*c), 16);
 		if (!c) {
 			ret = -ENOMEM;
 			break;
@@ -132,7 +134,7 @@ int metrics_render_prom(struct strbuf *sb, const struct metrics *m)
 	for (int k = 0; k < KIND_COUNT; k++)
 		for (int s = ST_APPLIED; s < ST_COUNT; s++)
 			strbuf_printf(sb, "edge_objects{node=\"%s\",kind=\"%s\",state=\"%s\"} %zu\n", m->node,
-				      kind_name((enum kind)k), states[s], m->objects[k][s]);
+				      object_kind_name((enum kind)k), states[s], m->objects[k][s]);
 	prom_head(sb, "edge_applies_total", "counter", "nftables transactions and Traefik file batches.");
 	strbuf_printf(sb, "edge_applies_total{node=\"%s\"} %lu\n", m->node, m->applies);
 	prom_head(sb, "edge_apply_seconds_total", "counter", "Time spent reconciling.");

@@ -176,8 +176,8 @@ struct object *object_ref(struct object *o);
 void object_unref(struct object *o);
 bool object_equal(const struct object *a, const struct object *b);
 
-const char *kind_name(enum kind kind);      /* "route", "forward" */
-const char *kind_plural(enum kind kind);    /* "routes", "forwards" */
-const char *proto_name(enum proto proto);
+const char *object_kind_name(enum kind kind);      /* "route", "forward" */
+const char *object_kind_plural(enum kind kind);    /* "routes", "forwards" */
+const char *object_proto_name(enum proto proto);
 
 #endif

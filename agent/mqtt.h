@@ -26,7 +26,7 @@ void mqtt_handle(struct mqtt *m, short revents);
 /*
  * Keepalive; connects to the brokers in order (each address of a name in turn), with
  * capped exponential backoff after a whole round; moves back to an earlier broker that
- * has answered for MQTT_FAILBACK_S. Returns ms until the next call.
+ * has answered for MQTT_FAILBACK_S. Returns ms until the next call. (mqtt_connect.c)
  */
 int64_t mqtt_tick(struct mqtt *m, int64_t now_ms);
 bool mqtt_connected(const struct mqtt *m);

@@ -168,17 +168,17 @@ bool object_equal(const struct object *a, const struct object *b)
 	return route_equal(&a->route, &b->route);
 }
 
-const char *kind_name(enum kind kind)
+const char *object_kind_name(enum kind kind)
 {
 	return kind == KIND_ROUTE ? "route" : "forward";
 }
 
-const char *kind_plural(enum kind kind)
+const char *object_kind_plural(enum kind kind)
 {
 	return kind == KIND_ROUTE ? "routes" : "forwards";
 }
 
-const char *proto_name(enum proto proto)
+const char *object_proto_name(enum proto proto)
 {
 	return proto == PROTO_UDP ? "udp" : "tcp";
 }

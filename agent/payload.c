@@ -5,7 +5,7 @@
 
 #include "json_strict.h"
 #include "payload.h"
-#include "payload_field.h"
+#include "payload_int.h"
 
 #define PAYLOAD_MAX 65536   /* when the policy leaves max_payload at 0 */
 #define PAYLOAD_DEPTH 4
@@ -13,7 +13,7 @@
 #define PLAIN_KEY "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
 #define ID_ACCEPTED "[a-z0-9][a-z0-9_-]{0,62}"
 
-bool id_valid(const char *s, size_t len)
+bool payload_id_valid(const char *s, size_t len)
 {
 	if (!s || len < 1 || len > ID_LEN - 1)
 		return false;
@@ -49,7 +49,7 @@ static size_t quote_byte(char *e, unsigned char ch)
 }
 
 /* Always a whole quoted string: cut early, with `...`, when buf or QUOTE_MAX runs out. */
-void value_quote(char *buf, size_t len, const char *s, size_t n)
+void payload_quote(char *buf, size_t len, const char *s, size_t n)
 {
 	size_t o = 0, k;
 	bool cut = false;
@@ -122,7 +122,7 @@ static int payload_templates_object(const struct field_ctx *c, struct json_objec
 		if (kn && strspn(key, PLAIN_KEY) == kn)
 			snprintf(q, sizeof(q), "%s", key);
 		else
-			value_quote(q, sizeof(q), key, kn);
+			payload_quote(q, sizeof(q), key, kn);
 		at = template_in(key, kn);
 		snprintf(sub, sizeof(sub), "%s%s%s%s", where, *where ? " " : "",
 			 at ? "field name " : "", q);
@@ -215,7 +215,7 @@ int payload_parse(enum kind kind, const char *id, const char *buf, size_t len,
 		  const struct policy *pol, struct object **out, char *err, size_t errlen)
 {
 	const struct payload_schema *sc = kind == KIND_ROUTE ? &route_schema : &forward_schema;
-	struct field_ctx c = { kind_name(kind), id, pol, err, errlen, NULL };
+	struct field_ctx c = { object_kind_name(kind), id, pol, err, errlen, NULL };
 	struct json_object *root = NULL;
 	struct object *o = NULL;
 	char q[QUOTE_LEN];
@@ -231,8 +231,8 @@ int payload_parse(enum kind kind, const char *id, const char *buf, size_t len,
 	*out = NULL;
 	if (!buf)
 		buf = "";
-	if (!id_valid(id, id ? strnlen(id, ID_LEN) : 0)) {
-		value_quote(q, sizeof(q), id, id ? strnlen(id, QUOTE_MAX + 1) : 0);
+	if (!payload_id_valid(id, id ? strnlen(id, ID_LEN) : 0)) {
+		payload_quote(q, sizeof(q), id, id ? strnlen(id, QUOTE_MAX + 1) : 0);
 		c.id = q;
 		return field_fail(&c, "id does not match " ID_ACCEPTED);
 	}

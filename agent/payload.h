@@ -24,7 +24,7 @@ int payload_parse(enum kind kind, const char *id, const char *buf, size_t len,
 bool payload_tombstone(const char *buf, size_t len);
 
 /* [a-z0-9][a-z0-9_-]{0,62}; len excludes any NUL. */
-bool id_valid(const char *s, size_t len);
+bool payload_id_valid(const char *s, size_t len);
 
 /*
  * The "digest" of an object status: the first 8 bytes of the SHA-256 of the exact payload
@@ -35,6 +35,6 @@ bool id_valid(const char *s, size_t len);
 void payload_digest(const void *buf, size_t len, char out[DIGEST_LEN]);
 
 /* Copies s into buf as a quoted, printable, bounded rendition for error messages. */
-void value_quote(char *buf, size_t len, const char *s, size_t n);
+void payload_quote(char *buf, size_t len, const char *s, size_t n);
 
 #endif

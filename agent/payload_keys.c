@@ -5,7 +5,7 @@
 
 #include "json_strict.h"
 #include "payload.h"
-#include "payload_field.h"
+#include "payload_int.h"
 
 struct keys_arg {
 	const struct field_ctx *c;
@@ -28,7 +28,7 @@ static int key_known(void *arg, const struct json_strict_key *k)
 
 	if (k->depth != 1 || schema_has(a->sc, k->name, k->len))
 		return 0;
-	value_quote(q, sizeof(q), k->name, k->len < JSON_KEY_CAP ? k->len : JSON_KEY_CAP);
+	payload_quote(q, sizeof(q), k->name, k->len < JSON_KEY_CAP ? k->len : JSON_KEY_CAP);
 	list[0] = '\0';
 	for (size_t i = 0; i < a->sc->n && o < sizeof(list); i++)
 		o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s", i ? ", " : "",

@@ -37,7 +37,7 @@ static void slot_set_applied(struct slot *s)
 	}
 	s->applied_source = s->want_source;
 	s->applied_down = s->down;
-	slot_fail(s, NULL);
+	store_slot_fail(s, NULL);
 }
 
 static bool fwd_pending(const struct slot *s, bool full)
@@ -100,7 +100,7 @@ again:
 		snprintf(rc->nft_error, sizeof(rc->nft_error), "nftables: %s", err);
 		log_error("%s", rc->nft_error);
 		for (size_t i = 0; i < n; i++)
-			slot_fail(who[i], rc->nft_error);
+			store_slot_fail(who[i], rc->nft_error);
 		rc->nft_full = true;
 		rc->retry = true;
 		ret = 0;
@@ -161,7 +161,7 @@ static size_t routes_phase(struct reconcile *rc, struct store *st, struct work *
 			who[n++] = s;
 		}
 		if (phase == 0)
-			slot_fail(s, NULL);
+			store_slot_fail(s, NULL);
 	}
 	if (!n)
 		return 0;
@@ -170,7 +170,7 @@ static size_t routes_phase(struct reconcile *rc, struct store *st, struct work *
 	for (size_t i = 0; i < n; i++) {
 		if (!ops[i].result)
 			continue;
-		slot_fail(who[i], ops[i].error);
+		store_slot_fail(who[i], ops[i].error);
 		snprintf(rc->routes_error, sizeof(rc->routes_error), "traefik: %.480s", ops[i].error);
 		rc->retry = true;
 	}
@@ -223,7 +223,7 @@ static void persist(struct reconcile *rc, struct store *st, struct work *w)
 	log_error("%s", rc->persist_error);
 	for (size_t i = 0; i < w->n; i++)
 		if (w->v[i]->want)
-			slot_fail(w->v[i], rc->persist_error);
+			store_slot_fail(w->v[i], rc->persist_error);
 	rc->retry = true;
 }
 

@@ -40,8 +40,8 @@ static int route_set_ref(const struct field_ctx *c, const char *name, const char
 	const struct cidr_list *l;
 	char q[QUOTE_LEN];
 
-	value_quote(q, sizeof(q), id, n);
-	if (!id_valid(id, n))
+	payload_quote(q, sizeof(q), id, n);
+	if (!payload_id_valid(id, n))
 		return field_fail(c, "%s @%s is not a set name (accepted: \"@\" then "
 				  "[a-z0-9][a-z0-9_-]{0,62})", name, q);
 	for (size_t i = 0; i < r->n_allow_sets; i++)
@@ -148,7 +148,7 @@ static int auth_user(const struct field_ctx *c, struct json_object *arr, size_t 
 		return field_fail(c, "basic_auth.users[%zu] is not \"name:hash\" (the value is not "
 				  "shown)", i);
 	un = (size_t)(colon - s);
-	value_quote(q, sizeof(q), s, un);
+	payload_quote(q, sizeof(q), s, un);
 	if (!un || un > 64 || !all_in(s, un, ALNUM "._@-"))
 		return field_fail(c, "basic_auth.users[%zu] user %s is not a valid name (accepted: "
 				  USER_ACCEPTED ")", i, q);
@@ -228,7 +228,7 @@ static int header_one(const struct field_ctx *c, const char *where, const char *
 	struct route_header *e = &h->v[h->n];
 	const char *s;
 
-	value_quote(q, sizeof(q), key, kn);
+	payload_quote(q, sizeof(q), key, kn);
 	if (!kn || kn > 64 || !all_in(key, kn, ALNUM "-") || key[0] == '-')
 		return field_fail(c, "%s header name %s is not valid (accepted: "
 				  HEADER_NAME_ACCEPTED ")", where, q);
@@ -249,7 +249,7 @@ static int header_one(const struct field_ctx *c, const char *where, const char *
 	if (n > HEADER_VALUE_MAX || !all_in(s, n, " !\"#$%&'()*+,-./0123456789:;<=>?@"
 					    "ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`"
 					    "abcdefghijklmnopqrstuvwxyz{|}~")) {
-		value_quote(got, sizeof(got), s, n);
+		payload_quote(got, sizeof(got), s, n);
 		return field_fail(c, "%s.%s value %s is not accepted (accepted: printable ASCII, "
 				  "at most %d bytes; \"\" removes the header)", where, key, got,
 				  HEADER_VALUE_MAX);

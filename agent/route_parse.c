@@ -5,7 +5,7 @@
 
 #include "hostname.h"
 #include "payload.h"
-#include "payload_field.h"
+#include "payload_int.h"
 #include "route_parse.h"
 
 #define HOSTNAME_ACCEPTED "lower-case RFC 1123 host name"
@@ -63,7 +63,7 @@ static int route_hostname(const struct field_ctx *c, struct json_object *root,
 	fault = hostname_check(s, n);
 	if (fault == HOSTNAME_OK)
 		return route_dup(c, s, n, &r->hostname);
-	value_quote(q, sizeof(q), s, n);
+	payload_quote(q, sizeof(q), s, n);
 	switch (fault) {
 	case HOSTNAME_UPPER:
 		return field_fail(c, "hostname %s must be lower case (accepted: "
@@ -161,7 +161,7 @@ static int route_name(const struct field_ctx *c, struct json_object *root, const
 	if (!n && (flags & FIELD_NULLABLE))
 		return route_dup(c, NULL, 0, out);
 	if (!name_valid(s, n)) {
-		value_quote(q, sizeof(q), s, n);
+		payload_quote(q, sizeof(q), s, n);
 		return field_fail(c, "%s %s is not a valid name (accepted: " NAME_ACCEPTED ")",
 				  name, q);
 	}
@@ -186,7 +186,7 @@ static int route_tls(const struct field_ctx *c, struct json_object *root, struct
 	else if (n == 11 && !memcmp(s, "passthrough", 11))
 		r->tls = ROUTE_TLS_PASSTHROUGH;
 	else {
-		value_quote(q, sizeof(q), s, n);
+		payload_quote(q, sizeof(q), s, n);
 		return field_fail(c, "tls %s is not supported (accepted: " TLS_ACCEPTED ")", q);
 	}
 	return 0;

@@ -2,7 +2,7 @@
 #ifndef EDGE_ROUTE_PARSE_H
 #define EDGE_ROUTE_PARSE_H
 
-#include "payload_field.h"
+#include "field.h"
 
 /* strndup that reports out of memory through c; a NULL s gives a NULL *out. */
 int route_dup(const struct field_ctx *c, const char *s, size_t n, char **out);
@@ -13,5 +13,15 @@ int route_path_prefix(const struct field_ctx *c, struct json_object *root, struc
 int route_health(const struct field_ctx *c, struct json_object *root, struct route_spec *r);
 /* allow_from, basic_auth, rate_limit, headers (route_access.c) */
 int route_access(const struct field_ctx *c, struct json_object *root, struct route_spec *r);
+
+/*
+ * target_url, targets[].url (route_url.c): validates a URL named name ("target_url",
+ * "targets[2].url"); on success *out is the canonical URL (caller frees).
+ */
+int route_url_parse(const struct field_ctx *c, const char *name, const char *s, size_t n,
+		    char **out);
+/* Validates "ip:port" / "[ip6]:port" in an allowed network; *out canonical (caller frees). */
+int route_hostport_parse(const struct field_ctx *c, const char *name, const char *s, size_t n,
+			 char **out);
 
 #endif

@@ -49,7 +49,7 @@ static int path_read(const struct field_ctx *c, struct json_object *root, const 
 	fault = path_fault(*s, *n);
 	if (!fault)
 		return 0;
-	value_quote(q, sizeof(q), *s, *n);
+	payload_quote(q, sizeof(q), *s, *n);
 	return field_fail(c, "%s %s %s (accepted: " PATH_ACCEPTED ")",
 			  field_name(c, key, nb, sizeof(nb)), q, fault);
 }

@@ -4,8 +4,9 @@
 #include <string.h>
 
 #include "address.h"
+#include "endpoint.h"
 #include "payload.h"
-#include "payload_field.h"
+#include "route_parse.h"
 
 #define URL_MAX 2048
 #define PATH_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._~/%-"
@@ -33,32 +34,20 @@ static bool is_hex(char ch)
 /* Splits "host[:port]"; host keeps its brackets and is the whole authority when bad. */
 static bool url_host(struct url *u, const char *a, size_t n)
 {
-	const char *colon, *rb;
-	size_t hn;
+	struct endpoint_parts p;
 
 	u->host = a;
 	u->host_n = n;
-	if (n && a[0] == '[') {
-		rb = memchr(a, ']', n);
-		hn = rb ? (size_t)(rb - a) + 1 : 0;
-		if (!rb || (hn < n && a[hn] != ':'))
-			return false;
-		u->host_n = hn;
-		if (hn < n) {
-			u->port = a + hn + 1;
-			u->port_n = n - hn - 1;
-		}
-		u->family = AF_INET6;
-		return address_parse_v6(a + 1, hn - 2, u->addr);
-	}
-	colon = memchr(a, ':', n);
-	if (colon && !memchr(colon + 1, ':', n - (size_t)(colon + 1 - a))) {
-		u->host_n = (size_t)(colon - a);
-		u->port = colon + 1;
-		u->port_n = n - u->host_n - 1;
-	}
-	u->family = AF_INET;
-	return address_parse_v4(u->host, u->host_n, u->addr);
+	if (endpoint_split(a, n, &p))
+		return false;
+	u->host = p.bracketed ? p.host - 1 : p.host;
+	u->host_n = p.bracketed ? p.host_n + 2 : p.host_n;
+	u->port = p.port;
+	u->port_n = p.port_n;
+	u->family = p.bracketed ? AF_INET6 : AF_INET;
+	if (p.bracketed)
+		return address_parse_v6(p.host, p.host_n, u->addr);
+	return address_parse_v4(p.host, p.host_n, u->addr);
 }
 
 /* "<name> <url> [<label> <part>] <what>", the url and part quoted. */
@@ -67,10 +56,10 @@ static int url_fail(const struct field_ctx *c, const struct url *u, const char *
 {
 	char q[QUOTE_LEN], p[QUOTE_LEN];
 
-	value_quote(q, sizeof(q), u->text, u->text_n);
+	payload_quote(q, sizeof(q), u->text, u->text_n);
 	if (!label)
 		return field_fail(c, "%s %s %s", u->name, q, what);
-	value_quote(p, sizeof(p), part, part_n);
+	payload_quote(p, sizeof(p), part, part_n);
 	return field_fail(c, "%s %s %s %s %s", u->name, q, label, p, what);
 }
 
@@ -133,7 +122,7 @@ int route_url_parse(const struct field_ctx *c, const char *name, const char *s, 
 	if (n > URL_MAX) {
 		char q[QUOTE_LEN];
 
-		value_quote(q, sizeof(q), s, n);
+		payload_quote(q, sizeof(q), s, n);
 		return field_fail(c, "%s %s is %zu bytes, over the limit of %d bytes", name, q, n,
 				  URL_MAX);
 	}
@@ -189,7 +178,7 @@ int route_hostport_parse(const struct field_ctx *c, const char *name, const char
 	if (ret)
 		return ret;
 	address_format(host, sizeof(host), u.family, u.addr);
-	snprintf(buf, sizeof(buf), u.family == AF_INET6 ? "[%s]:%u" : "%s:%u", host, u.port_num);
+	endpoint_join(buf, sizeof(buf), host, u.port_num);
 	*out = strdup(buf);
 	return *out ? 0 : field_nomem(c);
 }

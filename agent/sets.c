@@ -3,10 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "cidr.h"
+#include "field.h"
 #include "json_strict.h"
 #include "payload.h"
-#include "payload_field.h"
 #include "sets.h"
 
 
@@ -273,7 +274,7 @@ static int ids_add(char ***ids, size_t *n, const char *id, size_t len)
 	for (size_t i = 0; i < *n; i++)
 		if (strlen((*ids)[i]) == len && !memcmp((*ids)[i], id, len))
 			return 0;
-	v = realloc(*ids, (*n + 1) * sizeof(*v));
+	v = array_room(*ids, *n, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
 	*ids = v;
@@ -349,7 +350,7 @@ int sets_refs_of(const char *buf, size_t len, char ***ids, size_t *n)
 				continue;
 			s = json_object_get_string(v);
 			sn = (size_t)json_object_get_string_len(v);
-			if (sn > 1 && s[0] == '@' && id_valid(s + 1, sn - 1))
+			if (sn > 1 && s[0] == '@' && payload_id_valid(s + 1, sn - 1))
 				ret = ids_add(ids, n, s + 1, sn - 1);
 		}
 	}

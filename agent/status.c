@@ -2,10 +2,55 @@
 #include <errno.h>
 #include <json-c/json.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "mesh.h"
 #include "status.h"
 
-void time_rfc3339(char *buf, size_t len, time_t t)
+#ifndef EDGE_VERSION
+#error "EDGE_VERSION comes from the VERSION file: build with make"
+#endif
+
+const char *status_state_name(enum obj_state s)
+{
+	static const char *const names[] = { "none", "applied", "rejected", "failed" };
+
+	return s < ST_COUNT ? names[s] : "?";
+}
+
+void status_reset(struct status *st)
+{
+	free(st->error);
+	memset(st, 0, sizeof(*st));
+	st->source = -1;
+}
+
+void status_set_error(struct status *st, const char *msg)
+{
+	char *copy = strdup(msg);
+
+	free(st->error);
+	st->error = copy;
+}
+
+uint64_t status_hash(const struct status *st)
+{
+	uint64_t h = 1469598103934665603ull;
+	const char *p = st->error ? st->error : "";
+
+	h = (h ^ (uint64_t)st->state) * 1099511628211ull;
+	h = (h ^ (uint64_t)(st->source + 1)) * 1099511628211ull;
+	h = (h ^ (uint64_t)st->serving_previous) * 1099511628211ull;
+	h = (h ^ st->down ^ (uint64_t)(st->checked != NULL) << 63) * 1099511628211ull;
+	for (const char *d = st->digest; *d; d++)
+		h = (h ^ (uint8_t)*d) * 1099511628211ull;
+	while (*p)
+		h = (h ^ (uint8_t)*p++) * 1099511628211ull;
+	return h;
+}
+
+void status_rfc3339(char *buf, size_t len, time_t t)
 {
 	struct tm tm;
 
@@ -22,7 +67,7 @@ static void add_time(json_object *o, const char *k, time_t t)
 {
 	char buf[32];
 
-	time_rfc3339(buf, sizeof(buf), t);
+	status_rfc3339(buf, sizeof(buf), t);
 	add_str(o, k, buf);
 }
 
@@ -66,7 +111,7 @@ int status_object_render(struct strbuf *sb, const struct status *s, const char *
 
 	if (!o)
 		return -ENOMEM;
-	add_str(o, "state", state_name(s->state));
+	add_str(o, "state", status_state_name(s->state));
 	if (s->state != ST_APPLIED && s->error && s->error[0])
 		add_str(o, "error", s->error);
 	add_str(o, "source", source ? source : "");

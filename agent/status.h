@@ -1,17 +1,31 @@
-/* Status payloads (JSON) for the node and for each object. Pure. */
+/*
+ * An object's status (what resolution and apply concluded) and the status payloads (JSON)
+ * for the node and for each object. Pure.
+ */
 #ifndef EDGE_STATUS_H
 #define EDGE_STATUS_H
 
+#include <stdint.h>
 #include <time.h>
 
-#include "mesh.h"
-#include "store.h"
+#include "model.h"
 #include "strbuf.h"
 
-#ifndef EDGE_VERSION
-#error "EDGE_VERSION comes from the VERSION file: build with make"
-#endif
 #define NODE_ERRORS_MAX 7
+
+struct mesh_status;
+
+enum obj_state { ST_NONE, ST_APPLIED, ST_REJECTED, ST_FAILED, ST_COUNT };
+
+struct status {
+	enum obj_state state;
+	int source;             /* -1: none */
+	bool serving_previous;
+	char *error;            /* owned; NULL: none */
+	char digest[17];        /* of the message the status is about */
+	const struct object *checked;   /* a forward with health checks (borrowed), or NULL */
+	uint64_t down;          /* its targets out of rotation */
+};
 
 struct node_status {
 	const char *state;              /* "online" or "offline" */
@@ -32,7 +46,12 @@ struct node_status {
 	size_t n_errors;
 };
 
-void time_rfc3339(char *buf, size_t len, time_t t);
+const char *status_state_name(enum obj_state s);
+void status_reset(struct status *st);
+void status_set_error(struct status *st, const char *msg);
+uint64_t status_hash(const struct status *st);
+
+void status_rfc3339(char *buf, size_t len, time_t t);
 int status_object_render(struct strbuf *sb, const struct status *s, const char *source, time_t now);
 int status_node_render(struct strbuf *sb, const struct node_status *ns);
 /* The MQTT will: {"state":"offline","node":...,"version":...} */

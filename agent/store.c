@@ -35,41 +35,10 @@ static void slot_free(struct slot *s)
 	free(s);
 }
 
-void status_reset(struct status *st)
-{
-	free(st->error);
-	memset(st, 0, sizeof(*st));
-	st->source = -1;
-}
-
-void status_set_error(struct status *st, const char *msg)
-{
-	char *copy = strdup(msg);
-
-	free(st->error);
-	st->error = copy;
-}
-
-void slot_fail(struct slot *s, const char *msg)
+void store_slot_fail(struct slot *s, const char *msg)
 {
 	free(s->fail);
 	s->fail = msg ? strdup(msg) : NULL;
-}
-
-uint64_t status_hash(const struct status *st)
-{
-	uint64_t h = 1469598103934665603ull;
-	const char *p = st->error ? st->error : "";
-
-	h = (h ^ (uint64_t)st->state) * 1099511628211ull;
-	h = (h ^ (uint64_t)(st->source + 1)) * 1099511628211ull;
-	h = (h ^ (uint64_t)st->serving_previous) * 1099511628211ull;
-	h = (h ^ st->down ^ (uint64_t)(st->checked != NULL) << 63) * 1099511628211ull;
-	for (const char *d = st->digest; *d; d++)
-		h = (h ^ (uint8_t)*d) * 1099511628211ull;
-	while (*p)
-		h = (h ^ (uint8_t)*p++) * 1099511628211ull;
-	return h;
 }
 
 void store_free(struct store *st)
@@ -138,14 +107,14 @@ static uint64_t entry_seq(struct store *st, const struct slot *s, int source,
 {
 	char key[CLAIM_KEY_LEN], was[CLAIM_KEY_LEN];
 
-	claim_key(obj, key, sizeof(key));
+	store_claim_key(obj, key, sizeof(key));
 	if (e->good && e->seq) {
-		claim_key(e->good, was, sizeof(was));
+		store_claim_key(e->good, was, sizeof(was));
 		if (strcmp(key, was) == 0)
 			return e->seq;
 	}
 	if (s->n_claims && s->want && s->want_source == source) {
-		claim_key(s->want, was, sizeof(was));
+		store_claim_key(s->want, was, sizeof(was));
 		if (strcmp(key, was) == 0)
 			return s->want_seq;
 	}
@@ -271,11 +240,4 @@ struct slot *store_take_touched(struct store *st)
 		s->touched = false;
 	st->touched = NULL;
 	return list;
-}
-
-const char *state_name(enum obj_state s)
-{
-	static const char *const names[] = { "none", "applied", "rejected", "failed" };
-
-	return s < ST_COUNT ? names[s] : "?";
 }

@@ -9,14 +9,13 @@
 
 #include "hmap.h"
 #include "model.h"
-
-enum obj_state { ST_NONE, ST_APPLIED, ST_REJECTED, ST_FAILED, ST_COUNT };
+#include "status.h"
 
 struct entry {
 	struct object *good;    /* last accepted version from this source, NULL if none */
 	char *error;            /* why the last message was rejected; NULL if accepted */
 	unsigned gen;           /* sync generation that last delivered it (0: from cache) */
-	uint64_t seq;           /* arrival rank of its claim (see resolve.c); 0 without good */
+	uint64_t seq;           /* arrival rank of its claim (see store_resolve.c); 0 without good */
 	char digest[17];        /* of the last message's payload ("" from the cache) */
 };
 
@@ -27,16 +26,6 @@ struct claim {
 	size_t n_waiters;
 	size_t cap_waiters;
 	char key[];
-};
-
-struct status {
-	enum obj_state state;
-	int source;             /* -1: none */
-	bool serving_previous;
-	char *error;            /* owned; NULL: none */
-	char digest[17];        /* of the message the status is about */
-	const struct object *checked;   /* a forward with health checks (borrowed), or NULL */
-	uint64_t down;          /* its targets out of rotation */
 };
 
 struct slot {
@@ -126,15 +115,11 @@ void store_pin_claims(struct store *st);
  * What an object asks for, as one key for its arrival rank: "tcp/22015", "tcp/20000-20999"
  * (a range), "udp/53", or "host/<entrypoint>/<hostname>".
  */
-void claim_key(const struct object *o, char *buf, size_t len);
+void store_claim_key(const struct object *o, char *buf, size_t len);
 /* The claims it takes: one per port of a forward ("tcp/<port>"), one for a route. */
-size_t claim_count(const struct object *o);
-void claim_key_at(const struct object *o, size_t i, char *buf, size_t len);
+size_t store_claim_count(const struct object *o);
+void store_claim_key_at(const struct object *o, size_t i, char *buf, size_t len);
 
-const char *state_name(enum obj_state s);
-void status_reset(struct status *st);
-void status_set_error(struct status *st, const char *msg);
-uint64_t status_hash(const struct status *st);
-void slot_fail(struct slot *s, const char *msg);     /* NULL clears */
+void store_slot_fail(struct slot *s, const char *msg);     /* NULL clears */
 
 #endif

@@ -19,24 +19,48 @@ static bool level_is(const char *s, size_t n, const char *word)
 	return n == strlen(word) && memcmp(s, word, n) == 0;
 }
 
+bool topic_split(const char *topic, const char *prefix, char name[ID_LEN], const char **rest)
+{
+	size_t n = level_len(topic);
+	const char *a = topic + n + 1;
+
+	if (!level_is(topic, n, prefix) || topic[n] != '/')
+		return false;
+	n = level_len(a);
+	if (a[n] != '/' || !payload_id_valid(a, n))
+		return false;
+	memcpy(name, a, n);
+	name[n] = '\0';
+	*rest = a + n + 1;
+	return true;
+}
+
+bool topic_object(const char *rest, enum kind *kind, char id[ID_LEN])
+{
+	size_t n = level_len(rest);
+	const char *s = rest + n + 1;
+
+	if (!rest[n])
+		return false;
+	if (level_is(rest, n, "routes"))
+		*kind = KIND_ROUTE;
+	else if (level_is(rest, n, "forwards"))
+		*kind = KIND_FORWARD;
+	else
+		return false;
+	n = strlen(s);
+	if (!payload_id_valid(s, n))
+		return false;
+	memcpy(id, s, n + 1);
+	return true;
+}
+
 static enum topic_type status_parse(const char *rest, struct topic_ref *ref)
 {
-	size_t n = level_len(rest), id_n;
-	const char *id = rest + n + 1;
+	enum kind kind;
 
-	if (level_is(rest, n, "routes"))
-		ref->kind = KIND_ROUTE;
-	else if (level_is(rest, n, "forwards"))
-		ref->kind = KIND_FORWARD;
-	else
-		return TOPIC_STATUS;
-	if (rest[n] != '/')
-		return TOPIC_STATUS;
-	id_n = level_len(id);
-	if (!id[id_n] && id_valid(id, id_n)) {
-		memcpy(ref->id, id, id_n);
-		ref->id[id_n] = '\0';
-	}
+	if (topic_object(rest, &kind, ref->id))
+		ref->kind = kind;
 	return TOPIC_STATUS;
 }
 
@@ -79,8 +103,8 @@ enum topic_type topic_parse(const char *topic, const char *prefix,
 		set = true;
 	else
 		return ref->type = TOPIC_OTHER;
-	what = set ? "set" : kind_name(ref->kind);
-	plural = set ? "sets" : kind_plural(ref->kind);
+	what = set ? "set" : object_kind_name(ref->kind);
+	plural = set ? "sets" : object_kind_plural(ref->kind);
 	if (!kind[kind_n]) {
 		snprintf(err, errlen, "topic %s has no id (accepted: .../%s/<id>)", topic, plural);
 		return ref->type = TOPIC_BAD;
@@ -88,13 +112,13 @@ enum topic_type topic_parse(const char *topic, const char *prefix,
 	id = kind + kind_n + 1;
 	id_n = level_len(id);
 	if (id[id_n]) {
-		value_quote(q, sizeof(q), topic, strlen(topic));
+		payload_quote(q, sizeof(q), topic, strlen(topic));
 		snprintf(err, errlen, "topic %s is too deep (accepted: %s/<node or group>/%s/<id>)",
 			 q, prefix, plural);
 		return ref->type = TOPIC_BAD;
 	}
-	if (!id_valid(id, id_n)) {
-		value_quote(q, sizeof(q), id, id_n);
+	if (!payload_id_valid(id, id_n)) {
+		payload_quote(q, sizeof(q), id, id_n);
 		snprintf(err, errlen, "%s %s: id does not match [a-z0-9][a-z0-9_-]{0,62}", what, q);
 		return ref->type = TOPIC_BAD;
 	}

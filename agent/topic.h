@@ -28,6 +28,14 @@ enum topic_type topic_parse(const char *topic, const char *prefix,
 			    const char *const *names, size_t n_names,
 			    struct topic_ref *ref, char *err, size_t errlen);
 
+/*
+ * Splits "<prefix>/<a>/<rest>": copies <a> into name and points *rest after its slash.
+ * Returns false for other topics or an <a> off the id pattern.
+ */
+bool topic_split(const char *topic, const char *prefix, char name[ID_LEN], const char **rest);
+/* "<kinds>/<id>" (kind and id filled) or false. */
+bool topic_object(const char *rest, enum kind *kind, char id[ID_LEN]);
+
 /* "<prefix>/<node>/<rest>" */
 void topic_format(char *buf, size_t len, const char *prefix, const char *node, const char *rest);
 

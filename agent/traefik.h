@@ -62,4 +62,15 @@ int traefik_commit(struct traefik_manifest *own, struct traefik_op *ops, size_t 
 int traefik_scan(struct traefik_manifest *own,
 		 int (*fn)(void *arg, const char *source, const char *id), void *arg);
 
+/*
+ * traefik_middleware.c: a route's middlewares, each named "<name>.<what>". refs emits the
+ * router's "middlewares" list, defs the "middlewares" section; each emits nothing (no key)
+ * when there is nothing to say. The redirect middleware is referenced by the redirect router.
+ */
+struct emit;
+struct route_spec;
+void traefik_middleware_refs(struct emit *em, const char *name, const struct route_spec *r);
+void traefik_middleware_defs(struct emit *em, const char *name, const struct route_spec *r);
+#define TRAEFIK_REDIRECT ".redirect"
+
 #endif

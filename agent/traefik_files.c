@@ -132,7 +132,7 @@ static int op_stage(int dfd, int tdfd, const char *dir, struct traefik_op *op,
 		ret = -errno;
 		goto out;
 	}
-	ret = file_write_all(fd, sb->buf, sb->len);
+	ret = fileio_write_all(fd, sb->buf, sb->len);
 	if (!ret && sync && fsync(fd) < 0)
 		ret = -errno;
 out:

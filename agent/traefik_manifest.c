@@ -86,7 +86,7 @@ int traefik_manifest_open(struct traefik_manifest *m, const char *data_dir, cons
 	m->dir = strdup(dir);
 	if (!m->data_dir || !m->dir)
 		return -ENOMEM;
-	ret = file_read(data_dir, TRAEFIK_MANIFEST, &buf, &len, MANIFEST_MAX);
+	ret = fileio_read(data_dir, TRAEFIK_MANIFEST, &buf, &len, MANIFEST_MAX);
 	if (ret == -ENOENT)
 		return 0;
 	if (!ret && strlen(buf) != len)
@@ -140,8 +140,8 @@ int traefik_manifest_save(struct traefik_manifest *m, char *err, size_t errlen)
 	}
 	ret = sb.err;
 	if (!ret)
-		ret = file_write_atomic(m->data_dir, TRAEFIK_MANIFEST, sb.buf, sb.len, 0600,
-					err, errlen);
+		ret = fileio_write_atomic(m->data_dir, TRAEFIK_MANIFEST, sb.buf, sb.len, 0600,
+					  err, errlen);
 	else
 		snprintf(err, errlen, "%s", strerror(-ret));
 	if (!ret)

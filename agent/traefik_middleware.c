@@ -3,8 +3,9 @@
 #include <stdio.h>
 
 #include "cidr.h"
+#include "emit.h"
 #include "model.h"
-#include "traefik_emit.h"
+#include "traefik.h"
 
 struct middleware {
 	const char *suffix;

@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "emit.h"
 #include "traefik.h"
-#include "traefik_emit.h"
 
 #define FILE_PREFIX "edge-agent."
 #define FILE_SUFFIX ".yml"

@@ -109,7 +109,7 @@ int wg_conf_write(const char *path, const struct wg_join *j, const uint8_t priv[
 	}
 	ret = wg_conf_render(j, priv, &text, &len);
 	if (!ret)
-		ret = file_write_atomic(dir, name, text, len, 0600, why, sizeof(why));
+		ret = fileio_write_atomic(dir, name, text, len, 0600, why, sizeof(why));
 	if (ret == -ENOMEM)
 		snprintf(err, errlen, "wireguard: cannot write %s: out of memory", path);
 	else if (ret)

@@ -135,3 +135,37 @@ void wg_device_free(struct wg_device *d)
 	free(d->peers);
 	explicit_bzero(d, sizeof(*d));
 }
+
+void wg_join_free(struct wg_join *j)
+{
+	if (!j)
+		return;
+	for (size_t i = 0; i < j->n_peers; i++)
+		wg_peer_free(&j->peers[i]);
+	free(j->peers);
+	memset(j, 0, sizeof(*j));
+}
+
+static bool peer_equal(const struct wg_peer *a, const struct wg_peer *b)
+{
+	if (memcmp(a->public_key, b->public_key, WG_KEY_LEN) || a->has_psk != b->has_psk ||
+	    (a->has_psk && memcmp(a->preshared_key, b->preshared_key, WG_KEY_LEN)) ||
+	    !wg_endpoint_equal(&a->endpoint, &b->endpoint) || a->keepalive != b->keepalive ||
+	    a->n_allowed != b->n_allowed)
+		return false;
+	for (size_t i = 0; i < a->n_allowed; i++)
+		if (wg_cidr_cmp(&a->allowed[i], &b->allowed[i]))
+			return false;
+	return true;
+}
+
+bool wg_join_equal(const struct wg_join *a, const struct wg_join *b)
+{
+	if (wg_cidr_cmp(&a->address, &b->address) || a->listen_port != b->listen_port ||
+	    a->mtu != b->mtu || a->n_peers != b->n_peers)
+		return false;
+	for (size_t i = 0; i < a->n_peers; i++)
+		if (!peer_equal(&a->peers[i], &b->peers[i]))
+			return false;
+	return true;
+}

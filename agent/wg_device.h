@@ -18,6 +18,8 @@ size_t wg_cidr_canon(struct cidr *v, size_t n);
 int wg_peer_copy(struct wg_peer *dst, const struct wg_peer *src);
 
 bool wg_endpoint_equal(const struct wg_endpoint *a, const struct wg_endpoint *b);
+/* Same address, port, MTU and the same peers in the same order. */
+bool wg_join_equal(const struct wg_join *a, const struct wg_join *b);
 
 /*
  * Every allowed IP of every peer not being removed, masked, sorted, without duplicates:

@@ -124,7 +124,7 @@ static int key_create(const char *dir, const char *path, uint8_t priv[WG_KEY_LEN
 	}
 	wg_key_to_base64(text, priv);
 	text[WG_KEY_B64_LEN - 1] = '\n';
-	ret = file_write_atomic(dir, WG_KEY_FILE, text, WG_KEY_B64_LEN, 0600, why, sizeof(why));
+	ret = fileio_write_atomic(dir, WG_KEY_FILE, text, WG_KEY_B64_LEN, 0600, why, sizeof(why));
 	explicit_bzero(text, sizeof(text));
 	if (ret) {
 		snprintf(err, errlen, "wireguard: cannot save the private key: %s", why);
@@ -166,7 +166,7 @@ int wg_key_load_or_create(const char *data_dir, uint8_t priv[WG_KEY_LEN],
 		log_warn("wireguard: %s had mode %04o, set it to 0600", path,
 			 (unsigned)(sb.st_mode & 07777));
 	}
-	ret = file_read(data_dir, WG_KEY_FILE, &buf, &len, KEY_FILE_MAX);
+	ret = fileio_read(data_dir, WG_KEY_FILE, &buf, &len, KEY_FILE_MAX);
 	if (ret && ret != -EFBIG) {
 		snprintf(err, errlen, "wireguard: cannot read %s: %s", path, strerror(-ret));
 		goto out;

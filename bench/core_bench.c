@@ -1,6 +1,6 @@
 /*
  * How the pure core scales (figures only; the unit tests check behaviour, never time):
- *   join     a join answer of N/8 and N peers through wg_join_parse (CPU time, best of 3)
+ *   join     a join answer of N/8 and N peers through join_parse (CPU time, best of 3)
  *   diff     one changed peer among 2000 and 20000 through wg_diff (CPU time, best of 3)
  * A linear or n log n core costs about 8 (join) and 12 (diff) times more for the larger
  * size; a quadratic one 64 and 100 times.
@@ -50,7 +50,7 @@ static char *join_text(size_t n, size_t *len)
 	for (size_t i = 0; i < n; i++)
 		peer_fill(&j.peers[i], i);
 	j.n_peers = n;
-	if (wg_join_render(&j, &text, len))
+	if (join_render(&j, &text, len))
 		text = NULL;
 	wg_join_free(&j);
 	return text;
@@ -65,7 +65,7 @@ static double join_ms(size_t n, size_t *bytes)
 		struct wg_join j = { 0 };
 
 		t = cpu_ms();
-		if (wg_join_parse(text, *bytes, &j, err, sizeof(err)) || j.n_peers != n) {
+		if (join_parse(text, *bytes, &j, err, sizeof(err)) || j.n_peers != n) {
 			fprintf(stderr, "core-bench: join of %zu peers: %s\n", n, err);
 			best = -1;
 			break;

@@ -707,7 +707,7 @@ if not core:
     out("No core figures were measured.")
 else:
     c0 = core[0]
-    out("CPU time of `wg_join_parse` on a join answer (rendered by `wg_join_render`) and of "
+    out("CPU time of `join_parse` on a join answer (rendered by `join_render`) and of "
         "`wg_diff` with one changed peer, best of 3 in each run. Linear or n log n costs about "
         "8 (join) and 12 (diff) times more for the larger size; quadratic 64 and 100 times.")
     out("")

@@ -10,6 +10,7 @@
 
 #include "bus.h"
 #include "config.h"
+#include "endpoint.h"
 
 #define KEEPALIVE_S 30
 #define BROKER_MS 3000 /* the most one broker of several may take to answer */
@@ -150,15 +151,16 @@ static int bus_try(struct bus *b, int version, int64_t deadline, char *err, size
 {
 	const struct broker *c = b->br;
 	const char *v = version == MQTT_PROTOCOL_V5 ? "5" : "3.1.1";
+	char at[BROKER_URL_MAX];
 	int rc;
 
+	endpoint_join(at, sizeof(at), c->host, (unsigned)c->port);
 	b->version = version;
 	b->connack = b->lost = false;
 	mosquitto_int_option(b->mosq, MOSQ_OPT_PROTOCOL_VERSION, version);
 	rc = mosquitto_connect_async(b->mosq, c->host, c->port, KEEPALIVE_S);
 	if (rc) {
-		snprintf(err, errlen, "cannot connect to %s:%d: %s", c->host, c->port,
-			 rc_text(rc));
+		snprintf(err, errlen, "cannot connect to %s: %s", at, rc_text(rc));
 		return -ECONNREFUSED;
 	}
 	while (!b->connack && !b->lost && clock_ms() < deadline)
@@ -166,18 +168,17 @@ static int bus_try(struct bus *b, int version, int64_t deadline, char *err, size
 	if (b->connack && b->connack_rc == 0)
 		return 0;
 	if (b->connack) {
-		snprintf(err, errlen, "broker %s:%d refused the connection: %s (MQTT %s)",
-			 c->host, c->port, version == MQTT_PROTOCOL_V5 ?
+		snprintf(err, errlen, "broker %s refused the connection: %s (MQTT %s)", at,
+			 version == MQTT_PROTOCOL_V5 ?
 			 mosquitto_reason_string(b->connack_rc) :
 			 mosquitto_connack_string(b->connack_rc), v);
 		return -EACCES;
 	}
 	if (b->lost) {
-		snprintf(err, errlen, "cannot connect to %s:%d: %s", c->host, c->port,
-			 lost_text(b));
+		snprintf(err, errlen, "cannot connect to %s: %s", at, lost_text(b));
 		return -ECONNRESET;
 	}
-	snprintf(err, errlen, "no answer from the broker %s:%d", c->host, c->port);
+	snprintf(err, errlen, "no answer from the broker %s", at);
 	return -ETIMEDOUT;
 }
 
@@ -291,8 +292,10 @@ void bus_close(struct bus *b)
 
 static int lost_fail(const struct bus *b, char *err, size_t errlen)
 {
-	snprintf(err, errlen, "lost the connection to %s:%d: %s", b->br->host, b->br->port,
-		 lost_text(b));
+	char at[BROKER_URL_MAX];
+
+	endpoint_join(at, sizeof(at), b->br->host, (unsigned)b->br->port);
+	snprintf(err, errlen, "lost the connection to %s: %s", at, lost_text(b));
 	return -ECONNRESET;
 }
 

@@ -1,7 +1,7 @@
 /*
  * The broker edge of edgectl: one short-lived libmosquitto connection driven in bounded
- * waits, and the list of messages it received. Everything that interprets messages is
- * pure and works on struct msg.
+ * waits, filling a msglist. Everything that interprets messages is pure and works on
+ * struct msg.
  */
 #ifndef EDGECTL_BUS_H
 #define EDGECTL_BUS_H
@@ -11,27 +11,10 @@
 #include <stdint.h>
 
 #include "clock.h"
+#include "msglist.h"
 
 struct config;
 struct bus;
-
-struct msg {
-	char *topic;
-	char *payload;          /* NUL-terminated copy; len excludes the NUL */
-	size_t len;
-	bool retained;          /* delivered because of the subscription, not live */
-	bool after_publish;     /* arrived after our own publish was acknowledged */
-};
-
-struct msglist {
-	struct msg *v;
-	size_t n;
-	size_t cap;
-};
-
-int msglist_add(struct msglist *l, const char *topic, const void *payload, size_t len,
-		bool retained, bool after_publish);
-void msglist_free(struct msglist *l);
 
 typedef void (*bus_msg_fn)(void *arg, const struct msg *m);
 

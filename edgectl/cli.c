@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctl.h"
+#include "cli.h"
 #include "payload.h"
 
 #define ID_ACCEPTED "[a-z0-9][a-z0-9_-]{0,62}"
@@ -54,7 +54,7 @@ static const struct flag_def flags[] = {
 
 #define N_FLAGS (sizeof(flags) / sizeof(flags[0]))
 
-void ctl_usage(FILE *out)
+void cli_usage(FILE *out)
 {
 	fprintf(out,
 "usage: edgectl [flags] <command>\n"
@@ -172,8 +172,8 @@ static int set_id(char *dst, const char *v, const char *what, char *err, size_t 
 {
 	char q[96];
 
-	if (!id_valid(v, strlen(v))) {
-		value_quote(q, sizeof(q), v, strlen(v));
+	if (!payload_id_valid(v, strlen(v))) {
+		payload_quote(q, sizeof(q), v, strlen(v));
 		snprintf(err, errlen, "%s %s does not match " ID_ACCEPTED, what, q);
 		return EXIT_REJECTED;
 	}
@@ -264,7 +264,7 @@ static int parse_command(struct ctl_args *a, char **pos, int npos, unsigned *whe
 	}
 	ret = set_id(a->target, pos[2], "node or group", err, errlen);
 	if (!ret)
-		ret = set_id(a->id, pos[3], kind_name(a->kind), err, errlen);
+		ret = set_id(a->id, pos[3], object_kind_name(a->kind), err, errlen);
 	return ret;
 }
 
@@ -282,7 +282,7 @@ static int check_required(const struct ctl_args *a, char *err, size_t errlen)
 	return 0;
 }
 
-int ctl_args_parse(struct ctl_args *a, int argc, char **argv, char *err, size_t errlen)
+int cli_args_parse(struct ctl_args *a, int argc, char **argv, char *err, size_t errlen)
 {
 	const struct flag_def *seen[64];
 	const char *vals[64];
@@ -347,7 +347,7 @@ int ctl_args_parse(struct ctl_args *a, int argc, char **argv, char *err, size_t 
 	return check_required(a, err, errlen);
 }
 
-void ctl_args_free(struct ctl_args *a)
+void cli_args_free(struct ctl_args *a)
 {
 	for (int i = 0; i < a->mqtt_argc; i++)
 		free(a->mqtt_argv[i]);

@@ -7,6 +7,7 @@
 #include "cmd.h"
 #include "config.h"
 #include "fleet.h"
+#include "spec.h"
 
 static const char *const state_names[] = {
 	[M_WAIT] = "waiting", [M_APPLIED] = "applied", [M_REJECTED] = "rejected",
@@ -54,7 +55,7 @@ static void names(const struct fleet *f, int want, bool cut, char *buf, size_t l
 
 static int report(const struct ctl_args *a, const struct fleet *f, bool timed_out)
 {
-	const char *k = kind_name(a->kind), *did = a->cmd == CMD_RM ? "removed" : "applied";
+	const char *k = object_kind_name(a->kind), *did = a->cmd == CMD_RM ? "removed" : "applied";
 	struct fleet_tally t;
 	char list[1024];
 	int code;
@@ -120,7 +121,7 @@ int cmd_put_fleet(const struct ctl_args *a, const struct config *cfg)
 	}
 	fleet_init(&f, a, cfg->topic_prefix, payload, payload ? strlen(payload) : 0);
 	snprintf(topic, sizeof(topic), "%s/%s/%s/%s", cfg->topic_prefix, a->target,
-		 kind_plural(a->kind), a->id);
+		 object_kind_plural(a->kind), a->id);
 	ret = bus_open(&b, cfg, on_msg, &f, clock_ms() + CONNECT_MS, err, sizeof(err));
 	if (!ret)
 		ret = bus_subscribe(b, topics, fleet_topics(&f, topics), clock_ms() + CONNECT_MS,
@@ -129,7 +130,8 @@ int cmd_put_fleet(const struct ctl_args *a, const struct config *cfg)
 		fprintf(stderr, "warning: %s\n", err);
 	fleet_freeze(&f);
 	if (!ret)
-		ret = put_publish(a, b, topic, payload, payload ? strlen(payload) : 0, err, sizeof(err));
+		ret = cmd_put_publish(a, b, topic, payload, payload ? strlen(payload) : 0, err,
+				      sizeof(err));
 	fleet_tally(&f, &t);
 	/* nothing to wait for, or never enough reachable nodes: say so at once */
 	if (!ret && t.members && (!a->min_nodes || t.members - t.cut >= a->min_nodes)) {
@@ -144,7 +146,7 @@ int cmd_put_fleet(const struct ctl_args *a, const struct config *cfg)
 		code = EXIT_ERROR;
 	} else if (!t.members) {
 		fprintf(stderr, "%s %s: published to %s; no online node follows group %s, so none "
-			"was awaited\n", kind_name(a->kind), a->id, topic, a->target);
+			"was awaited\n", object_kind_name(a->kind), a->id, topic, a->target);
 		code = EXIT_TIMEOUT;
 	} else {
 		code = report(a, &f, timed_out);

@@ -8,6 +8,7 @@
 
 #include "cmd.h"
 #include "config.h"
+#include "spec.h"
 #include "status.h"
 #include "watch.h"
 
@@ -28,7 +29,7 @@ static void emit(const struct ctl_args *a, const struct watch *w, const struct o
 	}
 	j = json_object_new_object();
 	st = waited && w->st_raw ? json_tokener_parse(w->st_raw) : NULL;
-	json_object_object_add(j, "kind", json_object_new_string(kind_name(a->kind)));
+	json_object_object_add(j, "kind", json_object_new_string(object_kind_name(a->kind)));
 	json_object_object_add(j, "id", json_object_new_string(a->id));
 	json_object_object_add(j, "topic", json_object_new_string(w->t_desired));
 	json_object_object_add(j, "node", waited ? json_object_new_string(w->node) : NULL);
@@ -65,7 +66,8 @@ static bool answered(void *arg)
 
 static void conclude(const struct ctl_args *a, const struct watch *w, struct outcome *o)
 {
-	const char *k = kind_name(a->kind), *e = w->st.error ? w->st.error : "no error given";
+	const char *k = object_kind_name(a->kind);
+	const char *e = w->st.error ? w->st.error : "no error given";
 	char why[ERR_LEN];
 
 	switch (watch_verdict(w)) {
@@ -96,7 +98,7 @@ static void conclude(const struct ctl_args *a, const struct watch *w, struct out
 /* After the snapshot: whether and whom to wait for, or why not to publish at all. */
 static bool plan(const struct ctl_args *a, struct watch *w, struct outcome *o)
 {
-	const char *k = kind_name(a->kind);
+	const char *k = object_kind_name(a->kind);
 	char groups[MAX_SOURCES * ID_LEN] = "none", why[ERR_LEN];
 	size_t at = 0;
 
@@ -109,7 +111,7 @@ static bool plan(const struct ctl_args *a, struct watch *w, struct outcome *o)
 			    k, a->id, w->t_desired, a->target);
 		return false;
 	}
-	if (strcmp(w->node, a->target) && w->ni.online && !node_follows(&w->ni, a->target)) {
+	if (strcmp(w->node, a->target) && w->ni.online && !report_node_follows(&w->ni, a->target)) {
 		outcome_set(o, "error", EXIT_ERROR, "%s %s: node %s does not follow group %s "
 			    "(its groups: %s); nothing published", k, a->id, w->node, a->target,
 			    groups);
@@ -135,7 +137,7 @@ static int tombstone_publish(const struct ctl_args *a, struct bus *b, const char
 {
 	char at[40], stone[TOMBSTONE_MAX];
 
-	time_rfc3339(at, sizeof(at), time(NULL));
+	status_rfc3339(at, sizeof(at), time(NULL));
 	snprintf(stone, sizeof(stone), "{\"deleted\":true,\"deleted_at\":\"%s\"}", at);
 	if (a->tombstone_ttl_s && !bus_v5(b))
 		fprintf(stderr, "warning: the broker speaks MQTT 3.1.1: the tombstone on %s stays "
@@ -144,8 +146,8 @@ static int tombstone_publish(const struct ctl_args *a, struct bus *b, const char
 			   clock_ms() + CONNECT_MS, err, errlen);
 }
 
-int put_publish(const struct ctl_args *a, struct bus *b, const char *topic, const char *payload,
-		size_t len, char *err, size_t errlen)
+int cmd_put_publish(const struct ctl_args *a, struct bus *b, const char *topic,
+		    const char *payload, size_t len, char *err, size_t errlen)
 {
 	if (a->cmd == CMD_RM && !a->empty_delete)
 		return tombstone_publish(a, b, topic, err, errlen);
@@ -192,13 +194,13 @@ static int cmd_put_one(const struct ctl_args *a, const struct config *cfg)
 		publish = wait || o.code == EXIT_OK || o.code == EXIT_TIMEOUT;
 	}
 	if (!ret && publish)
-		ret = put_publish(a, b, w.t_desired, payload, w.len, err, sizeof(err));
+		ret = cmd_put_publish(a, b, w.t_desired, payload, w.len, err, sizeof(err));
 	if (ret) {
 		outcome_set(&o, "error", EXIT_ERROR, "%s", err);
 		wait = false;
 	} else if (!wait && !o.result) {
-		outcome_set(&o, "published", EXIT_OK, "%s %s: published to %s", kind_name(a->kind),
-			    a->id, w.t_desired);
+		outcome_set(&o, "published", EXIT_OK, "%s %s: published to %s",
+			    object_kind_name(a->kind), a->id, w.t_desired);
 	}
 	if (wait) {
 		ret = bus_wait(b, clock_ms() + a->timeout_ms, answered, &w, err, sizeof(err));

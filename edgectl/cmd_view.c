@@ -74,17 +74,17 @@ static int cmd_ls_fleet(const struct ctl_args *a, const struct config *cfg)
 	if (!ret)
 		ret = settle(b, err, sizeof(err));
 	bus_close(b);
-	if (!ret && fleet_view_build(&v, cfg->topic_prefix, &msgs)) {
+	if (!ret && view_fleet_build(&v, cfg->topic_prefix, &msgs)) {
 		snprintf(err, sizeof(err), "out of memory");
 		ret = -ENOMEM;
 	}
 	if (!ret) {
 		if (a->json)
-			print_json(fleet_view_json(&v));
+			print_json(view_fleet_json(&v));
 		else
-			fleet_view_print(&v, stdout);
+			view_fleet_print(&v, stdout);
 	}
-	fleet_view_free(&v);
+	view_fleet_free(&v);
 	msglist_free(&msgs);
 	return ret ? fail("ls", err) : EXIT_OK;
 }
@@ -109,26 +109,26 @@ int cmd_ls(const struct ctl_args *a, const struct config *cfg)
 	if (!ret)
 		ret = settle(b, err, sizeof(err));
 	if (!ret)
-		ret = ls_build(&m, p, a->target, &msgs);
+		ret = view_ls_build(&m, p, a->target, &msgs);
 	/* the node status names the groups it follows: read their objects too */
 	for (size_t i = 0; !ret && i < m.ni.n_groups; i++)
 		ret = subscribe(b, p, m.ni.groups[i], node_topics, 2, err, sizeof(err));
 	if (!ret && m.ni.n_groups) {
 		ret = settle(b, err, sizeof(err));
-		ls_free(&m);
+		view_ls_free(&m);
 		if (!ret)
-			ret = ls_build(&m, p, a->target, &msgs);
+			ret = view_ls_build(&m, p, a->target, &msgs);
 	}
 	bus_close(b);
 	if (ret == -ENOMEM)
 		snprintf(err, sizeof(err), "out of memory");
 	if (!ret) {
 		if (a->json)
-			print_json(ls_json(&m));
+			print_json(view_ls_json(&m));
 		else
-			ls_print_table(&m, stdout);
+			view_ls_print_table(&m, stdout);
 	}
-	ls_free(&m);
+	view_ls_free(&m);
 	msglist_free(&msgs);
 	return ret ? fail("ls", err) : EXIT_OK;
 }
@@ -153,7 +153,7 @@ int cmd_status(const struct ctl_args *a, const struct config *cfg)
 	if (!ret)
 		ret = settle(b, err, sizeof(err));
 	bus_close(b);
-	if (!ret && status_build(&m, cfg->topic_prefix, &msgs))
+	if (!ret && view_status_build(&m, cfg->topic_prefix, &msgs))
 		ret = -ENOMEM;
 	if (ret == -ENOMEM)
 		snprintf(err, sizeof(err), "out of memory");
@@ -163,11 +163,11 @@ int cmd_status(const struct ctl_args *a, const struct config *cfg)
 	}
 	if (!ret || (ret == -ENOENT && a->json)) {
 		if (a->json)
-			print_json(status_json(&m));
+			print_json(view_status_json(&m));
 		else
-			status_print_table(&m, cfg->topic_prefix, single, stdout);
+			view_status_print_table(&m, cfg->topic_prefix, single, stdout);
 	}
-	status_free(&m);
+	view_status_free(&m);
 	msglist_free(&msgs);
 	return ret ? fail("status", err) : EXIT_OK;
 }

@@ -53,27 +53,6 @@ struct ctl_args {
 	int mqtt_argc;
 };
 
-/*
- * Parses argv. Returns 0, or an exit code with err set: EXIT_ERROR for usage mistakes,
- * EXIT_REJECTED for a bad node, group or object id.
- */
-int ctl_args_parse(struct ctl_args *a, int argc, char **argv, char *err, size_t errlen);
-void ctl_args_free(struct ctl_args *a);
-void ctl_usage(FILE *out);
-
-/*
- * The payload a put publishes, checked with the agent's own payload_parse under a policy
- * that knows no node: syntax, ranges, host names, URL shape and the addresses no node ever
- * accepts. ALLOWED_TARGETS and RESERVED_PORTS are each node's and are checked there.
- * Returns 0 and *json (caller frees), or -EINVAL with the agent's message in err.
- */
-int spec_build(const struct ctl_args *a, char **json, char *err, size_t errlen);
-/* The node-independent policy above (free with spec_policy_free). */
-int spec_policy(struct policy *pol);
-void spec_policy_free(struct policy *pol);
-/* One line describing a parsed object: "a.example.com -> http://10.0.0.1:80". */
-void spec_describe(const struct object *o, char *buf, size_t len);
-
 /* First 16 hex digits of the SHA-256 of buf: the object status "digest". */
 #include "payload.h"         /* payload_digest, DIGEST_LEN */
 

@@ -2,7 +2,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "fleet.h"
+#include "topic.h"
 
 void fleet_init(struct fleet *f, const struct ctl_args *a, const char *prefix,
 		const char *payload, size_t len)
@@ -20,7 +22,7 @@ void fleet_init(struct fleet *f, const struct ctl_args *a, const char *prefix,
 void fleet_free(struct fleet *f)
 {
 	for (size_t i = 0; i < f->n; i++)
-		obj_status_free(&f->v[i].st);
+		report_object_free(&f->v[i].st);
 	free(f->v);
 	f->v = NULL;
 	f->n = f->cap = 0;
@@ -30,7 +32,7 @@ int fleet_topics(struct fleet *f, char **topics)
 {
 	snprintf(f->topics[0], sizeof(f->topics[0]), "%s/+/status", f->prefix);
 	snprintf(f->topics[1], sizeof(f->topics[1]), "%s/+/status/%s/%s", f->prefix,
-		 kind_plural(f->kind), f->id);
+		 object_kind_plural(f->kind), f->id);
 	snprintf(f->topics[2], sizeof(f->topics[2]), "%s/_bridges/+", f->prefix);
 	for (int i = 0; i < 3; i++)
 		topics[i] = f->topics[i];
@@ -46,13 +48,10 @@ static struct member *member_get(struct fleet *f, const char *node)
 			return &f->v[i];
 	if (f->frozen)
 		return NULL;
-	if (f->n == f->cap) {
-		size_t cap = f->cap ? f->cap * 2 : 64;
-		if (cap > SIZE_MAX / sizeof(*v) || !(v = realloc(f->v, cap * sizeof(*v))))
-			return NULL;
-		f->v = v;
-		f->cap = cap;
-	}
+	v = array_grow(f->v, &f->cap, f->n + 1, sizeof(*v), 64);
+	if (!v)
+		return NULL;
+	f->v = v;
 	v = &f->v[f->n++];
 	memset(v, 0, sizeof(*v));
 	snprintf(v->node, sizeof(v->node), "%s", node);
@@ -65,22 +64,22 @@ void fleet_feed(struct fleet *f, const struct msg *m)
 	const char *rest;
 	struct member *mb;
 
-	if (bridges_note(&f->br, f->prefix, m->topic, m->payload, m->len))
+	if (report_bridges_note(&f->br, f->prefix, m->topic, m->payload, m->len))
 		return;
 	if (!topic_split(m->topic, f->prefix, node, &rest) || !(mb = member_get(f, node)))
 		return;
 	if (!strcmp(rest, "status"))
-		node_info_parse(&mb->ni, m->payload, m->len);
+		report_node_parse(&mb->ni, m->payload, m->len);
 	else
-		obj_status_parse(&mb->st, m->payload, m->len);
+		report_object_parse(&mb->st, m->payload, m->len);
 }
 
 void fleet_freeze(struct fleet *f)
 {
 	for (size_t i = 0; i < f->n; i++) {
 		struct member *m = &f->v[i];
-		m->member = m->ni.online && node_follows(&m->ni, f->group);
-		m->cut = m->member && bridges_cut(&f->br, &m->ni);
+		m->member = m->ni.online && report_node_follows(&m->ni, f->group);
+		m->cut = m->member && report_bridges_cut(&f->br, &m->ni);
 	}
 	f->frozen = true;
 }

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli.h"
 #include "cmd.h"
 #include "config.h"
 #include "status.h"
@@ -24,23 +25,23 @@ int main(int argc, char **argv)
 	char err[ERR_LEN];
 	int ret;
 
-	ret = ctl_args_parse(&a, argc, argv, err, sizeof(err));
+	ret = cli_args_parse(&a, argc, argv, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "edgectl: %s\n", err);
-		ctl_args_free(&a);
+		cli_args_free(&a);
 		return ret;
 	}
 	if (a.cmd == CMD_HELP || a.cmd == CMD_VERSION) {
 		if (a.cmd == CMD_HELP)
-			ctl_usage(stdout);
+			cli_usage(stdout);
 		else
 			printf("edgectl %s\n", EDGE_VERSION);
-		ctl_args_free(&a);
+		cli_args_free(&a);
 		return EXIT_OK;
 	}
 	if (load_config(&cfg, &a, err, sizeof(err))) {
 		fprintf(stderr, "edgectl: %s\n", err);
-		ctl_args_free(&a);
+		cli_args_free(&a);
 		return EXIT_ERROR;
 	}
 	switch (a.cmd) {
@@ -56,6 +57,6 @@ int main(int argc, char **argv)
 		break;
 	}
 	config_free(&cfg);
-	ctl_args_free(&a);
+	cli_args_free(&a);
 	return ret;
 }

@@ -37,18 +37,18 @@ static bool get_true(json_object *o, const char *key)
 	       json_object_get_boolean(v);
 }
 
-void obj_status_free(struct obj_status *st)
+void report_object_free(struct obj_status *st)
 {
 	free(st->error);
 	memset(st, 0, sizeof(*st));
 }
 
-void obj_status_parse(struct obj_status *st, const char *buf, size_t len)
+void report_object_parse(struct obj_status *st, const char *buf, size_t len)
 {
 	json_object *o;
 	const char *s;
 
-	obj_status_free(st);
+	report_object_free(st);
 	if (!len)
 		return;
 	st->present = true;
@@ -58,7 +58,7 @@ void obj_status_parse(struct obj_status *st, const char *buf, size_t len)
 		 s && (!strcmp(s, "applied") || !strcmp(s, "rejected") || !strcmp(s, "failed")) ?
 		 s : "invalid");
 	s = o ? get_string(o, "source") : NULL;
-	if (s && id_valid(s, strlen(s)))
+	if (s && payload_id_valid(s, strlen(s)))
 		snprintf(st->source, sizeof(st->source), "%s", s);
 	s = o ? get_string(o, "digest") : NULL;
 	if (s && strlen(s) == DIGEST_LEN - 1)
@@ -70,7 +70,7 @@ void obj_status_parse(struct obj_status *st, const char *buf, size_t len)
 	json_object_put(o);
 }
 
-void node_info_parse(struct node_info *ni, const char *buf, size_t len)
+void report_node_parse(struct node_info *ni, const char *buf, size_t len)
 {
 	json_object *o = parse_object(buf, len), *g;
 	const char *s;
@@ -94,14 +94,14 @@ void node_info_parse(struct node_info *ni, const char *buf, size_t len)
 	if (json_object_object_get_ex(o, "groups", &g) && json_object_is_type(g, json_type_array)) {
 		for (size_t i = 0; i < json_object_array_length(g) && ni->n_groups < MAX_SOURCES - 1; i++) {
 			s = json_object_get_string(json_object_array_get_idx(g, i));
-			if (s && id_valid(s, strlen(s)))
+			if (s && payload_id_valid(s, strlen(s)))
 				snprintf(ni->groups[ni->n_groups++], ID_LEN, "%s", s);
 		}
 	}
 	json_object_put(o);
 }
 
-bool node_follows(const struct node_info *ni, const char *group)
+bool report_node_follows(const struct node_info *ni, const char *group)
 {
 	for (size_t i = 0; i < ni->n_groups; i++)
 		if (!strcmp(ni->groups[i], group))
@@ -109,45 +109,8 @@ bool node_follows(const struct node_info *ni, const char *group)
 	return false;
 }
 
-bool topic_split(const char *topic, const char *prefix, char name[ID_LEN], const char **rest)
-{
-	size_t p = strlen(prefix), n;
-	const char *a;
-
-	if (strncmp(topic, prefix, p) || topic[p] != '/')
-		return false;
-	a = topic + p + 1;
-	n = strcspn(a, "/");
-	if (!a[n] || !id_valid(a, n))
-		return false;
-	memcpy(name, a, n);
-	name[n] = '\0';
-	*rest = a + n + 1;
-	return true;
-}
-
-bool topic_object(const char *rest, enum kind *kind, char id[ID_LEN])
-{
-	const char *slash = strchr(rest, '/');
-	size_t k;
-
-	if (!slash)
-		return false;
-	k = (size_t)(slash - rest);
-	if (k == 6 && !strncmp(rest, "routes", k))
-		*kind = KIND_ROUTE;
-	else if (k == 8 && !strncmp(rest, "forwards", k))
-		*kind = KIND_FORWARD;
-	else
-		return false;
-	if (!id_valid(slash + 1, strlen(slash + 1)))
-		return false;
-	snprintf(id, ID_LEN, "%s", slash + 1);
-	return true;
-}
-
-bool bridges_note(struct bridges *b, const char *prefix, const char *topic, const char *payload,
-		  size_t len)
+bool report_bridges_note(struct bridges *b, const char *prefix, const char *topic,
+			 const char *payload, size_t len)
 {
 	size_t pl = strlen(prefix), i;
 	const char *host;
@@ -168,7 +131,7 @@ bool bridges_note(struct bridges *b, const char *prefix, const char *topic, cons
 	return true;
 }
 
-bool bridges_cut(const struct bridges *b, const struct node_info *ni)
+bool report_bridges_cut(const struct bridges *b, const struct node_info *ni)
 {
 	for (size_t i = 0; ni->broker_host[0] && i < b->n; i++)
 		if (!strcmp(b->host[i], ni->broker_host))

@@ -18,8 +18,8 @@ struct obj_status {
 };
 
 /* Replaces *st with the payload's content (an empty payload clears it). */
-void obj_status_parse(struct obj_status *st, const char *buf, size_t len);
-void obj_status_free(struct obj_status *st);
+void report_object_parse(struct obj_status *st, const char *buf, size_t len);
+void report_object_free(struct obj_status *st);
 
 /* <prefix>/<node>/status */
 struct node_info {
@@ -31,8 +31,8 @@ struct node_info {
 	char broker_host[256];      /* host of the "broker" it is connected to, "" if none */
 };
 
-void node_info_parse(struct node_info *ni, const char *buf, size_t len);
-bool node_follows(const struct node_info *ni, const char *group);
+void report_node_parse(struct node_info *ni, const char *buf, size_t len);
+bool report_node_follows(const struct node_info *ni, const char *group);
 
 /*
  * Bridge notifications, <prefix>/_bridges/<host>: "1" while a regional broker's bridge to
@@ -47,17 +47,9 @@ struct bridges {
 };
 
 /* Notes the message when it is a bridge notification; returns whether it was one. */
-bool bridges_note(struct bridges *b, const char *prefix, const char *topic, const char *payload,
-		  size_t len);
+bool report_bridges_note(struct bridges *b, const char *prefix, const char *topic,
+			 const char *payload, size_t len);
 /* Whether the node's broker is behind a bridge that is down. */
-bool bridges_cut(const struct bridges *b, const struct node_info *ni);
-
-/*
- * Splits "<prefix>/<a>/<rest>": copies <a> into name and points *rest after its slash.
- * Returns false for other topics or an <a> off the id pattern.
- */
-bool topic_split(const char *topic, const char *prefix, char name[ID_LEN], const char **rest);
-/* "<kinds>/<id>" (kind and id filled) or false. */
-bool topic_object(const char *rest, enum kind *kind, char id[ID_LEN]);
+bool report_bridges_cut(const struct bridges *b, const struct node_info *ni);
 
 #endif

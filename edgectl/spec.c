@@ -7,8 +7,10 @@
 
 #include "cidr.h"
 #include "ctl.h"
+#include "endpoint.h"
 #include "json_strict.h"
 #include "payload.h"
+#include "spec.h"
 
 int spec_policy(struct policy *pol)
 {
@@ -35,7 +37,7 @@ static int port_number(const struct ctl_args *a, const char *what, const char *v
 	errno = 0;
 	n = strtoll(v, &end, 10);
 	if (errno || end == v || *end || v[0] == '+' || v[0] == ' ') {
-		value_quote(q, sizeof(q), v, strlen(v));
+		payload_quote(q, sizeof(q), v, strlen(v));
 		snprintf(err, errlen, "forward %s: %s %s is not a number (accepted: 1..65535)",
 			 a->id, what, q);
 		return -EINVAL;
@@ -54,7 +56,7 @@ static int add(json_object *o, const char *key, json_object *v)
 /* --with: its fields join the payload; the agent's parser judges them like the rest. */
 static int spec_with(const struct ctl_args *a, json_object *o, char *err, size_t errlen)
 {
-	const char *kind = kind_name(a->kind);
+	const char *kind = object_kind_name(a->kind);
 	enum json_tokener_error jerr;
 	json_object *w;
 	size_t at;
@@ -123,15 +125,18 @@ static int forward_ports(const struct ctl_args *a, json_object *o, char *err, si
 	return ret ? ret : add(o, "public_port_end", port);
 }
 
+/* --to IP:PORT, or IP alone with a range (the same ports); none with --with targets. */
 static int forward_json(const struct ctl_args *a, json_object *o, char *err, size_t errlen)
 {
-	const char *colon = a->to ? strrchr(a->to, ':') : NULL;
+	bool range = strchr(a->port, '-') != NULL;
+	struct endpoint_parts to = { 0 };
 	json_object *port = NULL;
 	char q[96], *ip;
 	int ret;
 
-	if (a->to && (colon == a->to || (!colon && !strchr(a->port, '-')))) {
-		value_quote(q, sizeof(q), a->to, strlen(a->to));
+	if (a->to && (endpoint_split(a->to, strlen(a->to), &to) || (!to.port && !range) ||
+		      !to.host_n || to.bracketed)) {
+		payload_quote(q, sizeof(q), a->to, strlen(a->to));
 		snprintf(err, errlen, "forward %s: --to %s is not IP:PORT (accepted: e.g. "
 			 "10.50.0.12:8080; IP alone with a --port range)", a->id, q);
 		return -EINVAL;
@@ -139,14 +144,14 @@ static int forward_json(const struct ctl_args *a, json_object *o, char *err, siz
 	ret = forward_ports(a, o, err, errlen);
 	if (ret || !a->to)
 		goto with;
-	ip = colon ? strndup(a->to, (size_t)(colon - a->to)) : strdup(a->to);
+	ip = strndup(to.host, to.host_n);
 	if (!ip)
 		return -ENOMEM;
 	ret = add(o, "target_ip", json_object_new_string(ip));
 	free(ip);
-	if (!ret && colon)
-		ret = port_number(a, "--to port", colon + 1, &port, err, errlen);
-	if (!ret && colon)
+	if (!ret && to.port)
+		ret = port_number(a, "--to port", to.port, &port, err, errlen);
+	if (!ret && to.port)
 		ret = add(o, "target_port", port);
 with:
 	if (!ret)
@@ -192,7 +197,7 @@ out:
 	return ret;
 }
 
-/* "tcp/20000-20999 -> 10.50.0.12:30000 (allow_from, limit, preserve_source)" */
+/* "tcp/20000-20999 -> 10.50.0.12:30000 (allow_from limit preserve_source)" */
 static void forward_describe(const struct forward_spec *f, char *buf, size_t len)
 {
 	char ip[INET_ADDRSTRLEN], ports[16] = "", to[48];
@@ -209,7 +214,8 @@ static void forward_describe(const struct forward_spec *f, char *buf, size_t len
 			 f->target_port);
 	else
 		snprintf(to, sizeof(to), "%s", ip);
-	k = snprintf(buf, len, "%s/%u%s -> %s", proto_name(f->proto), f->public_port, ports, to);
+	k = snprintf(buf, len, "%s/%u%s -> %s", object_proto_name(f->proto), f->public_port,
+		     ports, to);
 	if (k < 0 || (size_t)k >= len || (!f->n_allow && !f->n_allow_sets && !f->conn_per_source &&
 					  !f->new_rate && !f->preserve_source && !f->health.interval_ms))
 		return;

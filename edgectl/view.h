@@ -34,12 +34,12 @@ struct ls_model {
 };
 
 /* msgs: what subscribing to the node's and its groups' objects and statuses returned. */
-int ls_build(struct ls_model *m, const char *prefix, const char *node,
-	     const struct msglist *msgs);
-void ls_free(struct ls_model *m);
-int ls_print_table(const struct ls_model *m, FILE *out);
+int view_ls_build(struct ls_model *m, const char *prefix, const char *node,
+		  const struct msglist *msgs);
+void view_ls_free(struct ls_model *m);
+int view_ls_print_table(const struct ls_model *m, FILE *out);
 /* Returns a new JSON document (caller puts it), NULL on ENOMEM. */
-json_object *ls_json(const struct ls_model *m);
+json_object *view_ls_json(const struct ls_model *m);
 
 struct node_row {
 	char node[ID_LEN];
@@ -54,12 +54,12 @@ struct status_model {
 };
 
 /* msgs: <prefix>/+/status and <prefix>/_bridges/+ */
-int status_build(struct status_model *m, const char *prefix, const struct msglist *msgs);
-void status_free(struct status_model *m);
+int view_status_build(struct status_model *m, const char *prefix, const struct msglist *msgs);
+void view_status_free(struct status_model *m);
 /* details: one node asked for: its errors, held deletion and WireGuard too. */
-int status_print_table(const struct status_model *m, const char *prefix, bool details,
-		       FILE *out);
-json_object *status_json(const struct status_model *m);
+int view_status_print_table(const struct status_model *m, const char *prefix, bool details,
+			    FILE *out);
+json_object *view_status_json(const struct status_model *m);
 
 /*
  * `ls` without a node: every desired object at the broker and where it stands on the
@@ -82,12 +82,9 @@ struct fleet_view {
 };
 
 /* msgs: <prefix>/+/routes/+, forwards/+, status, status/routes/+, status/forwards/+, _bridges/+ */
-int fleet_view_build(struct fleet_view *v, const char *prefix, const struct msglist *msgs);
-void fleet_view_free(struct fleet_view *v);
-int fleet_view_print(const struct fleet_view *v, FILE *out);
-json_object *fleet_view_json(const struct fleet_view *v);
-
-/* The last message of each topic, in topic order: the retained state a snapshot saw. */
-const struct msg **msgs_latest(const struct msglist *msgs, size_t *n);
+int view_fleet_build(struct fleet_view *v, const char *prefix, const struct msglist *msgs);
+void view_fleet_free(struct fleet_view *v);
+int view_fleet_print(const struct fleet_view *v, FILE *out);
+json_object *view_fleet_json(const struct fleet_view *v);
 
 #endif

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "table.h"
+#include "topic.h"
 #include "view.h"
 
 static int msg_cmp(const void *key, const void *elem)
@@ -34,17 +35,18 @@ static void row_count(struct fleet_row *r, const char *prefix, const struct flee
 
 	for (size_t i = 0; i < n_nodes; i++) {
 		const struct fleet_node *fn = &nodes[i];
-		if (strcmp(fn->node, r->source) && !(fn->ni.online && node_follows(&fn->ni, r->source)))
+		if (strcmp(fn->node, r->source) &&
+		    !(fn->ni.online && report_node_follows(&fn->ni, r->source)))
 			continue;
 		r->nodes++;
-		if (fn->ni.online && bridges_cut(br, &fn->ni)) {
+		if (fn->ni.online && report_bridges_cut(br, &fn->ni)) {
 			r->cut++;
 			continue;
 		}
 		snprintf(topic, sizeof(topic), "%s/%s/status/%s/%s", prefix, fn->node,
-			 kind_plural(r->kind), r->id);
+			 object_kind_plural(r->kind), r->id);
 		m = find(latest, n, topic);
-		obj_status_parse(&st, m ? m->payload : "", m ? m->len : 0);
+		report_object_parse(&st, m ? m->payload : "", m ? m->len : 0);
 		if (!st.present || strcmp(st.source, r->source) ||
 		    (st.digest[0] && strcmp(st.digest, r->digest)))
 			r->pending++;   /* not there yet, an older version, or another source wins */
@@ -55,10 +57,10 @@ static void row_count(struct fleet_row *r, const char *prefix, const struct flee
 		else
 			r->rejected++;
 	}
-	obj_status_free(&st);
+	report_object_free(&st);
 }
 
-int fleet_view_build(struct fleet_view *v, const char *prefix, const struct msglist *msgs)
+int view_fleet_build(struct fleet_view *v, const char *prefix, const struct msglist *msgs)
 {
 	const struct msg **latest;
 	struct fleet_node *nodes;
@@ -69,7 +71,7 @@ int fleet_view_build(struct fleet_view *v, const char *prefix, const struct msgl
 	int ret = 0;
 
 	memset(v, 0, sizeof(*v));
-	latest = msgs_latest(msgs, &n);
+	latest = msglist_latest(msgs, &n);
 	nodes = calloc(n ? n : 1, sizeof(*nodes));
 	v->rows = calloc(n ? n : 1, sizeof(*v->rows));
 	if (!latest || !nodes || !v->rows) {
@@ -78,10 +80,10 @@ int fleet_view_build(struct fleet_view *v, const char *prefix, const struct msgl
 	}
 	for (size_t i = 0; i < n; i++) {
 		const struct msg *m = latest[i];
-		bridges_note(&v->br, prefix, m->topic, m->payload, m->len);
+		report_bridges_note(&v->br, prefix, m->topic, m->payload, m->len);
 		if (m->len && topic_split(m->topic, prefix, name, &rest) && !strcmp(rest, "status")) {
 			snprintf(nodes[n_nodes].node, ID_LEN, "%s", name);
-			node_info_parse(&nodes[n_nodes++].ni, m->payload, m->len);
+			report_node_parse(&nodes[n_nodes++].ni, m->payload, m->len);
 		}
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -103,13 +105,13 @@ out:
 	return ret;
 }
 
-void fleet_view_free(struct fleet_view *v)
+void view_fleet_free(struct fleet_view *v)
 {
 	free(v->rows);
 	memset(v, 0, sizeof(*v));
 }
 
-int fleet_view_print(const struct fleet_view *v, FILE *out)
+int view_fleet_print(const struct fleet_view *v, FILE *out)
 {
 	static const char *const header[] = { "KIND", "ID", "SOURCE", "NODES", "APPLIED", "REJECTED",
 					      "FAILED", "PENDING", "UNREACHABLE" };
@@ -119,8 +121,8 @@ int fleet_view_print(const struct fleet_view *v, FILE *out)
 
 	for (size_t i = 0; !ret && i < v->n; i++) {
 		const struct fleet_row *r = &v->rows[i];
-		const char *row[] = { kind_name(r->kind), r->id, r->source, c[0], c[1], c[2], c[3],
-				      c[4], c[5] };
+		const char *row[] = { object_kind_name(r->kind), r->id, r->source, c[0], c[1], c[2],
+				      c[3], c[4], c[5] };
 		snprintf(c[0], sizeof(c[0]), "%zu", r->nodes);
 		snprintf(c[1], sizeof(c[1]), "%zu", r->applied);
 		snprintf(c[2], sizeof(c[2]), "%zu", r->rejected);
@@ -135,7 +137,7 @@ int fleet_view_print(const struct fleet_view *v, FILE *out)
 	return ret;
 }
 
-json_object *fleet_view_json(const struct fleet_view *v)
+json_object *view_fleet_json(const struct fleet_view *v)
 {
 	json_object *root = json_object_new_object(), *objs = json_object_new_array();
 
@@ -147,7 +149,8 @@ json_object *fleet_view_json(const struct fleet_view *v)
 	for (size_t i = 0; i < v->n; i++) {
 		const struct fleet_row *r = &v->rows[i];
 		json_object *o = json_object_new_object();
-		json_object_object_add(o, "kind", json_object_new_string(kind_name(r->kind)));
+		json_object_object_add(o, "kind",
+				       json_object_new_string(object_kind_name(r->kind)));
 		json_object_object_add(o, "id", json_object_new_string(r->id));
 		json_object_object_add(o, "source", json_object_new_string(r->source));
 		json_object_object_add(o, "nodes", json_object_new_int64((int64_t)r->nodes));

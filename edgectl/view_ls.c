@@ -4,45 +4,10 @@
 
 #include "array.h"
 #include "payload.h"
+#include "spec.h"
 #include "table.h"
+#include "topic.h"
 #include "view.h"
-
-struct latest {
-	const struct msg *m;
-	size_t seq;
-};
-
-static int latest_cmp(const void *a, const void *b)
-{
-	const struct latest *x = a, *y = b;
-	int c = strcmp(x->m->topic, y->m->topic);
-
-	return c ? c : x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-const struct msg **msgs_latest(const struct msglist *msgs, size_t *n)
-{
-	struct latest *all = malloc((msgs->n ? msgs->n : 1) * sizeof(*all));
-	const struct msg **out = malloc((msgs->n ? msgs->n : 1) * sizeof(*out));
-	size_t k = 0;
-
-	*n = 0;
-	if (!all || !out) {
-		free(all);
-		free(out);
-		return NULL;
-	}
-	for (size_t i = 0; i < msgs->n; i++)
-		all[i] = (struct latest){ &msgs->v[i], i };
-	if (msgs->n)
-		qsort(all, msgs->n, sizeof(*all), latest_cmp);
-	for (size_t i = 0; i < msgs->n; i++)
-		if (i + 1 == msgs->n || strcmp(all[i].m->topic, all[i + 1].m->topic))
-			out[k++] = all[i].m;
-	free(all);
-	*n = k;
-	return out;
-}
 
 static int rank_of(const struct ls_model *m, const char *source)
 {
@@ -127,7 +92,7 @@ static size_t rows_lower(const struct ls_model *m, size_t sorted, enum kind kind
 static void row_status(struct ls_row *r, const struct msg *msg)
 {
 	r->status = msg;
-	obj_status_parse(&r->st, msg->payload, msg->len);
+	report_object_parse(&r->st, msg->payload, msg->len);
 }
 
 /* A status goes to every row of its id; one about a source without a row gets its own. */
@@ -138,7 +103,7 @@ static int attach_status(struct ls_model *m, size_t sorted, enum kind kind, cons
 	struct ls_row *r;
 	bool matched = false;
 
-	obj_status_parse(&st, msg->payload, msg->len);
+	report_object_parse(&st, msg->payload, msg->len);
 	for (size_t i = rows_lower(m, sorted, kind, id);
 	     i < sorted && !key_cmp(&m->rows[i], kind, id); i++) {
 		row_status(&m->rows[i], msg);
@@ -147,7 +112,7 @@ static int attach_status(struct ls_model *m, size_t sorted, enum kind kind, cons
 	r = matched ? NULL : row_new(m, kind, id, st.source[0] ? st.source : "?");
 	if (r)
 		row_status(r, msg);
-	obj_status_free(&st);
+	report_object_free(&st);
 	return matched || r ? 0 : -ENOMEM;
 }
 
@@ -163,8 +128,8 @@ static void row_state(struct ls_row *r)
 		r->state = "pending";
 }
 
-int ls_build(struct ls_model *m, const char *prefix, const char *node,
-	     const struct msglist *msgs)
+int view_ls_build(struct ls_model *m, const char *prefix, const char *node,
+		  const struct msglist *msgs)
 {
 	const struct msg **latest;
 	struct policy pol;
@@ -176,7 +141,7 @@ int ls_build(struct ls_model *m, const char *prefix, const char *node,
 
 	memset(m, 0, sizeof(*m));
 	snprintf(m->node, sizeof(m->node), "%s", node);
-	latest = msgs_latest(msgs, &n);
+	latest = msglist_latest(msgs, &n);
 	if (!latest)
 		return -ENOMEM;
 	ret = spec_policy(&pol);
@@ -185,7 +150,7 @@ int ls_build(struct ls_model *m, const char *prefix, const char *node,
 		if (topic_split(msg->topic, prefix, name, &rest) && !strcmp(name, node) &&
 		    !strcmp(rest, "status") && msg->len) {
 			m->node_status = msg;
-			node_info_parse(&m->ni, msg->payload, msg->len);
+			report_node_parse(&m->ni, msg->payload, msg->len);
 		}
 	}
 	for (size_t i = 0; !ret && i < n; i++) {
@@ -213,12 +178,12 @@ int ls_build(struct ls_model *m, const char *prefix, const char *node,
 	return ret;
 }
 
-void ls_free(struct ls_model *m)
+void view_ls_free(struct ls_model *m)
 {
 	for (size_t i = 0; i < m->n; i++) {
 		object_unref(m->rows[i].obj);
 		free(m->rows[i].invalid);
-		obj_status_free(&m->rows[i].st);
+		report_object_free(&m->rows[i].st);
 	}
 	free(m->rows);
 	memset(m, 0, sizeof(*m));
@@ -227,8 +192,8 @@ void ls_free(struct ls_model *m)
 static const char *row_error(const struct ls_row *r, char *buf, size_t len)
 {
 	if (!strcmp(r->state, "shadowed")) {
-		snprintf(buf, len, "%s's %s %s takes precedence", r->st.source, kind_name(r->kind),
-			 r->id);
+		snprintf(buf, len, "%s's %s %s takes precedence", r->st.source,
+			 object_kind_name(r->kind), r->id);
 		return buf;
 	}
 	if (r->status && r->st.error && !strcmp(r->st.source, r->source))
@@ -245,7 +210,7 @@ static const char *row_spec(const struct ls_row *r, char *buf, size_t len)
 	return r->desired ? "(invalid payload)" : "(no desired object)";
 }
 
-int ls_print_table(const struct ls_model *m, FILE *out)
+int view_ls_print_table(const struct ls_model *m, FILE *out)
 {
 	static const char *const header[] = { "KIND", "ID", "SOURCE", "STATE", "SPEC", "ERROR" };
 	char spec[ERR_LEN], why[ERR_LEN];
@@ -262,7 +227,7 @@ int ls_print_table(const struct ls_model *m, FILE *out)
 	ret = table_init(&t, 6, header);
 	for (size_t i = 0; !ret && i < m->n; i++) {
 		const struct ls_row *r = &m->rows[i];
-		const char *row[] = { kind_name(r->kind), r->id, r->source, r->state,
+		const char *row[] = { object_kind_name(r->kind), r->id, r->source, r->state,
 				      row_spec(r, spec, sizeof(spec)), row_error(r, why, sizeof(why)) };
 		ret = table_add(&t, row);
 	}
@@ -281,7 +246,7 @@ static json_object *json_or_null(const struct msg *msg)
 	return o;
 }
 
-json_object *ls_json(const struct ls_model *m)
+json_object *view_ls_json(const struct ls_model *m)
 {
 	json_object *root = json_object_new_object(), *objs = json_object_new_array();
 	char why[ERR_LEN];
@@ -298,7 +263,8 @@ json_object *ls_json(const struct ls_model *m)
 		json_object *o = json_object_new_object();
 		const char *e = row_error(r, why, sizeof(why));
 
-		json_object_object_add(o, "kind", json_object_new_string(kind_name(r->kind)));
+		json_object_object_add(o, "kind",
+				       json_object_new_string(object_kind_name(r->kind)));
 		json_object_object_add(o, "id", json_object_new_string(r->id));
 		json_object_object_add(o, "source", json_object_new_string(r->source));
 		json_object_object_add(o, "state", json_object_new_string(r->state));

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "table.h"
+#include "topic.h"
 #include "view.h"
 
 static int row_cmp(const void *a, const void *b)
@@ -28,7 +29,7 @@ static json_object *node_object(const struct msg *msg, const char *name)
 	return o;
 }
 
-int status_build(struct status_model *m, const char *prefix, const struct msglist *msgs)
+int view_status_build(struct status_model *m, const char *prefix, const struct msglist *msgs)
 {
 	const struct msg **latest;
 	char name[ID_LEN];
@@ -37,14 +38,15 @@ int status_build(struct status_model *m, const char *prefix, const struct msglis
 	int ret = 0;
 
 	memset(m, 0, sizeof(*m));
-	latest = msgs_latest(msgs, &n);
+	latest = msglist_latest(msgs, &n);
 	if (!latest)
 		return -ENOMEM;
 	m->rows = calloc(n ? n : 1, sizeof(*m->rows));
 	if (!m->rows)
 		ret = -ENOMEM;
 	for (size_t i = 0; i < n; i++)
-		bridges_note(&m->br, prefix, latest[i]->topic, latest[i]->payload, latest[i]->len);
+		report_bridges_note(&m->br, prefix, latest[i]->topic, latest[i]->payload,
+				    latest[i]->len);
 	for (size_t i = 0; !ret && i < n; i++) {
 		struct node_row *r = &m->rows[m->n];
 		struct node_info ni;
@@ -53,8 +55,8 @@ int status_build(struct status_model *m, const char *prefix, const struct msglis
 			continue;
 		snprintf(r->node, sizeof(r->node), "%s", name);
 		r->j = node_object(latest[i], name);
-		node_info_parse(&ni, latest[i]->payload, latest[i]->len);
-		r->cut = ni.online && bridges_cut(&m->br, &ni);
+		report_node_parse(&ni, latest[i]->payload, latest[i]->len);
+		r->cut = ni.online && report_bridges_cut(&m->br, &ni);
 		if (!r->j)
 			ret = -ENOMEM;
 		else
@@ -66,7 +68,7 @@ int status_build(struct status_model *m, const char *prefix, const struct msglis
 	return ret;
 }
 
-void status_free(struct status_model *m)
+void view_status_free(struct status_model *m)
 {
 	for (size_t i = 0; i < m->n; i++)
 		json_object_put(m->rows[i].j);
@@ -181,8 +183,8 @@ static void status_summary(const struct status_model *m, FILE *out)
 		c.with_errors);
 }
 
-int status_print_table(const struct status_model *m, const char *prefix, bool detail,
-		       FILE *out)
+int view_status_print_table(const struct status_model *m, const char *prefix, bool detail,
+			    FILE *out)
 {
 	static const char *const header[] = { "NODE", "STATE", "SYNCED", "BROKER", "ROUTES(A/R/F)",
 					      "FORWARDS(A/R/F)", "ERRORS", "UPDATED" };
@@ -215,7 +217,7 @@ int status_print_table(const struct status_model *m, const char *prefix, bool de
 	return ret;
 }
 
-json_object *status_json(const struct status_model *m)
+json_object *view_status_json(const struct status_model *m)
 {
 	json_object *root = json_object_new_object(), *nodes = json_object_new_array();
 

@@ -7,7 +7,7 @@
 void watch_init(struct watch *w, const struct ctl_args *a, const char *prefix,
 		const char *payload, size_t len)
 {
-	const char *kinds = kind_plural(a->kind);
+	const char *kinds = object_kind_plural(a->kind);
 
 	memset(w, 0, sizeof(*w));
 	w->cmd = a->cmd;
@@ -28,7 +28,7 @@ void watch_init(struct watch *w, const struct ctl_args *a, const char *prefix,
 
 void watch_free(struct watch *w)
 {
-	obj_status_free(&w->st);
+	report_object_free(&w->st);
 	free(w->st_raw);
 	w->st_raw = NULL;
 }
@@ -54,7 +54,7 @@ void watch_feed(struct watch *w, const struct msg *m)
 
 	snprintf(prefix, sizeof(prefix), "%.*s", (int)(strlen(w->t_bridges) - strlen("/_bridges/+")),
 		 w->t_bridges);
-	if (bridges_note(&w->br, prefix, m->topic, m->payload, m->len))
+	if (report_bridges_note(&w->br, prefix, m->topic, m->payload, m->len))
 		return;
 	/* only the replay tells what the broker held: live copies may be our own publish */
 	if (!strcmp(m->topic, w->t_desired)) {
@@ -67,12 +67,12 @@ void watch_feed(struct watch *w, const struct msg *m)
 		if (m->retained && !m->after_publish)
 			w->node_own = m->len > 0 && !payload_tombstone(m->payload, m->len);
 	} else if (!strcmp(m->topic, w->t_status)) {
-		obj_status_parse(&w->st, m->payload, m->len);
+		report_object_parse(&w->st, m->payload, m->len);
 		free(w->st_raw);
 		w->st_raw = m->len ? strndup(m->payload, m->len) : NULL;
 		w->st_fresh = live;
 	} else if (!strcmp(m->topic, w->t_node)) {
-		node_info_parse(&w->ni, m->payload, m->len);
+		report_node_parse(&w->ni, m->payload, m->len);
 		w->processed |= live;
 	}
 }
@@ -109,12 +109,12 @@ enum verdict watch_verdict(const struct watch *w)
 
 bool watch_cut(const struct watch *w)
 {
-	return w->ni.online && bridges_cut(&w->br, &w->ni);
+	return w->ni.online && report_bridges_cut(&w->br, &w->ni);
 }
 
 void watch_why(const struct watch *w, char *buf, size_t len)
 {
-	const char *kind = kind_name(w->kind);
+	const char *kind = object_kind_name(w->kind);
 
 	if (!w->ni.present)
 		snprintf(buf, len, "node %s has never published a status (is its agent running, "

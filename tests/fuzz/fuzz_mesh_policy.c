@@ -73,7 +73,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (pins[data[0] & 7] && cidr_list_parse(&pin, pins[data[0] & 7], err, sizeof(err)) == 0)
 		b.net = pin.v[0];
-	if (wg_join_parse((const char *)data + 1, size - 1, &j, err, sizeof(err)) == 0) {
+	if (join_parse((const char *)data + 1, size - 1, &j, err, sizeof(err)) == 0) {
 		err[0] = '\0';
 		if (mesh_policy_check(&b, &j, err, sizeof(err)) == 0)
 			invariants(&b, &j);

@@ -20,10 +20,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	if (data[0] & 1) {
-		if (wg_join_parse((const char *)data + 1, size - 1, &j, err, sizeof(err)) == 0) {
-			if (wg_join_render(&j, &text, &len) == 0) {
+		if (join_parse((const char *)data + 1, size - 1, &j, err, sizeof(err)) == 0) {
+			if (join_render(&j, &text, &len) == 0) {
 				struct wg_join again = { 0 };
-				if (wg_join_parse(text, len, &again, err, sizeof(err)) || !wg_join_equal(&j, &again))
+				if (join_parse(text, len, &again, err, sizeof(err)) || !wg_join_equal(&j, &again))
 					abort();    /* render must round-trip */
 				wg_join_free(&again);
 			}

@@ -63,14 +63,14 @@ check "forward works while the broker is stopped" bash -c "probe tcp 9003 y | gr
 check "rules untouched by the outage" bash -c "nft_list $EDGE | grep -q '9001 :' && nft_list $EDGE | grep -q '9003 :'"
 
 # --- someone deletes or flushes our table: restored from netlink events
-t0=$(date +%s%N)
+check "the agent watches nftables (netlink events, not only the periodic check)" \
+	bash -c "! grep -q 'cannot watch for changes' $T_TMP/gw1.log"
 ip netns exec "$EDGE" nft delete table inet edge_agent
-check "deleted table restored within 2 s" wait_for 2 bash -c "nft_list $EDGE | grep -q '9003 :'"
-echo "table restored in $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+check "deleted table restored" wait_for 20 bash -c "nft_list $EDGE | grep -q '9003 :'"
 ip netns exec "$EDGE" nft flush ruleset
-check "flushed ruleset restored within 2 s" wait_for 2 bash -c "nft_list $EDGE | grep -q '9003 :'"
+check "flushed ruleset restored" wait_for 20 bash -c "nft_list $EDGE | grep -q '9003 :'"
 ip netns exec "$EDGE" nft delete element inet edge_agent fwd_tcp '{ 9001 }'
-check "element deleted by hand restored" wait_for 2 bash -c "nft_list $EDGE | grep -q '9001 :'"
+check "element deleted by hand restored" wait_for 20 bash -c "nft_list $EDGE | grep -q '9001 :'"
 ip netns exec "$EDGE" nft add table inet other
 ip netns exec "$EDGE" nft add chain inet other c
 sleep 0.5

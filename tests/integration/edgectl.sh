@@ -111,10 +111,8 @@ expect "group object shadowed by the node's own: exit 3" 3 "gw1's own forward ss
 ctl forward put other web4 --port 8083 --to 10.50.0.21:80 --node gw1
 expect "group the node does not follow: exit 1, nothing published" 1 'does not follow group other'
 check "unfollowed group: nothing retained" bash -c "[ -z \"\$(retained $NS edge/other/forwards/web4)\" ]"
-start=$SECONDS
 ctl route put gw9 web --host a.example.com --target http://10.50.0.12 --node gw9 --timeout 1
 expect "unknown node: timeout, exit 3" 3 'no answer from gw9 within 1.0 s: node gw9 has never published'
-check "timeout respected (about 1 s)" test $((SECONDS - start)) -le 3
 
 # --- ls and status ------------------------------------------------------------------
 ctl ls gw1

@@ -13,6 +13,7 @@ require_root "$T"
 for need in wireguard-go wg socat ss; do
 	command -v "$need" >/dev/null || { skip "$T" "$need is not installed"; exit 77; }
 done
+export WG_GO_PATH=${WG_GO_PATH:-$(command -v wireguard-go)}   # the driver, like the agent, wants it absolute
 [ -x "$bin" ] || { skip "$T" "$bin is not built (make unit)"; exit 77; }
 [ -c /dev/net/tun ] || { skip "$T" "no /dev/net/tun"; exit 77; }
 if command -v ping >/dev/null; then PING=(ping); elif command -v busybox >/dev/null; then PING=(busybox ping)
@@ -59,11 +60,9 @@ ping_ok() { ip netns exec "$1" "${PING[@]}" -c 1 -W 1 "$2" >/dev/null 2>&1; }
 expect() { local n=$1; shift; if eval "$*"; then pass "$n"; else fail "$n"; fi; }  # NAME 'EXPR'
 allowed_back() { ip netns exec "$A" wg show wg-edge allowed-ips | awk -v k="$BACK_B64" '$1 == k {$1 = ""; print substr($0, 2)}'; }
 routes_ours() { ip -n "$A" route show proto 237; }
-now() { date +%s.%N; }
 wgpid() { ip netns pids "$A" | while read -r p; do [ "$(cat /proc/$p/comm 2>/dev/null)" = wireguard-go ] && echo "$p"; done; }
 
 # 1. bring up edge and back from nothing
-start=$(now)
 edge_apply up-edge 10.60.0.1/24 "$PEER_BACK"
 rc_edge=$?
 drv "$Bn" up-back apply userspace wg-back "$BACK_PRIV" 51821 10.60.0.2/24 1420 \
@@ -72,7 +71,6 @@ rc_back=$?
 expect "$T: edge interface brought up (wireguard-go started, key, port, peer)" \
 	'[ $rc_edge -eq 0 ] && [ "$(delta_of up-edge)" = "delta: private_key listen_port=51820 +$(short "$BACK_PUB")(ka=0,endpoint,allowed)" ]'
 expect "$T: back interface brought up" '[ $rc_back -eq 0 ]'
-sed -n 's/^timing: /  first apply (edge): /p' "$T_TMP/up-edge"
 expect "$T: wg reads our configuration back" '[ "$(allowed_back)" = 10.60.0.2/32 ]'
 expect "$T: address set" '[ "$(ip -n $A -o -4 addr show dev wg-edge | awk "{print \$4}")" = 10.60.0.1/24 ]'
 expect "$T: link up with mtu 1420" 'ip -n $A link show wg-edge | grep -q "UP.* mtu 1420 "'
@@ -82,7 +80,6 @@ if wait_for 10 ping_ok "$A" 10.60.0.2; then
 else
 	fail "$T: ping edge -> back through the tunnel"
 fi
-awk -v a="$start" -v b="$(now)" 'BEGIN {printf "  tunnel up %.2f s after the first apply\n", b - a}'
 
 # a TCP session that stays open through every later change
 ip netns exec "$Bn" socat TCP-LISTEN:7000,fork,reuseaddr EXEC:cat 2>/dev/null &
@@ -108,7 +105,6 @@ d=$(delta_of add-third)
 echo "  $d"
 expect "$T: add peer: delta is only the new peer" \
 	'[ "$d" = "delta: +$(short "$THIRD_PUB")(ka=0,endpoint,allowed)" ]'
-sed -n 's/^timing: /  add peer: /p' "$T_TMP/add-third"
 drv "$C" up-third apply userspace wg-third "$THIRD_PRIV" 51822 10.60.0.3/24 1420 \
 	"pub=$EDGE_PUB,ep=192.168.78.1:51820,ips=10.60.0.0/24,ka=25"
 if wait_for 10 ping_ok "$A" 10.60.0.3; then pass "$T: ping edge -> third"; else fail "$T: ping edge -> third"; fi
@@ -151,7 +147,6 @@ expect "$T: remove peer: handshake unchanged" '[ "$(hs)" = "$hs0" ]'
 # 5. the same desired state again: nothing sent
 edge_apply again 10.60.0.1/24 "$PEER_BACK"
 expect "$T: reapply: delta is empty" '[ "$(delta_of again)" = "delta: empty" ]'
-sed -n 's/^timing: /  reapply: /p' "$T_TMP/again"
 
 # 6. the address is replaced, not added
 edge_apply readdr 10.60.0.9/24 "$PEER_BACK"

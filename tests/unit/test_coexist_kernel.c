@@ -14,11 +14,11 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <stdio.h>
 #include <string.h>
+#include "clock.h"
 #include "coexist.h"
 #include "netns_guard.h"
 #include "nft_apply.h"
@@ -26,14 +26,6 @@
 #include "nft_watch.h"
 
 #define MAX_FWD 16
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 struct table {
 	struct nft_conf conf;
@@ -134,7 +126,7 @@ static int cmd_check(int argc, char **argv)
 
 	if (argc != 3 || conf_parse(&cc, argv[0], argv[1], argv[2]) || coexist_open(&cx, &cc))
 		return 2;
-	coexist_run(cx, now_ms());
+	coexist_run(cx, clock_ms());
 	report(cx);
 	coexist_close(cx);
 	return 0;
@@ -152,16 +144,16 @@ static int cmd_loop(int argc, char **argv)
 
 	if (argc < 4 || table_parse(&t, argc - 1, argv + 1))
 		return 2;
-	end = now_ms() + atoi(argv[0]);
+	end = clock_ms() + atoi(argv[0]);
 	if (conf_parse(&cc, "auto", argv[1], argv[3]) || coexist_open(&cx, &cc) || nft_open(&nft) ||
 	    nft_watch_open(&w, "inet", argv[1]))
 		goto out;
 	if (table_apply(nft, &t) == 0)
 		nft_watch_note_own(w);
-	while (now_ms() < end) {
+	while (clock_ms() < end) {
 		struct pollfd p[2] = { { .fd = nft_watch_fd(w), .events = POLLIN },
 				       { .fd = coexist_fd(cx), .events = POLLIN } };
-		int64_t now = now_ms();
+		int64_t now = clock_ms();
 
 		due = coexist_due_ms(cx);
 		if (due && due <= now) {
@@ -170,7 +162,7 @@ static int cmd_loop(int argc, char **argv)
 			continue;
 		}
 		poll(p, 2, (int)((due && due - now < 100 ? due - now : 100)));
-		now = now_ms();
+		now = clock_ms();
 		if ((p[0].revents & POLLIN) && nft_watch_read(w) != 0) {
 			printf("INFO table %s changed by someone else; restoring it\n", argv[1]);
 			fflush(stdout);

@@ -111,7 +111,7 @@ int main(void)
 	for (size_t i = 0; i < sizeof(bad_lists) / sizeof(bad_lists[0]); i++) {
 		char want[512], q[96];
 		setenv("MQTT_URL", bad_lists[i][0], 1);
-		value_quote(q, sizeof(q), bad_lists[i][0], strlen(bad_lists[i][0]));
+		payload_quote(q, sizeof(q), bad_lists[i][0], strlen(bad_lists[i][0]));
 		snprintf(want, sizeof(want), "MQTT_URL %s is invalid: %s (accepted: mqtt://host[:port] or "
 			 "mqtts://host[:port]; several, comma-separated, are tried in order)", q, bad_lists[i][1]);
 		CHECK("bad broker list refused", load(&cfg, err, 0, NULL) == -EINVAL);

@@ -4,15 +4,18 @@
 #include <string.h>
 
 #include "check.h"
+#include "cli.h"
 #include "ctl.h"
 #include "fleet.h"
+#include "spec.h"
 #include "table.h"
+#include "topic.h"
 #include "view.h"
 #include "watch.h"
 
 #define ARGV(...) ((char *[]){ "edgectl", __VA_ARGS__, NULL })
 #define ARGC(...) ((int)(sizeof((char *[]){ "edgectl", __VA_ARGS__ }) / sizeof(char *)))
-#define PARSE(a, err, ...) ctl_args_parse(a, ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), err, sizeof(err))
+#define PARSE(a, err, ...) cli_args_parse(a, ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), err, sizeof(err))
 
 static void test_args(void)
 {
@@ -31,7 +34,7 @@ static void test_args(void)
 	CHECK("args: one broker flag kept", a.mqtt_argc == 1);
 	CHECK_STR("args: broker flag rewritten for config_load", a.mqtt_argv[0],
 		  "--mqtt-url=mqtt://127.0.0.1:1884");
-	ctl_args_free(&a);
+	cli_args_free(&a);
 
 	ret = PARSE(&a, err, "forward", "rm", "fleet", "f1", "--node", "gw1", "--no-wait");
 	CHECK("args: forward rm --node --no-wait", ret == 0 && a.cmd == CMD_RM &&
@@ -73,11 +76,11 @@ static void test_args(void)
 static int build(char **json, char *err, size_t errlen, char **argv, int argc)
 {
 	struct ctl_args a;
-	int ret = ctl_args_parse(&a, argc, argv, err, errlen);
+	int ret = cli_args_parse(&a, argc, argv, err, errlen);
 
 	if (!ret)
 		ret = spec_build(&a, json, err, errlen);
-	ctl_args_free(&a);
+	cli_args_free(&a);
 	return ret;
 }
 
@@ -213,9 +216,9 @@ static void watch_for(struct watch *w, const char *const *args, int n, const cha
 
 	for (int i = 0; i < n; i++)
 		argv[i + 1] = (char *)args[i];
-	ctl_args_parse(&a, n + 1, argv, err, sizeof(err));
+	cli_args_parse(&a, n + 1, argv, err, sizeof(err));
 	watch_init(w, &a, "edge", payload, payload ? strlen(payload) : 0);
-	ctl_args_free(&a);
+	cli_args_free(&a);
 }
 
 #define NODE_ON "{\"state\":\"online\",\"node\":\"gw1\",\"synced\":true,\"groups\":[\"fleet\"]}"
@@ -333,7 +336,7 @@ static char *capture_ls(const struct ls_model *m)
 	size_t n = 0;
 	FILE *f = open_memstream(&buf, &n);
 
-	ls_print_table(m, f);
+	view_ls_print_table(m, f);
 	fclose(f);
 	return buf;
 }
@@ -358,7 +361,7 @@ static void test_ls(void)
 	add(&l, "edge/gw1/routes/tmp", "{\"hostname\":\"t.example.com\",\"target_url\":\"http://10.0.0.9\"}");
 	add(&l, "edge/gw1/routes/tmp", "");
 
-	CHECK("ls: builds", ls_build(&m, "edge", "gw1", &l) == 0);
+	CHECK("ls: builds", view_ls_build(&m, "edge", "gw1", &l) == 0);
 	CHECK("ls: rows", m.n == 6);
 	out = capture_ls(&m);
 	CHECK_STR("ls: table", out,
@@ -371,7 +374,7 @@ static void test_ls(void)
 		  "forward  ssh  gw1     rejected  tcp/22 -> 10.0.0.2:22                                  forward ssh: public_port 22 is reserved\n"
 		  "forward  ssh  fleet   shadowed  tcp/2200 -> 10.0.0.3:22                                gw1's forward ssh takes precedence\n");
 	free(out);
-	j = ls_json(&m);
+	j = view_ls_json(&m);
 	CHECK_STR("ls: json row", json_object_to_json_string_ext(json_object_array_get_idx(
 		  json_object_object_get(j, "objects"), 5), JSON_C_TO_STRING_PLAIN),
 		  "{\"kind\":\"forward\",\"id\":\"ssh\",\"source\":\"fleet\",\"state\":\"shadowed\","
@@ -379,7 +382,7 @@ static void test_ls(void)
 		  "\"target_ip\":\"10.0.0.3\",\"target_port\":22},\"status\":{\"state\":\"rejected\","
 		  "\"source\":\"gw1\",\"error\":\"forward ssh: public_port 22 is reserved\"}}");
 	json_object_put(j);
-	ls_free(&m);
+	view_ls_free(&m);
 	msglist_free(&l);
 }
 
@@ -406,9 +409,9 @@ static void test_status(void)
 	add(&l, "edge/_bridges/reg1.example", "1");
 	add(&l, "edge/_bridges/reg1.example", "0");
 	add(&l, "edge/_bridges/reg2.example", "1");
-	CHECK("status: builds", status_build(&m, "edge", &l) == 0 && m.n == 5);
+	CHECK("status: builds", view_status_build(&m, "edge", &l) == 0 && m.n == 5);
 	f = open_memstream(&buf, &n);
-	status_print_table(&m, "edge", false, f);
+	view_status_print_table(&m, "edge", false, f);
 	fclose(f);
 	CHECK_STR("status: table, a node behind a bridge that is down is unreachable", buf,
 		  "NODE   STATE        SYNCED  BROKER                     ROUTES(A/R/F)  FORWARDS(A/R/F)  ERRORS  UPDATED\n"
@@ -419,7 +422,7 @@ static void test_status(void)
 		  "gw5    online       yes     mqtt://reg2.example:1883   -              -                0       -\n"
 		  "5 node(s): 2 online, 1 unreachable, 2 offline or invalid; 1 synced; 1 with errors\n");
 	free(buf);
-	j = status_json(&m);
+	j = view_status_json(&m);
 	CHECK_STR("status: json keeps the payload, adds the node",
 		  json_object_to_json_string_ext(json_object_array_get_idx(
 		  json_object_object_get(j, "nodes"), 1), JSON_C_TO_STRING_PLAIN),
@@ -431,7 +434,7 @@ static void test_status(void)
 		  json_object_to_json_string_ext(json_object_object_get(j, "summary"), JSON_C_TO_STRING_PLAIN),
 		  "{\"nodes\":5,\"online\":2,\"unreachable\":1,\"offline\":2,\"synced\":1,\"with_errors\":1}");
 	json_object_put(j);
-	status_free(&m);
+	view_status_free(&m);
 	msglist_free(&l);
 }
 
@@ -468,7 +471,7 @@ static void test_fleet(void)
 	struct fleet f;
 	struct fleet_tally t;
 
-	CHECK("fleet: --all parses", ctl_args_parse(&a, 10, put, err, sizeof(err)) == 0 && a.all);
+	CHECK("fleet: --all parses", cli_args_parse(&a, 10, put, err, sizeof(err)) == 0 && a.all);
 	fleet_init(&f, &a, "edge", p, strlen(p));
 	payload_digest(p, strlen(p), digest);
 #define NODE(g, b) "{\"state\":\"online\",\"synced\":true,\"groups\":[\"" g "\"],\"broker\":\"" b "\"}"
@@ -496,7 +499,7 @@ static void test_fleet(void)
 	CHECK("fleet: the node's own object shadows the group's", t.shadowed == 1 && t.waiting == 0);
 #undef NODE
 	fleet_free(&f);
-	ctl_args_free(&a);
+	cli_args_free(&a);
 }
 
 static void test_fleet_view(void)
@@ -520,16 +523,16 @@ static void test_fleet_view(void)
 	add(&l, "edge/_bridges/r2", "0");
 	add(&l, "edge/gw1/status/forwards/web", st);
 	add(&l, "edge/gw2/status/forwards/web", "{\"state\":\"rejected\",\"source\":\"fleet\"}");
-	CHECK("fleet view: builds", fleet_view_build(&v, "edge", &l) == 0 && v.n == 2);
+	CHECK("fleet view: builds", view_fleet_build(&v, "edge", &l) == 0 && v.n == 2);
 	f = open_memstream(&buf, &n);
-	fleet_view_print(&v, f);
+	view_fleet_print(&v, f);
 	fclose(f);
 	CHECK_STR("fleet view: table (tombstones are no objects; offline nodes are not counted)", buf,
 		  "KIND     ID   SOURCE  NODES  APPLIED  REJECTED  FAILED  PENDING  UNREACHABLE\n"
 		  "forward  web  fleet   3      1        1         0       0        1\n"
 		  "forward  own  gw1     1      0        0         0       1        0\n");
 	free(buf);
-	fleet_view_free(&v);
+	view_fleet_free(&v);
 	msglist_free(&l);
 }
 

@@ -1,4 +1,7 @@
-/* host:port: one parser and one formatter for the join, the UAPI, METRICS_LISTEN and WG_ENDPOINT. */
+/*
+ * host:port: one parser and one formatter for the join, the UAPI, METRICS_LISTEN and WG_ENDPOINT;
+ * one splitter and joiner for names too (MQTT_URL, CONTROLLER_URL, target URLs, edgectl --to).
+ */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <string.h>
@@ -22,6 +25,19 @@ static const char *round_trip(const char *s, int flags)
 	if (endpoint_parse(s, strlen(s), flags, &ep))
 		return "(rejected)";
 	endpoint_format(out, sizeof(out), &ep);
+	return out;
+}
+
+/* "host|port" as split, or "(rejected)"; "host|-" without a port */
+static const char *split(const char *s)
+{
+	static char out[300];
+	struct endpoint_parts p;
+
+	if (endpoint_split(s, strlen(s), &p))
+		return "(rejected)";
+	snprintf(out, sizeof(out), "%.*s%s|%.*s", (int)p.host_n, p.host, p.bracketed ? "[]" : "",
+		 p.port ? (int)p.port_n : 1, p.port ? p.port : "-");
 	return out;
 }
 
@@ -62,5 +78,18 @@ int main(void)
 	      metrics_http_listen("10.0.0.1:9108", err, sizeof(err)) == -EINVAL);
 	CHECK("METRICS_LISTEN refuses a non-loopback IPv6 address",
 	      metrics_http_listen("[2001:db8::1]:9108", err, sizeof(err)) == -EINVAL);
+
+	CHECK_STR("split: name and port", split("broker.example:8883"), "broker.example|8883");
+	CHECK_STR("split: name alone", split("broker.example"), "broker.example|-");
+	CHECK_STR("split: IPv6 in brackets", split("[fd00::1]:1884"), "fd00::1[]|1884");
+	CHECK_STR("split: IPv6 without port", split("[fd00::1]"), "fd00::1[]|-");
+	CHECK_STR("split: empty port kept for the caller", split("h:"), "h|");
+	CHECK_STR("split: IPv6 needs brackets", split("fd00::1:1884"), "(rejected)");
+	CHECK_STR("split: unclosed bracket", split("[fd00::1:1884"), "(rejected)");
+	CHECK_STR("split: junk after the bracket", split("[fd00::1]x:1"), "(rejected)");
+	endpoint_join(out, sizeof(out), "broker.example", 1883);
+	CHECK_STR("join: name", out, "broker.example:1883");
+	endpoint_join(out, sizeof(out), "fd00::1", 1883);
+	CHECK_STR("join: IPv6 in brackets", out, "[fd00::1]:1883");
 	return CHECK_DONE();
 }

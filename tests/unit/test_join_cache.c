@@ -8,6 +8,7 @@
 #include "fileio.h"
 #include "join_cache.h"
 #include "join_parse.h"
+#include "wg_device.h"
 
 #define K1 "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE="
 
@@ -24,7 +25,7 @@ int main(void)
 	int ret;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (!mkdtemp(dir) || wg_join_parse(resp, strlen(resp), &j, err, sizeof(err))) {
+	if (!mkdtemp(dir) || join_parse(resp, strlen(resp), &j, err, sizeof(err))) {
 		CHECK("setup", false);
 		return CHECK_DONE();
 	}
@@ -37,7 +38,7 @@ int main(void)
 	snprintf(want, sizeof(want), "%s/" JOIN_CACHE_FILE, dir);
 	CHECK("saved with mode 0600", !stat(want, &sb) && (sb.st_mode & 07777) == 0600);
 	CHECK_STR("saved in canonical form",
-		  file_read(dir, JOIN_CACHE_FILE, &text, &len, 4096) ? "" : text,
+		  fileio_read(dir, JOIN_CACHE_FILE, &text, &len, 4096) ? "" : text,
 		  "{\"address\":\"10.50.0.5/24\",\"mtu\":1420,\"peers\":[{\"public_key\":\"" K1 "\","
 		  "\"endpoint\":\"203.0.113.10:51820\",\"allowed_ips\":[\"10.50.0.0/24\"]}]}\n");
 	free(text);
@@ -46,7 +47,8 @@ int main(void)
 	CHECK("load gives what was saved", wg_join_equal(&j, &back));
 	wg_join_free(&back);
 
-	ret = file_write_atomic(dir, JOIN_CACHE_FILE, "{\"address\":1}", 13, 0600, err, sizeof(err));
+	ret = fileio_write_atomic(dir, JOIN_CACHE_FILE, "{\"address\":1}", 13, 0600, err,
+				  sizeof(err));
 	ret = join_cache_load(dir, &back, err, sizeof(err));
 	snprintf(want, sizeof(want), "join cache: %s/join.json: wireguard: address must be a string, "
 		 "got number 1", dir);

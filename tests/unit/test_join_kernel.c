@@ -10,16 +10,15 @@
  */
 #include <errno.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "address.h"
 #include "check.h"
-#include "clock.h"
 #include "endpoint.h"
 #include "join.h"
 #include "join_cache.h"
 #include "join_parse.h"
 #include "wg_conf.h"
+#include "wg_device.h"
 #include "wg_key.h"
 
 static const char *opt(int argc, char **argv, const char *name)
@@ -103,7 +102,6 @@ static int drive(int argc, char **argv)
 	struct wg_join resp = { 0 };
 	char err[2 * ERR_LEN], key[WG_KEY_B64_LEN];
 	struct join *j = NULL;
-	int64_t t0, started;
 	int ret, wakeups = 0;
 
 	ret = wg_key_load_or_create(dir, priv, pub, err, sizeof(err));
@@ -113,15 +111,12 @@ static int drive(int argc, char **argv)
 	}
 	wg_key_to_base64(key, pub);
 	printf("KEY %s\n", key);
-	t0 = clock_ms();
 	ret = join_start(&j, &req);
-	started = clock_ms() - t0;
 	if (!ret)
 		ret = run(j, &resp, err, sizeof(err), &wakeups);
 	else
 		snprintf(err, sizeof(err), "join_start: %s", strerror(-ret));
-	printf("TIME start_ms=%lld total_ms=%lld wakeups=%d\n", (long long)started,
-	       (long long)(clock_ms() - t0), wakeups);
+	printf("LOOP wakeups=%d\n", wakeups);
 	join_free(j);
 	if (ret) {
 		printf("ERR %d %s\n", -ret, err);

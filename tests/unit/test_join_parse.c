@@ -7,6 +7,7 @@
 #include "endpoint.h"
 #include "join_parse.h"
 #include "strbuf.h"
+#include "wg_device.h"
 
 #define K1 "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE="
 #define K2 "AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI="
@@ -163,7 +164,7 @@ static void test_example(void)
 	size_t len = 0;
 	int ret;
 
-	ret = wg_join_parse(example, sizeof(example) - 1, &j, err, sizeof(err));
+	ret = join_parse(example, sizeof(example) - 1, &j, err, sizeof(err));
 	CHECK_STR("example parses", err, "");
 	CHECK("example returns 0", ret == 0);
 	CHECK("example address", j.address.family == AF_INET && j.address.prefix == 24 &&
@@ -176,11 +177,11 @@ static void test_example(void)
 		return;
 	endpoint_format(ep, sizeof(ep), &j.peers[1].endpoint);
 	CHECK_STR("example v6 endpoint", ep, "[2001:db8::1]:4500");
-	ret = wg_join_render(&j, &text, &len);
+	ret = join_render(&j, &text, &len);
 	CHECK("render returns 0", ret == 0);
 	CHECK_STR("render is canonical", text, example_canonical);
 	CHECK("render length", text && len == strlen(text));
-	ret = wg_join_parse(text, len, &k, err, sizeof(err));
+	ret = join_parse(text, len, &k, err, sizeof(err));
 	CHECK("canonical text parses", ret == 0);
 	CHECK("round trip is equal", wg_join_equal(&j, &k));
 	k.peers[1].keepalive = 5;
@@ -211,13 +212,13 @@ static void test_minimal(void)
 	size_t len;
 	int ret;
 
-	ret = wg_join_parse(in, strlen(in), &j, err, sizeof(err));
+	ret = join_parse(in, strlen(in), &j, err, sizeof(err));
 	CHECK_STR("minimal parses", err, "");
 	CHECK("minimal returns 0", ret == 0);
 	CHECK("minimal defaults", j.listen_port == 0 && j.mtu == 1280 && j.n_peers == 1 &&
 	      !j.peers[0].endpoint.family && !j.peers[0].has_psk);
 	CHECK("minimal bare address is /32", j.n_peers == 1 && j.peers[0].allowed[0].prefix == 32);
-	ret = wg_join_render(&j, &text, &len);
+	ret = join_render(&j, &text, &len);
 	CHECK_STR("minimal render", ret ? "" : text,
 		  "{\"address\":\"fd00:50::7/64\",\"mtu\":1280,\"peers\":[{\"public_key\":\"" K3
 		  "\",\"allowed_ips\":[\"10.0.0.1/32\"]}]}\n");
@@ -225,7 +226,7 @@ static void test_minimal(void)
 	wg_join_free(&j);
 
 	in = "{\"address\":\"10.50.0.1/31\",\"peers\":[]}";
-	ret = wg_join_parse(in, strlen(in), &j, err, sizeof(err));
+	ret = join_parse(in, strlen(in), &j, err, sizeof(err));
 	CHECK("/31 address is accepted", ret == 0 && j.n_peers == 0 && !j.peers);
 	wg_join_free(&j);
 }
@@ -244,7 +245,7 @@ static void test_bad(void)
 			len = 12;
 		memset(&j, 0xa5, sizeof(j));
 		err[0] = '\0';
-		ret = wg_join_parse(bads[i].json, len, &j, err, sizeof(err));
+		ret = join_parse(bads[i].json, len, &j, err, sizeof(err));
 		snprintf(name, sizeof(name), "bad: %s", bads[i].name);
 		CHECK_STR(name, err, bads[i].err);
 		snprintf(name, sizeof(name), "bad: %s returns -EINVAL", bads[i].name);
@@ -282,13 +283,13 @@ static void test_limits(void)
 
 	strbuf_init(&sb);
 	big(JOIN_MAX_PEERS, &sb);
-	ret = wg_join_parse(sb.buf, sb.len, &j, err, sizeof(err));
+	ret = join_parse(sb.buf, sb.len, &j, err, sizeof(err));
 	CHECK_STR("10000 peers parse", err, "");
 	CHECK("10000 peers", ret == 0 && j.n_peers == JOIN_MAX_PEERS);
 	wg_join_free(&j);
 	strbuf_reset(&sb);
 	big(JOIN_MAX_PEERS + 1, &sb);
-	ret = wg_join_parse(sb.buf, sb.len, &j, err, sizeof(err));
+	ret = join_parse(sb.buf, sb.len, &j, err, sizeof(err));
 	CHECK_STR("10001 peers rejected", err,
 		  "wireguard: peers has 10001 entries, over the limit of 10000");
 	CHECK("10001 peers returns -EINVAL", ret == -EINVAL);
@@ -296,7 +297,7 @@ static void test_limits(void)
 	strbuf_puts(&sb, "{\"address\":\"10.50.0.5/24\",\"peers\":[]}");
 	while (sb.len <= JOIN_MAX_BYTES)
 		strbuf_puts(&sb, "                                                ");
-	ret = wg_join_parse(sb.buf, sb.len, &j, err, sizeof(err));
+	ret = join_parse(sb.buf, sb.len, &j, err, sizeof(err));
 	snprintf(sb.buf, sb.cap, "wireguard: payload is %zu bytes, over the limit of 1048576 bytes",
 		 sb.len);
 	CHECK_STR("over 1 MiB rejected", err, sb.buf);

@@ -123,7 +123,7 @@ static void run_case(const struct pcase *c, const struct cidr_list *host)
 	if (c->pinned && cidr_list_parse(&pin, c->pinned, why, sizeof(why)) == 0)
 		b.net = pin.v[0];
 	join_json(json, sizeof(json), c->address, c->endpoint, c->allowed);
-	ret = wg_join_parse(json, strlen(json), &j, err, sizeof(err));
+	ret = join_parse(json, strlen(json), &j, err, sizeof(err));
 	snprintf(name, sizeof(name), "%s: parses", c->name);
 	CHECK(name, ret == 0);
 	if (ret) {

@@ -708,7 +708,7 @@ static void test_bad_table(void)
 	struct object *o;
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		snprintf(name, sizeof(name), "bad %zu %s", i, kind_name(bad[i].kind));
+		snprintf(name, sizeof(name), "bad %zu %s", i, object_kind_name(bad[i].kind));
 		o = (struct object *)&o;
 		err[0] = '\0';
 		CHECK(name, parse(bad[i].kind, bad[i].json, &o, err) == -EINVAL && !o &&
@@ -1080,21 +1080,21 @@ static void test_ids(void)
 					err, sizeof(err)) == 0 && !strcmp(o->id, id));
 	object_unref(o);
 
-	CHECK("id_valid a", id_valid("a", 1));
-	CHECK("id_valid digit", id_valid("0", 1));
-	CHECK("id_valid mixed", id_valid("web-ssh_2", 9));
-	CHECK("id_valid by length", id_valid("web/x", 3));
-	CHECK("id_valid 63", id_valid(id, 63));
-	CHECK("id_valid 64 no", !id_valid(id, 64));
-	CHECK("id_valid empty no", !id_valid("", 0));
-	CHECK("id_valid null no", !id_valid(NULL, 3));
-	CHECK("id_valid leading dash no", !id_valid("-a", 2));
-	CHECK("id_valid leading underscore no", !id_valid("_a", 2));
-	CHECK("id_valid upper no", !id_valid("aB", 2));
-	CHECK("id_valid dot no", !id_valid("a.b", 3));
-	CHECK("id_valid slash no", !id_valid("a/b", 3));
-	CHECK("id_valid plus no", !id_valid("a+", 2));
-	CHECK("id_valid nul no", !id_valid("a\0b", 3));
+	CHECK("payload_id_valid a", payload_id_valid("a", 1));
+	CHECK("payload_id_valid digit", payload_id_valid("0", 1));
+	CHECK("payload_id_valid mixed", payload_id_valid("web-ssh_2", 9));
+	CHECK("payload_id_valid by length", payload_id_valid("web/x", 3));
+	CHECK("payload_id_valid 63", payload_id_valid(id, 63));
+	CHECK("payload_id_valid 64 no", !payload_id_valid(id, 64));
+	CHECK("payload_id_valid empty no", !payload_id_valid("", 0));
+	CHECK("payload_id_valid null no", !payload_id_valid(NULL, 3));
+	CHECK("payload_id_valid leading dash no", !payload_id_valid("-a", 2));
+	CHECK("payload_id_valid leading underscore no", !payload_id_valid("_a", 2));
+	CHECK("payload_id_valid upper no", !payload_id_valid("aB", 2));
+	CHECK("payload_id_valid dot no", !payload_id_valid("a.b", 3));
+	CHECK("payload_id_valid slash no", !payload_id_valid("a/b", 3));
+	CHECK("payload_id_valid plus no", !payload_id_valid("a+", 2));
+	CHECK("payload_id_valid nul no", !payload_id_valid("a\0b", 3));
 }
 
 static void test_tombstone(void)
@@ -1126,7 +1126,7 @@ static void quote(const char *name, size_t len, const char *s, size_t n, const c
 	char buf[300];
 
 	memset(buf, '#', sizeof(buf));
-	value_quote(buf, len, s, n);
+	payload_quote(buf, len, s, n);
 	CHECK_STR(name, buf, want);
 }
 
@@ -1149,7 +1149,7 @@ static void test_value_quote(void)
 	quote("quote fits exactly", 6, "a", 1, "\"a\"");
 	quote("quote escape not split", 10, "\xff\xff\xff", 3, "\"\\xff...\"");
 	quote("quote tiny buffer", 5, "abc", 3, "");
-	value_quote(buf, 0, "abc", 3);
+	payload_quote(buf, 0, "abc", 3);
 	CHECK_STR("quote zero buffer untouched", buf, "keep");
 }
 

@@ -126,7 +126,7 @@ static const char *state_of(const char *key)
 {
 	const struct rec *s = pub_get(key);
 
-	return s ? state_name(s->state) : "unpublished";
+	return s ? status_state_name(s->state) : "unpublished";
 }
 
 static const char *error_of(const char *key)

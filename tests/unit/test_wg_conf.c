@@ -63,7 +63,7 @@ static void render(const char *name, const char *json, const char *want, uint8_t
 	size_t len = 0;
 	int ret;
 
-	ret = wg_join_parse(json, strlen(json), &j, err, sizeof(err));
+	ret = join_parse(json, strlen(json), &j, err, sizeof(err));
 	CHECK_STR(name, err, "");
 	if (ret)
 		return;
@@ -82,7 +82,7 @@ static void test_write(uint8_t *priv)
 	size_t len = 0;
 	int ret;
 
-	if (!mkdtemp(dir) || wg_join_parse(full_json, strlen(full_json), &j, err, sizeof(err))) {
+	if (!mkdtemp(dir) || join_parse(full_json, strlen(full_json), &j, err, sizeof(err))) {
 		CHECK("write setup", false);
 		return;
 	}
@@ -93,7 +93,7 @@ static void test_write(uint8_t *priv)
 	CHECK("file mode is 0600", !stat(path, &sb) && (sb.st_mode & 07777) == 0600);
 	snprintf(path, sizeof(path), "%s/wireguard", dir);
 	CHECK("new directory mode is 0700", !stat(path, &sb) && (sb.st_mode & 07777) == 0700);
-	CHECK("file content", !file_read(path, "wg-edge.conf", &text, &len, 65536) &&
+	CHECK("file content", !fileio_read(path, "wg-edge.conf", &text, &len, 65536) &&
 	      !strcmp(text, full_conf));
 	free(text);
 	CHECK("no temp file left", access(strcat(path, "/.wg-edge.conf.tmp"), F_OK) && errno == ENOENT);

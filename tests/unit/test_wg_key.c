@@ -124,7 +124,7 @@ static void test_file(void)
 	CHECK("created file is 0600", !stat(path, &sb) && (sb.st_mode & 07777) == 0600);
 	wg_key_to_base64(b64, priv);
 	CHECK("file holds base64 and a newline",
-	      !file_read(dir, "wg.key", &text, &len, 128) && len == 45 &&
+	      !fileio_read(dir, "wg.key", &text, &len, 128) && len == 45 &&
 	      !strncmp(text, b64, 44) && text[44] == '\n');
 	free(text);
 	ret = wg_key_load_or_create(dir, priv2, pub2, err, sizeof(err));
@@ -150,7 +150,7 @@ static void test_file(void)
 		 path);
 	CHECK_STR("wrong content is an error", err, want);
 	CHECK("wrong content returns -EINVAL", ret == -EINVAL);
-	CHECK("wrong content is left alone", !file_read(dir, "wg.key", &text, &len, 128) &&
+	CHECK("wrong content is left alone", !fileio_read(dir, "wg.key", &text, &len, 128) &&
 	      !strcmp(text, "not a key\n"));
 	free(text);
 

@@ -1,12 +1,12 @@
-/* Internal to payload parsing: the error context, field readers and per-kind schemas. */
-#ifndef EDGE_PAYLOAD_FIELD_H
-#define EDGE_PAYLOAD_FIELD_H
+/* Reading payload fields: the error context and typed readers whose errors name the field. */
+#ifndef EDGE_FIELD_H
+#define EDGE_FIELD_H
 
 #include <json-c/json.h>
 
 #include "model.h"
 
-#define QUOTE_LEN 272       /* value_quote of 64 bytes, each up to \xNN, plus `..."` */
+#define QUOTE_LEN 272       /* payload_quote of 64 bytes, each up to \xNN, plus `..."` */
 #define PORT_ACCEPTED "integer 1..65535"
 
 enum field_flags { FIELD_REQUIRED = 1, FIELD_NULLABLE = 2 };
@@ -19,15 +19,6 @@ struct field_ctx {
 	size_t errlen;
 	const char *at;     /* prefix of field names inside a nested object ("health."), or NULL */
 };
-
-struct payload_schema {
-	const char *const *fields;  /* accepted names, in check order */
-	size_t n;
-	int (*parse)(const struct field_ctx *c, struct json_object *root, struct object *o);
-};
-
-extern const struct payload_schema route_schema;
-extern const struct payload_schema forward_schema;
 
 /* Writes "<kind> <id>: <message>" and returns -EINVAL. */
 int field_fail(const struct field_ctx *c, const char *fmt, ...)
@@ -67,19 +58,5 @@ int field_array(const struct field_ctx *c, struct json_object *root, const char 
 
 /* An optional "<kind>_id" that must equal the topic id. */
 int field_id_match(const struct field_ctx *c, struct json_object *root, const char *name);
-
-/* Rejects top-level keys outside the schema, then duplicates, scanning the raw text. */
-int payload_keys_check(const struct field_ctx *c, const struct payload_schema *sc,
-		       const char *buf, size_t len);
-
-/*
- * Validates a target URL named name ("target_url", "targets[2].url"); on success *out is
- * the canonical URL (caller frees).
- */
-int route_url_parse(const struct field_ctx *c, const char *name, const char *s, size_t n,
-		    char **out);
-/* Validates "ip:port" / "[ip6]:port" in an allowed network; *out canonical (caller frees). */
-int route_hostport_parse(const struct field_ctx *c, const char *name, const char *s, size_t n,
-			 char **out);
 
 #endif

@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "field.h"
 #include "payload.h"
-#include "payload_field.h"
 
 int field_fail(const struct field_ctx *c, const char *fmt, ...)
 {
@@ -78,8 +78,8 @@ void field_describe(char *buf, size_t len, struct json_object *v)
 			 json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
 		break;
 	case json_type_string:
-		value_quote(q, sizeof(q), json_object_get_string(v),
-			    (size_t)json_object_get_string_len(v));
+		payload_quote(q, sizeof(q), json_object_get_string(v),
+			      (size_t)json_object_get_string_len(v));
 		snprintf(buf, len, "%s %s", type, q);
 		break;
 	default:
@@ -159,7 +159,7 @@ int field_id_match(const struct field_ctx *c, struct json_object *root, const ch
 	if (ret || !s)
 		return ret;
 	if (n != strlen(c->id) || memcmp(s, c->id, n)) {
-		value_quote(q, sizeof(q), s, n);
+		payload_quote(q, sizeof(q), s, n);
 		return field_fail(c, "%s %s does not match the topic id \"%s\"", name, q, c->id);
 	}
 	return 0;
@@ -228,7 +228,7 @@ static int field_keys(const struct field_ctx *c, const char *name, struct json_o
 		for (i = 0; i < n_keys && o < sizeof(list); i++)
 			o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s", i ? ", " : "",
 					      keys[i]);
-		value_quote(q, sizeof(q), key, strlen(key));
+		payload_quote(q, sizeof(q), key, strlen(key));
 		return field_fail(c, "%s has an unknown field %s (accepted: %s)", name, q, list);
 	}
 	return 0;

@@ -16,41 +16,41 @@
 #include "array.h"
 #include "store.h"
 
-void claim_key(const struct object *o, char *buf, size_t len)
+void store_claim_key(const struct object *o, char *buf, size_t len)
 {
 	if (o->kind == KIND_FORWARD && fwd_last_port(&o->fwd) != o->fwd.public_port)
-		snprintf(buf, len, "%s/%u-%u", proto_name(o->fwd.proto), o->fwd.public_port,
+		snprintf(buf, len, "%s/%u-%u", object_proto_name(o->fwd.proto), o->fwd.public_port,
 			 fwd_last_port(&o->fwd));
 	else if (o->kind == KIND_FORWARD)
-		snprintf(buf, len, "%s/%u", proto_name(o->fwd.proto), o->fwd.public_port);
+		snprintf(buf, len, "%s/%u", object_proto_name(o->fwd.proto), o->fwd.public_port);
 	else
 		snprintf(buf, len, "host/%s/%s%s", o->route.entrypoint ? o->route.entrypoint : "",
 			 o->route.hostname, o->route.path_prefix ? o->route.path_prefix : "");
 }
 
-size_t claim_count(const struct object *o)
+size_t store_claim_count(const struct object *o)
 {
 	return o->kind == KIND_FORWARD ? fwd_last_port(&o->fwd) - o->fwd.public_port + 1u : 1;
 }
 
-void claim_key_at(const struct object *o, size_t i, char *buf, size_t len)
+void store_claim_key_at(const struct object *o, size_t i, char *buf, size_t len)
 {
 	if (o->kind == KIND_FORWARD)
-		snprintf(buf, len, "%s/%zu", proto_name(o->fwd.proto), o->fwd.public_port + i);
+		snprintf(buf, len, "%s/%zu", object_proto_name(o->fwd.proto), o->fwd.public_port + i);
 	else
-		claim_key(o, buf, len);
+		store_claim_key(o, buf, len);
 }
 
 /* o asks for the claim key (one of its ports, or its host name). */
 static bool claim_asks(const struct object *o, const char *key)
 {
-	const char *proto = o->kind == KIND_FORWARD ? proto_name(o->fwd.proto) : NULL;
+	const char *proto = o->kind == KIND_FORWARD ? object_proto_name(o->fwd.proto) : NULL;
 	char k[CLAIM_KEY_LEN], *end;
 	size_t pn = proto ? strlen(proto) : 0;
 	unsigned long port;
 
 	if (!proto) {
-		claim_key(o, k, sizeof(k));
+		store_claim_key(o, k, sizeof(k));
 		return strcmp(k, key) == 0;
 	}
 	if (strncmp(key, proto, pn) || key[pn] != '/' || key[pn + 1] < '0' || key[pn + 1] > '9')
@@ -264,7 +264,8 @@ static void conflict_error(char *buf, size_t len, const struct object *o, const 
 
 	if (o->kind == KIND_FORWARD)
 		snprintf(buf, len, "forward %s: public_port %s/%s is held by forward %s (source %s)",
-			 o->id, slash ? slash + 1 : key, proto_name(o->fwd.proto), holder->id, src);
+			 o->id, slash ? slash + 1 : key, object_proto_name(o->fwd.proto), holder->id,
+			 src);
 	else
 		snprintf(buf, len, "route %s: hostname \"%s\"%s%s%s on entrypoint %s is held by route "
 			 "%s (source %s)%s", o->id, o->route.hostname,
@@ -305,10 +306,10 @@ static void slot_resolve(struct store *st, struct slot *s)
 		goto out;
 	}
 
-	n = claim_count(cand->good);
+	n = store_claim_count(cand->good);
 	v = calloc(n, sizeof(*v));
 	for (i = 0; v && i < n && !blocker; i++) {
-		claim_key_at(cand->good, i, key, sizeof(key));
+		store_claim_key_at(cand->good, i, key, sizeof(key));
 		if (!(c = v[i] = claim_get(st, key)))
 			break;
 		if (c->holder == s)
@@ -401,10 +402,10 @@ void store_pin_claims(struct store *st)
 		struct slot *s = it->val;
 		if (!s->want)
 			continue;
-		n = claim_count(s->want);
+		n = store_claim_count(s->want);
 		v = calloc(n, sizeof(*v));
 		for (i = 0; v && i < n; i++) {
-			claim_key_at(s->want, i, key, sizeof(key));
+			store_claim_key_at(s->want, i, key, sizeof(key));
 			if (!(v[i] = claim_get(st, key)) || v[i]->holder)
 				break;
 		}

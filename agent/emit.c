@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "traefik_emit.h"
+#include "emit.h"
 
 static int emit_write(void *data, unsigned char *buf, size_t size)
 {

@@ -1,6 +1,9 @@
-/* A libyaml emitter with a sticky error, so a render reads as the document it writes. */
-#ifndef EDGE_TRAEFIK_EMIT_H
-#define EDGE_TRAEFIK_EMIT_H
+/*
+ * The YAML the Traefik files are written with: a libyaml emitter with a sticky error, so a
+ * render reads as the document it writes.
+ */
+#ifndef EDGE_EMIT_H
+#define EDGE_EMIT_H
 
 #include <yaml.h>
 
@@ -29,15 +32,5 @@ void emit_seq(struct emit *em);
 void emit_seq_end(struct emit *em);
 /* key: ["value"] */
 void emit_list1(struct emit *em, const char *key, const char *value);
-
-/*
- * traefik_middleware.c: a route's middlewares, each named "<name>.<what>". refs emits the
- * router's "middlewares" list, defs the "middlewares" section; each emits nothing (no key)
- * when there is nothing to say. The redirect middleware is referenced by the redirect router.
- */
-struct route_spec;
-void traefik_middleware_refs(struct emit *em, const char *name, const struct route_spec *r);
-void traefik_middleware_defs(struct emit *em, const char *name, const struct route_spec *r);
-#define TRAEFIK_REDIRECT ".redirect"
 
 #endif
