@@ -317,7 +317,8 @@ static void slot_resolve(struct store *st, struct slot *s)
 		blocker = better_waiter(c, s, cand_src, cand->seq);
 		if (blocker)
 			store_mark_dirty(st, blocker);  /* it outranks s: its turn first */
-		else if (c->holder && !outranks(cand_src, cand->seq, s->id, c->holder))
+		/* the holder is named, and kept when a waiter comes first or it outranks s */
+		if (c->holder && (blocker || !outranks(cand_src, cand->seq, s->id, c->holder)))
 			blocker = c->holder;
 	}
 	if (!v || (i < n && !blocker) || (!blocker && claim_evict(st, s, v, n))) {
