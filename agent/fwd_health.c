@@ -67,11 +67,10 @@ static struct fwd_check *check_new(const struct slot *s, int64_t now_ms)
 
 int fwd_health_sync(struct fwd_health *h, struct store *st, int64_t now_ms)
 {
-	static unsigned gen;
+	unsigned gen = ++h->gen;
 	struct fwd_check *c;
 	int ret = 0;
 
-	gen++;
 	hmap_each(&st->slots, it) {
 		struct slot *s = it->val;
 		if (s->kind != KIND_FORWARD || !s->want || !s->want->fwd.health.interval_ms)
@@ -172,8 +171,9 @@ int fwd_health_run(struct fwd_health *h, struct store *st, int64_t now_ms)
 			down |= (uint64_t)t->down << i;
 			due = due_min(due, t->probe.fd >= 0 ? t->probe.deadline_ms : t->next_ms);
 		}
+		/* a set change re-reads the forward: an equal object, the same checks */
 		s = store_get(st, KIND_FORWARD, c->key + 2);
-		if (s && s->want == c->o && s->down != down) {
+		if (s && (s->want == c->o || object_equal(s->want, c->o)) && s->down != down) {
 			s->down = down;
 			store_mark_dirty(st, s);
 			changed++;

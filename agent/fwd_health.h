@@ -20,6 +20,7 @@ struct fwd_health {
 	size_t inflight;
 	int64_t due_ms;         /* next run; 0: nothing to check */
 	int64_t last_ms;
+	unsigned gen;           /* of the last sync */
 };
 
 void fwd_health_free(struct fwd_health *h);

@@ -231,34 +231,3 @@ void nft_forward_del(struct strbuf *sb, const struct nft_conf *conf, const struc
 	else if (fwd_range(f) && f->target_port)
 		strbuf_printf(sb, "delete map inet %s p_%s\n", t, o->id);
 }
-
-/* IPv4 networks only: forwards are IPv4, a set may also serve IPv6 routes. */
-void nft_set_put(struct strbuf *sb, const struct nft_conf *conf, const struct nft_set_op *op)
-{
-	char ip[INET_ADDRSTRLEN];
-	size_t k = 0;
-
-	if (op->create)
-		strbuf_printf(sb, "add set inet %s s_%s { type ipv4_addr; flags interval; "
-			      "auto-merge; }\n", conf->table, op->id);
-	strbuf_printf(sb, "flush set inet %s s_%s\n", conf->table, op->id);
-	for (size_t i = 0; i < op->nets->n; i++) {
-		const struct cidr *c = &op->nets->v[i];
-		if (c->family != AF_INET)
-			continue;
-		if (k++ % ELEMS_PER_LINE == 0)
-			strbuf_printf(sb, "%sadd element inet %s s_%s { ", k > 1 ? " }\n" : "",
-				      conf->table, op->id);
-		else
-			strbuf_puts(sb, ", ");
-		inet_ntop(AF_INET, c->addr, ip, sizeof(ip));
-		strbuf_printf(sb, "%s/%u", ip, c->prefix);
-	}
-	if (k)
-		strbuf_puts(sb, " }\n");
-}
-
-void nft_set_del(struct strbuf *sb, const struct nft_conf *conf, const char *id)
-{
-	strbuf_printf(sb, "delete set inet %s s_%s\n", conf->table, id);
-}

@@ -2,7 +2,7 @@
  * Forwards beyond one port to one target, as nftables text: each gets its own chain f_<id>,
  * reached through the verdict maps gate_tcp/gate_udp (one lookup whatever the number of
  * forwards), with its allow-list, limits and targets in sets and maps (one lookup whatever
- * their size). Named sets are rendered once, as s_<set-id>, and shared. Pure.
+ * their size). Named sets are rendered once, as s_<set-id>, and shared (nft_sets.h). Pure.
  */
 #ifndef EDGE_NFT_FORWARD_H
 #define EDGE_NFT_FORWARD_H
@@ -21,8 +21,5 @@ void nft_forward_del(struct strbuf *sb, const struct nft_conf *conf, const struc
 /* The target map again, after a health change only. */
 void nft_forward_targets(struct strbuf *sb, const struct nft_conf *conf, const struct object *o,
 			 uint64_t down);
-
-void nft_set_put(struct strbuf *sb, const struct nft_conf *conf, const struct nft_set_op *op);
-void nft_set_del(struct strbuf *sb, const struct nft_conf *conf, const char *id);
 
 #endif

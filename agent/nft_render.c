@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "nft_forward.h"
+#include "nft_sets.h"
 #include "nft_render.h"
 
 /* Elements per add/delete element statement: keeps lines short, statements few. */
@@ -157,7 +158,7 @@ static void render_elems(struct strbuf *sb, const struct nft_conf *conf,
 	for (i = 0; i < n; i++) {
 		const struct object *o = old ? changes[i].old : changes[i].new;
 
-		if (!o || o->fwd.proto != proto || fwd_health_only(&changes[i]))
+		if (!o || o->fwd.proto != proto || nft_render_health_only(&changes[i]))
 			continue;
 		k = render_elem(sb, o, old, counter, k, head);
 	}
@@ -178,7 +179,7 @@ static void render_side(struct strbuf *sb, const struct nft_conf *conf,
 
 		if (!o || !fwd_featured(&o->fwd))
 			continue;
-		if (fwd_health_only(c))
+		if (nft_render_health_only(c))
 			old ? (void)0 : nft_forward_targets(sb, conf, o, c->new_down);
 		else if (old)
 			nft_forward_del(sb, conf, o);
@@ -223,12 +224,12 @@ int nft_render_sets(struct strbuf *sb, const struct nft_conf *conf,
 	}
 	for (i = 0; i < n_sets; i++)
 		if (sets[i].nets)
-			nft_set_put(sb, conf, &sets[i]);
+			nft_sets_render_put(sb, conf, &sets[i]);
 	if (!full)
 		render_side(sb, conf, changes, n, true);
 	render_side(sb, conf, changes, n, false);
 	for (i = 0; i < n_sets; i++)
 		if (!sets[i].nets && !full)
-			nft_set_del(sb, conf, sets[i].id);
+			nft_sets_render_del(sb, conf, sets[i].id);
 	return sb->err;
 }

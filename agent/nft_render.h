@@ -30,7 +30,7 @@ struct fwd_change {
 };
 
 /* Only the health of a featured forward's targets changed: its target map is refilled. */
-static inline bool fwd_health_only(const struct fwd_change *c)
+static inline bool nft_render_health_only(const struct fwd_change *c)
 {
 	return c->old && c->new && c->old_down != c->new_down && object_equal(c->old, c->new);
 }

@@ -1,3 +1,4 @@
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -5,6 +6,8 @@
 
 #include "array.h"
 #include "nft_sets.h"
+
+#define ELEMS_PER_LINE 256
 
 struct nft_set_have {
 	long refs;
@@ -81,7 +84,7 @@ int nft_sets_plan(struct nft_sets *ns, const struct sets *sets, const struct fwd
 	memset(p, 0, sizeof(*p));
 	p->full = full;
 	for (size_t i = 0; !ret && i < n; i++) {
-		if (fwd_health_only(&ch[i]))
+		if (nft_render_health_only(&ch[i]))
 			continue;
 		if (!full)
 			ret = count(ns, p, ch[i].old, -1);
@@ -152,4 +155,35 @@ void nft_sets_free(struct nft_sets *ns)
 		free(it->val);
 	hmap_free(&ns->have);
 	memset(&ns->have, 0, sizeof(ns->have));
+}
+
+/* IPv4 networks only: forwards are IPv4, a set may also serve IPv6 routes. */
+void nft_sets_render_put(struct strbuf *sb, const struct nft_conf *conf, const struct nft_set_op *op)
+{
+	char ip[INET_ADDRSTRLEN];
+	size_t k = 0;
+
+	if (op->create)
+		strbuf_printf(sb, "add set inet %s s_%s { type ipv4_addr; flags interval; "
+			      "auto-merge; }\n", conf->table, op->id);
+	strbuf_printf(sb, "flush set inet %s s_%s\n", conf->table, op->id);
+	for (size_t i = 0; i < op->nets->n; i++) {
+		const struct cidr *c = &op->nets->v[i];
+		if (c->family != AF_INET)
+			continue;
+		if (k++ % ELEMS_PER_LINE == 0)
+			strbuf_printf(sb, "%sadd element inet %s s_%s { ", k > 1 ? " }\n" : "",
+				      conf->table, op->id);
+		else
+			strbuf_puts(sb, ", ");
+		inet_ntop(AF_INET, c->addr, ip, sizeof(ip));
+		strbuf_printf(sb, "%s/%u", ip, c->prefix);
+	}
+	if (k)
+		strbuf_puts(sb, " }\n");
+}
+
+void nft_sets_render_del(struct strbuf *sb, const struct nft_conf *conf, const char *id)
+{
+	strbuf_printf(sb, "delete set inet %s s_%s\n", conf->table, id);
 }

@@ -35,6 +35,10 @@ int nft_sets_plan(struct nft_sets *ns, const struct sets *sets, const struct fwd
 /* The transaction ran: the kernel holds what the plan said. */
 int nft_sets_commit(struct nft_sets *ns, const struct nft_sets_plan *p);
 void nft_sets_plan_free(struct nft_sets_plan *p);
+/* One set's text: created (op->create), emptied and filled with its IPv4 networks. */
+void nft_sets_render_put(struct strbuf *sb, const struct nft_conf *conf,
+			 const struct nft_set_op *op);
+void nft_sets_render_del(struct strbuf *sb, const struct nft_conf *conf, const char *id);
 void nft_sets_free(struct nft_sets *ns);
 
 #endif

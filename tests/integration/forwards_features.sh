@@ -25,7 +25,7 @@ many() { local i; for i in $(seq "$2"); do probe tcp "$1" x 2>/dev/null | cut -d
 # refused ID: packets the forward's chain dropped (its counters summed)
 refused() { ip netns exec "$EDGE" nft list chain inet edge_agent "f_$1" | grep -o 'packets [0-9]*' | awk '{s+=$2} END {print s+0}'; }
 status_err() { json_field "$(retained "$EDGE" "edge/gw1/status/forwards/$1")" error; }
-export CLIENT2; export -f probe2 refused status_err
+export CLIENT2; export -f probe2 refused status_err conns
 
 broker_start "$EDGE" 1883 || { fail broker_start; t_done; }
 agent_start "$EDGE" gw1 ALLOWED_TARGETS=10.50.0.0/24
@@ -116,6 +116,13 @@ got=$(many 7301 10 | sort -u | tr '\n' ' ')
 echo "  sticky: $got"
 check "forwards_features: affinity keeps one client on one target" test "$(wc -w <<<"$got")" = 1
 
+# --- UDP over several targets
+pub "$EDGE" -r -t edge/gw1/forwards/lb-udp -m "{\"public_port\": 7303, \"proto\": \"udp\", \"targets\": $T3}"
+check "forwards_features: udp targets applied" wait_for 5 status_is "$EDGE" gw1 forwards lb-udp applied
+got=$(for i in $(seq 20); do probe udp 7303 u 2>/dev/null | cut -d' ' -f1; done | sort | uniq -c | tr '\n' ' ')
+echo "  udp lb per target: $got"
+check "forwards_features: UDP shares the load too" bash -c "[ \$(wc -w <<<'$got') -ge 4 ]"
+
 # --- health checks: a killed target leaves the rotation and comes back; all down: fail open
 pub "$EDGE" -r -t edge/gw1/forwards/hc -m "{\"public_port\": 7302, \"targets\": $T3, \"health\": {\"interval_ms\": 200, \"timeout_ms\": 100, \"unhealthy_after\": 2, \"healthy_after\": 1}}"
 health_of() {  # ID INDEX: up or down, from the object status
@@ -151,5 +158,22 @@ pub "$EDGE" -r -t edge/gw1/forwards/bad -m '{"public_port": 7400, "target_ip": "
 check "forwards_features: bad rate rejected" wait_for 5 bash -c \
 	"status_err bad | grep -q 'limit.new_per_source \"9/fortnight\" has an unknown unit'"
 check "forwards_features: the others keep serving" test "$(probe tcp 7300 k | cut -d' ' -f2)" = tcp
+
+# --- the table replaced by someone else, then the agent killed and restarted: all comes back
+ip netns exec "$EDGE" nft delete table inet edge_agent
+check "forwards_features: table deleted: restored with every kind of forward" wait_for 10 bash -c \
+	"ip netns exec $EDGE nft list chain inet edge_agent f_lb >/dev/null 2>&1 && ip netns exec $EDGE nft list set inet edge_agent s_office >/dev/null 2>&1"
+check "forwards_features: ... targets serve again" wait_for 5 bash -c "probe tcp 7300 r | grep -q '^t8'"
+check "forwards_features: ... the named set admits the set's client" \
+	wait_for 5 bash -c "probe2 udp 7101 s | grep -q 't81 udp'"
+check "forwards_features: ... and still refuses the other" bash -c "! probe udp 7101 t"
+check "forwards_features: ... the range serves its last port" test "$(probe tcp 20999 v)" = "t30999 tcp 10.50.0.1 v"
+kill -9 "$AGENT_PID"; wait "$AGENT_PID" 2>/dev/null
+agent_start "$EDGE" gw1 ALLOWED_TARGETS=10.50.0.0/24
+check "forwards_features: restarted agent synced" wait_for 10 node_synced "$EDGE" gw1
+check "forwards_features: after a restart the range still holds its ports" bash -c \
+	"status_is $EDGE gw1 forwards range applied && status_is $EDGE gw1 forwards overlap rejected"
+check "forwards_features: ... and the limits and allowlists are in place" bash -c \
+	"[ \"\$(conns 7200 3)\" = 2 ] && ! probe2 tcp 7100 w"
 
 t_done

@@ -124,7 +124,7 @@ static void test_sets(void)
 		CHECK("first user: plan", nft_sets_plan(&ns, pol.sets, c, 1, false, &p) == 0);
 		CHECK("first user: the set is created", p.n_ops == 1 && p.ops[0].create &&
 		      p.ops[0].nets && !strcmp(p.ops[0].id, "office"));
-		nft_set_put(&sb, &conf, &p.ops[0]);
+		nft_sets_render_put(&sb, &conf, &p.ops[0]);
 		CHECK_STR("set: IPv4 networks only, rendered once", sb.buf,
 			  "add set inet ea s_office { type ipv4_addr; flags interval; auto-merge; }\n"
 			  "flush set inet ea s_office\nadd element inet ea s_office { 192.0.2.0/24 }\n");
