@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "fwd_health.h"
 #include "tcp_probe.h"
 
@@ -65,6 +66,30 @@ static struct fwd_check *check_new(const struct slot *s, int64_t now_ms)
 	return c;
 }
 
+/* Drops the checks of forwards gone or without health (collected first: deleting moves items). */
+static int checks_sweep(struct fwd_health *h, unsigned gen)
+{
+	struct fwd_check **gone = NULL;
+	size_t n = 0, cap = 0;
+
+	hmap_each(&h->checks, it) {
+		struct fwd_check *c = it->val, **v;
+		if (c->gen == gen)
+			continue;
+		v = array_grow(gone, &cap, n + 1, sizeof(*v), 8);
+		if (!v) {
+			free(gone);
+			return -ENOMEM;
+		}
+		gone = v;
+		gone[n++] = c;
+	}
+	for (size_t i = 0; i < n; i++)
+		check_free(h, hmap_del(&h->checks, gone[i]->key));
+	free(gone);
+	return 0;
+}
+
 int fwd_health_sync(struct fwd_health *h, struct store *st, int64_t now_ms)
 {
 	unsigned gen = ++h->gen;
@@ -86,18 +111,15 @@ int fwd_health_sync(struct fwd_health *h, struct store *st, int64_t now_ms)
 		if (!c) {
 			c = check_new(s, now_ms);
 			if (!c || hmap_put(&h->checks, c->key, c)) {
-				free(c);
+				if (c)
+					check_free(h, c);
 				ret = -ENOMEM;
 				continue;
 			}
 		}
 		c->gen = gen;
 	}
-	hmap_each(&h->checks, it) {
-		c = it->val;
-		if (c->gen != gen)
-			check_free(h, hmap_del(&h->checks, c->key));
-	}
+	ret = ret ? ret : checks_sweep(h, gen);
 	h->due_ms = h->checks.n ? now_ms : 0;
 	return ret;
 }

@@ -158,7 +158,8 @@ void nft_sets_free(struct nft_sets *ns)
 }
 
 /* IPv4 networks only: forwards are IPv4, a set may also serve IPv6 routes. */
-void nft_sets_render_put(struct strbuf *sb, const struct nft_conf *conf, const struct nft_set_op *op)
+void nft_sets_render_put(struct strbuf *sb, const struct nft_conf *conf,
+			 const struct nft_set_op *op)
 {
 	char ip[INET_ADDRSTRLEN];
 	size_t k = 0;
