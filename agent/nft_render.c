@@ -179,9 +179,10 @@ static void render_side(struct strbuf *sb, const struct nft_conf *conf,
 
 		if (!o || !fwd_featured(&o->fwd))
 			continue;
-		if (nft_render_health_only(c))
-			old ? (void)0 : nft_forward_targets(sb, conf, o, c->new_down);
-		else if (old)
+		if (nft_render_health_only(c)) {
+			if (!old)
+				nft_forward_targets(sb, conf, o, c->new_down);
+		} else if (old)
 			nft_forward_del(sb, conf, o);
 		else
 			nft_forward_add(sb, conf, o, c->new_down);
