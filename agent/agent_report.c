@@ -82,6 +82,31 @@ void agent_report_node_changed(struct agent *a)
 
 /* ---- metrics ---- */
 
+/* What each forward refused (allow_from, limits), per port in refused_tcp/udp, by holder. */
+static void report_refused(struct agent *a, const struct hmap *seen)
+{
+	struct fwd_counter *ref = NULL, *to;
+	size_t n = 0;
+	char cmd[96], key[32], *json = NULL;
+	struct claim *c;
+
+	for (int p = PROTO_TCP; a->nft && p <= PROTO_UDP; p++) {
+		snprintf(cmd, sizeof(cmd), "list set inet %s refused_%s", a->cfg.nft_table,
+			 object_proto_name((enum proto)p));
+		if (nft_list_json(a->nft, cmd, &json) == 0)
+			metrics_parse_counters(json, (enum proto)p, &ref, &n);
+		free(json);
+		json = NULL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		snprintf(key, sizeof(key), "%s/%u", object_proto_name(ref[i].proto), ref[i].port);
+		c = hmap_get(&a->store.claims, key);
+		if (c && c->holder && (to = hmap_get(seen, c->holder->key)))
+			to->refused += ref[i].packets;
+	}
+	free(ref);
+}
+
 void agent_report_metrics(struct agent *a, bool prom)
 {
 	struct fwd_counter *fwd = NULL;
@@ -124,12 +149,13 @@ void agent_report_metrics(struct agent *a, bool prom)
 		}
 		fwd[k] = fwd[i];
 		snprintf(fwd[k].id, sizeof(fwd[k].id), "%s", c->holder->id);
-		if (c->holder->n_claims > 1 && hmap_put(&seen, c->holder->key, &fwd[k]))
+		if (hmap_put(&seen, c->holder->key, &fwd[k]))
 			log_warn("metrics: out of memory summing a range's counters");
 		k++;
 	}
-	hmap_free(&seen);
 	m.n_fwd = k;
+	report_refused(a, &seen);
+	hmap_free(&seen);
 	m.fwd = fwd;
 	if (a->mesh) {
 		mesh_status(a->mesh, &wg);

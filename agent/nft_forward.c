@@ -141,11 +141,14 @@ static void rule_dnat(struct strbuf *sb, const struct object *o)
 			      l4[f->proto], o->id);
 }
 
+/* What a forward refuses is counted twice: in its rule, and per port where metrics read it. */
 static void rules(struct strbuf *sb, const struct nft_conf *conf, const struct object *o)
 {
 	const struct forward_spec *f = &o->fwd;
 	const char *t = conf->table;
 	unsigned r = f->new_rate;
+	const char *refused = f->proto == PROTO_UDP ? "counter add @refused_udp { th dport }" :
+				"counter add @refused_tcp { th dport }";
 
 	if (f->n_allow || f->n_allow_sets) {
 		strbuf_printf(sb, "add rule inet %s f_%s", t, o->id);
@@ -153,15 +156,15 @@ static void rules(struct strbuf *sb, const struct nft_conf *conf, const struct o
 			strbuf_printf(sb, " ip saddr != @a_%s", o->id);
 		for (size_t i = 0; i < f->n_allow_sets; i++)
 			strbuf_printf(sb, " ip saddr != @s_%s", f->allow_sets[i]);
-		strbuf_puts(sb, " counter drop\n");
+		strbuf_printf(sb, " %s drop\n", refused);
 	}
 	if (f->conn_per_source)
 		strbuf_printf(sb, "add rule inet %s f_%s add @c_%s { ip saddr ct count over %u } "
-			      "counter drop\n", t, o->id, o->id, f->conn_per_source);
+			      "%s drop\n", t, o->id, o->id, f->conn_per_source, refused);
 	if (r)
 		strbuf_printf(sb, "add rule inet %s f_%s update @r_%s { ip saddr limit rate over "
-			      "%u/%s burst %u packets } counter drop\n", t, o->id, o->id, r,
-			      f->new_rate_unit == RATE_MINUTE ? "minute" : "second", r);
+			      "%u/%s burst %u packets } %s drop\n", t, o->id, o->id, r,
+			      f->new_rate_unit == RATE_MINUTE ? "minute" : "second", r, refused);
 	strbuf_printf(sb, "add rule inet %s f_%s ", t, o->id);
 	rule_dnat(sb, o);
 }

@@ -93,6 +93,12 @@ static void render_table(struct strbuf *sb, const struct nft_conf *conf)
 		"\tset keep_udp {\n"
 		"\t\ttype inet_service; flags interval;\n"
 		"\t}\n"
+		"\tset refused_tcp {\n"
+		"\t\ttype inet_service; size 65535; flags dynamic; counter;\n"
+		"\t}\n"
+		"\tset refused_udp {\n"
+		"\t\ttype inet_service; size 65535; flags dynamic; counter;\n"
+		"\t}\n"
 		"\tchain prerouting {\n"
 		"\t\ttype nat hook prerouting priority dstnat; policy accept;\n",
 		conf->table);

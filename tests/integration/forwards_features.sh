@@ -28,7 +28,7 @@ status_err() { json_field "$(retained "$EDGE" "edge/gw1/status/forwards/$1")" er
 export CLIENT2; export -f probe2 refused status_err conns
 
 broker_start "$EDGE" 1883 || { fail broker_start; t_done; }
-agent_start "$EDGE" gw1 ALLOWED_TARGETS=10.50.0.0/24
+agent_start "$EDGE" gw1 ALLOWED_TARGETS=10.50.0.0/24 METRICS_INTERVAL_S=1
 check "forwards_features: node synced" wait_for 10 node_synced "$EDGE" gw1
 
 # --- allow_from: CIDRs (TCP) and a named set (UDP); client 192.0.2.2 in, 198.51.100.2 out
@@ -45,6 +45,10 @@ check "forwards_features: other source refused over TCP" bash -c "! probe2 tcp 7
 check "forwards_features: other source refused over UDP" bash -c "! probe2 udp 7101 d"
 check "forwards_features: refused packets counted (tcp)" test "$(refused allow-tcp)" -gt 0
 check "forwards_features: refused packets counted (udp)" test "$(refused allow-udp)" -gt 0
+m=$(ip netns exec "$EDGE" mosquitto_sub -t edge/gw1/metrics -C 1 -W 5)
+check "forwards_features: refused packets in the metrics on the bus, per forward" /usr/bin/python3 -c "
+import json,sys; f=json.loads(sys.argv[1])['forwards']
+assert f['allow-tcp']['refused'] > 0 and f['allow-udp']['refused'] > 0, f" "$m"
 check "forwards_features: the named set is one kernel set" bash -c \
 	"ip netns exec $EDGE nft list set inet edge_agent s_office | grep -q 192.0.2.2"
 digest=$(json_field "$(retained "$EDGE" edge/gw1/status/forwards/allow-udp)" digest)

@@ -78,6 +78,20 @@ table inet edge_test {
 		flags interval
 	}
 
+	set refused_tcp {
+		type inet_service
+		size 65535
+		flags dynamic
+		counter
+	}
+
+	set refused_udp {
+		type inet_service
+		size 65535
+		flags dynamic
+		counter
+	}
+
 	chain prerouting {
 		type nat hook prerouting priority dstnat; policy accept;
 		meta nfproto ipv4 fib daddr type local tcp dport vmap @gate_tcp
