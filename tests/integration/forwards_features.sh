@@ -17,7 +17,7 @@ serve() {  # PORT: an echo server answering as t<PORT>
 	SERVER[$1]=$!
 	T_PIDS+=($!)
 }
-for p in 81 82 83 30000 30999; do serve "$p"; done
+for p in 81 82 83 30000 30999 40000 49999; do serve "$p"; done
 probe2() { ip netns exec "$CLIENT2" /usr/bin/python3 "$ROOT/tests/lib/probe.py" "$1" 192.0.2.1 "$2" "${3:-x}"; }
 conns() { ip netns exec "$CLIENT" /usr/bin/python3 "$ROOT/tests/lib/conns.py" 192.0.2.1 "$1" "$2"; }
 # many PORT N: N TCP probes from the client, one reply name per line
@@ -97,6 +97,10 @@ pub "$EDGE" -r -t edge/gw1/forwards/range -m '{"public_port": 20000, "public_por
 check "forwards_features: range applied" wait_for 5 status_is "$EDGE" gw1 forwards range applied
 check "forwards_features: first port of the range" test "$(probe tcp 20000 i)" = "t30000 tcp 10.50.0.1 i"
 check "forwards_features: last port of the range" test "$(probe tcp 20999 j)" = "t30999 tcp 10.50.0.1 j"
+pub "$EDGE" -r -t edge/gw1/forwards/range-max -m '{"public_port": 40000, "public_port_end": 49999, "target_ip": "10.50.0.12"}'
+check "forwards_features: a 10,000-port range applied" wait_for 10 status_is "$EDGE" gw1 forwards range-max applied
+check "forwards_features: ... same ports, first and last" bash -c \
+	"[ \"\$(probe tcp 40000 x)\" = 't40000 tcp 10.50.0.1 x' ] && [ \"\$(probe tcp 49999 y)\" = 't49999 tcp 10.50.0.1 y' ]"
 pub "$EDGE" -r -t edge/gw1/forwards/overlap -m '{"public_port": 20500, "target_ip": "10.50.0.12", "target_port": 81}'
 check "forwards_features: a port inside the range is held by it" \
 	wait_for 5 status_is "$EDGE" gw1 forwards overlap rejected
