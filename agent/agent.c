@@ -253,6 +253,7 @@ int agent_init(struct agent *a, int argc, char **argv)
 	a->rc.nft.wg_iface = a->cfg.wg_iface;
 	a->rc.nft_full = true;
 	a->rc.routes_full = true;
+	a->rc.sets = &a->sets;
 
 	if (a->cfg.metrics_listen) {
 		int fd = metrics_http_listen(a->cfg.metrics_listen, err, sizeof(err));
@@ -358,6 +359,9 @@ static void timers_run(struct agent *a)
 		a->retry_due_ms = 0;
 		a->need_reconcile = true;
 	}
+	if (a->fwd_health.due_ms && a->now_ms >= a->fwd_health.due_ms &&
+	    fwd_health_run(&a->fwd_health, &a->store, a->now_ms) > 0)
+		a->need_reconcile = true;
 	if (a->need_reconcile)
 		agent_sync_reconcile(a);
 	if (a->node_dirty && a->node_due_ms && a->now_ms >= a->node_due_ms)
@@ -469,6 +473,7 @@ int agent_run(struct agent *a)
 		next = deadline_min(next, a->trim_due_ms);
 		next = deadline_min(next, a->node_due_ms);
 		next = deadline_min(next, a->table_check_ms);
+		next = deadline_min(next, a->fwd_health.due_ms);
 		if (a->subscribed && a->marker_seen && !a->synced && (!a->held || a->held_recheck))
 			next = deadline_min(next, agent_sync_due_ms(a));
 		timeout = a->need_reconcile ? 0 : (int)(next > a->now_ms ? next - a->now_ms : 0);
@@ -529,6 +534,8 @@ void agent_free(struct agent *a)
 	journal_close(&a->journal);
 	strbuf_free(&a->journal_buf);
 	strbuf_free(&a->replay_statuses);
+	reconcile_free(&a->rc);
+	fwd_health_free(&a->fwd_health);
 	sets_free(&a->sets);
 	traefik_manifest_free(&a->traefik);
 	for (int i = 0; i < a->n_subs; i++)

@@ -8,6 +8,7 @@
 #include "config.h"
 #include "journal.h"
 #include "metrics_http.h"
+#include "fwd_health.h"
 #include "reconcile.h"
 #include "sets.h"
 #include "store.h"
@@ -25,6 +26,7 @@ struct agent {
 	struct store store;
 	struct sets sets;               /* named sets; a->pol.sets points here */
 	struct reconcile rc;
+	struct fwd_health fwd_health;   /* targets' health checks */
 	struct traefik_manifest traefik;   /* the Traefik files this agent created */
 	struct port_set listening;         /* local listeners forwards may not take */
 	int64_t listening_ms;              /* when it was read */

@@ -81,9 +81,35 @@ void agent_report_node_changed(struct agent *a)
 
 /* ---- metrics ---- */
 
+/* What each forward refused (allow_from, limits), per port in refused_tcp/udp, by holder. */
+static void report_refused(struct agent *a, const struct hmap *seen)
+{
+	struct fwd_counter *ref = NULL, *to;
+	size_t n = 0;
+	char cmd[96], key[32], *json = NULL;
+	struct claim *c;
+
+	for (int p = PROTO_TCP; a->nft && p <= PROTO_UDP; p++) {
+		snprintf(cmd, sizeof(cmd), "list set inet %s refused_%s", a->cfg.nft_table,
+			 object_proto_name((enum proto)p));
+		if (nft_list_json(a->nft, cmd, &json) == 0)
+			metrics_parse_counters(json, (enum proto)p, &ref, &n);
+		free(json);
+		json = NULL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		snprintf(key, sizeof(key), "%s/%u", object_proto_name(ref[i].proto), ref[i].port);
+		c = hmap_get(&a->store.claims, key);
+		if (c && c->holder && (to = hmap_get(seen, c->holder->key)))
+			to->refused += ref[i].packets;
+	}
+	free(ref);
+}
+
 void agent_report_metrics(struct agent *a, bool prom)
 {
 	struct fwd_counter *fwd = NULL;
+	struct hmap seen = { 0 };
 	struct mesh_status wg;
 	size_t k = 0;
 	char cmd[96], *json = NULL;
@@ -106,19 +132,29 @@ void agent_report_metrics(struct agent *a, bool prom)
 		free(json);
 		json = NULL;
 	}
-	/* the port's holder names the forward */
+	/* the port's holder names the forward; a range's ports add up under its first one */
 	for (size_t i = 0; i < m.n_fwd; i++) {
 		char key[32];
 		struct claim *c;
+		struct fwd_counter *to;
 		snprintf(key, sizeof(key), "%s/%u", object_proto_name(fwd[i].proto), fwd[i].port);
 		c = hmap_get(&a->store.claims, key);
 		if (!c || !c->holder)
 			continue;
+		if ((to = hmap_get(&seen, c->holder->key))) {
+			to->packets += fwd[i].packets;
+			to->bytes += fwd[i].bytes;
+			continue;
+		}
 		fwd[k] = fwd[i];
 		snprintf(fwd[k].id, sizeof(fwd[k].id), "%s", c->holder->id);
+		if (hmap_put(&seen, c->holder->key, &fwd[k]))
+			log_warn("metrics: out of memory summing a range's counters");
 		k++;
 	}
 	m.n_fwd = k;
+	report_refused(a, &seen);
+	hmap_free(&seen);
 	m.fwd = fwd;
 	if (a->mesh) {
 		mesh_status(a->mesh, &wg);

@@ -48,6 +48,8 @@ void agent_sync_reconcile(struct agent *a)
 		log_error("reconcile: %s", strerror(-ret));
 		a->rc.retry = true;
 	}
+	if (ret > 0 && fwd_health_sync(&a->fwd_health, &a->store, a->now_ms))
+		log_error("health checks: out of memory; some targets go unchecked");
 	if (a->rc.retry && !a->retry_due_ms) {
 		a->retry_due_ms = a->now_ms + a->retry_backoff_ms;
 		a->retry_backoff_ms = a->retry_backoff_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS :
@@ -147,6 +149,8 @@ static void sets_sweep_replay(struct agent *a)
 		log_error("sets: out of memory in the sweep");
 		return;
 	}
+	if (n)
+		reconcile_set_changed(&a->rc);
 	for (size_t i = 0; i < n; i++)
 		sets_replay(a, changed[i]);
 	sets_ids_free(changed, n);
@@ -340,7 +344,10 @@ static void object_sets(struct agent *a, enum kind kind, int source, const char 
 	if (o && kind == KIND_ROUTE)
 		ret = sets_use(&a->sets, kind, source, id, payload, len, o->route.allow_sets,
 			       o->route.n_allow_sets, gen);
-	else if (!o && len && kind == KIND_ROUTE && !(ret = sets_refs_of(payload, len, &ids, &n)))
+	else if (o)
+		ret = sets_use(&a->sets, kind, source, id, payload, len, o->fwd.allow_sets,
+			       o->fwd.n_allow_sets, gen);
+	else if (!o && len && !(ret = sets_refs_of(payload, len, &ids, &n)))
 		ret = sets_use(&a->sets, kind, source, id, payload, len, ids, n, gen);
 	else
 		ret = sets_use(&a->sets, kind, source, id, NULL, 0, NULL, 0, gen);
@@ -426,8 +433,11 @@ static void set_message(struct agent *a, const char *topic, int source, const ch
 	}
 	if (changed < 0)
 		log_error("sets: %s", strerror(-changed));
-	if (changed > 0)
+	if (changed > 0) {
+		reconcile_set_changed(&a->rc);
+		a->need_reconcile = true;
 		sets_replay(a, id);
+	}
 }
 
 static void on_message(void *arg, const char *topic, const void *payload, size_t len, bool retained)

@@ -11,6 +11,7 @@
 
 #include "cache.h"
 #include "fileio.h"
+#include "forward_json.h"
 #include "journal.h"
 #include "json_strict.h"
 #include "log.h"
@@ -22,18 +23,10 @@
 
 static void object_json(struct strbuf *sb, const struct object *o)
 {
-	char ip[INET_ADDRSTRLEN], buf[160];
-	int n;
-
-	if (o->kind == KIND_FORWARD) {
-		inet_ntop(AF_INET, &o->fwd.target_ip, ip, sizeof(ip));
-		n = snprintf(buf, sizeof(buf), "{\"public_port\":%u,\"target_ip\":\"%s\","
-			     "\"target_port\":%u,\"proto\":\"%s\"}", o->fwd.public_port, ip,
-			     o->fwd.target_port, object_proto_name(o->fwd.proto));
-		strbuf_add(sb, buf, (size_t)n);
-		return;
-	}
-	route_json(sb, &o->route);
+	if (o->kind == KIND_FORWARD)
+		forward_json(sb, &o->fwd);
+	else
+		route_json(sb, &o->route);
 }
 
 static void source_render(struct strbuf *sb, const struct store *st, int source, uint64_t seq,

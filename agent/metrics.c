@@ -81,6 +81,9 @@ int metrics_render_json(struct strbuf *sb, const struct metrics *m)
 		json_object *c = json_object_new_object();
 		json_object_object_add(c, "packets", json_object_new_int64((int64_t)m->fwd[i].packets));
 		json_object_object_add(c, "bytes", json_object_new_int64((int64_t)m->fwd[i].bytes));
+		if (m->fwd[i].refused)
+			json_object_object_add(c, "refused",
+					       json_object_new_int64((int64_t)m->fwd[i].refused));
 		json_object_object_add(f, m->fwd[i].id, c);
 	}
 	json_object_object_add(o, "forwards", f);
@@ -130,6 +133,15 @@ int metrics_render_prom(struct strbuf *sb, const struct metrics *m)
 	for (size_t i = 0; i < m->n_fwd; i++)
 		strbuf_printf(sb, "edge_forward_bytes_total{node=\"%s\",id=\"%s\"} %llu\n", m->node,
 			      m->fwd[i].id, (unsigned long long)m->fwd[i].bytes);
+	for (size_t i = 0, head = 0; i < m->n_fwd; i++) {
+		if (!m->fwd[i].refused)
+			continue;
+		if (!head++)
+			prom_head(sb, "edge_forward_refused_total", "counter",
+				  "Packets a forward's allow_from and limits dropped.");
+		strbuf_printf(sb, "edge_forward_refused_total{node=\"%s\",id=\"%s\"} %llu\n", m->node,
+			      m->fwd[i].id, (unsigned long long)m->fwd[i].refused);
+	}
 	prom_head(sb, "edge_objects", "gauge", "Objects by kind and state.");
 	for (int k = 0; k < KIND_COUNT; k++)
 		for (int s = ST_APPLIED; s < ST_COUNT; s++)

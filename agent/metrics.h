@@ -17,6 +17,7 @@ struct fwd_counter {
 	uint16_t port;
 	uint64_t packets;
 	uint64_t bytes;
+	uint64_t refused;       /* packets its allow_from and limits dropped */
 };
 
 struct metrics {

@@ -75,12 +75,63 @@ struct route_spec {
 	unsigned proxy_protocol;    /* 0: off, 1 or 2 */
 };
 
+#define FWD_ALLOW_MAX 1024
+#define FWD_TARGETS_MAX 64
+#define FWD_WEIGHT_MAX 100
+#define FWD_RANGE_MAX 10000
+#define FWD_CONN_MAX 1000000
+#define FWD_RATE_MAX 1000000
+
+struct fwd_target {
+	struct in_addr ip;
+	uint16_t port;      /* 0: the public port (ranges) */
+	unsigned weight;    /* 1..FWD_WEIGHT_MAX; 0: not given (1) */
+};
+
+enum rate_unit { RATE_SECOND, RATE_MINUTE };
+
+/* Active TCP connect checks of every target; interval_ms 0: none. */
+struct fwd_health_spec {
+	unsigned interval_ms, timeout_ms, unhealthy_after, healthy_after;
+};
+
+/*
+ * A forward. Every optional part is absent when its count or number is 0. With targets,
+ * target_ip/target_port are unused. A range maps public_port..public_port_end to the same
+ * ports, or to target_port + (port - public_port) when target_port is given.
+ */
 struct forward_spec {
 	uint16_t public_port;
-	uint16_t target_port;
+	uint16_t public_port_end;   /* == public_port without a range */
+	uint16_t target_port;       /* 0: same ports (ranges only) */
 	struct in_addr target_ip;
 	enum proto proto;
+	struct fwd_target *targets;
+	size_t n_targets;
+	bool affinity;              /* "affinity": "source" */
+	struct fwd_health_spec health;
+	struct cidr *allow;         /* IPv4 networks */
+	size_t n_allow;
+	char **allow_sets;          /* "@<set-id>" names, without the '@' */
+	size_t n_allow_sets;
+	unsigned conn_per_source;   /* limit.connections_per_source */
+	unsigned new_rate;          /* limit.new_per_source, per rate_unit */
+	enum rate_unit new_rate_unit;
+	bool preserve_source;
 };
+
+/* The last public port (objects built by hand may leave public_port_end 0). */
+static inline uint16_t fwd_last_port(const struct forward_spec *f)
+{
+	return f->public_port_end > f->public_port ? f->public_port_end : f->public_port;
+}
+
+/* A forward that needs its own chain: anything beyond one port to one target. */
+static inline bool fwd_featured(const struct forward_spec *f)
+{
+	return f->n_targets || f->n_allow || f->n_allow_sets || f->conn_per_source ||
+	       f->new_rate || f->preserve_source || fwd_last_port(f) != f->public_port;
+}
 
 /*
  * One validated desired object. Immutable once parsed; shared by refcount. A forward is

@@ -10,6 +10,7 @@
 #include "endpoint.h"
 #include "log.h"
 #include "mqtt_int.h"
+#include "sets.h"
 
 #define BACKOFF_MAX_MS 30000
 #define KEEPALIVE_S 30
@@ -106,7 +107,8 @@ static void *mqtt_connector(void *arg)
 {
 	struct mqtt *m = arg;
 	mosquitto_property *props = NULL;
-	uint32_t max = (uint32_t)m->cfg->max_payload + PACKET_OVERHEAD;
+	uint32_t max = (uint32_t)(m->cfg->max_payload > SET_PAYLOAD_MAX ? m->cfg->max_payload :
+				  SET_PAYLOAD_MAX) + PACKET_OVERHEAD;
 	int rc = MOSQ_ERR_SUCCESS;
 
 	if (m->version == MQTT_PROTOCOL_V5)

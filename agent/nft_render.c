@@ -1,7 +1,10 @@
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "nft_forward.h"
+#include "nft_sets.h"
 #include "nft_render.h"
 
 /* Elements per add/delete element statement: keeps lines short, statements few. */
@@ -65,8 +68,6 @@ static void render_mark_chain(struct strbuf *sb, const struct nft_conf *conf)
 static void render_table(struct strbuf *sb, const struct nft_conf *conf)
 {
 	strbuf_printf(sb,
-		"table inet %1$s\n"
-		"delete table inet %1$s\n"
 		"table inet %1$s {\n"
 		"\tmap fwd_tcp {\n"
 		"\t\ttype inet_service : ipv4_addr . inet_service\n"
@@ -80,11 +81,31 @@ static void render_table(struct strbuf *sb, const struct nft_conf *conf)
 		"\tset cnt_udp {\n"
 		"\t\ttype inet_service; counter;\n"
 		"\t}\n"
+		"\tmap gate_tcp {\n"
+		"\t\ttype inet_service : verdict; flags interval;\n"
+		"\t}\n"
+		"\tmap gate_udp {\n"
+		"\t\ttype inet_service : verdict; flags interval;\n"
+		"\t}\n"
+		"\tset keep_tcp {\n"
+		"\t\ttype inet_service; flags interval;\n"
+		"\t}\n"
+		"\tset keep_udp {\n"
+		"\t\ttype inet_service; flags interval;\n"
+		"\t}\n"
+		"\tset refused_tcp {\n"
+		"\t\ttype inet_service; size 65535; flags dynamic; counter;\n"
+		"\t}\n"
+		"\tset refused_udp {\n"
+		"\t\ttype inet_service; size 65535; flags dynamic; counter;\n"
+		"\t}\n"
 		"\tchain prerouting {\n"
 		"\t\ttype nat hook prerouting priority dstnat; policy accept;\n",
 		conf->table);
 	render_mark_pre(sb, conf);
 	strbuf_printf(sb,
+		"\t\tmeta nfproto ipv4 fib daddr type local tcp dport vmap @gate_tcp\n"
+		"\t\tmeta nfproto ipv4 fib daddr type local udp dport vmap @gate_udp\n"
 		"\t\tmeta nfproto ipv4 fib daddr type local dnat ip to tcp dport map @fwd_tcp\n"
 		"\t\tmeta nfproto ipv4 fib daddr type local dnat ip to udp dport map @fwd_udp\n"
 		"\t}\n");
@@ -99,23 +120,35 @@ static void render_table(struct strbuf *sb, const struct nft_conf *conf)
 		"\t}\n"
 		"\tchain postrouting {\n"
 		"\t\ttype nat hook postrouting priority srcnat; policy accept;\n"
+		"\t\tct status dnat meta l4proto tcp ct original proto-dst @keep_tcp accept\n"
+		"\t\tct status dnat meta l4proto udp ct original proto-dst @keep_udp accept\n"
 		"\t\toifname \"%1$s\" ct status dnat masquerade\n"
 		"\t}\n"
 		"}\n",
 		conf->wg_iface);
 }
 
-static void render_elem(struct strbuf *sb, const struct object *o, bool key_only, bool counter)
+/* Plain forwards' map elements, or every forward's ports in the counter sets. */
+static size_t render_elem(struct strbuf *sb, const struct object *o, bool key_only,
+			  bool counter, size_t k, const char *head)
 {
 	const struct forward_spec *f = &o->fwd;
 	char ip[INET_ADDRSTRLEN];
 
-	if (key_only || counter) {
-		strbuf_printf(sb, "%u", f->public_port);
-		return;
-	}
+	if (!counter && fwd_featured(f))
+		return k;
 	inet_ntop(AF_INET, &f->target_ip, ip, sizeof(ip));
-	strbuf_printf(sb, "%u : %s . %u", f->public_port, ip, f->target_port);
+	for (unsigned p = f->public_port; p <= fwd_last_port(f); p++, k++) {
+		if (k % ELEMS_PER_LINE == 0)
+			strbuf_printf(sb, "%s%s", k ? " }\n" : "", head);
+		else
+			strbuf_puts(sb, ", ");
+		if (key_only || counter)
+			strbuf_printf(sb, "%u", p);
+		else
+			strbuf_printf(sb, "%u : %s . %u", p, ip, f->target_port);
+	}
+	return k;
 }
 
 /* One proto's elements from one side (old: deletes by key, new: adds) in batched lines. */
@@ -123,21 +156,17 @@ static void render_elems(struct strbuf *sb, const struct nft_conf *conf,
 			 const struct fwd_change *changes, size_t n,
 			 enum proto proto, bool old, bool counter)
 {
+	char head[128];
 	size_t i, k = 0;
 
+	snprintf(head, sizeof(head), "%s element inet %s %s { ", old ? "delete" : "add",
+		 conf->table, counter ? cnt_names[proto] : map_names[proto]);
 	for (i = 0; i < n; i++) {
 		const struct object *o = old ? changes[i].old : changes[i].new;
 
-		if (!o || o->fwd.proto != proto)
+		if (!o || o->fwd.proto != proto || nft_render_health_only(&changes[i]))
 			continue;
-		if (k % ELEMS_PER_LINE == 0)
-			strbuf_printf(sb, "%s%s element inet %s %s { ", k ? " }\n" : "",
-				      old ? "delete" : "add", conf->table,
-				      counter ? cnt_names[proto] : map_names[proto]);
-		else
-			strbuf_puts(sb, ", ");
-		render_elem(sb, o, old, counter);
-		k++;
+		k = render_elem(sb, o, old, counter, k, head);
 	}
 	if (k)
 		strbuf_puts(sb, " }\n");
@@ -150,12 +179,37 @@ static void render_side(struct strbuf *sb, const struct nft_conf *conf,
 		render_elems(sb, conf, changes, n, (enum proto)p, old, false);
 		render_elems(sb, conf, changes, n, (enum proto)p, old, true);
 	}
+	for (size_t i = 0; i < n; i++) {
+		const struct fwd_change *c = &changes[i];
+		const struct object *o = old ? c->old : c->new;
+
+		if (!o || !fwd_featured(&o->fwd))
+			continue;
+		if (nft_render_health_only(c)) {
+			if (!old)
+				nft_forward_targets(sb, conf, o, c->new_down);
+		} else if (old)
+			nft_forward_del(sb, conf, o);
+		else
+			nft_forward_add(sb, conf, o, c->new_down);
+	}
 }
 
 int nft_render(struct strbuf *sb, const struct nft_conf *conf,
 	       const struct fwd_change *changes, size_t n, bool full)
 {
-	size_t i;
+	return nft_render_sets(sb, conf, changes, n, NULL, 0, full);
+}
+
+/*
+ * Chains are declared before the table's maps in a full replace: a verdict map element
+ * naming a chain created later in the same transaction is refused (ENOENT).
+ */
+int nft_render_sets(struct strbuf *sb, const struct nft_conf *conf,
+		    const struct fwd_change *changes, size_t n,
+		    const struct nft_set_op *sets, size_t n_sets, bool full)
+{
+	size_t i, k;
 
 	if (!conf->table || !conf->wg_iface || (conf->mark & ~conf->mark_mask))
 		return -EINVAL;
@@ -163,11 +217,26 @@ int nft_render(struct strbuf *sb, const struct nft_conf *conf,
 		if (!fwd_valid(changes[i].new) || (!full && !fwd_valid(changes[i].old)))
 			return -EINVAL;
 
-	/* element deletes, then adds: one transaction */
-	if (full)
+	/* sets filled, element deletes, then adds, then sets deleted: one transaction */
+	if (full) {
+		strbuf_printf(sb, "table inet %1$s\ndelete table inet %1$s\n", conf->table);
+		for (i = 0, k = 0; i < n; i++) {
+			if (!changes[i].new || !fwd_featured(&changes[i].new->fwd))
+				continue;
+			if (!k++)
+				strbuf_printf(sb, "add table inet %s\n", conf->table);
+			nft_forward_chain(sb, conf, changes[i].new);
+		}
 		render_table(sb, conf);
-	else
+	}
+	for (i = 0; i < n_sets; i++)
+		if (sets[i].nets)
+			nft_sets_render_put(sb, conf, &sets[i]);
+	if (!full)
 		render_side(sb, conf, changes, n, true);
 	render_side(sb, conf, changes, n, false);
+	for (i = 0; i < n_sets; i++)
+		if (!sets[i].nets && !full)
+			nft_sets_render_del(sb, conf, sets[i].id);
 	return sb->err;
 }

@@ -19,10 +19,27 @@ struct nft_conf {
 	uint32_t mark_mask;
 };
 
-/* One forward changing: old is what the kernel has (NULL: nothing), new what it must have. */
+/*
+ * One forward changing: old is what the kernel has (NULL: nothing), new what it must have;
+ * old_down/new_down the targets out of rotation (bit i: targets[i] unhealthy).
+ */
 struct fwd_change {
 	const struct object *old;
 	const struct object *new;
+	uint64_t old_down, new_down;
+};
+
+/* Only the health of a featured forward's targets changed: its target map is refilled. */
+static inline bool nft_render_health_only(const struct fwd_change *c)
+{
+	return c->old && c->new && c->old_down != c->new_down && object_equal(c->old, c->new);
+}
+
+/* A named set forwards use: nets NULL deletes it; create: not in the kernel yet. */
+struct nft_set_op {
+	const char *id;
+	const struct cidr_list *nets;
+	bool create;
 };
 
 /*
@@ -32,5 +49,9 @@ struct fwd_change {
  */
 int nft_render(struct strbuf *sb, const struct nft_conf *conf,
 	       const struct fwd_change *changes, size_t n, bool full);
+/* The same, with the named sets to create, refill (first) or delete (last). */
+int nft_render_sets(struct strbuf *sb, const struct nft_conf *conf,
+		    const struct fwd_change *changes, size_t n,
+		    const struct nft_set_op *sets, size_t n_sets, bool full);
 
 #endif

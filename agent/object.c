@@ -67,12 +67,21 @@ static void route_free(struct route_spec *r)
 	free(r->passthrough_target);
 }
 
+static void fwd_free(struct forward_spec *f)
+{
+	free(f->targets);
+	free(f->allow);
+	strv_free(f->allow_sets, f->n_allow_sets);
+}
+
 void object_unref(struct object *o)
 {
 	if (!o || --o->refs)
 		return;
 	if (o->kind == KIND_ROUTE)
 		route_free(&o->route);
+	else
+		fwd_free(&o->fwd);
 	free(o);
 }
 
@@ -132,6 +141,28 @@ static bool route_equal(const struct route_spec *a, const struct route_spec *b)
 	       a->proxy_protocol == b->proxy_protocol;
 }
 
+static bool fwd_equal(const struct forward_spec *a, const struct forward_spec *b)
+{
+	if (a->n_targets != b->n_targets || a->n_allow != b->n_allow)
+		return false;
+	for (size_t i = 0; i < a->n_targets; i++)
+		if (a->targets[i].ip.s_addr != b->targets[i].ip.s_addr ||
+		    a->targets[i].port != b->targets[i].port ||
+		    a->targets[i].weight != b->targets[i].weight)
+			return false;
+	for (size_t i = 0; i < a->n_allow; i++)
+		if (memcmp(a->allow[i].addr, b->allow[i].addr, 4) ||
+		    a->allow[i].prefix != b->allow[i].prefix)
+			return false;
+	return a->public_port == b->public_port && a->public_port_end == b->public_port_end &&
+	       a->target_port == b->target_port && a->target_ip.s_addr == b->target_ip.s_addr &&
+	       a->proto == b->proto && a->affinity == b->affinity &&
+	       !memcmp(&a->health, &b->health, sizeof(a->health)) &&
+	       strv_equal(a->allow_sets, a->n_allow_sets, b->allow_sets, b->n_allow_sets) &&
+	       a->conn_per_source == b->conn_per_source && a->new_rate == b->new_rate &&
+	       a->new_rate_unit == b->new_rate_unit && a->preserve_source == b->preserve_source;
+}
+
 bool object_equal(const struct object *a, const struct object *b)
 {
 	if (!a || !b)
@@ -139,10 +170,7 @@ bool object_equal(const struct object *a, const struct object *b)
 	if (a->kind != b->kind || strcmp(a->id, b->id))
 		return false;
 	if (a->kind == KIND_FORWARD)
-		return a->fwd.public_port == b->fwd.public_port &&
-		       a->fwd.target_port == b->fwd.target_port &&
-		       a->fwd.target_ip.s_addr == b->fwd.target_ip.s_addr &&
-		       a->fwd.proto == b->fwd.proto;
+		return fwd_equal(&a->fwd, &b->fwd);
 	return route_equal(&a->route, &b->route);
 }
 

@@ -36,11 +36,20 @@ static void slot_set_applied(struct slot *s)
 		s->applied = object_ref(s->want);
 	}
 	s->applied_source = s->want_source;
+	s->applied_down = s->down;
 	store_slot_fail(s, NULL);
+}
+
+static bool fwd_pending(const struct slot *s, bool full)
+{
+	if (full)
+		return s->want;
+	return !object_equal(s->want, s->applied) || (s->want && s->down != s->applied_down);
 }
 
 static int forwards_apply(struct reconcile *rc, struct store *st, struct work *w)
 {
+	struct nft_sets_plan plan = { 0 };
 	struct fwd_change *ch = NULL;
 	struct slot **who = NULL;
 	struct strbuf sb;
@@ -54,6 +63,7 @@ again:
 	n = 0;
 	free(ch);
 	free(who);
+	nft_sets_plan_free(&plan);
 	ch = calloc(w->n + 1, sizeof(*ch));
 	who = calloc(w->n + 1, sizeof(*who));
 	if (!ch || !who) {
@@ -62,18 +72,18 @@ again:
 	}
 	for (size_t i = 0; i < w->n; i++) {
 		struct slot *s = w->v[i];
-		if (s->kind != KIND_FORWARD)
+		if (s->kind != KIND_FORWARD || !fwd_pending(s, full))
 			continue;
-		if (full ? !s->want : object_equal(s->want, s->applied))
-			continue;
-		ch[n].old = s->applied;
-		ch[n].new = s->want;
+		ch[n] = (struct fwd_change){ s->applied, s->want, s->applied_down, s->down };
 		who[n++] = s;
 	}
-	if (!n && !full)
+	ret = nft_sets_plan(&rc->nft_sets, rc->sets, ch, n, full, &plan);
+	if (ret)
+		goto out;
+	if (!n && !full && !plan.n_ops)
 		goto done;
 	strbuf_reset(&sb);
-	ret = nft_render(&sb, &rc->nft, ch, n, full);
+	ret = nft_render_sets(&sb, &rc->nft, ch, n, plan.ops, plan.n_ops, full);
 	if (!ret && sb.err)
 		ret = sb.err;
 	if (ret)
@@ -96,6 +106,9 @@ again:
 		ret = 0;
 		goto out;
 	}
+	ret = nft_sets_commit(&rc->nft_sets, &plan);
+	if (ret)
+		goto out;
 done:
 	rc->nft_error[0] = '\0';
 	for (size_t i = 0; i < w->n; i++)
@@ -103,10 +116,21 @@ done:
 			slot_set_applied(w->v[i]);
 	rc->nft_full = false;
 out:
+	nft_sets_plan_free(&plan);
 	free(ch);
 	free(who);
 	strbuf_free(&sb);
 	return ret;
+}
+
+void reconcile_set_changed(struct reconcile *rc)
+{
+	rc->nft_sets.dirty = true;
+}
+
+void reconcile_free(struct reconcile *rc)
+{
+	nft_sets_free(&rc->nft_sets);
 }
 
 static bool route_pending(const struct reconcile *rc, const struct slot *s)

@@ -7,6 +7,7 @@
 #define EDGE_RECONCILE_H
 
 #include "nft_render.h"
+#include "nft_sets.h"
 #include "store.h"
 #include "traefik.h"
 
@@ -28,6 +29,8 @@ struct reconcile {
 	const struct reconcile_ops *ops;
 	void *arg;
 	struct nft_conf nft;
+	const struct sets *sets;        /* the named sets forwards name; NULL: none */
+	struct nft_sets nft_sets;       /* those the kernel holds */
 	bool nft_full;          /* kernel state unknown: replace the whole table next time */
 	bool routes_full;       /* files unknown: consider every route */
 	bool retry;             /* something failed: try again later */
@@ -47,6 +50,9 @@ void reconcile_publish_all(struct reconcile *rc, struct store *st);
  * messages, then resets retained_seen.
  */
 void reconcile_republish_unseen(struct reconcile *rc, struct store *st);
+/* A named set changed: the next run refreshes it in the kernel. */
+void reconcile_set_changed(struct reconcile *rc);
+void reconcile_free(struct reconcile *rc);
 /* Counts slots by kind and status state (one pass over the slots). */
 void reconcile_count(const struct store *st, size_t counts[KIND_COUNT][ST_COUNT]);
 

@@ -57,6 +57,9 @@ static int route_set_ref(const struct field_ctx *c, const char *name, const char
 		return field_fail(c, "%s set %s is not published (expected on "
 				  "<prefix>/<node or group>/sets/%s)", name, q,
 				  r->allow_sets[r->n_allow_sets - 1]);
+	if (l->n > SET_ROUTE_MAX)
+		return field_fail(c, "%s set %s has %zu networks, over the limit of %d for a "
+				  "route (larger sets serve forwards)", name, q, l->n, SET_ROUTE_MAX);
 	for (size_t i = 0; i < l->n; i++)
 		if (cidr_list_add(&r->set_nets, &l->v[i]))
 			return field_nomem(c);

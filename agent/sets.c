@@ -10,9 +10,9 @@
 #include "payload.h"
 #include "sets.h"
 
-#define SET_PAYLOAD_MAX 65536
 
 struct named_set {
+	unsigned version;   /* of the set in effect: bumped on every change of it */
 	struct cidr_list src[MAX_SOURCES];
 	bool has[MAX_SOURCES];
 	unsigned gen[MAX_SOURCES];
@@ -118,6 +118,13 @@ const struct cidr_list *sets_get(const struct sets *ss, const char *id)
 	return top < 0 ? NULL : &ns->src[top];
 }
 
+unsigned sets_version(const struct sets *ss, const char *id)
+{
+	const struct named_set *ns = hmap_get(&ss->sets, id);
+
+	return ns && set_top(ns) >= 0 ? ns->version : 0;
+}
+
 static bool list_equal(const struct cidr_list *a, const struct cidr_list *b)
 {
 	return a->n == b->n && (!a->n || !memcmp(a->v, b->v, a->n * sizeof(*a->v)));
@@ -161,6 +168,8 @@ int sets_put(struct sets *ss, int source, const char *id, struct cidr_list *l, u
 	now = sets_get(ss, id);
 	changed = had_before != (now != NULL) || (now && !list_equal(&before, now));
 	cidr_list_free(&prev);
+	if (changed)
+		ns->version = ++ss->version;
 	if (set_top(ns) < 0) {
 		hmap_del(&ss->sets, ns->id);
 		set_free(ns);

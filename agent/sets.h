@@ -10,9 +10,12 @@
 #include "hmap.h"
 #include "model.h"
 
-#define SET_CIDRS_MAX 1024
+#define SET_CIDRS_MAX 100000
+#define SET_PAYLOAD_MAX 4194304  /* 100,000 IPv4 networks fit; the MQTT packet bound follows */
+#define SET_ROUTE_MAX 1024       /* networks of a set a route may name (Traefik lists them) */
 
 struct sets {
+	unsigned version;   /* last version handed out */
 	struct hmap sets;   /* set id -> struct named_set */
 	struct hmap users;  /* "<kind>/<source>/<id>" -> struct set_user */
 };
@@ -44,6 +47,8 @@ int sets_parse(const char *id, const char *buf, size_t len, struct cidr_list *ou
 int sets_put(struct sets *ss, int source, const char *id, struct cidr_list *l, unsigned gen);
 /* The set in effect for id: the highest-ranked source's; NULL when none has it. */
 const struct cidr_list *sets_get(const struct sets *ss, const char *id);
+/* Changes whenever the set in effect for id does; 0 when there is none. */
+unsigned sets_version(const struct sets *ss, const char *id);
 
 /*
  * Records that the message (kind, source, id) names these sets (n 0: forget it). The

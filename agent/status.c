@@ -1,3 +1,4 @@
+#include <arpa/inet.h>
 #include <errno.h>
 #include <json-c/json.h>
 #include <stdio.h>
@@ -41,6 +42,7 @@ uint64_t status_hash(const struct status *st)
 	h = (h ^ (uint64_t)st->state) * 1099511628211ull;
 	h = (h ^ (uint64_t)(st->source + 1)) * 1099511628211ull;
 	h = (h ^ (uint64_t)st->serving_previous) * 1099511628211ull;
+	h = (h ^ st->down ^ (uint64_t)(st->checked != NULL) << 63) * 1099511628211ull;
 	for (const char *d = st->digest; *d; d++)
 		h = (h ^ (uint8_t)*d) * 1099511628211ull;
 	while (*p)
@@ -82,6 +84,27 @@ static int emit(struct strbuf *sb, json_object *o)
 	return sb->err;
 }
 
+/* Each target's health; all down: all stay in rotation (fail open) and the forward is degraded. */
+static void targets_json(json_object *o, const struct forward_spec *f, uint64_t down)
+{
+	json_object *arr = json_object_new_array();
+	uint64_t all = f->n_targets >= 64 ? ~0ULL : (1ULL << f->n_targets) - 1;
+	char ip[INET_ADDRSTRLEN];
+
+	for (size_t i = 0; arr && i < f->n_targets; i++) {
+		json_object *t = json_object_new_object();
+		inet_ntop(AF_INET, &f->targets[i].ip, ip, sizeof(ip));
+		add_str(t, "ip", ip);
+		if (f->targets[i].port)
+			json_object_object_add(t, "port", json_object_new_int(f->targets[i].port));
+		add_str(t, "health", down >> i & 1 ? "down" : "up");
+		json_object_array_add(arr, t);
+	}
+	json_object_object_add(o, "targets", arr);
+	if ((down & all) == all)
+		json_object_object_add(o, "degraded", json_object_new_boolean(1));
+}
+
 int status_object_render(struct strbuf *sb, const struct status *s, const char *source, time_t now)
 {
 	json_object *o = json_object_new_object();
@@ -96,6 +119,8 @@ int status_object_render(struct strbuf *sb, const struct status *s, const char *
 		json_object_object_add(o, "serving_previous", json_object_new_boolean(1));
 	if (s->digest[0])
 		add_str(o, "digest", s->digest);
+	if (s->checked)
+		targets_json(o, &s->checked->fwd, s->down);
 	add_time(o, "updated_at", now);
 	return emit(sb, o);
 }

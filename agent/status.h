@@ -23,6 +23,8 @@ struct status {
 	char *error;            /* owned; NULL: none */
 	char digest[17];        /* of the message the status is about */
 	bool serving_previous;
+	const struct object *checked;   /* a forward with health checks (borrowed), or NULL */
+	uint64_t down;          /* its targets out of rotation */
 };
 
 struct node_status {

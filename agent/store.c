@@ -31,6 +31,7 @@ static void slot_free(struct slot *s)
 	object_unref(s->want);
 	object_unref(s->applied);
 	status_reset(&s->status);
+	free(s->claims);
 	free(s->fail);
 	free(s);
 }
@@ -116,8 +117,11 @@ static uint64_t entry_seq(struct store *st, const struct slot *s, int source,
 		if (strcmp(key, was) == 0)
 			return e->seq;
 	}
-	if (s->claim && s->want_source == source && strcmp(key, s->claim->key) == 0)
-		return s->want_seq;
+	if (s->n_claims && s->want && s->want_source == source) {
+		store_claim_key(s->want, was, sizeof(was));
+		if (strcmp(key, was) == 0)
+			return s->want_seq;
+	}
 	if (!seq)
 		return ++st->seq;
 	if (seq > st->seq)

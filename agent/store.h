@@ -35,10 +35,13 @@ struct slot {
 
 	struct object *want;            /* what resolution wants live, NULL: nothing */
 	uint64_t want_seq;              /* the arrival rank want claims with */
-	struct claim *claim;            /* the port or host this slot holds */
+	struct claim **claims;          /* the ports (a range: every one) or host it holds */
+	size_t n_claims;
 	struct claim *waiting;          /* the claim it waits for, rejected on conflict */
 
 	struct object *applied;         /* what the kernel / directory has */
+	uint64_t down;                  /* want's targets out of rotation (bit i: targets[i]) */
+	uint64_t applied_down;          /* those the kernel has out of rotation */
 	char *fail;                     /* last apply error (owned), NULL if none */
 
 	struct status status;           /* what resolution and apply concluded */
@@ -109,8 +112,14 @@ void store_pin(struct store *st, enum kind kind, const char *id, struct object *
 void store_pin_claims(struct store *st);
 
 #define CLAIM_KEY_LEN 640    /* "host/" entrypoint "/" hostname path_prefix */
-/* The claim key: "tcp/22015", "udp/53", or "host/<entrypoint>/<hostname>". */
+/*
+ * What an object asks for, as one key for its arrival rank: "tcp/22015", "tcp/20000-20999"
+ * (a range), "udp/53", or "host/<entrypoint>/<hostname>".
+ */
 void store_claim_key(const struct object *o, char *buf, size_t len);
+/* The claims it takes: one per port of a forward ("tcp/<port>"), one for a route. */
+size_t store_claim_count(const struct object *o);
+void store_claim_key_at(const struct object *o, size_t i, char *buf, size_t len);
 
 void store_slot_fail(struct slot *s, const char *msg);     /* NULL clears */
 

@@ -487,6 +487,67 @@ else:
     target("Data plane flat in N for the agent", None, "n/a")
 out("")
 
+# ---- 8. kinds of forward against a userspace L4 proxy ----
+out("## 8. Every kind of forward against HAProxy (mode tcp)")
+out("")
+kinds = {}
+for p in glob.glob(os.path.join(DATA, "kinds-*.kv")):
+    d = kv(p)
+    kinds.setdefault(d.get("kind"), []).append(d)
+KIND_ROWS = (
+    ("nft-plain", "forward, one port to one target (the fwd_tcp map)"),
+    ("nft-allow1000", "forward with allow_from of 1,000 sources"),
+    ("nft-targets64", "forward with 64 targets (numgen into the target map)"),
+    ("nft-affinity64", "forward with 64 targets, affinity source (jhash)"),
+    ("nft-limits", "forward with connections_per_source and new_per_source (never reached)"),
+    ("nft-range1000", "1,000-port range, shifted (last port)"),
+    ("nft-preserve", "forward with preserve_source"),
+    ("haproxy-plain", "HAProxy, one server"),
+    ("haproxy-allow1000", "HAProxy, `src -f` list of 1,000 sources"),
+    ("haproxy-targets64", "HAProxy, 64 servers round robin"),
+)
+if kinds:
+    out("The same client, edge and backend namespaces as section 3; each nft kind is one forward "
+        "the agent made, each HAProxy %s frontend (Debian's package, `mode tcp`, how frp, rathole "
+        "and Newt carry TCP in userspace) carries the same traffic to the same servers, which read "
+        "to the end and close. A session is connect, half-close, and the server's close read back "
+        "(through a proxy that is its second connection too), one at a time, %s per run; the "
+        "stream is one TCP connection writing for %s s. CPU is the whole machine's busy time over the run (kernel forwarding is "
+        "softirq time, attributed to no process; client and server burn the same in every row) "
+        "and, for HAProxy, its own process's time." %
+        (machine.get("v_haproxy", "?"), machine.get("kinds_connects", "?"),
+         machine.get("kinds_stream_s", "?")))
+    out("")
+    out("| kind | session p50 (us) | p99 (us) | sessions/s | machine CPU over the sessions (s) | "
+        "proxy CPU (s) | one stream (Mbit/s) | machine CPU over the stream (s) | proxy CPU (s) |")
+    out("|---|---|---|---|---|---|---|---|---|")
+    for k, label in KIND_ROWS:
+        v = kinds.get(k)
+        if not v:
+            out("| %s | not measured | | | | | | | |" % label)
+            continue
+        col = lambda f, d=0: spread([num(x.get(f)) for x in v if num(x.get(f)) is not None], "", d)
+        out("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            label, col("p50_us", 1), col("p99_us", 1), col("cps"), col("conn_cpu_s", 2),
+            col("conn_proxy_cpu_s", 2) if k.startswith("haproxy") else "0 (kernel)",
+            col("mbps"), col("stream_cpu_s", 2),
+            col("stream_proxy_cpu_s", 2) if k.startswith("haproxy") else "0 (kernel)"))
+    out("")
+    base = med([num(x.get("p50_us")) for x in kinds.get("nft-plain", [])])
+    for k, what in (("nft-allow1000", "1,000 sources"), ("nft-targets64", "64 targets")):
+        o = med([num(x.get("p50_us")) for x in kinds.get(k, [])])
+        ok = base is not None and o is not None and o <= base * 1.10 + 5
+        target("Packet path with %s within 10%% (+5 us) of a plain forward (session p50)" % what,
+               ok if base is not None and o is not None else None,
+               "%s us vs %s us" % (fmt(o, 1), fmt(base, 1)))
+    hp = med([num(x.get("p50_us")) for x in kinds.get("haproxy-plain", [])])
+    target("A plain forward's session faster than HAProxy's (p50)",
+           base is not None and hp is not None and base < hp if base and hp else None,
+           "%s us vs %s us" % (fmt(base, 1), fmt(hp, 1)))
+else:
+    out("Not measured in this run (SECTIONS without kinds, or haproxy missing).")
+out("")
+
 # ---- 4. memory and CPU ----
 out("## 4. Memory and CPU")
 out("")

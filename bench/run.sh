@@ -32,13 +32,14 @@ if [ "$SMOKE" = 1 ]; then
 	: "${UPDATE_N:=200}" "${UPDATES:=30}" "${SETUP_UPDATES:=30}"
 	: "${PLANE_N:=1 100 500}" "${PLANE_CONNECTS:=200}" "${PLANE_REPS:=1}"
 	: "${FANOUT_K:=3 6}" "${FANOUT_REPS:=2}" "${TRAEFIK_N:=200}" "${TRAEFIK_REPS:=1}" "${CORE_REPS:=1}"
-	: "${SETUPS:=tuned}"
+	: "${SETUPS:=tuned}" "${KINDS_CONNECTS:=300}" "${KINDS_REPS:=1}" "${KINDS_STREAM_S:=1}"
 else
 	: "${CONVERGE_N:=1000 10000 50000}" "${CONVERGE_REPS:=3}" "${BASE_N:=100 300 1000}" "${BASE_REPS:=1}"
 	: "${UPDATE_N:=10000}" "${UPDATES:=1000}" "${SETUP_UPDATES:=400}"
 	: "${PLANE_N:=1 1000 5000 10000 25000 50000}" "${PLANE_CONNECTS:=2000}"
 	: "${PLANE_REPS:=3}" "${FANOUT_K:=50 200}" "${FANOUT_REPS:=5}" "${TRAEFIK_N:=10000}"
 	: "${TRAEFIK_REPS:=3}" "${CORE_REPS:=3}"
+	: "${KINDS_CONNECTS:=3000}" "${KINDS_REPS:=3}" "${KINDS_STREAM_S:=5}"
 fi
 : "${SETUPS:=tuned aedes}"
 [ "$(id -u)" = 0 ] || { echo "bench: needs root (network namespaces, nftables)" >&2; exit 77; }
@@ -476,6 +477,106 @@ section_plane() {
 	ns_del "$C"; ns_del "$E"; ns_del "$K"
 }
 
+# --- 8: every kind of forward against a userspace L4 proxy (HAProxy, mode tcp) ---
+# Same client, edge and backend namespaces; each kind is one forward made by the agent,
+# each HAProxy frontend carries the same traffic to the same servers. Connect latency and
+# rate (tcp-probe connect), one stream's throughput (tcp-probe stream), and the CPU: the
+# whole machine's busy time during the run (kernel forwarding is softirq time, no process)
+# and the proxy process's own.
+KP=11000   # the kinds' public ports; HAProxy listens on KP + 2000 + k
+cpu_busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
+proc_cpu() { [ -n "$1" ] && awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+# kinds_run NAME PORT [PROXY_PID]: one kind's figures in kinds-NAME-REP.kv; every server
+# behind a kind is a sink (reads to the end, then closes), for sessions and streams alike
+kinds_run() {
+	local name=$1 port=$2 ppid=$3 rep out b0 b1 p0 p1 hz
+	hz=$(getconf CLK_TCK)
+	for rep in $(seq "$KINDS_REPS"); do
+		out=$D/kinds-$name-$rep.kv
+		echo "kind=$name" > "$out"
+		b0=$(cpu_busy); p0=$(proc_cpu "$ppid")
+		ip netns exec "$C" "$PROBE" session 192.0.2.1 "$port" "$KINDS_CONNECTS" 5 >> "$out" \
+			2>> "$W/kinds.log" || log "kinds: $name: connect failed"
+		b1=$(cpu_busy); p1=$(proc_cpu "$ppid")
+		echo "conn_cpu_s=$(awk -v a="$b0" -v b="$b1" -v hz="$hz" 'BEGIN { printf "%.2f", (b - a) / hz }')" >> "$out"
+		echo "conn_proxy_cpu_s=$(awk -v a="$p0" -v b="$p1" -v hz="$hz" 'BEGIN { printf "%.2f", (b - a) / hz }')" >> "$out"
+		b0=$(cpu_busy); p0=$(proc_cpu "$ppid")
+		ip netns exec "$C" "$PROBE" stream 192.0.2.1 "$port" "$KINDS_STREAM_S" >> "$out" \
+			2>> "$W/kinds.log" || log "kinds: $name: stream failed"
+		b1=$(cpu_busy); p1=$(proc_cpu "$ppid")
+		echo "stream_cpu_s=$(awk -v a="$b0" -v b="$b1" -v hz="$hz" 'BEGIN { printf "%.2f", (b - a) / hz }')" >> "$out"
+		echo "stream_proxy_cpu_s=$(awk -v a="$p0" -v b="$p1" -v hz="$hz" 'BEGIN { printf "%.2f", (b - a) / hz }')" >> "$out"
+	done
+}
+section_kinds() {
+	local name=kinds pid i t64 allow hp
+	plane_setup || return 1
+	# 64 backend addresses, one server on all of them; a sink for the streams; the clients'
+	# addresses routed back for preserve_source
+	for i in $(seq 0 63); do ip -n "$K" addr add "10.50.0.$((100 + i))/24" dev eth0; done
+	ip netns exec "$K" "$PROBE" sink 0.0.0.0 9000 & PIDS+=($!); disown $!
+	ip -n "$K" route add 192.0.2.0/24 via 10.50.0.1
+	t64=$(for i in $(seq 0 63); do printf '%s{"ip":"10.50.0.%d","port":9000}' "$([ "$i" = 0 ] || echo ,)" $((100 + i)); done)
+	allow=$(for i in $(seq 1 999); do printf '"198.18.%d.%d",' $((i / 256)) $((i % 256)); done; echo '"192.0.2.2"')
+	broker "$E" || return 1
+	pubk() { ip netns exec "$E" mosquitto_pub -q 1 -r -t "edge/$name/forwards/$1" -m "$2"; }
+	pubk plain "{\"public_port\": $KP, \"target_ip\": \"10.50.0.2\", \"target_port\": 9000}"
+	pubk allow1000 "{\"public_port\": $((KP + 1)), \"target_ip\": \"10.50.0.2\", \"target_port\": 9000, \"allow_from\": [$allow]}"
+	pubk targets64 "{\"public_port\": $((KP + 2)), \"targets\": [$t64]}"
+	pubk affinity64 "{\"public_port\": $((KP + 3)), \"targets\": [$t64], \"affinity\": \"source\"}"
+	pubk limits "{\"public_port\": $((KP + 4)), \"target_ip\": \"10.50.0.2\", \"target_port\": 9000, \"limit\": {\"connections_per_source\": 100000, \"new_per_source\": \"1000000/second\"}}"
+	pubk range1000 "{\"public_port\": $((KP + 100)), \"public_port_end\": $((KP + 1099)), \"target_ip\": \"10.50.0.2\", \"target_port\": 8001}"
+	pubk preserve "{\"public_port\": $((KP + 5)), \"target_ip\": \"10.50.0.2\", \"target_port\": 9000, \"preserve_source\": true}"
+	# shellcheck disable=SC2046
+	ip netns exec "$E" $(agent_cmd "$name" ALLOWED_TARGETS=10.50.0.0/16) >> "$W/kinds-agent.log" 2>&1 &
+	pid=$!; PIDS+=("$pid"); disown "$pid"
+	for i in $(seq 100); do
+		[ "$(ip netns exec "$E" mosquitto_sub -t "edge/$name/status/forwards/+" --retained-only -W 1 2>/dev/null |
+			grep -c '"applied"')" -ge 7 ] && break
+		sleep 0.2
+	done
+	# the range's last port reaches the sink: target_port 8001 + 999 = 9000
+	{
+		echo "global"; echo "	maxconn 4000"
+		echo "defaults"; echo "	mode tcp"; echo "	timeout connect 5s"; echo "	timeout client 30s"; echo "	timeout server 30s"
+		echo "frontend plain"; echo "	bind 192.0.2.1:$((KP + 2000))"; echo "	default_backend one"
+		echo "frontend allow1000"; echo "	bind 192.0.2.1:$((KP + 2001))"
+		echo "	tcp-request connection reject if !{ src -f $W/allow.lst }"; echo "	default_backend one"
+		echo "frontend targets64"; echo "	bind 192.0.2.1:$((KP + 2002))"; echo "	default_backend many"
+		echo "backend one"; echo "	server s 10.50.0.2:9000"
+		echo "backend many"; echo "	balance roundrobin"
+		for i in $(seq 0 63); do echo "	server s$i 10.50.0.$((100 + i)):9000"; done
+	} > "$W/haproxy.cfg"
+	tr -d '"' <<<"$allow" | tr ',' '\n' > "$W/allow.lst"
+	hp=
+	if command -v haproxy >/dev/null; then
+		ip netns exec "$E" haproxy -db -f "$W/haproxy.cfg" >> "$W/haproxy.log" 2>&1 &
+		hp=$!; PIDS+=("$hp"); disown "$hp"
+		sleep 0.5
+	else
+		log "kinds: haproxy missing (tests/install-deps.sh): its rows are not measured"
+	fi
+	ip netns exec "$C" "$PROBE" session 192.0.2.1 $KP "$KINDS_CONNECTS" > /dev/null 2>&1   # warm-up
+	log "kinds: nft forwards (plain, allow 1000, 64 targets, affinity, limits, range, preserve)"
+	kinds_run nft-plain "$KP" ""
+	kinds_run nft-allow1000 "$((KP + 1))" ""
+	kinds_run nft-targets64 "$((KP + 2))" ""
+	kinds_run nft-affinity64 "$((KP + 3))" ""
+	kinds_run nft-limits "$((KP + 4))" ""
+	kinds_run nft-range1000 "$((KP + 1099))" ""
+	kinds_run nft-preserve "$((KP + 5))" ""
+	if [ -n "$hp" ]; then
+		log "kinds: HAProxy mode tcp (plain, allow 1000, 64 servers)"
+		kinds_run haproxy-plain "$((KP + 2000))" "$hp"
+		kinds_run haproxy-allow1000 "$((KP + 2001))" "$hp"
+		kinds_run haproxy-targets64 "$((KP + 2002))" "$hp"
+		echo "v_haproxy=$(haproxy -v | awk 'NR == 1 { print $3 }')" >> "$D/machine.kv"
+	fi
+	stop_agent "$pid"
+	[ -z "$hp" ] || kill "$hp" 2>/dev/null
+	ns_del "$C"; ns_del "$E"; ns_del "$K"
+}
+
 # --- 5: fleet fan-out: K agents, each in its own namespace, on one broker ---
 section_fanout() {
 	local k hub i ns pids
@@ -564,13 +665,15 @@ machine() {
 		echo "smoke=$SMOKE"
 		echo "plane_reps=$PLANE_REPS"
 		echo "plane_connects=$PLANE_CONNECTS"
+		echo "kinds_connects=$KINDS_CONNECTS"
+		echo "kinds_stream_s=$KINDS_STREAM_S"
 	} > "$D/machine.kv"
 }
 
 T0=$(now)
 machine
 FAILED=()
-for s in ${SECTIONS:-idle converge updates setups limit baseline plane fanout traefik core}; do
+for s in ${SECTIONS:-idle converge updates setups limit baseline plane kinds fanout traefik core}; do
 	"section_$s" || { log "section $s failed"; FAILED+=("$s"); }
 done
 echo "load_end=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$D/machine.kv"

@@ -30,7 +30,7 @@ static const struct flag_def flags[] = {
 	{ "entrypoint", FL_ENTRYPOINT, true, F_PUT_ROUTE },
 	{ "certresolver", FL_CERTRESOLVER, true, F_PUT_ROUTE },
 	{ "no-certresolver", FL_NO_CERTRESOLVER, false, F_PUT_ROUTE },
-	{ "with", FL_WITH, true, F_PUT_ROUTE },
+	{ "with", FL_WITH, true, F_PUT },
 	{ "port", FL_PORT, true, F_PUT_FWD },
 	{ "to", FL_TO, true, F_PUT_FWD },
 	{ "udp", FL_UDP, false, F_PUT_FWD },
@@ -65,7 +65,11 @@ void cli_usage(FILE *out)
 "                      '{\"path_prefix\":\"/api\",\"rate_limit\":{\"average\":50}}'; with\n"
 "                      \"targets\" or \"tls\":\"passthrough\" --target is left out\n"
 "  route rm <node|group> <id> [--tombstone-ttl S | --empty]\n"
-"  forward put <node|group> <id> --port P --to IP:PORT [--udp]\n"
+"  forward put <node|group> <id> --port P[-E] --to IP[:PORT] [--udp] [--with JSON]\n"
+"      --port P-E      a range of public ports; --to IP keeps the ports, IP:PORT shifts them\n"
+"      --with JSON     more forward fields, e.g. '{\"allow_from\":[\"@office\"],\n"
+"                      \"limit\":{\"connections_per_source\":20},\"preserve_source\":true}';\n"
+"                      with \"targets\" --to is left out\n"
 "  forward rm <node|group> <id> [--tombstone-ttl S | --empty]\n"
 "      Publish (retained) or delete the object, then wait for the node's status.\n"
 "      The node is <node|group> when it publishes a node status, else --node N;\n"
@@ -270,8 +274,8 @@ static int check_required(const struct ctl_args *a, char *err, size_t errlen)
 		return 0;
 	if (a->kind == KIND_ROUTE && (!a->host || (!a->url && !a->with)))
 		return usage_fail(err, errlen, "route put needs --host and --target (or --with)");
-	if (a->kind == KIND_FORWARD && (!a->port || !a->to))
-		return usage_fail(err, errlen, "forward put needs --port and --to");
+	if (a->kind == KIND_FORWARD && (!a->port || (!a->to && !a->with)))
+		return usage_fail(err, errlen, "forward put needs --port and --to (or --with)");
 	if (a->certresolver && a->no_certresolver)
 		return usage_fail(err, errlen, "--certresolver and --no-certresolver exclude "
 				  "each other");

@@ -54,8 +54,9 @@ static int add(json_object *o, const char *key, json_object *v)
 }
 
 /* --with: its fields join the payload; the agent's parser judges them like the rest. */
-static int route_with(const struct ctl_args *a, json_object *o, char *err, size_t errlen)
+static int spec_with(const struct ctl_args *a, json_object *o, char *err, size_t errlen)
 {
+	const char *kind = object_kind_name(a->kind);
 	enum json_tokener_error jerr;
 	json_object *w;
 	size_t at;
@@ -63,14 +64,14 @@ static int route_with(const struct ctl_args *a, json_object *o, char *err, size_
 
 	ret = json_strict_parse(a->with, strlen(a->with), 8, &w, &jerr, &at);
 	if (ret == -EINVAL) {
-		snprintf(err, errlen, "route %s: --with is not valid JSON: %s at offset %zu", a->id,
-			 json_tokener_error_desc(jerr), at);
+		snprintf(err, errlen, "%s %s: --with is not valid JSON: %s at offset %zu", kind,
+			 a->id, json_tokener_error_desc(jerr), at);
 		return ret;
 	}
 	if (ret)
 		return ret;
 	if (!json_object_is_type(w, json_type_object)) {
-		snprintf(err, errlen, "route %s: --with must be a JSON object", a->id);
+		snprintf(err, errlen, "%s %s: --with must be a JSON object", kind, a->id);
 		json_object_put(w);
 		return -EINVAL;
 	}
@@ -96,39 +97,67 @@ static int route_json(const struct ctl_args *a, json_object *o, char *err, size_
 	if (!ret && a->no_certresolver)
 		ret = json_object_object_add(o, "certresolver", NULL) ? -ENOMEM : 0;
 	if (!ret && a->with)
-		ret = route_with(a, o, err, errlen);
+		ret = spec_with(a, o, err, errlen);
 	return ret;
 }
 
+/* --port P or P-E: the public port, or a range (public_port_end). */
+static int forward_ports(const struct ctl_args *a, json_object *o, char *err, size_t errlen)
+{
+	const char *dash = strchr(a->port, '-');
+	json_object *port = NULL;
+	char *first;
+	int ret;
+
+	if (!dash || dash == a->port) {
+		ret = port_number(a, "--port", a->port, &port, err, errlen);
+		return ret ? ret : add(o, "public_port", port);
+	}
+	first = strndup(a->port, (size_t)(dash - a->port));
+	if (!first)
+		return -ENOMEM;
+	ret = port_number(a, "--port", first, &port, err, errlen);
+	free(first);
+	if (!ret)
+		ret = add(o, "public_port", port);
+	if (!ret)
+		ret = port_number(a, "--port end", dash + 1, &port, err, errlen);
+	return ret ? ret : add(o, "public_port_end", port);
+}
+
+/* --to IP:PORT, or IP alone with a range (the same ports); none with --with targets. */
 static int forward_json(const struct ctl_args *a, json_object *o, char *err, size_t errlen)
 {
-	struct endpoint_parts to;
+	bool range = strchr(a->port, '-') != NULL;
+	struct endpoint_parts to = { 0 };
 	json_object *port = NULL;
 	char q[96], *ip;
 	int ret;
 
-	if (endpoint_split(a->to, strlen(a->to), &to) || !to.port || !to.host_n || to.bracketed) {
+	if (a->to && (endpoint_split(a->to, strlen(a->to), &to) || (!to.port && !range) ||
+		      !to.host_n || to.bracketed)) {
 		payload_quote(q, sizeof(q), a->to, strlen(a->to));
 		snprintf(err, errlen, "forward %s: --to %s is not IP:PORT (accepted: e.g. "
-			 "10.50.0.12:8080)", a->id, q);
+			 "10.50.0.12:8080; IP alone with a --port range)", a->id, q);
 		return -EINVAL;
 	}
-	ret = port_number(a, "--port", a->port, &port, err, errlen);
-	if (!ret)
-		ret = add(o, "public_port", port);
-	if (ret)
-		return ret;
+	ret = forward_ports(a, o, err, errlen);
+	if (ret || !a->to)
+		goto with;
 	ip = strndup(to.host, to.host_n);
 	if (!ip)
 		return -ENOMEM;
 	ret = add(o, "target_ip", json_object_new_string(ip));
 	free(ip);
-	if (!ret)
+	if (!ret && to.port)
 		ret = port_number(a, "--to port", to.port, &port, err, errlen);
-	if (!ret)
+	if (!ret && to.port)
 		ret = add(o, "target_port", port);
+with:
 	if (!ret)
 		ret = add(o, "proto", json_object_new_string(a->udp ? "udp" : "tcp"));
+	if (!ret && a->with)
+		ret = spec_with(a, o, err, errlen);
 	return ret;
 }
 
@@ -168,16 +197,44 @@ out:
 	return ret;
 }
 
+/* "tcp/20000-20999 -> 10.50.0.12:30000 (allow_from limit preserve_source)" */
+static void forward_describe(const struct forward_spec *f, char *buf, size_t len)
+{
+	char ip[INET_ADDRSTRLEN], ports[16] = "", to[48];
+	int k;
+
+	if (fwd_last_port(f) != f->public_port)
+		snprintf(ports, sizeof(ports), "-%u", f->public_port_end);
+	inet_ntop(AF_INET, f->n_targets ? &f->targets[0].ip : &f->target_ip, ip, sizeof(ip));
+	if (f->n_targets > 1)
+		snprintf(to, sizeof(to), "%zu targets%s", f->n_targets, f->affinity ?
+			 " by source" : "");
+	else if (f->n_targets ? f->targets[0].port : f->target_port)
+		snprintf(to, sizeof(to), "%s:%u", ip, f->n_targets ? f->targets[0].port :
+			 f->target_port);
+	else
+		snprintf(to, sizeof(to), "%s", ip);
+	k = snprintf(buf, len, "%s/%u%s -> %s", object_proto_name(f->proto), f->public_port,
+		     ports, to);
+	if (k < 0 || (size_t)k >= len || (!f->n_allow && !f->n_allow_sets && !f->conn_per_source &&
+					  !f->new_rate && !f->preserve_source && !f->health.interval_ms))
+		return;
+	snprintf(buf + k, len - (size_t)k, " (%s%s%s%s)",
+		 f->n_allow || f->n_allow_sets ? "allow_from " : "",
+		 f->conn_per_source || f->new_rate ? "limit " : "",
+		 f->health.interval_ms ? "health " : "", f->preserve_source ? "preserve_source " : "");
+	k = (int)strlen(buf);
+	if (k >= 2 && buf[k - 2] == ' ')
+		memmove(buf + k - 2, buf + k - 1, 2);
+}
+
 void spec_describe(const struct object *o, char *buf, size_t len)
 {
 	const struct route_spec *r = &o->route;
-	char ip[INET_ADDRSTRLEN];
 	int k;
 
 	if (o->kind == KIND_FORWARD) {
-		inet_ntop(AF_INET, &o->fwd.target_ip, ip, sizeof(ip));
-		snprintf(buf, len, "%s/%u -> %s:%u", object_proto_name(o->fwd.proto),
-			 o->fwd.public_port, ip, o->fwd.target_port);
+		forward_describe(&o->fwd, buf, len);
 		return;
 	}
 	if (r->tls == ROUTE_TLS_PASSTHROUGH)

@@ -11,7 +11,7 @@ pkgs=(build-essential pkg-config make gcc
       wireguard-go wireguard-tools
       qemu-system-x86 busybox-static kmod linux-image-amd64 cpio
       python3 python3-jsonschema python3-yaml gnuplot-nox
-      socat curl procps inotify-tools valgrind clang libclang-rt-14-dev openssl iputils-ping
+      socat haproxy curl procps inotify-tools valgrind clang libclang-rt-14-dev openssl iputils-ping
       docker-compose docker.io debootstrap prometheus lintian ejabberd erlang-base)
 declare -A groups=(
 	[build]="build-essential pkg-config make gcc libmosquitto-dev libnftables-dev libmnl-dev

@@ -13,7 +13,9 @@ F = "forward {id}: "
 RF = ("(accepted: hostname, target_url, entrypoint, certresolver, route_id, path_prefix, "
       "strip_prefix, targets, health, sticky, allow_from, basic_auth, rate_limit, headers, "
       "redirect_https, tls, target, proxy_protocol)")
-FF = "(accepted: public_port, target_ip, target_port, proto, forward_id)"
+FF = ("(accepted: public_port, public_port_end, target_ip, target_port, targets, affinity, "
+      "health, proto, allow_from, limit, preserve_source, forward_id)")
+RATE = '(accepted: "<N>/second" or "<N>/minute", N 1..1000000)'
 BADHOST = ("is not a valid RFC 1123 host name (accepted: labels of 1-63 lower-case letters, "
            "digits and '-', separated by '.', at most 253 characters)")
 ALLOWED = "(allowed: 10.50.0.0/24)"
@@ -50,6 +52,31 @@ route("h-string", b'"route"', "payload must be a JSON object, got string")
 route("h-dupkey", b'{"hostname": "a.example.com", "hostname": "b.example.com", "target_url": "http://10.50.0.12"}', 'duplicate field "hostname"')
 route("h-unknown", r(extra=', "middlewares": ["x"]'), 'unknown field "middlewares" ' + RF)
 fwd("h-unknown-f", f(extra=', "comment": "x"'), 'unknown field "comment" ' + FF)
+# --- the forward's optional parts: ranges, targets, health, allow_from, limit, preserve_source
+T1 = ', "targets": [{"ip": "10.50.0.12", "port": 80}, {"ip": "10.50.0.13", "port": 80}]'
+def ft(extra=""):
+    return f'{{"public_port": 20001{T1}{extra}}}'.encode()
+fwd("x-range-down", f(extra=', "public_port_end": 20000'), "public_port_end 20000 is below public_port 20001 (accepted: 20001..30000)")
+fwd("x-range-big", f(extra=', "public_port_end": 40000'), "public_port_end 40000 makes a range of 20000 ports, over the limit of 10000 (accepted: 20001..30000)")
+fwd("x-range-reserved", f(pub="1800", extra=', "public_port_end": 1900'), "public_port 1800..1900 includes reserved port 1883 (reserved: 22, 80, 443, 1883, 51820)")
+fwd("x-range-shift", f(pub="60000", port="65000", extra=', "public_port_end": 61000'), "target_port 65000 shifts the range past port 65535 (accepted: 1..64535 for 1001 ports)")
+fwd("x-targets-both", f(extra=T1), "target_ip is not accepted with targets (accepted: one of target_ip/target_port and targets)")
+fwd("x-targets-empty", b'{"public_port": 20001, "targets": []}', "targets is an empty array (leave it out instead)")
+fwd("x-targets-65", ('{"public_port": 20001, "targets": [' + ",".join('{"ip": "10.50.0.%d", "port": 80}' % i for i in range(1, 66)) + ']}').encode(), "targets has 65 entries, over the limit of 64")
+fwd("x-target-outside", b'{"public_port": 20001, "targets": [{"ip": "10.60.0.1", "port": 80}]}', "targets[0].ip 10.60.0.1 is outside ALLOWED_TARGETS (allowed: 10.50.0.0/24)")
+fwd("x-target-weight", b'{"public_port": 20001, "targets": [{"ip": "10.50.0.12", "port": 80, "weight": 1e2}]}', "targets[0].weight must be an integer, got number 1e2 (accepted: integer 1..100)")
+fwd("x-target-repeat", b'{"public_port": 20001, "targets": [{"ip": "10.50.0.12", "port": 80}, {"ip": "10.50.0.12", "port": 80}]}', "targets[1] repeats targets[0] (each ip and port once)")
+fwd("x-affinity", ft(', "affinity": "Source"'), 'affinity "Source" is not supported (accepted: "source")')
+fwd("x-health-fast", ft(', "health": {"interval_ms": 50}'), "health.interval_ms 50 is out of range (accepted: 100..3600000)")
+fwd("x-health-timeout", ft(', "health": {"interval_ms": 1000, "timeout_ms": 5000}'), "health.timeout_ms 5000 is not shorter than interval_ms 1000 (accepted: 10..999)")
+fwd("x-health-udp", ft(', "proto": "udp", "health": {"interval_ms": 1000}'), "health is a TCP connect check (accepted with proto tcp only)")
+fwd("x-allow-host", f(extra=', "allow_from": ["office.example.com"]'), 'allow_from[0] "office.example.com" is not an IP network (accepted: IPv4 or IPv6 network, e.g. 10.0.0.0/8 or fd00::/8)')
+fwd("x-allow-1025", f(extra=', "allow_from": [' + ",".join('"198.18.%d.%d"' % (i // 256, i % 256) for i in range(1025)) + ']'), "allow_from has 1025 entries, over the limit of 1024")
+fwd("x-allow-set-name", f(extra=', "allow_from": ["@../etc"]'), 'allow_from[0] @"../etc" is not a set name (accepted: "@" then [a-z0-9][a-z0-9_-]{0,62})')
+fwd("x-limit-zero", f(extra=', "limit": {"connections_per_source": 0}'), "limit.connections_per_source 0 is out of range (accepted: 1..1000000)")
+fwd("x-limit-rate", f(extra=', "limit": {"new_per_source": "1e3/second"}'), 'limit.new_per_source "1e3/second" is not a rate ' + RATE)
+fwd("x-limit-template", f(extra=', "limit": {"new_per_source": "{{.X}}"}'), 'limit.new_per_source contains "{{" (Traefik template delimiters are not accepted)')
+fwd("x-preserve", f(extra=', "preserve_source": "true"'), 'preserve_source must be a boolean, got string "true" (accepted: true, false)')
 # --- numbers
 fwd("n-string", f(pub='"20002"'), 'public_port must be an integer, got string "20002" (accepted: integer 1..65535)')
 fwd("n-float", f(pub="20002.5"), "public_port must be an integer, got number 20002.5 (accepted: integer 1..65535)")

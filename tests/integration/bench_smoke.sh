@@ -28,10 +28,11 @@ r=$out/RESULTS.md
 check "RESULTS.md is written" test -s "$r"
 for h in "## Targets" "## 1. Cold converge and scale" "## 2. Update latency" "### Set-ups side by side" \
 	"### Warm restart" "## 3. Data plane" "## 4. Memory and CPU" "## 5. Fleet fan-out" "## 6. Traefik output" \
-	"## 7. The pure core's scaling"; do
+	"## 7. The pure core's scaling" "## 8. Every kind of forward against HAProxy (mode tcp)"; do
 	check "section \"$h\"" grep -qxF "$h" "$r"
 done
 check "machine and versions are named" grep -q '^| kernel | .' "$r"
+check "section 8 measured the forwards' kinds" grep -q '^| forward with allow_from of 1,000 sources | [0-9]' "$r"
 check "it says it is a smoke run" grep -q 'SMOKE RUN' "$r"
 check "every target has a verdict" \
 	test "$(grep -cE '^\| .* \| \*\*(met|MISSED|not measured)\*\* \|$' "$r")" -ge 7

@@ -72,6 +72,11 @@ check "forward put: nftables element" fwd_rule 2222 '10.50.0.12 . 22'
 ctl forward put gw1 dns --port 5353 --to 10.50.0.13:53 --udp
 expect "forward put --udp: exit 0" 0 'applied'
 check "forward put --udp: in the udp map" bash -c "nft_list $NS | sed -n '/fwd_udp/,/}/p' | grep -q '5353 : 10.50.0.13 . 53'"
+ctl forward put gw1 rng --port 21000-21999 --to 10.50.0.12 --with '{"limit":{"connections_per_source":20},"allow_from":["192.0.2.0/24"]}'
+expect "forward put of a range with a nested limit: applied, exit 0" 0 '^forward rng: applied on gw1$'
+check "forward put of a range: one interval in the gate map" bash -c "nft_list $NS | grep -q '21000-21999 : goto f_rng'"
+ctl forward rm gw1 rng
+expect "forward rm of the range: exit 0" 0
 ctl forward put gw1 admin --port 22 --to 10.50.0.12:22
 expect "forward put on a reserved port: rejected by the node, exit 2" 2 \
 	'rejected on gw1: forward admin: public_port 22 is reserved \(reserved: 22, 80, 443\)'

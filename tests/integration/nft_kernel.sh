@@ -58,8 +58,44 @@ table inet edge_test {
 		elements = { 5353 counter packets 0 bytes 0 }
 	}
 
+	map gate_tcp {
+		type inet_service : verdict
+		flags interval
+	}
+
+	map gate_udp {
+		type inet_service : verdict
+		flags interval
+	}
+
+	set keep_tcp {
+		type inet_service
+		flags interval
+	}
+
+	set keep_udp {
+		type inet_service
+		flags interval
+	}
+
+	set refused_tcp {
+		type inet_service
+		size 65535
+		flags dynamic
+		counter
+	}
+
+	set refused_udp {
+		type inet_service
+		size 65535
+		flags dynamic
+		counter
+	}
+
 	chain prerouting {
 		type nat hook prerouting priority dstnat; policy accept;
+		meta nfproto ipv4 fib daddr type local tcp dport vmap @gate_tcp
+		meta nfproto ipv4 fib daddr type local udp dport vmap @gate_udp
 		meta nfproto ipv4 fib daddr type local dnat ip to tcp dport map @fwd_tcp
 		meta nfproto ipv4 fib daddr type local dnat ip to udp dport map @fwd_udp
 	}
@@ -74,6 +110,8 @@ table inet edge_test {
 
 	chain postrouting {
 		type nat hook postrouting priority srcnat; policy accept;
+		ct status dnat meta l4proto tcp ct original proto-dst @keep_tcp accept
+		ct status dnat meta l4proto udp ct original proto-dst @keep_udp accept
 		oifname "wg0" ct status dnat masquerade
 	}
 }

@@ -39,6 +39,26 @@ static int target_of(struct store *st, const char *id)
 	return s && s->want ? (int)(ntohl(s->want->fwd.target_ip.s_addr) & 0xff) : 0;
 }
 
+static void put_range(struct store *st, int src, const char *id, int first, int last,
+		      uint64_t seq)
+{
+	char json[200], err[ERR_LEN];
+	struct object *o = NULL;
+
+	snprintf(json, sizeof(json), "{\"public_port\": %d, \"public_port_end\": %d, "
+		 "\"target_ip\": \"10.1.0.9\"}", first, last);
+	if (payload_parse(KIND_FORWARD, id, json, strlen(json), &pol, &o, err, sizeof(err)))
+		printf("FAIL payload %s: %s\n", id, err);
+	store_put(st, KIND_FORWARD, src, id, o, NULL, st->gen, seq);
+}
+
+static const char *status_error(struct store *st, const char *id)
+{
+	struct slot *s = store_get(st, KIND_FORWARD, id);
+
+	return s && s->status.error ? s->status.error : "";
+}
+
 /* Marks every slot applied as reconcile would, so serving_previous applies. */
 static void settle(struct store *st)
 {
@@ -80,6 +100,8 @@ static void restore_reversed(struct store *a, struct store *b)
 	strbuf_free(&sb);
 	strbuf_free(&rev);
 }
+
+static void test_ranges(void);
 
 int main(void)
 {
@@ -249,6 +271,55 @@ int main(void)
 	store_free(&a);
 	store_free(&b);
 	store_free(&c);
+	test_ranges();
 	cidr_list_free(&pol.allowed);
 	return CHECK_DONE();
+}
+
+/* A range claims every port in it, against single ports and other ranges, stably. */
+static void test_ranges(void)
+{
+	struct store st, back;
+
+	store_init(&st, names, 2);
+	put(&st, 0, "single", 31005, 1, 0);
+	settle(&st);
+	put_range(&st, 0, "late", 31000, 31099, 0);
+	settle(&st);
+	CHECK("a range over a held port is refused",
+	      store_get(&st, KIND_FORWARD, "late")->status.state == ST_REJECTED);
+	CHECK_STR("... naming the port and its holder", status_error(&st, "late"),
+		  "forward late: public_port 31005/tcp is held by forward single (source gw1)");
+	CHECK_STR("... and takes none of the others", holder(&st, 31000), "none");
+	store_delete(&st, KIND_FORWARD, 0, "single");
+	settle(&st);
+	CHECK_STR("the range takes every port once free (first)", holder(&st, 31000), "late");
+	CHECK_STR("the range takes every port once free (last)", holder(&st, 31099), "late");
+	put(&st, 0, "inside", 31050, 2, 0);
+	put_range(&st, 0, "overlap", 31090, 31200, 0);
+	settle(&st);
+	CHECK_STR("a port inside the range is refused", status_error(&st, "inside"),
+		  "forward inside: public_port 31050/tcp is held by forward late (source gw1)");
+	CHECK_STR("an overlapping range is refused at the first shared port",
+		  status_error(&st, "overlap"),
+		  "forward overlap: public_port 31090/tcp is held by forward late (source gw1)");
+	CHECK_STR("... and holds nothing beyond", holder(&st, 31150), "none");
+	put_range(&st, 1, "late", 31000, 31009, 0);
+	put_range(&st, 0, "grp", 32000, 32009, 0);
+	put_range(&st, 1, "grp2", 32005, 32020, 0);
+	settle(&st);
+	CHECK_STR("a lower source's range waits for a higher one's", holder(&st, 32015), "none");
+	restore_reversed(&st, &back);
+	CHECK_STR("after a restore the range holds its ports (first)", holder(&back, 31000), "late");
+	CHECK_STR("after a restore the range holds its ports (last)", holder(&back, 31099), "late");
+	CHECK("after a restore the inside port is still refused",
+	      !store_get(&back, KIND_FORWARD, "inside") ||
+	      !store_get(&back, KIND_FORWARD, "inside")->want);
+	store_delete(&st, KIND_FORWARD, 0, "late");
+	store_delete(&st, KIND_FORWARD, 1, "late");
+	settle(&st);
+	CHECK_STR("deleting the range hands a port to the waiting single", holder(&st, 31050), "inside");
+	CHECK_STR("... and the overlapping range takes its ports", holder(&st, 31150), "overlap");
+	store_free(&back);
+	store_free(&st);
 }

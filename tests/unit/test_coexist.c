@@ -126,7 +126,7 @@ static void test_render(void)
 	      "\t\ttype nat hook prerouting priority dstnat; policy accept;\n"
 	      "\t\tmeta nfproto ipv4 fib daddr type local tcp dport @cnt_tcp ct mark set ct mark and 0xffffdfff or 0x00002000\n"
 	      "\t\tmeta nfproto ipv4 fib daddr type local udp dport @cnt_udp ct mark set ct mark and 0xffffdfff or 0x00002000\n"
-	      "\t\tmeta nfproto ipv4 fib daddr type local dnat ip to tcp dport map @fwd_tcp\n"));
+	      "\t\tmeta nfproto ipv4 fib daddr type local tcp dport vmap @gate_tcp\n"));
 	CHECK("render: packet mark at priority mangle", sb.buf && strstr(sb.buf,
 	      "\tchain forward_mark {\n"
 	      "\t\ttype filter hook forward priority mangle; policy accept;\n"

@@ -151,7 +151,7 @@ static void test_spec(void)
 		  "forward f: --port \"8o\" is not a number (accepted: 1..65535)");
 	BUILD(&j, err, "forward", "put", "gw1", "f", "--port", "80", "--to", "10.0.0.1");
 	CHECK_STR("spec: --to without port", err,
-		  "forward f: --to \"10.0.0.1\" is not IP:PORT (accepted: e.g. 10.50.0.12:8080)");
+		  "forward f: --to \"10.0.0.1\" is not IP:PORT (accepted: e.g. 10.50.0.12:8080; IP alone with a --port range)");
 	BUILD(&j, err, "forward", "put", "gw1", "f", "--port", "80", "--to", "10.0.0.256:80");
 	CHECK_STR("spec: bad IPv4", err, "forward f: target_ip \"10.0.0.256\" is not an IPv4 "
 		  "address (accepted: dotted-quad IPv4)");
@@ -169,6 +169,25 @@ static void test_spec(void)
 	BUILD(&j, err, "route", "put", "gw1", "r", "--host", "a.example.com", "--target",
 	      "http://10.0.0.1", "--entrypoint", "web secure");
 	CHECK("spec: entrypoint name", strstr(err, "entrypoint \"web secure\" is not a valid name") != NULL);
+	free(j);
+	j = NULL;
+	CHECK("spec: forward range, same ports", BUILD(&j, err, "forward", "put", "gw1", "f", "--port",
+	      "20000-20999", "--to", "10.0.0.1") == 0);
+	CHECK_STR("spec: range payload", j, "{\"public_port\":20000,\"public_port_end\":20999,"
+		  "\"target_ip\":\"10.0.0.1\",\"proto\":\"tcp\"}");
+	free(j);
+	j = NULL;
+	CHECK("spec: forward --with targets and compact nested limit", BUILD(&j, err, "forward", "put",
+	      "gw1", "f", "--port", "7000", "--with", "{\"targets\":[{\"ip\":\"10.0.0.2\",\"port\":80},"
+	      "{\"ip\":\"10.0.0.3\",\"port\":80}],\"limit\":{\"connections_per_source\":2}}") == 0);
+	CHECK("spec: --with fields in the forward", j && strstr(j, "\"targets\":[") &&
+	      strstr(j, "\"limit\":{\"connections_per_source\":2}}"));
+	free(j);
+	BUILD(&j, err, "forward", "put", "gw1", "f", "--port", "7000", "--with",
+	      "{\"targets\":[{\"ip\":\"10.0.0.2\",\"port\":80,\"weight\":0}]}");
+	CHECK_STR("spec: forward --with checked by the agent's rules", err,
+		  "forward f: targets[0].weight 0 is out of range (accepted: 1..100)");
+	free(j);
 }
 
 static void test_digest(void)

@@ -37,8 +37,8 @@ static void test_parse(void)
 }
 
 static const struct fwd_counter fwd[] = {
-	{ "ssh", PROTO_TCP, 22015, 3, 180 },
-	{ "dns", PROTO_UDP, 5353, 1, 60 },
+	{ "ssh", PROTO_TCP, 22015, 3, 180, 0 },
+	{ "dns", PROTO_UDP, 5353, 1, 60, 0 },
 };
 
 static struct mesh_peer_status peers[] = {
@@ -61,6 +61,21 @@ static struct metrics sample(void)
 	m.objects[KIND_FORWARD][ST_APPLIED] = 2;
 	m.objects[KIND_FORWARD][ST_FAILED] = 1;
 	return m;
+}
+
+static void test_refused(void)
+{
+	struct fwd_counter v[] = { { "lan", PROTO_TCP, 7100, 9, 540, 4 } };
+	struct metrics m = { .node = "gw1", .fwd = v, .n_fwd = 1 };
+	struct strbuf sb;
+
+	strbuf_init(&sb);
+	CHECK("refused: json", metrics_render_json(&sb, &m) == 0 &&
+	      strstr(sb.buf, "\"lan\":{\"packets\":9,\"bytes\":540,\"refused\":4}"));
+	CHECK("refused: prometheus", metrics_render_prom(&sb, &m) == 0 &&
+	      strstr(sb.buf, "# TYPE edge_forward_refused_total counter\n"
+		     "edge_forward_refused_total{node=\"gw1\",id=\"lan\"} 4\n"));
+	strbuf_free(&sb);
 }
 
 static void test_render(void)
@@ -132,5 +147,6 @@ int main(void)
 {
 	test_parse();
 	test_render();
+	test_refused();
 	return CHECK_DONE();
 }

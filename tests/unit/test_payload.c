@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "forward_json.h"
 #include "cidr.h"
 #include "payload.h"
 #include "sets.h"
@@ -20,7 +21,12 @@
 #define R_FIELDS "(accepted: hostname, target_url, entrypoint, certresolver, route_id, " \
 	"path_prefix, strip_prefix, targets, health, sticky, allow_from, basic_auth, rate_limit, " \
 	"headers, redirect_https, tls, target, proxy_protocol)"
-#define F_FIELDS "(accepted: public_port, target_ip, target_port, proto, forward_id)"
+#define F_FIELDS "(accepted: public_port, public_port_end, target_ip, target_port, targets, " \
+	"affinity, health, proto, allow_from, limit, preserve_source, forward_id)"
+#define TGT2 ",\"targets\":[{\"ip\":\"10.50.0.12\",\"port\":80},{\"ip\":\"10.50.0.13\",\"port\":80}]"
+#define FWD_T(...) "{" PUB TGT2 __VA_ARGS__ "}"
+#define RATE_OK "(accepted: \"<N>/second\" or \"<N>/minute\", N 1..1000000)"
+#define ALLOW_OK "(accepted: IPv4 CIDR such as 203.0.113.0/24, an address, or \"@<set-id>\")"
 #define PORT_TYPE "(accepted: integer 1..65535)"
 #define RANGE "(accepted: 1..65535)"
 #define BAD_HOST "is not a valid RFC 1123 host name (accepted: labels of 1-63 lower-case " \
@@ -44,8 +50,10 @@ static const struct bad bad[] = {
 	/* "}}" closing nested objects is JSON structure, not text */
 	{ KIND_ROUTE, "{\"hostname\":{\"a\":1}}",
 	  R "hostname must be a string, got object (accepted: lower-case RFC 1123 host name)" },
-	{ KIND_FORWARD, FWD_OF(",\"limit\":{\"connections_per_source\":2}"),
-	  F "unknown field \"limit\" " F_FIELDS },
+	{ KIND_FORWARD, FWD_OF(",\"limit\":{\"connections_per_source\":0}"),
+	  F "limit.connections_per_source 0 is out of range (accepted: 1..1000000)" },
+	{ KIND_FORWARD, FWD_OF(",\"limit\":{\"new_per_source\":\"}}\"}"),
+	  F "limit.new_per_source contains \"}}\" (Traefik template delimiters are not accepted)" },
 	{ KIND_ROUTE, ROUTE_OF(",\"headers\":{\"request\":{\"X-A\":\"\\u007b{x\"}}"),
 	  R "headers.request.X-A contains \"{{\" (Traefik template delimiters are not accepted)" },
 	{ KIND_ROUTE, ROUTE_OF(",\"headers\":{\"request\":{\"X{{A\":\"x\"}}"),
@@ -228,6 +236,128 @@ static const struct bad bad[] = {
 	{ KIND_ROUTE, ROUTE_OF(",\"route_id\":\"web\\u0000\""),
 	  R "route_id \"web\\x00\" does not match the topic id \"web\"" },
 	{ KIND_ROUTE, ROUTE_OF(",\"route_id\":1"), R "route_id must be a string, got number 1" },
+
+	/* public_port_end */
+	{ KIND_FORWARD, FWD_OF(",\"public_port_end\":22014"),
+	  F "public_port_end 22014 is below public_port 22015 (accepted: 22015..32014)" },
+	{ KIND_FORWARD, FWD_OF(",\"public_port_end\":32015"),
+	  F "public_port_end 32015 makes a range of 10001 ports, over the limit of 10000 "
+	  "(accepted: 22015..32014)" },
+	{ KIND_FORWARD, FWD_OF(",\"public_port_end\":65536"),
+	  F "public_port_end 65536 is out of range (accepted: 1..65535)" },
+	{ KIND_FORWARD, FWD_OF(",\"public_port_end\":\"22020\""),
+	  F "public_port_end must be an integer, got string \"22020\" (accepted: integer 1..65535)" },
+	{ KIND_FORWARD, "{\"public_port\":20,\"public_port_end\":30," TIP "}",
+	  F "public_port 20..30 includes reserved port 22 (reserved: 22, 80, 443, 1883, 51820)" },
+	{ KIND_FORWARD, "{\"public_port\":30000,\"public_port_end\":30999," TIP ",\"target_port\":65000}",
+	  F "target_port 65000 shifts the range past port 65535 (accepted: 1..64536 for 1000 ports)" },
+	/* targets */
+	{ KIND_FORWARD, "{" PUB ",\"targets\":[]}",
+	  F "targets is an empty array (leave it out instead)" },
+	{ KIND_FORWARD, "{" PUB ",\"targets\":{}}", F "targets must be an array, got object" },
+	{ KIND_FORWARD, "{" PUB ",\"targets\":[\"10.50.0.12:80\"]}",
+	  F "targets[0] must be an object, got string \"10.50.0.12:80\"" },
+	{ KIND_FORWARD, "{" PUB ",\"targets\":[{\"ip\":\"10.50.0.12\"}]}",
+	  F "targets[0].port is required (accepted: integer 1..65535)" },
+	{ KIND_FORWARD, "{" PUB ",\"targets\":[{\"ip\":\"10.50.0.12\",\"port\":0}]}",
+	  F "targets[0].port 0 is out of range (accepted: 1..65535)" },
+	{ KIND_FORWARD, "{" PUB ",\"targets\":[{\"ip\":\"127.0.0.1\",\"port\":80}]}",
+	  F "targets[0].ip 127.0.0.1 is loopback (never accepted)" },
+	{ KIND_FORWARD, "{" PUB ",\"targets\":[{\"ip\":\"8.8.8.8\",\"port\":80}]}",
+	  F "targets[0].ip 8.8.8.8 is outside ALLOWED_TARGETS " ALLOWED },
+	{ KIND_FORWARD, "{" PUB ",\"targets\":[{\"ip\":\"10.50.0.12\",\"port\":80,\"weight\":0}]}",
+	  F "targets[0].weight 0 is out of range (accepted: 1..100)" },
+	{ KIND_FORWARD, "{" PUB ",\"targets\":[{\"ip\":\"10.50.0.12\",\"port\":80,\"weight\":101}]}",
+	  F "targets[0].weight 101 is out of range (accepted: 1..100)" },
+	{ KIND_FORWARD, "{" PUB ",\"targets\":[{\"ip\":\"10.50.0.12\",\"port\":80,\"host\":\"x\"}]}",
+	  F "targets[0] has an unknown field \"host\" (accepted: ip, port, weight)" },
+	{ KIND_FORWARD, "{" PUB ",\"targets\":[{\"ip\":\"10.50.0.12\",\"port\":80},"
+	  "{\"ip\":\"10.50.0.12\",\"port\":80}]}",
+	  F "targets[1] repeats targets[0] (each ip and port once)" },
+	{ KIND_FORWARD, FWD_OF(TGT2),
+	  F "target_ip is not accepted with targets (accepted: one of target_ip/target_port and "
+	  "targets)" },
+	{ KIND_FORWARD, "{" PUB ",\"target_port\":80" TGT2 "}",
+	  F "target_port is not accepted with targets (each target has its own port)" },
+	{ KIND_FORWARD, "{\"public_port\":30000,\"public_port_end\":30009" TGT2 "}",
+	  F "targets[0].port is not accepted with a port range (targets of a range keep the "
+	  "public port)" },
+	{ KIND_FORWARD, FWD_T(",\"affinity\":\"cookie\""),
+	  F "affinity \"cookie\" is not supported (accepted: \"source\")" },
+	{ KIND_FORWARD, FWD_T(",\"affinity\":true"),
+	  F "affinity must be a string, got boolean true (accepted: \"source\")" },
+	{ KIND_FORWARD, FWD_OF(",\"affinity\":\"source\""),
+	  F "affinity needs targets (one target_ip has nothing to choose)" },
+	/* health */
+	{ KIND_FORWARD, FWD_OF(",\"health\":{\"interval_ms\":1000}"),
+	  F "health needs targets (with one target_ip there is nothing to fail over to)" },
+	{ KIND_FORWARD, FWD_T(",\"health\":{}"), F "health is an empty object (leave it out instead)" },
+	{ KIND_FORWARD, FWD_T(",\"health\":{\"timeout_ms\":100}"),
+	  F "health.interval_ms is required (accepted: integer 100..3600000)" },
+	{ KIND_FORWARD, FWD_T(",\"health\":{\"interval_ms\":99}"),
+	  F "health.interval_ms 99 is out of range (accepted: 100..3600000)" },
+	{ KIND_FORWARD, FWD_T(",\"health\":{\"interval_ms\":500,\"timeout_ms\":500}"),
+	  F "health.timeout_ms 500 is not shorter than interval_ms 500 (accepted: 10..499)" },
+	{ KIND_FORWARD, FWD_T(",\"health\":{\"interval_ms\":500,\"unhealthy_after\":0}"),
+	  F "health.unhealthy_after 0 is out of range (accepted: 1..100)" },
+	{ KIND_FORWARD, FWD_T(",\"health\":{\"interval_ms\":500,\"path\":\"/\"}"),
+	  F "health has an unknown field \"path\" (accepted: interval_ms, timeout_ms, "
+	  "unhealthy_after, healthy_after)" },
+	{ KIND_FORWARD, FWD_T(",\"proto\":\"udp\",\"health\":{\"interval_ms\":500}"),
+	  F "health is a TCP connect check (accepted with proto tcp only)" },
+	/* allow_from */
+	{ KIND_FORWARD, FWD_OF(",\"allow_from\":[]"),
+	  F "allow_from is an empty array (leave it out instead)" },
+	{ KIND_FORWARD, FWD_OF(",\"allow_from\":\"10.0.0.0/8\""),
+	  F "allow_from must be an array, got string \"10.0.0.0/8\"" },
+	{ KIND_FORWARD, FWD_OF(",\"allow_from\":[7]"),
+	  F "allow_from[0] must be a string, got number 7 " ALLOW_OK },
+	{ KIND_FORWARD, FWD_OF(",\"allow_from\":[\"10.0.0.1/8\"]"),
+	  F "allow_from[0] \"10.0.0.1/8\" has host bits set (accepted: network address, e.g. "
+	  "10.0.0.0/8)" },
+	{ KIND_FORWARD, FWD_OF(",\"allow_from\":[\"2001:db8::/32\"]"),
+	  F "allow_from[0] \"2001:db8::/32\" is IPv6 (accepted: IPv4 CIDR such as "
+	  "203.0.113.0/24, an address, or \"@<set-id>\"; forwards are IPv4)" },
+	{ KIND_FORWARD, FWD_OF(",\"allow_from\":[\"@Lab\"]"),
+	  F "allow_from[0] @\"Lab\" is not a set name (accepted: \"@\" then "
+	  "[a-z0-9][a-z0-9_-]{0,62})" },
+	{ KIND_FORWARD, FWD_OF(",\"allow_from\":[\"@lab\",\"@lab\"]"),
+	  F "allow_from[1] set \"lab\" is listed twice" },
+	{ KIND_FORWARD, FWD_OF(",\"allow_from\":[\"@office\"]"),
+	  F "allow_from[0] set \"office\" is not published (expected on "
+	  "<prefix>/<node or group>/sets/office)" },
+	/* limit */
+	{ KIND_FORWARD, FWD_OF(",\"limit\":{}"), F "limit is an empty object (leave it out instead)" },
+	{ KIND_FORWARD, FWD_OF(",\"limit\":[2]"), F "limit must be an object, got array" },
+	{ KIND_FORWARD, FWD_OF(",\"limit\":{\"connections\":2}"),
+	  F "limit has an unknown field \"connections\" (accepted: connections_per_source, "
+	  "new_per_source)" },
+	{ KIND_FORWARD, FWD_OF(",\"limit\":{\"connections_per_source\":1000001}"),
+	  F "limit.connections_per_source 1000001 is out of range (accepted: 1..1000000)" },
+	{ KIND_FORWARD, FWD_OF(",\"limit\":{\"connections_per_source\":\"2\"}"),
+	  F "limit.connections_per_source must be an integer, got string \"2\" (accepted: "
+	  "integer 1..1000000)" },
+	{ KIND_FORWARD, FWD_OF(",\"limit\":{\"new_per_source\":10}"),
+	  F "limit.new_per_source must be a string, got number 10 " RATE_OK },
+	{ KIND_FORWARD, FWD_OF(",\"limit\":{\"new_per_source\":\"10/hour\"}"),
+	  F "limit.new_per_source \"10/hour\" has an unknown unit " RATE_OK },
+	{ KIND_FORWARD, FWD_OF(",\"limit\":{\"new_per_source\":\"0/second\"}"),
+	  F "limit.new_per_source \"0/second\" is not a rate " RATE_OK },
+	{ KIND_FORWARD, FWD_OF(",\"limit\":{\"new_per_source\":\"-1/second\"}"),
+	  F "limit.new_per_source \"-1/second\" is not a rate " RATE_OK },
+	{ KIND_FORWARD, FWD_OF(",\"limit\":{\"new_per_source\":\"99999999999999999999/second\"}"),
+	  F "limit.new_per_source \"99999999999999999999/second\" is not a rate " RATE_OK },
+	{ KIND_FORWARD, FWD_OF(",\"limit\":{\"new_per_source\":\"/second\"}"),
+	  F "limit.new_per_source \"/second\" is not a rate " RATE_OK },
+	{ KIND_FORWARD, FWD_OF(",\"limit\":{\"new_per_source\":\"5/seconds\"}"),
+	  F "limit.new_per_source \"5/seconds\" has an unknown unit " RATE_OK },
+	{ KIND_FORWARD, FWD_OF(",\"limit\":{\"new_per_source\":\"5\"}"),
+	  F "limit.new_per_source \"5\" is not a rate " RATE_OK },
+	/* preserve_source */
+	{ KIND_FORWARD, FWD_OF(",\"preserve_source\":\"yes\""),
+	  F "preserve_source must be a boolean, got string \"yes\" (accepted: true, false)" },
+	{ KIND_FORWARD, FWD_OF(",\"preserve_source\":1"),
+	  F "preserve_source must be a boolean, got number 1 (accepted: true, false)" },
 	/* public_port */
 	{ KIND_FORWARD, "{" TIP "," TPORT "}",
 	  F "public_port is required " PORT_TYPE },
@@ -740,6 +870,65 @@ static void test_good_forward(void)
 	object_unref(o);
 }
 
+/* Every new field: parsed, and read back the same from its canonical JSON (the cache). */
+static void forward_round(const char *name, const char *json)
+{
+	struct object *o = parse_ok(name, KIND_FORWARD, json), *back = NULL;
+	char err[ERR_LEN];
+	struct strbuf sb;
+
+	if (!o)
+		return;
+	strbuf_init(&sb);
+	forward_json(&sb, &o->fwd);
+	CHECK(name, !sb.err && parse(KIND_FORWARD, sb.buf, &back, err) == 0 &&
+	      object_equal(o, back));
+	object_unref(back);
+	object_unref(o);
+	strbuf_free(&sb);
+}
+
+static void test_forward_options(void)
+{
+	struct object *o;
+
+	o = parse_ok("forward range same ports", KIND_FORWARD,
+		     "{\"public_port\":30000,\"public_port_end\":30999," TIP "}");
+	if (o)
+		CHECK("range fields", o->fwd.public_port_end == 30999 && !o->fwd.target_port &&
+		      fwd_featured(&o->fwd));
+	object_unref(o);
+	o = parse_ok("forward compact nested limit", KIND_FORWARD,
+		     FWD_OF(",\"limit\":{\"connections_per_source\":2,\"new_per_source\":\"5/minute\"}"));
+	if (o)
+		CHECK("limit fields", o->fwd.conn_per_source == 2 && o->fwd.new_rate == 5 &&
+		      o->fwd.new_rate_unit == RATE_MINUTE);
+	object_unref(o);
+	o = parse_ok("forward targets", KIND_FORWARD, FWD_T(",\"affinity\":\"source\","
+		     "\"health\":{\"interval_ms\":500}"));
+	if (o)
+		CHECK("targets fields", o->fwd.n_targets == 2 && o->fwd.affinity &&
+		      o->fwd.targets[1].port == 80 && o->fwd.health.interval_ms == 500 &&
+		      o->fwd.health.timeout_ms == 250 && o->fwd.health.unhealthy_after == 3 &&
+		      o->fwd.health.healthy_after == 2);
+	object_unref(o);
+	o = parse_ok("forward plain is not featured", KIND_FORWARD, FWD_OF());
+	if (o)
+		CHECK("plain not featured", !fwd_featured(&o->fwd) &&
+		      o->fwd.public_port_end == o->fwd.public_port);
+	object_unref(o);
+	forward_round("round plain", FWD_OF(",\"proto\":\"udp\""));
+	forward_round("round range shifted", "{\"public_port\":30000,\"public_port_end\":30999,"
+		      TIP ",\"target_port\":40000}");
+	forward_round("round targets", "{\"public_port\":30000,\"public_port_end\":30009,"
+		      "\"targets\":[{\"ip\":\"10.50.0.12\",\"weight\":3},{\"ip\":\"10.50.0.13\"}],"
+		      "\"affinity\":\"source\",\"health\":{\"interval_ms\":1000,\"timeout_ms\":200,"
+		      "\"unhealthy_after\":2,\"healthy_after\":1}}");
+	forward_round("round allow limit", FWD_OF(",\"allow_from\":[\"203.0.113.0/24\","
+		      "\"198.51.100.7\",\"@lab\"],\"limit\":{\"new_per_source\":\"10/second\"},"
+		      "\"preserve_source\":true"));
+}
+
 static void test_equal(void)
 {
 	char err[ERR_LEN];
@@ -1014,6 +1203,7 @@ int main(void)
 	test_good_route();
 	test_route_policy();
 	test_good_forward();
+	test_forward_options();
 	test_equal();
 	test_limits();
 	test_route_lists();

@@ -6,6 +6,7 @@
 #include "cidr.h"
 #include "payload.h"
 #include "reconcile.h"
+#include "sets.h"
 
 static char nft_text[1 << 16];
 static int nft_calls, nft_fail;
@@ -133,6 +134,61 @@ static const char *error_of(const char *key)
 	const struct rec *s = pub_get(key);
 
 	return s ? s->error : "unpublished";
+}
+
+/* Named sets and health through the one path: a set change or a health change alone is one
+ * small transaction that touches no forward. */
+static void test_sets_health(void)
+{
+	static struct sets sets;
+	struct cidr_list l;
+	struct slot *s;
+	char err[128];
+
+	sets_init(&sets);
+	cidr_list_parse(&l, "192.0.2.0/24", err, sizeof(err));
+	sets_put(&sets, 0, "office", &l, 1);
+	pol.sets = &sets;
+	rc.sets = &sets;
+	put(KIND_FORWARD, 0, "guarded", "{\"public_port\": 7100, \"target_ip\": \"10.1.0.9\", "
+	    "\"target_port\": 80, \"allow_from\": [\"@office\"]}");
+	reconcile_run(&rc, &st);
+	CHECK_STR("forward naming a set applied", state_of("f:guarded"), "applied");
+	CHECK("the set is created before the rule using it",
+	      strstr(nft_text, "add set inet edge_agent s_office") &&
+	      strstr(nft_text, "add set inet edge_agent s_office") < strstr(nft_text, "@s_office"));
+	cidr_list_parse(&l, "198.51.100.0/24", err, sizeof(err));
+	sets_put(&sets, 0, "office", &l, 1);
+	reconcile_set_changed(&rc);
+	nft_calls = 0;
+	reconcile_run(&rc, &st);
+	CHECK("set change: one transaction", nft_calls == 1);
+	CHECK_STR("set change: the set refilled, no forward touched", nft_text,
+		  "flush set inet edge_agent s_office\n"
+		  "add element inet edge_agent s_office { 198.51.100.0/24 }\n");
+	put(KIND_FORWARD, 0, "lb", "{\"public_port\": 7200, \"targets\": [{\"ip\": \"10.1.0.1\", "
+	    "\"port\": 80}, {\"ip\": \"10.1.0.2\", \"port\": 80}], \"health\": {\"interval_ms\": 500}}");
+	reconcile_run(&rc, &st);
+	s = store_get(&st, KIND_FORWARD, "lb");
+	s->down = 1;
+	store_mark_dirty(&st, s);
+	nft_calls = 0;
+	reconcile_run(&rc, &st);
+	CHECK("health change: one transaction", nft_calls == 1);
+	CHECK_STR("health change: only the target map refilled", nft_text,
+		  "flush map inet edge_agent t_lb\n"
+		  "add element inet edge_agent t_lb { 0 : 10.1.0.2 . 80, 1 : 10.1.0.2 . 80 }\n");
+	CHECK("health change: the status lists the target down", s->status.checked &&
+	      s->status.down == 1);
+	store_delete(&st, KIND_FORWARD, 0, "guarded");
+	reconcile_run(&rc, &st);
+	CHECK("the last user gone: the set deleted after its chain",
+	      strstr(nft_text, "delete set inet edge_agent s_office") &&
+	      strstr(nft_text, "delete chain inet edge_agent f_guarded") <
+	      strstr(nft_text, "delete set inet edge_agent s_office"));
+	pol.sets = NULL;
+	rc.sets = NULL;
+	sets_free(&sets);
 }
 
 int main(void)
@@ -311,6 +367,8 @@ int main(void)
 	reconcile_count(&st, counts);
 	CHECK("counts add up", counts[KIND_FORWARD][ST_APPLIED] >= 3);
 
+	test_sets_health();
+	reconcile_free(&rc);
 	store_free(&st);
 	cidr_list_free(&pol.allowed);
 	return CHECK_DONE();
