@@ -291,6 +291,7 @@ int agent_init(struct agent *a, int argc, char **argv)
 	if (err[0])
 		log_warn("traefik: %s", err);
 	agent_sync_listening_refresh(a);
+	agent_sync_sets_load(a);
 	ret = cache_load(a->cfg.data_dir, &a->store, &a->pol, err, sizeof(err));
 	if (ret == -ENOENT)
 		log_info("cache: no %s/state.json yet; starting empty", a->cfg.data_dir);

@@ -34,6 +34,8 @@ void agent_sync_complete(struct agent *a, bool confirmed);
 int64_t agent_sync_due_ms(const struct agent *a);
 bool agent_sync_policy_refresh(struct agent *a);
 void agent_sync_listening_refresh(struct agent *a);
+/* Named sets kept in DATA_DIR, read before the object cache at start. */
+void agent_sync_sets_load(struct agent *a);
 void agent_sync_mesh_changed(struct agent *a);
 
 #endif

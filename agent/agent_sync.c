@@ -15,6 +15,7 @@
 #include "array.h"
 #include "cache.h"
 #include "cidr.h"
+#include "fileio.h"
 #include "coexist.h"
 #include "health.h"
 #include "host.h"
@@ -139,6 +140,53 @@ static void sync_statuses(struct agent *a)
 
 static void sets_replay(struct agent *a, const char *set_id);
 
+#define SETS_FILE "sets.txt"
+#define SETS_FILE_MAX (64u << 20)
+
+/*
+ * The sets are kept in DATA_DIR whenever one changes, before the objects naming it are
+ * reconciled (and so before their "applied"), so that those objects come back on a boot
+ * without the broker. Sets change rarely: the whole file is written each time.
+ */
+static void sets_save(struct agent *a)
+{
+	struct strbuf sb;
+	char err[ERR_LEN];
+	int ret;
+
+	strbuf_init(&sb);
+	ret = sets_dump(&a->sets, a->names, a->n_names, &sb);
+	if (!ret)
+		ret = fileio_write_atomic(a->cfg.data_dir, SETS_FILE, sb.buf ? sb.buf : "", sb.len,
+					  0600, err, sizeof(err));
+	else
+		snprintf(err, sizeof(err), "%s", strerror(-ret));
+	if (ret)
+		log_error("sets: cannot keep the sets in %s: %s", a->cfg.data_dir, err);
+	strbuf_free(&sb);
+}
+
+void agent_sync_sets_load(struct agent *a)
+{
+	char err[ERR_LEN], *buf = NULL;
+	size_t len = 0;
+	int ret;
+
+	ret = fileio_read(a->cfg.data_dir, SETS_FILE, &buf, &len, SETS_FILE_MAX);
+	if (ret == -ENOENT)
+		return;
+	if (!ret)
+		ret = sets_restore(&a->sets, a->names, a->n_names, buf, len, err, sizeof(err));
+	else
+		snprintf(err, sizeof(err), "%s", strerror(-ret));
+	if (ret)
+		log_error("sets: cannot restore %s/%s: %s; objects naming sets wait for the broker",
+			  a->cfg.data_dir, SETS_FILE, err);
+	else if (err[0])
+		log_info("sets: %s", err);
+	free(buf);
+}
+
 /* Sets the broker no longer has are dropped; the objects that used them are read again. */
 static void sets_sweep_replay(struct agent *a)
 {
@@ -149,8 +197,10 @@ static void sets_sweep_replay(struct agent *a)
 		log_error("sets: out of memory in the sweep");
 		return;
 	}
-	if (n)
+	if (n) {
 		reconcile_set_changed(&a->rc);
+		sets_save(a);
+	}
 	for (size_t i = 0; i < n; i++)
 		sets_replay(a, changed[i]);
 	sets_ids_free(changed, n);
@@ -434,6 +484,7 @@ static void set_message(struct agent *a, const char *topic, int source, const ch
 	if (changed < 0)
 		log_error("sets: %s", strerror(-changed));
 	if (changed > 0) {
+		sets_save(a);
 		reconcile_set_changed(&a->rc);
 		a->need_reconcile = true;
 		sets_replay(a, id);

@@ -9,6 +9,7 @@
 #include "json_strict.h"
 #include "payload.h"
 #include "sets.h"
+#include "strbuf.h"
 
 
 struct named_set {
@@ -361,4 +362,79 @@ int sets_refs_of(const char *buf, size_t len, char ***ids, size_t *n)
 		*n = 0;
 	}
 	return ret;
+}
+
+/*
+ * The sets for DATA_DIR, one line each: "<source name>\t<set id>\t{"cidrs": [...]}\n", the
+ * JSON being the set's own payload form, so a restore reads it with sets_parse.
+ */
+int sets_dump(const struct sets *ss, const char *const *names, size_t n_names, struct strbuf *sb)
+{
+	char net[64];
+
+	strbuf_reset(sb);
+	hmap_each(&ss->sets, it) {
+		const struct named_set *ns = it->val;
+
+		for (size_t i = 0; i < n_names && i < MAX_SOURCES; i++) {
+			if (!ns->has[i])
+				continue;
+			strbuf_printf(sb, "%s\t%s\t{\"cidrs\":[", names[i], ns->id);
+			for (size_t k = 0; k < ns->src[i].n; k++) {
+				cidr_format(net, sizeof(net), &ns->src[i].v[k]);
+				strbuf_printf(sb, "%s\"%s\"", k ? "," : "", net);
+			}
+			strbuf_puts(sb, "]}\n");
+		}
+	}
+	return sb->err;
+}
+
+static int source_index(const char *const *names, size_t n_names, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n_names && i < MAX_SOURCES; i++)
+		if (strlen(names[i]) == n && !memcmp(names[i], s, n))
+			return (int)i;
+	return -1;
+}
+
+int sets_restore(struct sets *ss, const char *const *names, size_t n_names, const char *buf,
+		 size_t len, char *err, size_t errlen)
+{
+	const char *end = buf + len, *line = buf;
+	char id[ID_LEN];
+	size_t skipped = 0;
+
+	err[0] = '\0';
+	for (size_t no = 1; line < end; no++) {
+		const char *eol = memchr(line, '\n', (size_t)(end - line));
+		const char *t1 = eol ? memchr(line, '\t', (size_t)(eol - line)) : NULL;
+		const char *t2 = t1 ? memchr(t1 + 1, '\t', (size_t)(eol - t1 - 1)) : NULL;
+		struct cidr_list l;
+		int src, ret;
+
+		if (!t2) {
+			snprintf(err, errlen, "line %zu is not \"source<TAB>id<TAB>set\"", no);
+			return -EINVAL;
+		}
+		src = source_index(names, n_names, line, (size_t)(t1 - line));
+		if (src < 0 || !payload_id_valid(t1 + 1, (size_t)(t2 - t1 - 1))) {
+			skipped++;     /* a group this node no longer follows, or a damaged id */
+			line = eol + 1;
+			continue;
+		}
+		snprintf(id, sizeof(id), "%.*s", (int)(t2 - t1 - 1), t1 + 1);
+		ret = sets_parse(id, t2 + 1, (size_t)(eol - t2 - 1), &l, err, errlen);
+		if (!ret) {
+			ret = sets_put(ss, src, id, &l, 0);
+			cidr_list_free(&l);
+		}
+		if (ret < 0)
+			return ret;
+		line = eol + 1;
+	}
+	if (skipped)
+		snprintf(err, errlen, "%zu set(s) of sources this node no longer follows skipped",
+			 skipped);
+	return 0;
 }

@@ -69,6 +69,16 @@ void sets_users_free(struct set_user **v, size_t n);
  */
 int sets_sweep(struct sets *ss, unsigned gen, char ***changed, size_t *n_changed);
 
+/*
+ * The sets as DATA_DIR keeps them (sets.txt), so that objects naming them come back on a
+ * boot without the broker. sets_restore puts them with generation 0 (swept unless the
+ * broker delivers them again); sources not in names are skipped and counted in err.
+ */
+struct strbuf;
+int sets_dump(const struct sets *ss, const char *const *names, size_t n_names, struct strbuf *sb);
+int sets_restore(struct sets *ss, const char *const *names, size_t n_names, const char *buf,
+		 size_t len, char *err, size_t errlen);
+
 /* The "@<set-id>" names in an object payload's allow_from, for a payload that failed. */
 int sets_refs_of(const char *buf, size_t len, char ***ids, size_t *n);
 void sets_ids_free(char **ids, size_t n);

@@ -9,6 +9,7 @@
 #include "payload.h"
 #include "route_json.h"
 #include "sets.h"
+#include "strbuf.h"
 #include "traefik.h"
 
 struct bad_set {
@@ -191,6 +192,72 @@ static void test_route(void)
 	sets_free(&ss);
 }
 
+/* What DATA_DIR keeps: every source's version of every set, back as it was. */
+static void test_dump_restore(void)
+{
+	static const char *const names[] = { "gw1", "eu", "all" };
+	static const char *const fewer[] = { "gw1", "eu" };
+	struct sets ss, back;
+	struct strbuf sb, again;
+	char text[256], err[256];
+
+	sets_init(&ss);
+	sets_init(&back);
+	strbuf_init(&sb);
+	strbuf_init(&again);
+	put_text(&ss, 1, "office", "{\"cidrs\":[\"10.1.0.0/16\",\"2001:db8::/32\"]}", 4);
+	put_text(&ss, 2, "office", "{\"cidrs\":[\"10.3.0.0/16\"]}", 4);
+	put_text(&ss, 0, "lab", "{\"cidrs\":[\"192.0.2.7/32\"]}", 4);
+	CHECK("dump", sets_dump(&ss, names, 3, &sb) == 0);
+	CHECK("restore", sets_restore(&back, names, 3, sb.buf, sb.len, err, sizeof(err)) == 0);
+	CHECK_STR("restore: nothing skipped", err, "");
+	cidr_list_format(sets_get(&back, "office"), text, sizeof(text));
+	CHECK_STR("restored: the better source's set is in effect", text, "10.1.0.0/16, 2001:db8::/32");
+	cidr_list_format(sets_get(&back, "lab"), text, sizeof(text));
+	CHECK_STR("restored: the node's own set", text, "192.0.2.7/32");
+	CHECK("restored: the same dump", sets_dump(&back, names, 3, &again) == 0 &&
+	      again.len == sb.len && !memcmp(again.buf, sb.buf, sb.len));
+	CHECK("deleting the group's version uncovers the other group's",
+	      put_text(&back, 1, "office", NULL, 5) == 1);
+	cidr_list_format(sets_get(&back, "office"), text, sizeof(text));
+	CHECK_STR("...restored with its source", text, "10.3.0.0/16");
+	sets_free(&back);
+
+	/* restored sets are from generation 0: a resync that does not deliver them drops them */
+	sets_init(&back);
+	sets_restore(&back, names, 3, sb.buf, sb.len, err, sizeof(err));
+	{
+		char **changed = NULL;
+		size_t n = 0;
+
+		CHECK("sweep of a resync that delivered none", sets_sweep(&back, 7, &changed, &n) == 0);
+		CHECK("...drops both sets", n == 2 && !sets_get(&back, "office") && !sets_get(&back, "lab"));
+		sets_ids_free(changed, n);
+	}
+	sets_free(&back);
+
+	/* a group the node no longer follows is skipped and counted, the rest is restored */
+	sets_init(&back);
+	CHECK("restore with one source fewer", sets_restore(&back, fewer, 2, sb.buf, sb.len, err,
+							   sizeof(err)) == 0);
+	CHECK_STR("...says what it skipped", err, "1 set(s) of sources this node no longer follows skipped");
+	cidr_list_format(sets_get(&back, "office"), text, sizeof(text));
+	CHECK_STR("...keeps the rest", text, "10.1.0.0/16, 2001:db8::/32");
+	sets_free(&back);
+
+	sets_init(&back);
+	CHECK("a damaged line is refused", sets_restore(&back, names, 3, "gw1 office\n", 11, err,
+							sizeof(err)) == -EINVAL);
+	CHECK_STR("...saying where", err, "line 1 is not \"source<TAB>id<TAB>set\"");
+	CHECK("a bad set is refused with its error", sets_restore(&back, names, 3,
+	      "gw1\toffice\t{\"cidrs\":[]}\n", 24, err, sizeof(err)) == -EINVAL);
+	CHECK_STR("...the parser's error", err, "set office: cidrs is an empty array (leave it out instead)");
+	sets_free(&back);
+	strbuf_free(&sb);
+	strbuf_free(&again);
+	sets_free(&ss);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -198,5 +265,6 @@ int main(void)
 	test_precedence();
 	test_users_and_sweep();
 	test_route();
+	test_dump_restore();
 	return CHECK_DONE();
 }
