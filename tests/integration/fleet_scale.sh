@@ -69,10 +69,14 @@ check "converged: every node serves the changed port" wait_for 60 on_all 20011
 check "converged: every node serves the added object" wait_for 30 on_all 20002
 check "converged: no node serves the old port or the deleted object" wait_for 30 bash -c \
 	"$(declare -f none_has nft_list); $(declare -p FLEET_NODES FLEET_NS); none_has 20001 && none_has 20003"
-ctl ls
-check "ls: the fleet's objects, each applied on all $N nodes" bash -c \
-	"grep -qE '^forward +web +fleet +$N +$N +0 +0 +0 +0$' <<<'$OUT' && grep -qE '^forward +add1 +fleet +$N +$N ' <<<'$OUT' &&
-	 ! grep -qE '^forward +old ' <<<'$OUT'"
+# the statuses come up through the bridge after the data plane: ls until they all have
+ls_all_applied() {
+	ctl ls
+	grep -qE "^forward +web +fleet +$N +$N +0 +0 +0 +0$" <<<"$OUT" &&
+		grep -qE "^forward +add1 +fleet +$N +$N " <<<"$OUT" && ! grep -qE '^forward +old ' <<<"$OUT"
+}
+check "ls: the fleet's objects, each applied on all $N nodes" wait_for 30 ls_all_applied
+ls_all_applied || printf '%s\n' "$OUT" | sed 's/^/  ls: /'
 ctl status
 check "after: $N online, 0 unreachable, $N synced" bash -c \
 	"grep -q '^$N node(s): $N online, 0 unreachable, 0 offline or invalid; $N synced; 0 with errors' <<<'$OUT'"
