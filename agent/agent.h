@@ -68,6 +68,7 @@ struct agent {
 
 	int64_t now_ms;
 	bool need_reconcile;
+	bool sets_dirty;            /* a set changed since DATA_DIR/sets.txt was written */
 	int64_t retry_due_ms;
 	int64_t retry_backoff_ms;
 	int64_t node_due_ms;

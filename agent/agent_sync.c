@@ -35,6 +35,8 @@
 
 /* ---- reconcile and its follow-ups ---- */
 
+static void sets_save(struct agent *a);
+
 void agent_sync_reconcile(struct agent *a)
 {
 	int ret;
@@ -42,6 +44,8 @@ void agent_sync_reconcile(struct agent *a)
 	int64_t t0 = clock_ms();
 
 	a->need_reconcile = false;
+	if (a->sets_dirty)
+		sets_save(a);
 	ret = reconcile_run(&a->rc, &a->store);
 	a->last_apply_seconds = (double)(clock_ms() - t0) / 1000.0;
 	a->apply_seconds += a->last_apply_seconds;
@@ -144,9 +148,9 @@ static void sets_replay(struct agent *a, const char *set_id);
 #define SETS_FILE_MAX (64u << 20)
 
 /*
- * The sets are kept in DATA_DIR whenever one changes, before the objects naming it are
- * reconciled (and so before their "applied"), so that those objects come back on a boot
- * without the broker. Sets change rarely: the whole file is written each time.
+ * The sets are kept in DATA_DIR: a batch that changed any is written once, at the start of
+ * the reconcile (so before the "applied" of the objects naming them), so that those objects
+ * come back on a boot without the broker. The whole file is written each time.
  */
 static void sets_save(struct agent *a)
 {
@@ -163,6 +167,7 @@ static void sets_save(struct agent *a)
 		snprintf(err, sizeof(err), "%s", strerror(-ret));
 	if (ret)
 		log_error("sets: cannot keep the sets in %s: %s", a->cfg.data_dir, err);
+	a->sets_dirty = ret != 0;    /* retried with the next reconcile */
 	strbuf_free(&sb);
 }
 
@@ -199,7 +204,7 @@ static void sets_sweep_replay(struct agent *a)
 	}
 	if (n) {
 		reconcile_set_changed(&a->rc);
-		sets_save(a);
+		a->sets_dirty = true;
 	}
 	for (size_t i = 0; i < n; i++)
 		sets_replay(a, changed[i]);
@@ -484,7 +489,7 @@ static void set_message(struct agent *a, const char *topic, int source, const ch
 	if (changed < 0)
 		log_error("sets: %s", strerror(-changed));
 	if (changed > 0) {
-		sets_save(a);
+		a->sets_dirty = true;
 		reconcile_set_changed(&a->rc);
 		a->need_reconcile = true;
 		sets_replay(a, id);
