@@ -12,35 +12,13 @@
 #define ALLOW_ACCEPTED "IPv4 CIDR such as 203.0.113.0/24, an address, or \"@<set-id>\""
 #define RATE_ACCEPTED "\"<N>/second\" or \"<N>/minute\", N 1..1000000"
 
-static int allow_set(const struct field_ctx *c, const char *name, const char *id, size_t n,
-		     struct forward_spec *f)
-{
-	char q[QUOTE_LEN];
-
-	payload_quote(q, sizeof(q), id, n);
-	if (!payload_id_valid(id, n))
-		return field_fail(c, "%s @%s is not a set name (accepted: \"@\" then "
-				  "[a-z0-9][a-z0-9_-]{0,62})", name, q);
-	for (size_t i = 0; i < f->n_allow_sets; i++)
-		if (strlen(f->allow_sets[i]) == n && !memcmp(f->allow_sets[i], id, n))
-			return field_fail(c, "%s set %s is listed twice", name, q);
-	f->allow_sets[f->n_allow_sets] = strndup(id, n);
-	if (!f->allow_sets[f->n_allow_sets])
-		return field_nomem(c);
-	f->n_allow_sets++;
-	if (c->pol->sets && !sets_get(c->pol->sets, f->allow_sets[f->n_allow_sets - 1]))
-		return field_fail(c, "%s set %s is not published (expected on "
-				  "<prefix>/<node or group>/sets/%s)", name, q,
-				  f->allow_sets[f->n_allow_sets - 1]);
-	return 0;
-}
-
 static int allow_one(const struct field_ctx *c, const char *name, struct json_object *v,
 		     struct forward_spec *f)
 {
 	const char *s = json_object_get_string(v);
 	size_t n = (size_t)json_object_get_string_len(v);
 	char why[ERR_LEN], got[QUOTE_LEN + 16];
+	const struct cidr_list *set;
 	struct cidr net;
 
 	if (!json_object_is_type(v, json_type_string)) {
@@ -49,7 +27,7 @@ static int allow_one(const struct field_ctx *c, const char *name, struct json_ob
 				  name, got);
 	}
 	if (n && s[0] == '@')
-		return allow_set(c, name, s + 1, n - 1, f);
+		return sets_ref(c, name, s + 1, n - 1, f->allow_sets, &f->n_allow_sets, &set);
 	if (cidr_parse(&net, s, n, why, sizeof(why)))
 		return field_fail(c, "%s %s", name, why);
 	if (net.family != AF_INET) {

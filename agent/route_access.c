@@ -39,24 +39,12 @@ static int route_set_ref(const struct field_ctx *c, const char *name, const char
 {
 	const struct cidr_list *l;
 	char q[QUOTE_LEN];
+	int ret;
 
+	ret = sets_ref(c, name, id, n, r->allow_sets, &r->n_allow_sets, &l);
+	if (ret || !l)
+		return ret;
 	payload_quote(q, sizeof(q), id, n);
-	if (!payload_id_valid(id, n))
-		return field_fail(c, "%s @%s is not a set name (accepted: \"@\" then "
-				  "[a-z0-9][a-z0-9_-]{0,62})", name, q);
-	for (size_t i = 0; i < r->n_allow_sets; i++)
-		if (strlen(r->allow_sets[i]) == n && !memcmp(r->allow_sets[i], id, n))
-			return field_fail(c, "%s set %s is listed twice", name, q);
-	if (route_dup(c, id, n, &r->allow_sets[r->n_allow_sets]))
-		return -ENOMEM;
-	r->n_allow_sets++;
-	if (!c->pol->sets)
-		return 0;
-	l = sets_get(c->pol->sets, r->allow_sets[r->n_allow_sets - 1]);
-	if (!l)
-		return field_fail(c, "%s set %s is not published (expected on "
-				  "<prefix>/<node or group>/sets/%s)", name, q,
-				  r->allow_sets[r->n_allow_sets - 1]);
 	if (l->n > SET_ROUTE_MAX)
 		return field_fail(c, "%s set %s has %zu networks, over the limit of %d for a "
 				  "route (larger sets serve forwards)", name, q, l->n, SET_ROUTE_MAX);

@@ -438,3 +438,29 @@ int sets_restore(struct sets *ss, const char *const *names, size_t n_names, cons
 			 skipped);
 	return 0;
 }
+
+int sets_ref(const struct field_ctx *c, const char *name, const char *id, size_t n,
+	     char **ids, size_t *n_ids, const struct cidr_list **set)
+{
+	char q[QUOTE_LEN];
+
+	*set = NULL;
+	payload_quote(q, sizeof(q), id, n);
+	if (!payload_id_valid(id, n))
+		return field_fail(c, "%s @%s is not a set name (accepted: \"@\" then "
+				  "[a-z0-9][a-z0-9_-]{0,62})", name, q);
+	for (size_t i = 0; i < *n_ids; i++)
+		if (strlen(ids[i]) == n && !memcmp(ids[i], id, n))
+			return field_fail(c, "%s set %s is listed twice", name, q);
+	ids[*n_ids] = strndup(id, n);
+	if (!ids[*n_ids])
+		return field_nomem(c);
+	(*n_ids)++;
+	if (!c->pol->sets)
+		return 0;
+	*set = sets_get(c->pol->sets, ids[*n_ids - 1]);
+	if (!*set)
+		return field_fail(c, "%s set %s is not published (expected on "
+				  "<prefix>/<node or group>/sets/%s)", name, q, ids[*n_ids - 1]);
+	return 0;
+}

@@ -70,6 +70,16 @@ void sets_users_free(struct set_user **v, size_t n);
 int sets_sweep(struct sets *ss, unsigned gen, char ***changed, size_t *n_changed);
 
 /*
+ * One "@<set-id>" of an object's allow_from (name: the field, "allow_from[2]"): the id is
+ * checked and appended to ids (sized by the caller), a repeat is refused, and under a
+ * policy that knows the sets, *set is the set in effect or the object is refused because it
+ * is not published. 0, or -EINVAL/-ENOMEM with the error in c.
+ */
+struct field_ctx;
+int sets_ref(const struct field_ctx *c, const char *name, const char *id, size_t n,
+	     char **ids, size_t *n_ids, const struct cidr_list **set);
+
+/*
  * The sets as DATA_DIR keeps them (sets.txt), so that objects naming them come back on a
  * boot without the broker. sets_restore puts them with generation 0 (swept unless the
  * broker delivers them again); sources not in names are skipped and counted in err.
