@@ -34,9 +34,8 @@ def serve(conn, n, opts):
         if opts.mode == "flood":
             conn.settimeout(30)
             line = b"protocol_version=1\n" * 3449    # ~64 KiB
-            while True:
-                conn.sendall(line)
-                sent += len(line)
+            while True:     # send(), not sendall(): count every byte the kernel took
+                sent += conn.send(line)
         else:
             while True:
                 conn.sendall(b"p")
