@@ -49,6 +49,7 @@ void store_free(struct store *st)
 	hmap_each(&st->claims, it) {
 		struct claim *c = it->val;
 		free(c->waiters);
+		free(c->sharers);
 		free(c);
 	}
 	hmap_free(&st->slots);

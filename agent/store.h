@@ -19,9 +19,14 @@ struct entry {
 	char digest[17];        /* of the last message's payload ("" from the cache) */
 };
 
-/* A public port+proto or an entrypoint+hostname: one holder, others wait for it. */
+/*
+ * A public port+proto or an entrypoint+hostname(+path): one holder, others wait for it.
+ * A route's name alone is held by one TLS passthrough route or shared by HTTPS routes.
+ */
 struct claim {
 	struct slot *holder;
+	struct slot **sharers;          /* capacity: array_room's */
+	size_t n_sharers;
 	struct slot **waiters;
 	size_t n_waiters;
 	size_t cap_waiters;
@@ -117,7 +122,10 @@ void store_pin_claims(struct store *st);
  * (a range), "udp/53", or "host/<entrypoint>/<hostname>".
  */
 void store_claim_key(const struct object *o, char *buf, size_t len);
-/* The claims it takes: one per port of a forward ("tcp/<port>"), one for a route. */
+/*
+ * The claims it takes: one per port of a forward ("tcp/<port>"), one for a route, and a
+ * second, "name/<entrypoint>/<hostname>", for a route with a path or a passthrough route.
+ */
 size_t store_claim_count(const struct object *o);
 void store_claim_key_at(const struct object *o, size_t i, char *buf, size_t len);
 

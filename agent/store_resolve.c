@@ -28,21 +28,42 @@ void store_claim_key(const struct object *o, char *buf, size_t len)
 			 o->route.hostname, o->route.path_prefix ? o->route.path_prefix : "");
 }
 
+/*
+ * A route with a path, or a TLS passthrough route, also claims its name alone
+ * ("name/<entrypoint>/<hostname>"): HTTPS routes with paths share it, a passthrough route
+ * holds it alone, since Traefik gives the name's connections to the HTTPS router.
+ */
+static bool route_name_claim(const struct object *o)
+{
+	return o->route.path_prefix || o->route.tls == ROUTE_TLS_PASSTHROUGH;
+}
+
 size_t store_claim_count(const struct object *o)
 {
-	return o->kind == KIND_FORWARD ? fwd_last_port(&o->fwd) - o->fwd.public_port + 1u : 1;
+	if (o->kind == KIND_FORWARD)
+		return fwd_last_port(&o->fwd) - o->fwd.public_port + 1u;
+	return route_name_claim(o) ? 2 : 1;
 }
 
 void store_claim_key_at(const struct object *o, size_t i, char *buf, size_t len)
 {
 	if (o->kind == KIND_FORWARD)
 		snprintf(buf, len, "%s/%zu", object_proto_name(o->fwd.proto), o->fwd.public_port + i);
+	else if (i == 1)
+		snprintf(buf, len, "name/%s/%s", o->route.entrypoint ? o->route.entrypoint : "",
+			 o->route.hostname);
 	else
 		store_claim_key(o, buf, len);
 }
 
-/* o asks for the claim key (one of its ports, or its host name). */
-static bool claim_asks(const struct object *o, const char *key)
+/* Claim i of o may be held together with others that share it. */
+static bool claim_shared(const struct object *o, size_t i)
+{
+	return o->kind == KIND_ROUTE && i == 1 && o->route.tls != ROUTE_TLS_PASSTHROUGH;
+}
+
+/* How o asks for the claim key: -1 not at all, 0 alone, 1 shared. */
+static int claim_mode(const struct object *o, const char *key)
 {
 	const char *proto = o->kind == KIND_FORWARD ? object_proto_name(o->fwd.proto) : NULL;
 	char k[CLAIM_KEY_LEN], *end;
@@ -50,13 +71,40 @@ static bool claim_asks(const struct object *o, const char *key)
 	unsigned long port;
 
 	if (!proto) {
-		store_claim_key(o, k, sizeof(k));
-		return strcmp(k, key) == 0;
+		for (size_t i = 0; i < store_claim_count(o); i++) {
+			store_claim_key_at(o, i, k, sizeof(k));
+			if (strcmp(k, key) == 0)
+				return claim_shared(o, i);
+		}
+		return -1;
 	}
 	if (strncmp(key, proto, pn) || key[pn] != '/' || key[pn + 1] < '0' || key[pn + 1] > '9')
-		return false;
+		return -1;
 	port = strtoul(key + pn + 1, &end, 10);
-	return !*end && port >= o->fwd.public_port && port <= fwd_last_port(&o->fwd);
+	return !*end && port >= o->fwd.public_port && port <= fwd_last_port(&o->fwd) ? 0 : -1;
+}
+
+static bool claim_shares(const struct claim *c, const struct slot *s)
+{
+	for (size_t i = 0; i < c->n_sharers; i++)
+		if (c->sharers[i] == s)
+			return true;
+	return false;
+}
+
+static void claim_unshare(struct claim *c, const struct slot *s)
+{
+	for (size_t i = 0; i < c->n_sharers; i++) {
+		if (c->sharers[i] == s) {
+			c->sharers[i] = c->sharers[--c->n_sharers];
+			return;
+		}
+	}
+}
+
+static bool claim_held_by(const struct claim *c, const struct slot *s)
+{
+	return c->holder == s || claim_shares(c, s);
 }
 
 static struct claim *claim_get(struct store *st, const char *key)
@@ -79,10 +127,11 @@ static struct claim *claim_get(struct store *st, const char *key)
 
 static void claim_drop_if_unused(struct store *st, struct claim *c)
 {
-	if (c->holder || c->n_waiters)
+	if (c->holder || c->n_sharers || c->n_waiters)
 		return;
 	hmap_del(&st->claims, c->key);
 	free(c->waiters);
+	free(c->sharers);
 	free(c);
 }
 
@@ -118,6 +167,7 @@ static void claim_let_go(struct store *st, struct claim *c, const struct slot *s
 {
 	if (c->holder == s)
 		c->holder = NULL;
+	claim_unshare(c, s);
 	for (size_t i = 0; i < c->n_waiters; i++)
 		store_mark_dirty(st, c->waiters[i]);
 	claim_drop_if_unused(st, c);
@@ -147,8 +197,26 @@ static bool claims_have(struct claim *const *v, size_t n, const struct claim *c)
 	return false;
 }
 
-/* s takes the claims v (n of them, owned now); those it held and are not in v go. */
-static void claim_take(struct store *st, struct slot *s, struct claim **v, size_t n)
+/* Room for s among the sharers of those of v that o shares, before anything changes. */
+static int claim_reserve(const struct slot *s, struct claim **v, size_t n, const struct object *o)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct slot **w;
+		if (!claim_shared(o, i) || claim_shares(v[i], s))
+			continue;
+		if (!(w = array_room(v[i]->sharers, v[i]->n_sharers, sizeof(*w))))
+			return -ENOMEM;
+		v[i]->sharers = w;
+	}
+	return 0;
+}
+
+/*
+ * s takes the claims v (n of them, owned now) as object o asks for them, with room made by
+ * claim_reserve; those it held and are not in v go.
+ */
+static void claim_take(struct store *st, struct slot *s, struct claim **v, size_t n,
+		       const struct object *o)
 {
 	for (size_t i = 0; i < s->n_claims; i++)
 		if (!claims_have(v, n, s->claims[i]))
@@ -156,31 +224,55 @@ static void claim_take(struct store *st, struct slot *s, struct claim **v, size_
 	free(s->claims);
 	s->claims = v;
 	s->n_claims = n;
-	for (size_t i = 0; i < n; i++)
-		v[i]->holder = s;
+	for (size_t i = 0; i < n; i++) {
+		if (!claim_shared(o, i)) {
+			v[i]->holder = s;
+			claim_unshare(v[i], s);         /* shared what it now holds alone */
+			continue;
+		}
+		if (v[i]->holder == s)
+			v[i]->holder = NULL;    /* held alone what it now shares */
+		if (!claim_shares(v[i], s))
+			v[i]->sharers[v[i]->n_sharers++] = s;
+	}
 }
 
-/* Those holding any of v lose all they hold (a range every port); s holds v after. */
-static int claim_evict(struct store *st, struct slot *s, struct claim **v, size_t n)
+static void loser_add(struct slot **losers, size_t *k, struct slot *l)
 {
-	struct slot **losers = calloc(n, sizeof(*losers));
-	size_t k = 0, j;
+	size_t j;
 
-	if (!losers)
+	for (j = 0; j < *k && losers[j] != l; j++)
+		;
+	if (j == *k)
+		losers[(*k)++] = l;
+}
+
+/*
+ * Those holding any of v in a way o cannot share lose all they hold (a range every port).
+ * s stands as the holder meanwhile, so no claim of v is freed on the way.
+ */
+static int claim_evict(struct store *st, struct slot *s, struct claim **v, size_t n,
+		       const struct object *o)
+{
+	size_t k = 0, most = n;
+	struct slot **losers;
+
+	for (size_t i = 0; i < n; i++)
+		most += claim_shared(o, i) ? 0 : v[i]->n_sharers;
+	if (!(losers = calloc(most, sizeof(*losers))))
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
-		struct slot *l = v[i]->holder;
-		if (!l || l == s)
-			continue;
-		for (j = 0; j < k && losers[j] != l; j++)
-			;
-		if (j == k)
-			losers[k++] = l;
+		if (v[i]->holder && v[i]->holder != s)
+			loser_add(losers, &k, v[i]->holder);
 		v[i]->holder = s;
-		store_mark_dirty(st, l);
+		for (size_t j = 0; !claim_shared(o, i) && j < v[i]->n_sharers; j++)
+			if (v[i]->sharers[j] != s)
+				loser_add(losers, &k, v[i]->sharers[j]);
 	}
-	for (size_t i = 0; i < k; i++)
+	for (size_t i = 0; i < k; i++) {
+		store_mark_dirty(st, losers[i]);
 		claim_release(st, losers[i]);
+	}
 	free(losers);
 	return 0;
 }
@@ -220,12 +312,29 @@ static int slot_candidate(const struct slot *s)
 	return -1;
 }
 
+/* The best of those holding c that s cannot hold it beside, or NULL. */
+static struct slot *claim_rival(const struct claim *c, const struct slot *s, bool shared)
+{
+	struct slot *best = NULL;
+
+	if (c->holder && c->holder != s)
+		return c->holder;
+	for (size_t i = 0; !shared && i < c->n_sharers; i++) {
+		struct slot *h = c->sharers[i];
+		if (h != s && (!best || rank_less(h->want_source, h->want_seq, h->id,
+						  best->want_source, best->want_seq, best->id)))
+			best = h;
+	}
+	return best;
+}
+
 /*
  * A free claim goes to the best of those asking for it, not to whichever is resolved
- * first: the best waiter (other than s) still asking for c that outranks s, or NULL.
+ * first: the best waiter (other than s) still asking for c in a way s cannot share, that
+ * outranks s and those holding c it cannot share with, or NULL.
  */
 static struct slot *better_waiter(const struct claim *c, const struct slot *s, int source,
-				  uint64_t seq)
+				  uint64_t seq, bool shared)
 {
 	struct slot *best = NULL;
 	int best_src = source;
@@ -235,11 +344,17 @@ static struct slot *better_waiter(const struct claim *c, const struct slot *s, i
 	for (size_t i = 0; i < c->n_waiters; i++) {
 		struct slot *w = c->waiters[i];
 		int ws = slot_candidate(w);
+		int mode;
 		if (w == s || ws < 0)
 			continue;
-		if (!claim_asks(w->src[ws]->good, c->key) ||
+		struct slot *r;
+		mode = claim_mode(w->src[ws]->good, c->key);
+		if (mode < 0 || (shared && mode == 1) ||
 		    !rank_less(ws, w->src[ws]->seq, w->id, best_src, best_seq, best_id))
 			continue;
+		r = claim_rival(c, w, mode == 1);
+		if (r && r != s && !outranks(ws, w->src[ws]->seq, w->id, r))
+			continue;       /* it could not take c either */
 		best = w;
 		best_src = ws;
 		best_seq = w->src[ws]->seq;
@@ -282,8 +397,9 @@ static void slot_resolve(struct store *st, struct slot *s)
 	struct entry *top = NULL, *cand = NULL;
 	int top_src = -1, cand_src = slot_candidate(s);
 	char key[CLAIM_KEY_LEN], msg[ERR_LEN];
-	struct slot *blocker = NULL;
+	struct slot *blocker = NULL, *rival;
 	struct claim *c = NULL, **v;
+	bool shared;
 	size_t i, n;
 
 	for (int k = 0; k < s->n_src && !top; k++) {
@@ -312,16 +428,20 @@ static void slot_resolve(struct store *st, struct slot *s)
 		store_claim_key_at(cand->good, i, key, sizeof(key));
 		if (!(c = v[i] = claim_get(st, key)))
 			break;
-		if (c->holder == s)
+		shared = claim_shared(cand->good, i);
+		if (c->holder == s || (shared && claim_held_by(c, s)))
 			continue;
-		blocker = better_waiter(c, s, cand_src, cand->seq);
+		blocker = better_waiter(c, s, cand_src, cand->seq, shared);
 		if (blocker)
 			store_mark_dirty(st, blocker);  /* it outranks s: its turn first */
 		/* the holder is named, and kept when a waiter comes first or it outranks s */
-		if (c->holder && (blocker || !outranks(cand_src, cand->seq, s->id, c->holder)))
-			blocker = c->holder;
+		rival = claim_rival(c, s, shared);
+		if (rival && (blocker || !outranks(cand_src, cand->seq, s->id, rival)))
+			blocker = rival;
 	}
-	if (!v || (i < n && !blocker) || (!blocker && claim_evict(st, s, v, n))) {
+	if (!v || (i < n && !blocker) ||
+	    (!blocker && (claim_reserve(s, v, n, cand->good) ||
+			  claim_evict(st, s, v, n, cand->good)))) {
 		free(v);
 		s->status.state = ST_FAILED;
 		status_set_error(&s->status, "out of memory");
@@ -330,9 +450,10 @@ static void slot_resolve(struct store *st, struct slot *s)
 	if (!blocker) {
 		/* a holder whose rank changed lets its waiters compare again */
 		for (i = 0; i < n; i++)
-			if (v[i]->holder == s && (s->want_source != cand_src || s->want_seq != cand->seq))
+			if (claim_held_by(v[i], s) &&
+			    (s->want_source != cand_src || s->want_seq != cand->seq))
 				claim_wake(st, v[i]);
-		claim_take(st, s, v, n);
+		claim_take(st, s, v, n, cand->good);
 		slot_want(s, cand->good, cand_src, cand->seq);
 		goto out;
 	}
@@ -407,10 +528,11 @@ void store_pin_claims(struct store *st)
 		v = calloc(n, sizeof(*v));
 		for (i = 0; v && i < n; i++) {
 			store_claim_key_at(s->want, i, key, sizeof(key));
-			if (!(v[i] = claim_get(st, key)) || v[i]->holder)
+			if (!(v[i] = claim_get(st, key)) || v[i]->holder ||
+			    (!claim_shared(s->want, i) && v[i]->n_sharers))
 				break;
 		}
-		if (!v || i < n) {
+		if (!v || i < n || claim_reserve(s, v, n, s->want)) {
 			for (size_t k = 0; v && k <= i && k < n; k++)
 				if (v[k])
 					claim_drop_if_unused(st, v[k]);
@@ -418,7 +540,7 @@ void store_pin_claims(struct store *st)
 			slot_want(s, NULL, -1, 0);
 			continue;
 		}
-		claim_take(st, s, v, n);
+		claim_take(st, s, v, n, s->want);
 		object_unref(s->applied);
 		s->applied = object_ref(s->want);
 		s->applied_source = s->want_source;

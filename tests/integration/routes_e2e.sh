@@ -74,6 +74,12 @@ check "passthrough beside an HTTPS route rejected" wait_for 5 status_is "$EDGE" 
 check "passthrough conflict names the holder" test "$(error_of zz-pass)" = \
 	'route zz-pass: hostname "app.example.com" on entrypoint websecure is held by route site (source gw1); a TLS passthrough route and an HTTPS route cannot share a name on one entrypoint'
 check "no file for the refused passthrough route" test ! -e "$(f zz-pass)"
+pub "$EDGE" -r -t edge/gw1/routes/db-web -m '{"hostname":"db.example.com","path_prefix":"/admin","target_url":"http://10.50.0.20:8080"}'
+check "an HTTPS route with a path beside a passthrough route rejected" wait_for 5 status_is "$EDGE" gw1 routes db-web rejected
+check "... naming the passthrough route" test "$(error_of db-web)" = \
+	'route db-web: hostname "db.example.com" path_prefix "/admin" on entrypoint websecure is held by route db (source gw1); a TLS passthrough route and an HTTPS route cannot share a name on one entrypoint'
+check "... with no file, and the passthrough file kept" bash -c "test ! -e $(f db-web) && test -f $(f db)"
+pub "$EDGE" -r -t edge/gw1/routes/db-web -n
 
 # --- a plain password is refused, and the secret appears nowhere
 pub "$EDGE" -r -t edge/gw1/routes/weak -m '{"hostname":"weak.example.com","target_url":"http://10.50.0.12","basic_auth":{"users":["bob:hunter2-secret"]}}'
@@ -137,7 +143,13 @@ check "deleted route file removed" wait_for 5 test ! -e "$(f api)"
 check "the waiting route takes the freed hostname+path" wait_for 5 status_is "$EDGE" gw1 routes api-dup applied
 check "its file appears" wait_for 5 test -f "$(f api-dup)"
 pub "$EDGE" -r -t edge/gw1/routes/site -n
-check "deleting the HTTPS route frees the name for passthrough" wait_for 5 status_is "$EDGE" gw1 routes zz-pass applied
-check "other routes untouched" bash -c "test -f $(f api-v2) && test -f $(f db)"
+check "HTTPS routes with paths still hold the name against passthrough" wait_for 5 bash -c \
+	"retained $EDGE edge/gw1/status/routes/zz-pass | grep -q 'held by route api-v2 (source gw1); a TLS passthrough'"
+check "... and still serve" bash -c "test -f $(f api-v2) && test -f $(f api-dup)"
+pub "$EDGE" -r -t edge/gw1/routes/api-dup -n
+pub "$EDGE" -r -t edge/gw1/routes/api-v2 -n
+check "deleting the last HTTPS route frees the name for passthrough" wait_for 5 status_is "$EDGE" gw1 routes zz-pass applied
+check "its file appears" wait_for 5 test -f "$(f zz-pass)"
+check "other routes untouched" bash -c "test -f $(f db)"
 check "all files still pass the schema" schema_ok "$DYN"/*.yml
 t_done

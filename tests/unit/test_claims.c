@@ -102,6 +102,7 @@ static void restore_reversed(struct store *a, struct store *b)
 }
 
 static void test_ranges(void);
+static void test_names(void);
 
 int main(void)
 {
@@ -272,6 +273,7 @@ int main(void)
 	store_free(&b);
 	store_free(&c);
 	test_ranges();
+	test_names();
 	cidr_list_free(&pol.allowed);
 	return CHECK_DONE();
 }
@@ -322,4 +324,172 @@ static void test_ranges(void)
 	CHECK_STR("... and the overlapping range takes its ports", holder(&st, 31150), "overlap");
 	store_free(&back);
 	store_free(&st);
+}
+
+/* A route: with a path when path is set, else TLS passthrough when pass, else plain HTTPS. */
+static void put_route_seq(struct store *st, int src, const char *id, const char *path, bool pass,
+			  uint64_t seq)
+{
+	char json[200], err[ERR_LEN];
+	struct object *o = NULL;
+
+	if (pass)
+		snprintf(json, sizeof(json), "{\"hostname\": \"app.example.com\", \"tls\": "
+			 "\"passthrough\", \"target\": \"10.1.0.7:443\"}");
+	else
+		snprintf(json, sizeof(json), "{\"hostname\": \"app.example.com\",%s%s%s "
+			 "\"target_url\": \"http://10.1.0.7\"}", path ? " \"path_prefix\": \"" : "",
+			 path ? path : "", path ? "\"," : "");
+	if (payload_parse(KIND_ROUTE, id, json, strlen(json), &pol, &o, err, sizeof(err)))
+		printf("FAIL payload %s: %s\n", id, err);
+	store_put(st, KIND_ROUTE, src, id, o, NULL, st->gen, seq);
+}
+
+static void put_route(struct store *st, int src, const char *id, const char *path, bool pass)
+{
+	put_route_seq(st, src, id, path, pass, 0);
+}
+
+static bool route_live(struct store *st, const char *id)
+{
+	struct slot *s = store_get(st, KIND_ROUTE, id);
+
+	return s && s->want && s->status.state == ST_APPLIED;
+}
+
+static const char *route_error(struct store *st, const char *id)
+{
+	struct slot *s = store_get(st, KIND_ROUTE, id);
+
+	return s && s->status.error ? s->status.error : "";
+}
+
+/*
+ * HTTPS routes with paths share their name; a TLS passthrough route needs it alone. Who
+ * wins is the best rank among all that ask, whatever the order and across a restore.
+ */
+/*
+ * Five routes on one name, with fixed ranks, resolved in each of the 120 orders (one
+ * resolve per put): the outcome is always the same, the one the ranks say.
+ */
+static void test_name_orders(void)
+{
+	static const struct { int src; const char *id, *path; bool pass; } r[] = {
+		{ 1, "a-gpass", NULL, true }, { 0, "b-p1", "/p1", false }, { 1, "c-gp2", "/p2", false },
+		{ 0, "d-pass", NULL, true }, { 1, "e-gp3", "/p3", false },
+	};
+	int perm[5] = { 0, 1, 2, 3, 4 }, bad = 0, orders = 0;
+
+	for (;;) {
+		struct store st;
+		int i, j, k;
+
+		store_init(&st, names, 2);
+		for (i = 0; i < 5; i++) {
+			k = perm[i];
+			put_route_seq(&st, r[k].src, r[k].id, r[k].path, r[k].pass, 10 + (uint64_t)k);
+			settle(&st);
+		}
+		/* the node's b-p1 outranks all: the HTTPS routes share, both passthroughs wait */
+		bad += !route_live(&st, "b-p1") || !route_live(&st, "c-gp2") ||
+		       !route_live(&st, "e-gp3") || route_live(&st, "a-gpass") || route_live(&st, "d-pass");
+		store_free(&st);
+		orders++;
+		/* next permutation in lexicographic order */
+		for (i = 3; i >= 0 && perm[i] > perm[i + 1]; i--)
+			;
+		if (i < 0)
+			break;
+		for (j = 4; perm[j] < perm[i]; j--)
+			;
+		k = perm[i], perm[i] = perm[j], perm[j] = k;
+		for (j = i + 1, k = 4; j < k; j++, k--) {
+			int t = perm[j];
+			perm[j] = perm[k], perm[k] = t;
+		}
+	}
+	CHECK("every one of the 120 orders ends the same", orders == 120 && bad == 0);
+}
+
+static void test_names(void)
+{
+	struct store st, back;
+
+	store_init(&st, names, 2);
+	put_route(&st, 0, "api", "/api", false);
+	put_route(&st, 0, "web", "/web", false);
+	settle(&st);
+	CHECK("two HTTPS routes with paths share a name", route_live(&st, "api") && route_live(&st, "web"));
+	put_route(&st, 0, "pass", NULL, true);
+	settle(&st);
+	CHECK("a passthrough route beside them is refused", !route_live(&st, "pass"));
+	CHECK_STR("... naming the first of them", route_error(&st, "pass"),
+		  "route pass: hostname \"app.example.com\" on entrypoint websecure is held by route api "
+		  "(source gw1); a TLS passthrough route and an HTTPS route cannot share a name on "
+		  "one entrypoint");
+	store_delete(&st, KIND_ROUTE, 0, "api");
+	settle(&st);
+	CHECK("one HTTPS route left: still refused", !route_live(&st, "pass"));
+	CHECK_STR("... naming the one left", route_error(&st, "pass"),
+		  "route pass: hostname \"app.example.com\" on entrypoint websecure is held by route web "
+		  "(source gw1); a TLS passthrough route and an HTTPS route cannot share a name on "
+		  "one entrypoint");
+	store_delete(&st, KIND_ROUTE, 0, "web");
+	settle(&st);
+	CHECK("the last one gone: the passthrough route takes the name", route_live(&st, "pass"));
+	put_route(&st, 0, "late", "/late", false);
+	settle(&st);
+	CHECK("an HTTPS route with a path beside it is refused", !route_live(&st, "late"));
+	CHECK_STR("... naming the passthrough route", route_error(&st, "late"),
+		  "route late: hostname \"app.example.com\" path_prefix \"/late\" on entrypoint "
+		  "websecure is held by route pass (source gw1); a TLS passthrough route and an "
+		  "HTTPS route cannot share a name on one entrypoint");
+	put_route(&st, 0, "plain", NULL, false);
+	settle(&st);
+	CHECK("an HTTPS route without a path is refused too", !route_live(&st, "plain"));
+
+	restore_reversed(&st, &back);
+	CHECK("after a restore the passthrough route holds the name", route_live(&back, "pass"));
+	CHECK("... and the HTTPS routes are still refused",
+	      !route_live(&back, "late") && !route_live(&back, "plain"));
+	store_free(&back);
+
+	/* a higher source outranks the holder: the passthrough route of the group gives way */
+	store_delete(&st, KIND_ROUTE, 0, "pass");
+	store_delete(&st, KIND_ROUTE, 0, "late");
+	store_delete(&st, KIND_ROUTE, 0, "plain");
+	settle(&st);
+	put_route(&st, 1, "gpass", NULL, true);
+	settle(&st);
+	CHECK("a group's passthrough route holds the free name", route_live(&st, "gpass"));
+	put_route(&st, 0, "n1", "/a", false);
+	put_route(&st, 0, "n2", "/b", false);
+	settle(&st);
+	CHECK("the node's HTTPS routes outrank it and share the name",
+	      route_live(&st, "n1") && route_live(&st, "n2") && !route_live(&st, "gpass"));
+	put_route(&st, 1, "g3", "/c", false);
+	settle(&st);
+	CHECK("a group's HTTPS route shares it beside them", route_live(&st, "g3"));
+	store_delete(&st, KIND_ROUTE, 0, "n1");
+	store_delete(&st, KIND_ROUTE, 0, "n2");
+	settle(&st);
+	CHECK("the group's passthrough route arrived first, so it takes the name back",
+	      route_live(&st, "gpass") && !route_live(&st, "g3"));
+
+	/* one id turning from a path route into a passthrough route, and back */
+	store_delete(&st, KIND_ROUTE, 1, "gpass");
+	store_delete(&st, KIND_ROUTE, 1, "g3");
+	settle(&st);
+	put_route(&st, 0, "sw", "/s", false);
+	settle(&st);
+	put_route(&st, 0, "sw", NULL, true);
+	settle(&st);
+	CHECK("a sharer alone may turn into the passthrough holder", route_live(&st, "sw"));
+	put_route(&st, 0, "sw", "/s", false);
+	put_route(&st, 0, "other", "/o", false);
+	settle(&st);
+	CHECK("... and back into a sharer, beside another",
+	      route_live(&st, "sw") && route_live(&st, "other"));
+	store_free(&st);
+	test_name_orders();
 }
