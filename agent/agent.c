@@ -57,21 +57,24 @@ static int edge_routes(void *arg, struct traefik_op *ops, size_t n)
 	return traefik_commit(&a->traefik, ops, n);
 }
 
+int agent_status_render(struct agent *a, const struct slot *s)
+{
+	return status_object_render(&a->sb, &s->status,
+				    s->status.source >= 0 ? a->names[s->status.source] : NULL, time(NULL));
+}
+
 static bool edge_status(void *arg, const struct slot *s)
 {
 	struct agent *a = arg;
 	char topic[256], rest[128];
-	int ret;
 
-	if (!a->mqtt || !mqtt_connected(a->mqtt))
+	if (!a->mqtt || !mqtt_connected(a->mqtt) || a->statuses_unsent)
 		return false;
 	snprintf(rest, sizeof(rest), "status/%s/%s", object_kind_plural(s->kind), s->id);
 	topic_format(topic, sizeof(topic), a->cfg.topic_prefix, a->cfg.node_id, rest);
 	if (s->status.state == ST_NONE)
 		return mqtt_publish(a->mqtt, topic, "", 0, 1, true) == 0;
-	ret = status_object_render(&a->sb, &s->status,
-				   s->status.source >= 0 ? a->names[s->status.source] : NULL, time(NULL));
-	if (ret)
+	if (agent_status_render(a, s))
 		return false;
 	return mqtt_publish(a->mqtt, topic, a->sb.buf, a->sb.len, 1, true) == 0;
 }
@@ -217,6 +220,7 @@ int agent_init(struct agent *a, int argc, char **argv)
 	strbuf_init(&a->sb);
 	strbuf_init(&a->journal_buf);
 	strbuf_init(&a->replay_statuses);
+	a->statuses_unsent = true;
 	a->journal.fd = -1;
 	metrics_http_init(&a->metrics, -1);
 	ret = config_load(&a->cfg, argc, argv, err, sizeof(err));

@@ -21,6 +21,9 @@
 #define LISTENING_MAX_AGE_MS 1000
 
 
+/* agent.c: an object's status payload, rendered into a->sb */
+int agent_status_render(struct agent *a, const struct slot *s);
+
 /* agent_report.c: node status, health, metrics */
 void agent_report_node(struct agent *a);
 void agent_report_node_changed(struct agent *a);

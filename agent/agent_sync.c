@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <malloc.h>
 #include <poll.h>
 #include <signal.h>
@@ -111,6 +112,29 @@ static bool sync_guard(struct agent *a)
  * object's) are cleared; known objects whose status the broker no longer has (it lost
  * its retained messages) get it again. Swept objects are cleared by reconcile.
  */
+/*
+ * After a start, no status goes out before the first replay showed the retained ones: a
+ * restart that changed nothing publishes none (not one per object), and statuses keep the
+ * updated_at of their last change.
+ */
+static void statuses_send(struct agent *a)
+{
+	if (!a->statuses_unsent)
+		return;
+	a->statuses_unsent = false;
+	reconcile_publish_all(&a->rc, &a->store);
+}
+
+/* s's status, never published by this process, is what the broker retains: adopt it. */
+static void status_adopt(struct agent *a, struct slot *s, uint64_t retained)
+{
+	if (!a->statuses_unsent || s->ever_published || s->status.state == ST_NONE)
+		return;
+	if (agent_status_render(a, s) == 0 &&
+	    status_payload_hash(a->sb.buf, a->sb.len) == retained)
+		reconcile_adopt(&a->store, s);
+}
+
 static void sync_statuses(struct agent *a)
 {
 	struct topic_ref ref;
@@ -120,20 +144,26 @@ static void sync_statuses(struct agent *a)
 
 	if (!mqtt_own_granted(a->mqtt)) {
 		strbuf_reset(&a->replay_statuses);
+		statuses_send(a);
 		return;
 	}
-	for (size_t at = 0; at < a->replay_statuses.len; at += strlen(a->replay_statuses.buf + at) + 1) {
+	for (size_t at = 0; at < a->replay_statuses.len;) {
 		const char *topic = a->replay_statuses.buf + at;
+		const char *hash = topic + strlen(topic) + 1;
+
+		at += (size_t)(hash - topic) + strlen(hash) + 1;
 		if (topic_parse(topic, a->cfg.topic_prefix, a->names, a->n_names, &ref, err,
 				sizeof(err)) != TOPIC_STATUS)
 			continue;
 		if (ref.id[0] && (s = store_get(&a->store, ref.kind, ref.id))) {
 			s->retained_seen = true;
+			status_adopt(a, s, strtoull(hash, NULL, 16));
 			continue;
 		}
 		if (mqtt_publish(a->mqtt, topic, "", 0, 1, true) == 0)
 			cleared++;
 	}
+	a->statuses_unsent = false;
 	reconcile_republish_unseen(&a->rc, &a->store);
 	if (cleared)
 		log_info("sync: cleared %zu retained status(es) of objects this node does not have",
@@ -215,10 +245,11 @@ void agent_sync_complete(struct agent *a, bool confirmed)
 {
 	size_t dropped;
 
-	if (a->cfg.sync_sweep && !confirmed && sync_guard(a))
+	if (a->cfg.sync_sweep && !confirmed && sync_guard(a)) {
+		statuses_send(a);
 		return;
+	}
 	a->held = false;
-	sync_statuses(a);
 	if (a->cfg.sync_sweep) {
 		sets_sweep_replay(a);
 		dropped = store_sweep(&a->store, a->store.gen);
@@ -229,6 +260,7 @@ void agent_sync_complete(struct agent *a, bool confirmed)
 			 "re-deliver stay until deleted)");
 	}
 	agent_sync_reconcile(a);
+	sync_statuses(a);       /* after the replay's last objects are resolved */
 	traefik_scan(&a->traefik, sweep_file, a);
 	host_addresses(&a->pol.host);
 	a->synced = true;
@@ -282,7 +314,8 @@ static void on_connected(void *arg)
 	struct agent *a = arg;
 
 	sync_start(a);
-	reconcile_publish_all(&a->rc, &a->store);
+	if (!a->statuses_unsent)
+		reconcile_publish_all(&a->rc, &a->store);
 }
 
 static bool port_reserved(const struct policy *pol, unsigned port)
@@ -539,8 +572,13 @@ static void on_message(void *arg, const char *topic, const void *payload, size_t
 		agent_sync_mesh_changed(a);
 		return;
 	case TOPIC_STATUS:
-		if (retained && len && !a->synced)
+		if (retained && len && !a->synced) {
+			char hex[20];
+
 			strbuf_add(&a->replay_statuses, topic, strlen(topic) + 1);
+			snprintf(hex, sizeof(hex), "%" PRIx64, status_payload_hash(payload, len));
+			strbuf_add(&a->replay_statuses, hex, strlen(hex) + 1);
+		}
 		return;
 	case TOPIC_BAD:
 		report_error(a, topic, err);

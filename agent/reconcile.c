@@ -245,10 +245,7 @@ static void slot_report(struct reconcile *rc, struct store *st, struct slot *s)
 		goto out;
 	if (!rc->ops->status(rc->arg, s))
 		return;
-	s->published_hash = h;
-	s->published_gen = st->gen;
-	s->published_state = s->status.state;
-	s->ever_published = s->status.state != ST_NONE;
+	reconcile_adopt(st, s);
 out:
 	store_release(st, s);
 }
@@ -299,6 +296,14 @@ void reconcile_publish_all(struct reconcile *rc, struct store *st)
 	for (size_t i = 0; i < w.n; i++)
 		slot_report(rc, st, w.v[i]);
 	free(w.v);
+}
+
+void reconcile_adopt(struct store *st, struct slot *s)
+{
+	s->published_hash = status_hash(&s->status);
+	s->published_gen = st->gen;
+	s->published_state = s->status.state;
+	s->ever_published = s->status.state != ST_NONE;
 }
 
 void reconcile_republish_unseen(struct reconcile *rc, struct store *st)

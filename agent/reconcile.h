@@ -50,6 +50,8 @@ void reconcile_publish_all(struct reconcile *rc, struct store *st);
  * messages, then resets retained_seen.
  */
 void reconcile_republish_unseen(struct reconcile *rc, struct store *st);
+/* The broker already holds s's status as it stands (a retained one): counts as published. */
+void reconcile_adopt(struct store *st, struct slot *s);
 /* A named set changed: the next run refreshes it in the kernel. */
 void reconcile_set_changed(struct reconcile *rc);
 void reconcile_free(struct reconcile *rc);

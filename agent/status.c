@@ -50,6 +50,22 @@ uint64_t status_hash(const struct status *st)
 	return h;
 }
 
+uint64_t status_payload_hash(const char *payload, size_t len)
+{
+	static const char key[] = ",\"updated_at\":";
+	uint64_t h = 1469598103934665603ull;
+	size_t end = len;
+
+	for (size_t i = len; i >= sizeof(key) - 1; i--)
+		if (memcmp(payload + i - (sizeof(key) - 1), key, sizeof(key) - 1) == 0) {
+			end = i - (sizeof(key) - 1);
+			break;
+		}
+	for (size_t i = 0; i < end; i++)
+		h = (h ^ (uint8_t)payload[i]) * 1099511628211ull;
+	return h;
+}
+
 void status_rfc3339(char *buf, size_t len, time_t t)
 {
 	struct tm tm;

@@ -50,6 +50,11 @@ const char *status_state_name(enum obj_state s);
 void status_reset(struct status *st);
 void status_set_error(struct status *st, const char *msg);
 uint64_t status_hash(const struct status *st);
+/*
+ * A hash of a rendered object status without its "updated_at": equal for the same status
+ * rendered at different times (a retained one from before a restart and today's).
+ */
+uint64_t status_payload_hash(const char *payload, size_t len);
 
 void status_rfc3339(char *buf, size_t len, time_t t);
 int status_object_render(struct strbuf *sb, const struct status *s, const char *source, time_t now);

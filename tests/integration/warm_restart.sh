@@ -14,6 +14,11 @@ agent_start "$NS" gw1 "${ENVS[@]}"
 DYN=$T_TMP/gw1/dynamic; DATA=$T_TMP/gw1/data
 check "all applied" seed_three "$NS" gw1 10.0.0.3
 check "cache written" wait_for 5 bash -c "cat $DATA/state.json $DATA/state.journal 2>/dev/null | grep -q '\"f3\"'"
+# Live status publishes only (-R: not the retained ones the subscription shows first).
+ip netns exec "$NS" mosquitto_sub -R -v -t 'edge/gw1/status/forwards/#' -t 'edge/gw1/status/routes/#' \
+	> "$T_TMP/statuses.txt" 2>&1 &
+T_PIDS+=($!)
+r1_at=$(json_field "$(retained "$NS" edge/gw1/status/routes/r1)" updated_at)
 kill -TERM "$AGENT_PID"; wait "$AGENT_PID" 2>/dev/null
 
 # The broker stays up but refuses the agent until the watchers run.
@@ -44,5 +49,17 @@ check "no file written in the Traefik directory or DATA_DIR after the resync (he
 	bash -c "! grep -v -e '/\.\?health\.json' $T_TMP/files.txt | grep -q ."
 check "the cache not rewritten (same inodes and mtimes)" test "$(stat -c %i.%Y "$DATA"/state.json "$DATA"/state.journal 2>/dev/null)" = "$before"
 check "statuses still applied" bash -c "status_is $NS gw1 forwards f1 applied && status_is $NS gw1 routes r1 applied"
-[ "$T_FAILED" = 0 ] || { cat "$T_TMP/monitor.txt" "$T_TMP/files.txt"; tail -40 "$T_TMP/gw1.log"; }
+check "no object status published again: the broker's retained ones already say it" \
+	test ! -s "$T_TMP/statuses.txt"
+check "a status keeps the time of its last change ($r1_at)" \
+	test "$(json_field "$(retained "$NS" edge/gw1/status/routes/r1)" updated_at)" = "$r1_at"
+
+# A change while the agent was down is published, the rest still is not.
+kill -TERM "$AGENT_PID"; wait "$AGENT_PID" 2>/dev/null
+pub "$NS" -r -t edge/gw1/forwards/f2 -m '{"public_port": 9012, "target_ip": "10.0.0.3", "target_port": 81}'
+agent_start "$NS" gw1 "${ENVS[@]}"
+check "the changed forward applied after the restart" wait_for 10 bash -c "nft_list $NS | grep -q '9012 : 10.0.0.3 . 81'"
+check "its status published" wait_for 10 grep -q 'status/forwards/f2 .*"applied"' "$T_TMP/statuses.txt"
+check "only its status published" bash -c "[ \$(grep -c . $T_TMP/statuses.txt) = 1 ]"
+[ "$T_FAILED" = 0 ] || { cat "$T_TMP/monitor.txt" "$T_TMP/files.txt" "$T_TMP/statuses.txt"; tail -40 "$T_TMP/gw1.log"; }
 t_done
