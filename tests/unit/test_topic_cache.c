@@ -63,6 +63,22 @@ int main(void)
 	status_object_render(&sb, &s, "gw1", 0);
 	CHECK_STR("applied status has no error", sb.buf,
 		  "{\"state\":\"applied\",\"source\":\"gw1\",\"updated_at\":\"1970-01-01T00:00:00Z\"}");
+	{
+		uint64_t h0 = status_payload_hash(sb.buf, sb.len);
+
+		status_object_render(&sb, &s, "gw1", 1700000000);
+		CHECK("a status hashes the same rendered at another time",
+		      status_payload_hash(sb.buf, sb.len) == h0);
+		s.state = ST_FAILED;
+		s.error = msg;
+		status_object_render(&sb, &s, "gw1", 0);
+		CHECK("another state hashes differently", status_payload_hash(sb.buf, sb.len) != h0);
+		s.state = ST_APPLIED;
+		status_object_render(&sb, &s, "gw2", 0);
+		CHECK("another source hashes differently", status_payload_hash(sb.buf, sb.len) != h0);
+		CHECK("a payload without updated_at is hashed whole",
+		      status_payload_hash("{\"a\":1}", 7) != status_payload_hash("{\"a\":2}", 7));
+	}
 	status_offline_render(&sb, "gw1");
 	CHECK_STR("offline status", sb.buf, "{\"state\":\"offline\",\"node\":\"gw1\",\"version\":\"" EDGE_VERSION "\"}");
 
