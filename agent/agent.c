@@ -187,6 +187,7 @@ static void mesh_init(struct agent *a)
 		.endpoint = a->cfg.wg_endpoint,
 		.refresh_s = a->cfg.join_refresh_s,
 		.network = a->cfg.mesh_network.family ? &a->cfg.mesh_network : NULL,
+		.pst_table = a->cfg.pst_tunnel ? a->cfg.nft_table : NULL,
 	};
 
 	if (!a->cfg.wg_conf)

@@ -6,6 +6,7 @@
 #include "coexist.h"
 #include "nft_apply.h"
 #include "nft_watch.h"
+#include "pst.h"
 
 int agent_cleanup(int argc, char **argv)
 {
@@ -41,6 +42,13 @@ int agent_cleanup(int argc, char **argv)
 			fprintf(stderr, "edge-agent cleanup: deleted table inet %s\n", cfg.nft_table);
 		}
 		nft_close(nft);
+	}
+	if (pst_remove(cfg.nft_table, err, sizeof(err))) {
+		fprintf(stderr, "edge-agent cleanup: %s\n", err);
+		ret = 1;
+	} else {
+		fprintf(stderr, "edge-agent cleanup: removed the tunnel %s, its rules and tables\n",
+			PST_IFNAME);
 	}
 	config_free(&cfg);
 	return ret;

@@ -317,12 +317,22 @@ static int set_failback(struct config *cfg, const char *v, char *err, size_t err
 	return 0;
 }
 
-static int set_sweep(struct config *cfg, const char *v, char *err, size_t errlen)
+static int on_off(const char *name, const char *v, bool *out, char *err, size_t errlen)
 {
 	if (strcmp(v, "on") && strcmp(v, "off"))
-		return bad(err, errlen, "SYNC_SWEEP", v, "on, off");
-	cfg->sync_sweep = strcmp(v, "on") == 0;
+		return bad(err, errlen, name, v, "on, off");
+	*out = strcmp(v, "on") == 0;
 	return 0;
+}
+
+static int set_sweep(struct config *cfg, const char *v, char *err, size_t errlen)
+{
+	return on_off("SYNC_SWEEP", v, &cfg->sync_sweep, err, errlen);
+}
+
+static int set_pst_tunnel(struct config *cfg, const char *v, char *err, size_t errlen)
+{
+	return on_off("PRESERVE_SOURCE_TUNNEL", v, &cfg->pst_tunnel, err, errlen);
 }
 
 static int set_guard_percent(struct config *cfg, const char *v, char *err, size_t errlen)
@@ -531,6 +541,7 @@ static const struct option_def options[] = {
 	{ "RESERVED_PORTS", "reserved-ports", NULL, "public ports refused (default 22,80,443,MQTT,WG)", set_reserved },
 	{ "SYNC_QUIET_MS", "sync-quiet-ms", "1000", "quiet period ending the retained replay", set_quiet },
 	{ "SYNC_SWEEP", "sync-sweep", "on", "remove objects a resync did not re-deliver (off: only deletes and tombstones remove, for brokers that replicate retained messages late)", set_sweep },
+	{ "PRESERVE_SOURCE_TUNNEL", "preserve-source-tunnel", "on", "with the mesh managed here: the VXLAN tunnel edge-pst that carries preserve_source forwards between mesh nodes, as edge and as target (README)", set_pst_tunnel },
 	{ "DELETE_GUARD_PERCENT", "delete-guard-percent", "50", "hold a resync that would remove more than this % of objects", set_guard_percent },
 	{ "DELETE_GUARD_MIN", "delete-guard-min", "10", "...and more than this many (then confirm on <prefix>/<node>/confirm)", set_guard_min },
 	{ "MAX_PAYLOAD_BYTES", "max-payload-bytes", "65536", "largest accepted payload", set_max_payload },

@@ -41,6 +41,7 @@ struct config {
 
 	unsigned sync_quiet_ms;
 	bool sync_sweep;                /* false: only deletes and tombstones remove objects */
+	bool pst_tunnel;                /* the preserve_source tunnel with the mesh (pst.h) */
 	unsigned guard_percent;         /* hold a resync removing more than this share... */
 	unsigned guard_min;             /* ...and more than this many objects */
 	size_t max_payload;

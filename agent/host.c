@@ -31,7 +31,15 @@ static uint8_t netmask_bits(const struct sockaddr *mask, int family)
 	return (uint8_t)bits;
 }
 
-int host_networks(struct cidr_list *list, const char *skip_ifname)
+static bool skipped(const char *name, const char *const *skip, size_t n_skip)
+{
+	for (size_t k = 0; k < n_skip; k++)
+		if (!strcmp(name, skip[k]))
+			return true;
+	return false;
+}
+
+int host_networks(struct cidr_list *list, const char *const *skip, size_t n_skip)
 {
 	struct ifaddrs *ifa, *i;
 	int ret = 0;
@@ -41,7 +49,7 @@ int host_networks(struct cidr_list *list, const char *skip_ifname)
 	cidr_list_free(list);
 	for (i = ifa; i && !ret; i = i->ifa_next) {
 		struct cidr c = { 0 };
-		if (!i->ifa_addr || (skip_ifname && !strcmp(i->ifa_name, skip_ifname)))
+		if (!i->ifa_addr || skipped(i->ifa_name, skip, n_skip))
 			continue;
 		if (i->ifa_addr->sa_family == AF_INET) {
 			c.family = AF_INET;
@@ -61,7 +69,7 @@ int host_networks(struct cidr_list *list, const char *skip_ifname)
 
 int host_addresses(struct cidr_list *list)
 {
-	int ret = host_networks(list, NULL);
+	int ret = host_networks(list, NULL, 0);
 
 	for (size_t i = 0; !ret && i < list->n; i++)
 		list->v[i].prefix = list->v[i].family == AF_INET ? 32 : 128;
@@ -174,6 +182,19 @@ int host_listening(struct port_set *set)
 		ret = listening_read("/proc/net/udp", false, false, set);
 	if (!ret)
 		ret = listening_read("/proc/net/udp6", true, false, set);
+	return ret;
+}
+
+int host_sysctl(const char *path, const char *value)
+{
+	size_t len = strlen(value);
+	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, value, len) != (ssize_t)len)
+		ret = -errno;
+	close(fd);
 	return ret;
 }
 

@@ -6,8 +6,8 @@
 
 /* Replaces list with every address configured on this host's interfaces. */
 int host_addresses(struct cidr_list *list);
-/* Each address with its interface's prefix length, skip_ifname (or NULL) left out. */
-int host_networks(struct cidr_list *list, const char *skip_ifname);
+/* Each address with its interface's prefix length; the interfaces named in skip left out. */
+int host_networks(struct cidr_list *list, const char *const *skip, size_t n_skip);
 /*
  * Fills set from /proc/net/{tcp,tcp6,udp,udp6} of this network namespace: TCP sockets in
  * LISTEN and unconnected bound UDP sockets, except those bound to a loopback address.
@@ -15,5 +15,7 @@ int host_networks(struct cidr_list *list, const char *skip_ifname);
 int host_listening(struct port_set *set);
 /* Writes 1 to /proc/sys/net/ipv4/ip_forward unless it already is; err says why not. */
 int host_ip_forward(char *err, size_t errlen);
+/* Writes value to the sysctl file at path (under /proc/sys); 0 or -errno. */
+int host_sysctl(const char *path, const char *value);
 
 #endif

@@ -9,6 +9,7 @@
 #include "join_cache.h"
 #include "join_parse.h"
 #include "log.h"
+#include "pst.h"
 #include "mesh_int.h"
 #include "rtnl.h"
 #include "wg_backend.h"
@@ -58,6 +59,14 @@ static int mesh_links(struct mesh *m, const struct wg_join *j, const struct wg_d
 	if (!ret)
 		ret = rtnl_routes_sync(ifindex, routes.v, routes.n);
 	free(routes.v);
+	if (!ret && m->c.pst_table) {
+		char err[ERR_LEN] = "";
+
+		if (pst_apply(&m->pst, m->c.pst_table, m->c.ifname, j, &m->net, err, sizeof(err)) &&
+		    strcmp(err, m->pst_error))
+			log_error("%s", err);
+		snprintf(m->pst_error, sizeof(m->pst_error), "%s", err);
+	}
 	return ret;
 }
 
@@ -186,6 +195,7 @@ void mesh_close(struct mesh *m)
 	wg_join_free(&m->joined);
 	wg_join_free(&m->bus);
 	free(m->peers);
+	pst_close(m->pst);
 	memset(m->priv, 0, sizeof(m->priv));
 	free(m);
 }
@@ -301,10 +311,15 @@ void mesh_status(struct mesh *m, struct mesh_status *st)
 	st->ifname = m->c.ifname;
 	wg_key_to_base64(st->public_key, m->pub);
 	st->source = m->has_bus ? "bus" : m->joined_live ? "controller" : m->has_joined ? "cache" : "none";
-	snprintf(m->error, sizeof(m->error), "%s%s%s%s%s", m->pin_error,
-		 m->pin_error[0] && m->join_error[0] ? "; " : "", m->join_error,
-		 (m->pin_error[0] || m->join_error[0]) && m->apply_error[0] ? "; " : "",
-		 m->apply_error);
+	m->error[0] = '\0';
+	for (size_t i = 0; i < 4; i++) {
+		const char *e = (const char *[]){ m->pin_error, m->join_error, m->apply_error,
+						  m->pst_error }[i];
+		size_t at = strlen(m->error);
+
+		if (e[0])
+			snprintf(m->error + at, sizeof(m->error) - at, "%s%s", at ? "; " : "", e);
+	}
 	st->error = m->error;
 	if (!j)
 		return;

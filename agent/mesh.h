@@ -24,6 +24,7 @@ struct mesh_conf {
 	const char *endpoint;           /* advertised ip:port, or NULL */
 	const struct cidr *network;     /* MESH_NETWORK; NULL: learned and pinned */
 	unsigned refresh_s;             /* re-join this often after a success */
+	const char *pst_table;          /* the preserve_source tunnel's table prefix; NULL: off */
 };
 
 struct mesh_peer_status {

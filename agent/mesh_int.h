@@ -31,7 +31,9 @@ struct mesh {
 	char join_error[ERR_LEN];
 	char apply_error[ERR_LEN];
 	char pin_error[ERR_LEN];
-	char error[3 * ERR_LEN + 16];
+	char pst_error[ERR_LEN];
+	struct pst *pst;
+	char error[4 * ERR_LEN + 16];
 	struct mesh_peer_status *peers;
 	size_t n_peers;
 };

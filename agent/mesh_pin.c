@@ -14,6 +14,7 @@
 #include "host.h"
 #include "log.h"
 #include "mesh_int.h"
+#include "pst.h"
 #include "mesh_policy.h"
 
 #define PIN_FILE "mesh_network"
@@ -85,7 +86,9 @@ int mesh_admit(struct mesh *m, const struct wg_join *j, char *err, size_t errlen
 {
 	struct cidr_list host = { 0 };
 	struct mesh_bounds b = { .net = m->net, .host = &host };
-	int ret = host_networks(&host, m->c.ifname);
+	/* the tunnel carries the mesh address too (pst.h) */
+	const char *const own[] = { m->c.ifname, PST_IFNAME };
+	int ret = host_networks(&host, own, 2);
 
 	if (ret)
 		snprintf(err, errlen, "wireguard: cannot list this host's addresses to check the "

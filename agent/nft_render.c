@@ -6,6 +6,7 @@
 #include "nft_forward.h"
 #include "nft_sets.h"
 #include "nft_render.h"
+#include "pst.h"
 
 /* Elements per add/delete element statement: keeps lines short, statements few. */
 #define ELEMS_PER_LINE 256
@@ -111,9 +112,17 @@ static void render_table(struct strbuf *sb, const struct nft_conf *conf)
 		"\t}\n");
 	render_mark_chain(sb, conf);
 	strbuf_printf(sb,
+		"\tchain pst_mark {\n"
+		"\t\ttype filter hook prerouting priority -90; policy accept;\n"
+		"\t\tct direction original ct status dnat meta l4proto tcp ct original proto-dst "
+		"@keep_tcp meta mark set meta mark and 0x%2$08x or 0x%3$08x\n"
+		"\t\tct direction original ct status dnat meta l4proto udp ct original proto-dst "
+		"@keep_udp meta mark set meta mark and 0x%2$08x or 0x%3$08x\n"
+		"\t}\n"
 		"\tchain forward {\n"
 		"\t\ttype filter hook forward priority filter; policy accept;\n"
 		"\t\toifname \"%1$s\" tcp flags syn tcp option maxseg size set rt mtu\n"
+		"\t\toifname \"%4$s\" tcp flags syn tcp option maxseg size set rt mtu\n"
 		"\t\tct status dnat meta l4proto tcp ct original proto-dst @cnt_tcp\n"
 		"\t\tct status dnat meta l4proto udp ct original proto-dst @cnt_udp\n"
 		"\t\tct status dnat accept\n"
@@ -125,7 +134,7 @@ static void render_table(struct strbuf *sb, const struct nft_conf *conf)
 		"\t\toifname \"%1$s\" ct status dnat masquerade\n"
 		"\t}\n"
 		"}\n",
-		conf->wg_iface);
+		conf->wg_iface, ~PST_EDGE_MASK, PST_EDGE_MARK, PST_IFNAME);
 }
 
 /* Plain forwards' map elements, or every forward's ports in the counter sets. */
