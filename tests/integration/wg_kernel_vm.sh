@@ -98,7 +98,7 @@ add_modules() {
 		done
 	done
 }
-add_modules order wireguard veth
+add_modules order wireguard veth vxlan
 echo "  modules: $(tr '\n' ' ' < "$root/mods/order")"
 # what the agent's table needs: tables, nat chains, dnat/masquerade, ct, fib (rt, exthdr,
 # lookup, meta are part of nf_tables itself)

@@ -113,6 +113,16 @@ expect "agent: wg0 is UP with MTU 1380 and address 10.60.0.1/24 from the join" '
 expect "agent: routes for the allowed IPs, protocol 237" \
 	'ip -n edge route show proto 237 | grep -q "^10.61.0.0/24 dev wg0"'
 ip -n edge route show dev wg0 | sed 's/^/  agent route: /'
+# the preserve_source tunnel on Debian's own kernel: VXLAN link, egress hook, maps, rules
+wait_until 10 'ip netns exec edge nft list table netdev edge_agent_pst >/dev/null 2>&1'
+grep -i "tunnel" /tmp/edge/agent.log | grep -v ' debug ' | sed 's/^/  agent: /' | head -3
+expect "agent: the preserve_source tunnel edge-pst is a VXLAN link with the mesh address" \
+	'ip -n edge -d link show edge-pst | grep -q "vxlan id 3749" && ip -n edge addr show dev edge-pst | grep -q "inet 10.60.0.1/32"'
+expect "agent: its tables load on this kernel (netdev egress hook, maps) and know the peer" \
+	'ip netns exec edge nft list table netdev edge_agent_pst | grep -q "10.61.0.0/24 : 02:ea:0a:3c:00:02" &&
+	 ip netns exec edge nft list table inet edge_agent_pst | grep -q "ether saddr map @from_mac"'
+expect "agent: its rules and routes (tables 3749, 3750)" \
+	'ip -n edge rule | grep -q "lookup 3750" && ip -n edge route show table 3749 | grep -q "10.61.0.0/24 dev edge-pst"'
 ip netns exec edge /drv show kernel wg0 > /tmp/ag_show 2>&1
 sed 's/^/  agent genl: /' /tmp/ag_show
 sp=$(echo "$PEER_PUB_HEX" | cut -c1-8); sa=$(echo "$AG_PUB_HEX" | cut -c1-8)
