@@ -9,7 +9,7 @@
 static const char *vars[] = { "NODE_ID", "EDGE_GROUPS", "MQTT_URL", "RESERVED_PORTS",
 	"ALLOWED_TARGETS", "WG_IFACE", "NFT_TABLE", "LOG_LEVEL", "SYNC_QUIET_MS",
 	"TRAEFIK_DYNAMIC_DIR", "MQTT_PASSWORD_FILE", "TRAEFIK_CERTRESOLVER", "CONTROLLER_URL", "JOIN_TOKEN", "MESH_NETWORK", "WG_ENDPOINT",
-	"TRAEFIK_TLS", "TRAEFIK_HTTP_ENTRYPOINT", NULL };
+	"TRAEFIK_TLS", "TRAEFIK_HTTP_ENTRYPOINT", "SYNC_SWEEP", "PRESERVE_SOURCE_TUNNEL", NULL };
 
 static int load(struct config *cfg, char *err, int argc, char **argv)
 {
@@ -74,6 +74,7 @@ int main(void)
 	CHECK("default reserved ports 22,80,443,mqtt,wg", cfg.n_reserved == 5 && cfg.reserved[3] == 1883 &&
 	      cfg.reserved[4] == 51820);
 	CHECK("default quiet period", cfg.sync_quiet_ms == 1000);
+	CHECK("the preserve_source tunnel on by default", cfg.pst_tunnel && cfg.sync_sweep);
 
 	CHECK("flags override env", load(&cfg, err, 8, argv) == 0);
 	CHECK_STR("flag node id", cfg.node_id, "gw2");
@@ -134,6 +135,9 @@ int main(void)
 	bad_env("bad MQTT_URL port", "MQTT_URL", "mqtt://x:70000", "MQTT_URL \"mqtt://x:70000\" is invalid (accepted: mqtt://host[:port] or mqtts://host[:port]; several, comma-separated, are tried in order)");
 	bad_env("bad WG_ENDPOINT", "WG_ENDPOINT", "gw.example.com:51820", "WG_ENDPOINT \"gw.example.com:51820\" is invalid (accepted: IPv4:port or [IPv6]:port)");
 	bad_env("WG_ENDPOINT port", "WG_ENDPOINT", "203.0.113.5:0", "WG_ENDPOINT \"203.0.113.5:0\" is invalid (accepted: IPv4:port or [IPv6]:port)");
+	bad_env("bad PRESERVE_SOURCE_TUNNEL", "PRESERVE_SOURCE_TUNNEL", "yes",
+		"PRESERVE_SOURCE_TUNNEL \"yes\" is invalid (accepted: on, off)");
+	bad_env("bad SYNC_SWEEP", "SYNC_SWEEP", "1", "SYNC_SWEEP \"1\" is invalid (accepted: on, off)");
 	bad_env("bad group", "EDGE_GROUPS", "fleet,Eu", "EDGE_GROUPS \"Eu\" is invalid (accepted: comma-separated [a-z0-9][a-z0-9_-]{0,62})");
 	bad_env("duplicate group", "EDGE_GROUPS", "a,a", "EDGE_GROUPS \"a\" is invalid (accepted: each group once)");
 	bad_env("group equals node", "EDGE_GROUPS", "gw1", "EDGE_GROUPS \"gw1\" is the NODE_ID (accepted: groups other than the node)");
