@@ -43,6 +43,7 @@ int pst_apply(struct pst **ps, const char *table, const char *wg_ifname,
 	int ret;
 
 	strbuf_init(&sb);
+	err[0] = '\0';
 	if (!*ps && !(*ps = calloc(1, sizeof(**ps))))
 		return -ENOMEM;
 	ret = pst_plan_make(j, net, wg_ifname, &plan);
@@ -72,6 +73,8 @@ int pst_apply(struct pst **ps, const char *table, const char *wg_ifname,
 		 plan.n_peers);
 	(*ps)->applied = h;
 out:
+	if (ret && !err[0])
+		snprintf(err, errlen, "tunnel %s: %s", PST_IFNAME, strerror(-ret));
 	if (ret)
 		(*ps)->applied = 0;
 	pst_plan_free(&plan);
