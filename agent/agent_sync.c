@@ -107,12 +107,6 @@ static bool sync_guard(struct agent *a)
 }
 
 /*
- * The retained statuses the replay showed under the node's status topic: those that
- * describe no object the agent knows (deleted while it had no cache of them, or never an
- * object's) are cleared; known objects whose status the broker no longer has (it lost
- * its retained messages) get it again. Swept objects are cleared by reconcile.
- */
-/*
  * After a start, no status goes out before the first replay showed the retained ones: a
  * restart that changed nothing publishes none (not one per object), and statuses keep the
  * updated_at of their last change.
@@ -135,6 +129,13 @@ static void status_adopt(struct agent *a, struct slot *s, uint64_t retained)
 		reconcile_adopt(&a->store, s);
 }
 
+/*
+ * The retained statuses the replay showed under the node's status topic: those that
+ * describe no object the agent knows (deleted while it had no cache of them, or never an
+ * object's) are cleared; known objects whose status the broker no longer has (it lost
+ * its retained messages) get it again; after a start, those the broker retains as they
+ * stand are not sent again. Swept objects are cleared by reconcile.
+ */
 static void sync_statuses(struct agent *a)
 {
 	struct topic_ref ref;

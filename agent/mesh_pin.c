@@ -14,8 +14,8 @@
 #include "host.h"
 #include "log.h"
 #include "mesh_int.h"
-#include "pst.h"
 #include "mesh_policy.h"
+#include "pst.h"
 
 #define PIN_FILE "mesh_network"
 #define PIN_MAX 64
