@@ -221,7 +221,6 @@ int agent_init(struct agent *a, int argc, char **argv)
 	strbuf_init(&a->sb);
 	strbuf_init(&a->journal_buf);
 	strbuf_init(&a->replay_statuses);
-	a->statuses_unsent = true;
 	a->journal.fd = -1;
 	metrics_http_init(&a->metrics, -1);
 	ret = config_load(&a->cfg, argc, argv, err, sizeof(err));
@@ -304,6 +303,8 @@ int agent_init(struct agent *a, int argc, char **argv)
 		log_error("cache: %s; starting with what could be read until the broker is reached", err);
 	else
 		log_info("cache: restored %zu object(s) from %s", a->store.slots.n, a->cfg.data_dir);
+	/* restored statuses may be retained as they stand: compared after the first replay */
+	a->statuses_unsent = a->store.slots.n > 0;
 	a->snapshot_due = ret && ret != -ENOENT;
 	ret = journal_open(&a->journal, a->cfg.data_dir, err, sizeof(err));
 	if (ret < 0) {

@@ -66,8 +66,8 @@ struct agent {
 	char held_token[40];
 	struct strbuf replay_statuses;  /* own retained status topics the replay showed, each
 					 * followed by its status_payload_hash in hex, NUL-ended */
-	bool statuses_unsent;           /* none published since the start: they wait for the
-					 * first replay's retained ones, and go out if different */
+	bool statuses_unsent;           /* started from a cache: statuses wait for the first
+					 * replay's retained ones, and go out if different */
 
 	int64_t now_ms;
 	bool need_reconcile;
