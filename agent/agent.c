@@ -25,6 +25,7 @@
 #include "mqtt.h"
 #include "nft_apply.h"
 #include "nft_watch.h"
+#include "pst.h"
 #include "payload.h"
 #include "status.h"
 #include "topic.h"
@@ -190,6 +191,10 @@ static void mesh_init(struct agent *a)
 		.pst_table = a->cfg.pst_tunnel ? a->cfg.nft_table : NULL,
 	};
 
+	char err[ERR_LEN];
+
+	if (!a->cfg.pst_tunnel && pst_remove(a->cfg.nft_table, err, sizeof(err)))
+		log_warn("%s", err);    /* off: a tunnel left by an earlier run goes */
 	if (!a->cfg.wg_conf)
 		wg_conf_default_path(conf_path, sizeof(a->wg_conf_path), a->cfg.wg_iface);
 	else

@@ -100,9 +100,16 @@ table inet edge_test {
 		meta nfproto ipv4 fib daddr type local dnat ip to udp dport map @fwd_udp
 	}
 
+	chain pst_mark {
+		type filter hook prerouting priority dstnat + 10; policy accept;
+		ct direction original ct status dnat meta l4proto tcp ct original proto-dst @keep_tcp meta mark set meta mark & 0xfffffea5 | 0x00000ea5
+		ct direction original ct status dnat meta l4proto udp ct original proto-dst @keep_udp meta mark set meta mark & 0xfffffea5 | 0x00000ea5
+	}
+
 	chain forward {
 		type filter hook forward priority filter; policy accept;
 		oifname "wg0" tcp flags syn tcp option maxseg size set rt mtu
+		oifname "edge-pst" tcp flags syn tcp option maxseg size set rt mtu
 		ct status dnat meta l4proto tcp ct original proto-dst @cnt_tcp
 		ct status dnat meta l4proto udp ct original proto-dst @cnt_udp
 		ct status dnat accept

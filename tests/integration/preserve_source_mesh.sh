@@ -127,6 +127,17 @@ check "preserve_source_mesh: and serves again" wait_for 10 serves
 check "preserve_source_mesh: the node status has no tunnel error" bash -c \
 	"! retained $T edge/tgt/status | grep -q 'tunnel edge-pst'"
 
+# PRESERVE_SOURCE_TUNNEL=off: the tunnel an earlier run left goes at start
+kill -TERM "$T_PID"; wait "$T_PID" 2>/dev/null
+start_target PRESERVE_SOURCE_TUNNEL=off
+check "preserve_source_mesh: switched off, the tunnel's link and tables are removed" wait_for 10 bash -c \
+	"! ip -n $T link show edge-pst >/dev/null 2>&1 && ! ip netns exec $T nft list tables | grep -q edge_agent_pst"
+check "preserve_source_mesh: switched off, WireGuard still up" wait_for 10 \
+	ip netns exec "$E1" ping -c1 -W1 "$TA"
+kill -TERM "$T_PID"; wait "$T_PID" 2>/dev/null
+start_target
+check "preserve_source_mesh: on again, it serves" wait_for 30 serves
+
 # edge-agent cleanup removes the link, the rules and the tables
 kill -TERM "$T_PID"; wait "$T_PID" 2>/dev/null
 ip netns exec "$T" env -i PATH="$PATH" NODE_ID=tgt DATA_DIR="$T_TMP/tgt/data" "$AGENT" cleanup >> "$T_TMP/tgt.log" 2>&1
