@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cache.h"
+#include "fnv.h"
 #include "fileio.h"
 #include "forward_json.h"
 #include "journal.h"
@@ -75,16 +76,6 @@ static bool slot_cached(const struct store *st, const struct slot *s)
 	return s->want != NULL;
 }
 
-/* A record's hash; 0 stands for "nothing cached for this id". */
-static uint64_t record_hash(const char *p, size_t len)
-{
-	uint64_t h = 1469598103934665603ull;
-
-	while (len--)
-		h = (h ^ (uint8_t)*p++) * 1099511628211ull;
-	return h ? h : 1;
-}
-
 size_t cache_changes(struct strbuf *sb, const struct store *st, struct slot **v, size_t n)
 {
 	size_t changed = 0;
@@ -95,7 +86,7 @@ size_t cache_changes(struct strbuf *sb, const struct store *st, struct slot **v,
 		uint64_t h = 0;
 		if (slot_cached(st, s) || s->saved_hash) {
 			cache_record(sb, st, s);
-			h = slot_cached(st, s) && !sb->err ? record_hash(sb->buf + at, sb->len - at) : 0;
+			h = slot_cached(st, s) && !sb->err ? fnv_hash(sb->buf + at, sb->len - at) : 0;
 		}
 		if (h == s->saved_hash && !sb->err) {
 			sb->len = at;
@@ -119,7 +110,7 @@ void cache_mark_saved(struct store *st)
 		if (!slot_cached(st, s))
 			continue;
 		cache_record(&sb, st, s);
-		s->saved_hash = sb.err ? 0 : record_hash(sb.buf, sb.len);
+		s->saved_hash = sb.err ? 0 : fnv_hash(sb.buf, sb.len);  /* 0: nothing cached */
 	}
 	strbuf_free(&sb);
 }

@@ -204,17 +204,14 @@ int host_ip_forward(char *err, size_t errlen)
 	char cur = '0';
 	int fd, ret = 0;
 
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		ret = -errno;
 		goto out;
 	}
 	if (read(fd, &cur, 1) == 1 && cur == '1')
 		goto out;
-	if (pwrite(fd, "1\n", 2, 0) != 2)
-		ret = -errno;
+	ret = host_sysctl(path, "1\n");
 out:
 	if (fd >= 0)
 		close(fd);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fnv.h"
 #include "log.h"
 #include "nft_apply.h"
 #include "nft_watch.h"
@@ -13,17 +14,8 @@
 struct pst {
 	struct nft *nft;
 	uint64_t applied;       /* hash of the last text applied with success, 0: none */
-	unsigned ifindex;
+	unsigned ifindex;       /* the link it was applied to */
 };
-
-static uint64_t text_hash(const char *s, size_t len, unsigned ifindex)
-{
-	uint64_t h = 1469598103934665603ull ^ ifindex;
-
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (uint8_t)s[i]) * 1099511628211ull;
-	return h ? h : 1;
-}
 
 static bool tables_present(const char *table)
 {
@@ -56,8 +48,8 @@ int pst_apply(struct pst **ps, const char *table, const char *wg_ifname,
 		ret = pst_render(&sb, table, &plan);
 	if (ret)
 		goto out;
-	h = text_hash(sb.buf, sb.len, ifindex);
-	if (h == (*ps)->applied && tables_present(table))
+	h = fnv_hash(sb.buf, sb.len);
+	if (h == (*ps)->applied && ifindex == (*ps)->ifindex && tables_present(table))
 		goto out;
 	ret = pst_link_sync(ifindex, &plan, err, errlen);
 	if (ret)
@@ -72,6 +64,7 @@ int pst_apply(struct pst **ps, const char *table, const char *wg_ifname,
 	log_info("tunnel %s: %zu peer(s), replies marked by the mesh network", PST_IFNAME,
 		 plan.n_peers);
 	(*ps)->applied = h;
+	(*ps)->ifindex = ifindex;
 out:
 	if (ret && !err[0])
 		snprintf(err, errlen, "tunnel %s: %s", PST_IFNAME, strerror(-ret));

@@ -90,7 +90,6 @@ static int sysctls(void)
 
 	if (!ret)
 		ret = host_sysctl("/proc/sys/net/ipv4/conf/" PST_IFNAME "/src_valid_mark", "1\n");
-
 	if (!ret && host_sysctl("/proc/sys/net/ipv6/conf/" PST_IFNAME "/disable_ipv6", "1\n"))
 		ret = 0;        /* no IPv6 in this kernel: nothing to disable */
 	return ret;
@@ -184,43 +183,41 @@ static int fdb_sync(unsigned ifindex, const struct pst_plan *p)
 
 /* ---- routes in the tunnel's two tables ---- */
 
+struct route {
+	struct cidr dst;
+	uint32_t table;
+};
+
 struct route_list {
-	struct cidr *v;
-	uint32_t *table;
-	size_t n, cap, cap_t;
+	struct route *v;
+	size_t n, cap;
 };
 
 static int on_route(const struct nlmsghdr *nlh, void *data)
 {
 	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
 	struct route_list *l = data;
-	uint32_t table = rtm->rtm_table;
-	struct cidr c = { .family = AF_INET, .prefix = rtm->rtm_dst_len };
+	struct route r = { { .family = AF_INET, .prefix = rtm->rtm_dst_len }, rtm->rtm_table };
 	const struct nlattr *a;
-	void *v;
+	struct route *v;
 
 	if (nlh->nlmsg_type != RTM_NEWROUTE || rtm->rtm_family != AF_INET)
 		return MNL_CB_OK;
 	mnl_attr_for_each(a, nlh, sizeof(*rtm)) {
 		if (mnl_attr_get_type(a) == RTA_TABLE && mnl_attr_get_payload_len(a) == 4)
-			table = mnl_attr_get_u32(a);
+			r.table = mnl_attr_get_u32(a);
 		else if (mnl_attr_get_type(a) == RTA_DST && mnl_attr_get_payload_len(a) == 4)
-			memcpy(c.addr, mnl_attr_get_payload(a), 4);
+			memcpy(r.dst.addr, mnl_attr_get_payload(a), 4);
 	}
-	if (table != PST_TABLE_EDGE && table != PST_TABLE_REPLY)
+	if (r.table != PST_TABLE_EDGE && r.table != PST_TABLE_REPLY)
 		return MNL_CB_OK;
-	if (!(v = array_grow(l->v, &l->cap, l->n + 1, sizeof(*l->v), 16)))
-		goto nomem;
+	if (!(v = array_grow(l->v, &l->cap, l->n + 1, sizeof(*v), 16))) {
+		errno = ENOMEM;
+		return MNL_CB_ERROR;
+	}
 	l->v = v;
-	if (!(v = array_grow(l->table, &l->cap_t, l->n + 1, sizeof(*l->table), 16)))
-		goto nomem;
-	l->table = v;
-	l->v[l->n] = c;
-	l->table[l->n++] = table;
+	l->v[l->n++] = r;
 	return MNL_CB_OK;
-nomem:
-	errno = ENOMEM;
-	return MNL_CB_ERROR;
 }
 
 static int route_change(uint16_t type, uint16_t flags, unsigned ifindex, uint32_t table,
@@ -278,11 +275,11 @@ static int routes_sync(unsigned ifindex, const struct pst_plan *p)
 				ret = route_change(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE,
 						   ifindex, PST_TABLE_EDGE, &p->peers[i].nets[n]);
 	for (size_t i = 0; !ret && i < have.n; i++)
-		if (!route_wanted(p, have.table[i], &have.v[i]) &&
-		    (r = route_change(RTM_DELROUTE, 0, 0, have.table[i], &have.v[i])) && r != -ESRCH)
+		if (!route_wanted(p, have.v[i].table, &have.v[i].dst) &&
+		    (r = route_change(RTM_DELROUTE, 0, 0, have.v[i].table, &have.v[i].dst)) &&
+		    r != -ESRCH)
 			ret = r;
 	free(have.v);
-	free(have.table);
 	return ret;
 }
 

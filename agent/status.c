@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fnv.h"
 #include "mesh.h"
 #include "status.h"
 
@@ -53,7 +54,6 @@ uint64_t status_hash(const struct status *st)
 uint64_t status_payload_hash(const char *payload, size_t len)
 {
 	static const char key[] = ",\"updated_at\":";
-	uint64_t h = 1469598103934665603ull;
 	size_t end = len;
 
 	for (size_t i = len; i >= sizeof(key) - 1; i--)
@@ -61,9 +61,7 @@ uint64_t status_payload_hash(const char *payload, size_t len)
 			end = i - (sizeof(key) - 1);
 			break;
 		}
-	for (size_t i = 0; i < end; i++)
-		h = (h ^ (uint8_t)payload[i]) * 1099511628211ull;
-	return h;
+	return fnv_hash(payload, end);
 }
 
 void status_rfc3339(char *buf, size_t len, time_t t)
