@@ -362,6 +362,13 @@ static int64_t deadline_min(int64_t cur, int64_t due)
 	return due && due < cur ? due : cur;
 }
 
+/* Gives idle memory back: libnftables' caches (made again at the next apply), then the heap. */
+static void heap_trim(struct agent *a)
+{
+	nft_idle(a->nft);
+	malloc_trim(0);
+}
+
 static void timers_run(struct agent *a)
 {
 	if (a->subscribed && a->marker_seen && !a->synced && (!a->held || a->held_recheck) &&
@@ -388,7 +395,7 @@ static void timers_run(struct agent *a)
 		 */
 		if (a->synced && a->now_ms >= a->coexist_trim_ms) {
 			a->coexist_trim_ms = a->now_ms + COEXIST_TRIM_MS;
-			malloc_trim(0);
+			heap_trim(a);
 		}
 	}
 	if (a->now_ms >= a->table_check_ms) {
@@ -398,7 +405,7 @@ static void timers_run(struct agent *a)
 	}
 	if (a->trim_due_ms && (a->now_ms >= a->trim_due_ms || !mqtt_unacked(a->mqtt))) {
 		a->trim_due_ms = 0;
-		malloc_trim(0);
+		heap_trim(a);
 	}
 }
 

@@ -100,7 +100,7 @@ static void report_refused(struct agent *a, const struct hmap *seen)
 	for (size_t i = 0; i < n; i++) {
 		snprintf(key, sizeof(key), "%s/%u", object_proto_name(ref[i].proto), ref[i].port);
 		c = hmap_get(&a->store.claims, key);
-		if (c && c->holder && (to = hmap_get(seen, c->holder->key)))
+		if (c && c->holder && (to = hmap_get(seen, store_key(c->holder))))
 			to->refused += ref[i].packets;
 	}
 	free(ref);
@@ -141,14 +141,14 @@ void agent_report_metrics(struct agent *a, bool prom)
 		c = hmap_get(&a->store.claims, key);
 		if (!c || !c->holder)
 			continue;
-		if ((to = hmap_get(&seen, c->holder->key))) {
+		if ((to = hmap_get(&seen, store_key(c->holder)))) {
 			to->packets += fwd[i].packets;
 			to->bytes += fwd[i].bytes;
 			continue;
 		}
 		fwd[k] = fwd[i];
 		snprintf(fwd[k].id, sizeof(fwd[k].id), "%s", c->holder->id);
-		if (hmap_put(&seen, c->holder->key, &fwd[k]))
+		if (hmap_put(&seen, store_key(c->holder), &fwd[k]))
 			log_warn("metrics: out of memory summing a range's counters");
 		k++;
 	}

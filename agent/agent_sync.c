@@ -450,7 +450,7 @@ static void object_message(struct agent *a, enum kind kind, int source, const ch
 			   const void *payload, size_t len, unsigned gen, uint64_t seq)
 {
 	struct object *o = NULL;
-	char err[ERR_LEN], digest[DIGEST_LEN];
+	char err[ERR_LEN];
 	int ret;
 
 	a->held_recheck = true;
@@ -469,8 +469,7 @@ static void object_message(struct agent *a, enum kind kind, int source, const ch
 		ret = store_put(&a->store, kind, source, id, o, ret ? err : NULL, gen, seq);
 		if (ret)
 			log_error("store: %s", strerror(-ret));
-		payload_digest(payload, len, digest);
-		store_digest(&a->store, kind, source, id, digest);
+		store_digest(&a->store, kind, source, id, payload_digest64(payload, len));
 	}
 	a->need_reconcile = true;
 }

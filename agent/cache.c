@@ -52,7 +52,7 @@ void cache_record(struct strbuf *sb, const struct store *st, const struct slot *
 	strbuf_json_str(sb, s->id);
 	strbuf_puts(sb, ",\"entries\":[");
 	for (size_t i = 0; i < st->n_sources; i++) {
-		if (!(e = s->src[i]) || !e->good)
+		if (!(e = &s->src[i])->good)
 			continue;
 		strbuf_puts(sb, first ? "" : ",");
 		first = false;
@@ -60,10 +60,10 @@ void cache_record(struct strbuf *sb, const struct store *st, const struct slot *
 	}
 	strbuf_puts(sb, "]");
 	if (s->want && s->want_source >= 0) {
-		e = s->src[s->want_source];
+		e = &s->src[s->want_source];
 		strbuf_puts(sb, ",\"serving\":");
 		source_render(sb, st, s->want_source, s->want_seq,
-			      e && e->good == s->want ? NULL : s->want);
+			      e->good == s->want ? NULL : s->want);
 	}
 	strbuf_puts(sb, "}\n");
 }
@@ -71,7 +71,7 @@ void cache_record(struct strbuf *sb, const struct store *st, const struct slot *
 static bool slot_cached(const struct store *st, const struct slot *s)
 {
 	for (size_t i = 0; i < st->n_sources; i++)
-		if (s->src[i] && s->src[i]->good)
+		if (s->src[i].good)
 			return true;
 	return s->want != NULL;
 }
@@ -219,7 +219,7 @@ static int record_apply(struct store *st, json_object *rec, const struct policy 
 	if (json_object_object_get_ex(serving, "spec", &v))
 		o = record_spec(st, kind, id, source, serving, pol);
 	else
-		o = s && s->src[source] ? object_ref(s->src[source]->good) : NULL;
+		o = s ? object_ref(s->src[source].good) : NULL;
 	if (o)
 		store_pin(st, kind, id, o, source, record_seq(serving));
 	return 0;

@@ -52,16 +52,16 @@ void fwd_health_free(struct fwd_health *h)
 
 static struct fwd_check *check_new(const struct slot *s, int64_t now_ms)
 {
-	struct fwd_check *c = calloc(1, sizeof(*c) + strlen(s->key) + 1);
+	struct fwd_check *c = calloc(1, sizeof(*c) + strlen(store_key(s)) + 1);
 	unsigned every = s->want->fwd.health.interval_ms;
 
 	if (!c)
 		return NULL;
-	strcpy(c->key, s->key);
+	strcpy(c->key, store_key(s));
 	c->o = object_ref(s->want);
 	for (size_t i = 0; i < FWD_TARGETS_MAX; i++) {
 		tcp_probe_init(&c->t[i].probe);
-		c->t[i].next_ms = now_ms + fnv(s->key, i) % every;
+		c->t[i].next_ms = now_ms + fnv(store_key(s), i) % every;
 	}
 	return c;
 }
@@ -100,12 +100,12 @@ int fwd_health_sync(struct fwd_health *h, struct store *st, int64_t now_ms)
 		struct slot *s = it->val;
 		if (s->kind != KIND_FORWARD || !s->want || !s->want->fwd.health.interval_ms)
 			continue;
-		c = hmap_get(&h->checks, s->key);
+		c = hmap_get(&h->checks, store_key(s));
 		if (c && c->o != s->want && object_equal(c->o, s->want)) {
 			object_unref(c->o);
 			c->o = object_ref(s->want);
 		} else if (c && c->o != s->want) {
-			check_free(h, hmap_del(&h->checks, s->key));
+			check_free(h, hmap_del(&h->checks, store_key(s)));
 			c = NULL;
 		}
 		if (!c) {

@@ -26,34 +26,51 @@ int nft_available(void)
 	return 0;
 }
 
-int nft_open(struct nft **out)
+/* The context, made again after nft_idle. */
+static int nft_ready(struct nft *nft)
 {
-	struct nft *nft;
-	int ret = nft_available();
+	int ret;
 
-	if (ret)
+	if (nft->ctx)
+		return 0;
+	if ((ret = nft_available()))
 		return ret;
-	nft = calloc(1, sizeof(*nft));
-	if (!nft)
-		return -ENOMEM;
 	nft->ctx = nft_ctx_new(NFT_CTX_DEFAULT);
 	if (!nft->ctx)
-		goto fail;
-	if (nft_ctx_buffer_output(nft->ctx) || nft_ctx_buffer_error(nft->ctx))
-		goto fail;
+		return -ENOMEM;
+	if (nft_ctx_buffer_output(nft->ctx) || nft_ctx_buffer_error(nft->ctx)) {
+		nft_idle(nft);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int nft_open(struct nft **out)
+{
+	struct nft *nft = calloc(1, sizeof(*nft));
+	int ret;
+
+	if (!nft)
+		return -ENOMEM;
+	if ((ret = nft_ready(nft))) {
+		nft_close(nft);
+		return ret;
+	}
 	*out = nft;
 	return 0;
-fail:
-	nft_close(nft);
-	return -ENOMEM;
+}
+
+void nft_idle(struct nft *nft)
+{
+	if (nft && nft->ctx) {
+		nft_ctx_free(nft->ctx);
+		nft->ctx = NULL;
+	}
 }
 
 void nft_close(struct nft *nft)
 {
-	if (!nft)
-		return;
-	if (nft->ctx)
-		nft_ctx_free(nft->ctx);
+	nft_idle(nft);
 	free(nft);
 }
 
@@ -143,6 +160,10 @@ static int apply_here(struct nft *nft, const char *text, char *err, size_t errle
 
 	if (errlen)
 		err[0] = '\0';
+	if ((ret = nft_ready(nft))) {
+		snprintf(err, errlen, "nft: no context: %s", strerror(-ret));
+		return ret;
+	}
 	if (nft_run_cmd_from_buffer(nft->ctx, text))
 		ret = -EIO;
 	/* Reading the buffers also rewinds them for the next run. */
@@ -210,6 +231,8 @@ int nft_apply(struct nft *nft, const char *text, char *err, size_t errlen)
 		return apply_here(nft, text, err, errlen);
 	if (errlen)
 		err[0] = '\0';
+	if ((ret = nft_ready(nft)))
+		return apply_here(nft, text, err, errlen);     /* which reports it */
 	ret = apply_child(nft, text, err, errlen);
 	/* no process to spare (EAGAIN, ENOMEM): the same transaction in-process */
 	return ret == -EIO ? ret : ret ? apply_here(nft, text, err, errlen) : 0;
@@ -217,10 +240,13 @@ int nft_apply(struct nft *nft, const char *text, char *err, size_t errlen)
 
 int nft_list_json(struct nft *nft, const char *cmd, char **out)
 {
-	unsigned flags = nft_ctx_output_get_flags(nft->ctx);
+	unsigned flags;
 	const char *text;
-	int ret = 0;
+	int ret = nft_ready(nft);
 
+	if (ret)
+		return ret;
+	flags = nft_ctx_output_get_flags(nft->ctx);
 	nft_ctx_output_set_flags(nft->ctx, flags | NFT_CTX_OUTPUT_JSON);
 	if (nft_run_cmd_from_buffer(nft->ctx, cmd))
 		ret = -EIO;

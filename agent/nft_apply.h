@@ -13,6 +13,11 @@ struct nft;
 int nft_available(void);
 int nft_open(struct nft **out);
 void nft_close(struct nft *nft);
+/*
+ * Frees the libnftables context while nothing is to be done (its caches hold 0.6 MiB once
+ * a table has been read); the next call makes a new one, on a new netlink socket.
+ */
+void nft_idle(struct nft *nft);
 /* Runs text as ONE transaction. Returns 0 or -EIO with nft's own message in err. */
 int nft_apply(struct nft *nft, const char *text, char *err, size_t errlen);
 

@@ -33,6 +33,9 @@ bool payload_id_valid(const char *s, size_t len);
  */
 #define DIGEST_LEN 17
 void payload_digest(const void *buf, size_t len, char out[DIGEST_LEN]);
+/* The same 8 bytes as an integer (big-endian), and back to hex. */
+uint64_t payload_digest64(const void *buf, size_t len);
+void payload_digest_hex(uint64_t digest, char out[DIGEST_LEN]);
 
 /* Copies s into buf as a quoted, printable, bounded rendition for error messages. */
 void payload_quote(char *buf, size_t len, const char *s, size_t n);

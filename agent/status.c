@@ -7,6 +7,7 @@
 
 #include "fnv.h"
 #include "mesh.h"
+#include "payload.h"
 #include "status.h"
 
 #ifndef EDGE_VERSION
@@ -44,8 +45,7 @@ uint64_t status_hash(const struct status *st)
 	h = (h ^ (uint64_t)(st->source + 1)) * 1099511628211ull;
 	h = (h ^ (uint64_t)st->serving_previous) * 1099511628211ull;
 	h = (h ^ st->down ^ (uint64_t)(st->checked != NULL) << 63) * 1099511628211ull;
-	for (const char *d = st->digest; *d; d++)
-		h = (h ^ (uint8_t)*d) * 1099511628211ull;
+	h = (h ^ st->digest) * 1099511628211ull;
 	while (*p)
 		h = (h ^ (uint8_t)*p++) * 1099511628211ull;
 	return h;
@@ -131,8 +131,11 @@ int status_object_render(struct strbuf *sb, const struct status *s, const char *
 	add_str(o, "source", source ? source : "");
 	if (s->serving_previous)
 		json_object_object_add(o, "serving_previous", json_object_new_boolean(1));
-	if (s->digest[0])
-		add_str(o, "digest", s->digest);
+	if (s->digest) {
+		char hex[DIGEST_LEN];
+		payload_digest_hex(s->digest, hex);
+		add_str(o, "digest", hex);
+	}
 	if (s->checked)
 		targets_json(o, &s->checked->fwd, s->down);
 	add_time(o, "updated_at", now);

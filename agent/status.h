@@ -18,13 +18,13 @@ struct mesh_status;
 enum obj_state { ST_NONE, ST_APPLIED, ST_REJECTED, ST_FAILED, ST_COUNT };
 
 struct status {
-	enum obj_state state;
-	int source;             /* -1: none */
 	char *error;            /* owned; NULL: none */
-	char digest[17];        /* of the message the status is about */
-	bool serving_previous;
 	const struct object *checked;   /* a forward with health checks (borrowed), or NULL */
 	uint64_t down;          /* its targets out of rotation */
+	uint64_t digest;        /* of the message the status is about (payload_digest64); 0: none */
+	enum obj_state state;
+	int8_t source;          /* -1: none */
+	bool serving_previous;
 };
 
 struct node_status {

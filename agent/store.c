@@ -15,23 +15,22 @@ void store_init(struct store *st, const char *const *names, size_t n_sources)
 		st->names[i] = names[i];
 }
 
-static void entry_free(struct entry *e)
+static void entry_clear(struct entry *e)
 {
-	if (!e)
-		return;
 	object_unref(e->good);
 	free(e->error);
-	free(e);
+	memset(e, 0, sizeof(*e));
 }
 
 static void slot_free(struct slot *s)
 {
 	for (int i = 0; i < s->n_src; i++)
-		entry_free(s->src[i]);
+		entry_clear(&s->src[i]);
 	object_unref(s->want);
 	object_unref(s->applied);
 	status_reset(&s->status);
-	free(s->claims);
+	if (s->n_claims > 1)
+		free(s->claims.v);
 	free(s->fail);
 	free(s);
 }
@@ -46,12 +45,8 @@ void store_free(struct store *st)
 {
 	hmap_each(&st->slots, it)
 		slot_free(it->val);
-	hmap_each(&st->claims, it) {
-		struct claim *c = it->val;
-		free(c->waiters);
-		free(c->sharers);
-		free(c);
-	}
+	hmap_each(&st->claims, it)
+		store_claim_free(it->val);
 	hmap_free(&st->slots);
 	hmap_free(&st->claims);
 	memset(st, 0, sizeof(*st));
@@ -73,24 +68,25 @@ struct slot *store_get(struct store *st, enum kind kind, const char *id)
 static struct slot *store_slot(struct store *st, enum kind kind, const char *id)
 {
 	struct slot *s = store_get(st, kind, id);
-	size_t len, srcs;
+	size_t len, head;
+	char *key;
 
 	if (s)
 		return s;
 	len = 2 + strnlen(id, ID_LEN - 1) + 1;
-	srcs = (offsetof(struct slot, key) + len + sizeof(*s->src) - 1) / sizeof(*s->src);
-	s = calloc(srcs + st->n_sources, sizeof(*s->src));
+	head = offsetof(struct slot, src) + st->n_sources * sizeof(struct entry);
+	s = calloc(1, head + len);
 	if (!s)
 		return NULL;
-	slot_key(s->key, len, kind, id);
+	key = (char *)s + head;
+	slot_key(key, len, kind, id);
 	s->kind = kind;
-	s->id = s->key + 2;
-	s->src = (struct entry **)s + srcs;
+	s->id = key + 2;
 	s->n_src = (uint8_t)st->n_sources;
 	s->want_source = -1;
 	s->applied_source = -1;
 	s->status.source = -1;
-	if (hmap_put(&st->slots, s->key, s)) {
+	if (hmap_put(&st->slots, key, s)) {
 		free(s);
 		return NULL;
 	}
@@ -141,13 +137,7 @@ int store_put(struct store *st, enum kind kind, int source, const char *id,
 	s = store_slot(st, kind, id);
 	if (!s)
 		goto fail;
-	e = s->src[source];
-	if (!e) {
-		e = calloc(1, sizeof(*e));
-		if (!e)
-			goto fail;
-		s->src[source] = e;
-	}
+	e = &s->src[source];
 	free(e->error);
 	e->error = NULL;
 	if (obj) {
@@ -184,22 +174,21 @@ void store_pin(struct store *st, enum kind kind, const char *id, struct object *
 		st->seq = seq;
 }
 
-void store_digest(struct store *st, enum kind kind, int source, const char *id, const char *digest)
+void store_digest(struct store *st, enum kind kind, int source, const char *id, uint64_t digest)
 {
 	struct slot *s = store_get(st, kind, id);
 
-	if (s && source >= 0 && source < s->n_src && s->src[source])
-		snprintf(s->src[source]->digest, sizeof(s->src[source]->digest), "%s", digest);
+	if (s && source >= 0 && source < s->n_src && store_entry(s, source))
+		s->src[source].digest = digest;
 }
 
 int store_delete(struct store *st, enum kind kind, int source, const char *id)
 {
 	struct slot *s = store_get(st, kind, id);
 
-	if (!s || source < 0 || source >= s->n_src || !s->src[source])
+	if (!s || source < 0 || source >= s->n_src || !store_entry(s, source))
 		return -ENOENT;
-	entry_free(s->src[source]);
-	s->src[source] = NULL;
+	entry_clear(&s->src[source]);
 	store_mark_dirty(st, s);
 	return 0;
 }
@@ -210,10 +199,10 @@ void store_sweep_count(const struct store *st, unsigned gen, size_t *stale, size
 	hmap_each(&st->slots, it) {
 		struct slot *s = it->val;
 		for (int i = 0; i < s->n_src; i++) {
-			if (!s->src[i])
+			if (!store_entry(s, i))
 				continue;
 			(*total)++;
-			if (s->src[i]->gen < gen)
+			if (s->src[i].gen < gen)
 				(*stale)++;
 		}
 	}
@@ -226,9 +215,8 @@ size_t store_sweep(struct store *st, unsigned gen)
 	hmap_each(&st->slots, it) {
 		struct slot *s = it->val;
 		for (int i = 0; i < s->n_src; i++) {
-			if (s->src[i] && s->src[i]->gen < gen) {
-				entry_free(s->src[i]);
-				s->src[i] = NULL;
+			if (store_entry(s, i) && s->src[i].gen < gen) {
+				entry_clear(&s->src[i]);
 				store_mark_dirty(st, s);
 				n++;
 			}

@@ -14,9 +14,18 @@
 struct entry {
 	struct object *good;    /* last accepted version from this source, NULL if none */
 	char *error;            /* why the last message was rejected; NULL if accepted */
-	unsigned gen;           /* sync generation that last delivered it (0: from cache) */
 	uint64_t seq;           /* arrival rank of its claim (see store_resolve.c); 0 without good */
-	char digest[17];        /* of the last message's payload ("" from the cache) */
+	uint64_t digest;        /* of the last message's payload (payload_digest64); 0: from the cache */
+	unsigned gen;           /* sync generation that last delivered it (0: from cache) */
+};
+
+/* Those sharing a claim or waiting for it: most claims never have any. */
+struct claim_queue {
+	struct slot **sharers;          /* capacity: array_room's */
+	size_t n_sharers;
+	struct slot **waiters;
+	size_t n_waiters;
+	size_t cap_waiters;
 };
 
 /*
@@ -25,23 +34,23 @@ struct entry {
  */
 struct claim {
 	struct slot *holder;
-	struct slot **sharers;          /* capacity: array_room's */
-	size_t n_sharers;
-	struct slot **waiters;
-	size_t n_waiters;
-	size_t cap_waiters;
+	struct claim_queue *q;          /* NULL: nobody shares it or waits for it */
 	char key[];
 };
 
-/* Pointers first, then the narrow fields: one is allocated per object (tens of thousands). */
+/*
+ * Pointers first, then the narrow fields: one is allocated per object (tens of thousands),
+ * with its sources' entries and then its key in the same allocation.
+ */
 struct slot {
-	const char *id;                 /* points into key */
-	struct entry **src;             /* one per source (n_src), allocated with the slot */
+	const char *id;                 /* points into the key, after src */
 
 	struct object *want;            /* what resolution wants live, NULL: nothing */
 	uint64_t want_seq;              /* the arrival rank want claims with */
-	struct claim **claims;          /* the ports (a range: every one) or host it holds */
-	size_t n_claims;
+	union {
+		struct claim *one;      /* n_claims == 1 */
+		struct claim **v;       /* n_claims > 1 (owned) */
+	} claims;                       /* the ports (a range: every one) or host it holds */
 	struct claim *waiting;          /* the claim it waits for, rejected on conflict */
 
 	struct object *applied;         /* what the kernel / directory has */
@@ -56,7 +65,8 @@ struct slot {
 	struct slot *next_touched;
 
 	unsigned published_gen;         /* the sync generation it was last published in */
-	enum obj_state published_state;
+	uint16_t n_claims;              /* at most FWD_RANGE_MAX */
+	uint8_t published_state;        /* enum obj_state */
 	int8_t want_source;
 	int8_t applied_source;
 	uint8_t n_src;                  /* the store's n_sources */
@@ -65,8 +75,28 @@ struct slot {
 	bool retained_seen;             /* the broker showed its status in this replay */
 	bool dirty;
 	bool touched;
-	char key[];                     /* "r:<id>" or "f:<id>", sized to fit; then src */
+	struct entry src[];             /* one per source; then the key "r:<id>" or "f:<id>" */
 };
+
+/* What source i last said about s, NULL: nothing (or deleted). */
+static inline struct entry *store_entry(const struct slot *s, int i)
+{
+	const struct entry *e = &s->src[i];
+
+	return e->good || e->error ? (struct entry *)e : NULL;
+}
+
+/* The slots' key, "r:<id>" or "f:<id>". */
+static inline const char *store_key(const struct slot *s)
+{
+	return s->id - 2;
+}
+
+/* The claims s holds (n_claims of them). */
+static inline struct claim *const *store_claims(const struct slot *s)
+{
+	return s->n_claims == 1 ? &s->claims.one : s->claims.v;
+}
 
 struct store {
 	struct hmap slots;
@@ -92,7 +122,7 @@ struct slot *store_get(struct store *st, enum kind kind, const char *id);
 int store_put(struct store *st, enum kind kind, int source, const char *id,
 	      struct object *obj, const char *error, unsigned gen, uint64_t seq);
 /* Records the digest of the payload store_put just took for (kind, source, id). */
-void store_digest(struct store *st, enum kind kind, int source, const char *id, const char *digest);
+void store_digest(struct store *st, enum kind kind, int source, const char *id, uint64_t digest);
 /* An empty retained payload: forget what this source said about id. */
 int store_delete(struct store *st, enum kind kind, int source, const char *id);
 /* Drops every entry not delivered in generation gen (end of a resync). Returns how many. */
@@ -130,5 +160,6 @@ size_t store_claim_count(const struct object *o);
 void store_claim_key_at(const struct object *o, size_t i, char *buf, size_t len);
 
 void store_slot_fail(struct slot *s, const char *msg);     /* NULL clears */
+void store_claim_free(struct claim *c);
 
 #endif

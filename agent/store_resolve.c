@@ -84,19 +84,57 @@ static int claim_mode(const struct object *o, const char *key)
 	return !*end && port >= o->fwd.public_port && port <= fwd_last_port(&o->fwd) ? 0 : -1;
 }
 
+/* c's sharers and waiters to read: none when it has no queue. */
+static const struct claim_queue *claim_q(const struct claim *c)
+{
+	static const struct claim_queue none;
+
+	return c->q ? c->q : &none;
+}
+
+/* c's queue to change, made when it has none; NULL: out of memory. */
+static struct claim_queue *claim_q_make(struct claim *c)
+{
+	if (!c->q)
+		c->q = calloc(1, sizeof(*c->q));
+	return c->q;
+}
+
+void store_claim_free(struct claim *c)
+{
+	if (c->q) {
+		free(c->q->waiters);
+		free(c->q->sharers);
+		free(c->q);
+	}
+	free(c);
+}
+
+static void claim_wake(struct store *st, const struct claim *c)
+{
+	const struct claim_queue *q = claim_q(c);
+
+	for (size_t i = 0; i < q->n_waiters; i++)
+		store_mark_dirty(st, q->waiters[i]);
+}
+
 static bool claim_shares(const struct claim *c, const struct slot *s)
 {
-	for (size_t i = 0; i < c->n_sharers; i++)
-		if (c->sharers[i] == s)
+	const struct claim_queue *q = claim_q(c);
+
+	for (size_t i = 0; i < q->n_sharers; i++)
+		if (q->sharers[i] == s)
 			return true;
 	return false;
 }
 
 static void claim_unshare(struct claim *c, const struct slot *s)
 {
-	for (size_t i = 0; i < c->n_sharers; i++) {
-		if (c->sharers[i] == s) {
-			c->sharers[i] = c->sharers[--c->n_sharers];
+	struct claim_queue *q = c->q;
+
+	for (size_t i = 0; q && i < q->n_sharers; i++) {
+		if (q->sharers[i] == s) {
+			q->sharers[i] = q->sharers[--q->n_sharers];
 			return;
 		}
 	}
@@ -127,23 +165,22 @@ static struct claim *claim_get(struct store *st, const char *key)
 
 static void claim_drop_if_unused(struct store *st, struct claim *c)
 {
-	if (c->holder || c->n_sharers || c->n_waiters)
+	if (c->holder || claim_q(c)->n_sharers || claim_q(c)->n_waiters)
 		return;
 	hmap_del(&st->claims, c->key);
-	free(c->waiters);
-	free(c->sharers);
-	free(c);
+	store_claim_free(c);
 }
 
 static void wait_stop(struct store *st, struct slot *s)
 {
 	struct claim *c = s->waiting;
+	struct claim_queue *q = c ? c->q : NULL;
 
 	if (!c)
 		return;
-	for (size_t i = 0; i < c->n_waiters; i++) {
-		if (c->waiters[i] == s) {
-			c->waiters[i] = c->waiters[--c->n_waiters];
+	for (size_t i = 0; q && i < q->n_waiters; i++) {
+		if (q->waiters[i] == s) {
+			q->waiters[i] = q->waiters[--q->n_waiters];
 			break;
 		}
 	}
@@ -153,12 +190,14 @@ static void wait_stop(struct store *st, struct slot *s)
 
 static int wait_start(struct slot *s, struct claim *c)
 {
-	struct slot **v = array_grow(c->waiters, &c->cap_waiters, c->n_waiters + 1, sizeof(*v), 4);
+	struct claim_queue *q = claim_q_make(c);
+	struct slot **v = q ? array_grow(q->waiters, &q->cap_waiters, q->n_waiters + 1, sizeof(*v), 4) :
+			      NULL;
 
 	if (!v)
 		return -ENOMEM;
-	c->waiters = v;
-	c->waiters[c->n_waiters++] = s;
+	q->waiters = v;
+	q->waiters[q->n_waiters++] = s;
 	s->waiting = c;
 	return 0;
 }
@@ -168,8 +207,7 @@ static void claim_let_go(struct store *st, struct claim *c, const struct slot *s
 	if (c->holder == s)
 		c->holder = NULL;
 	claim_unshare(c, s);
-	for (size_t i = 0; i < c->n_waiters; i++)
-		store_mark_dirty(st, c->waiters[i]);
+	claim_wake(st, c);
 	claim_drop_if_unused(st, c);
 }
 
@@ -179,14 +217,15 @@ static void claim_let_go(struct store *st, struct claim *c, const struct slot *s
  */
 static void claim_release(struct store *st, struct slot *s)
 {
-	struct claim **v = s->claims;
+	struct claim *one = s->claims.one, **v = s->n_claims == 1 ? &one : s->claims.v;
 	size_t n = s->n_claims;
 
-	s->claims = NULL;
+	s->claims.v = NULL;
 	s->n_claims = 0;
 	for (size_t i = 0; i < n; i++)
 		claim_let_go(st, v[i], s);
-	free(v);
+	if (n > 1)
+		free(v);
 }
 
 static bool claims_have(struct claim *const *v, size_t n, const struct claim *c)
@@ -201,12 +240,13 @@ static bool claims_have(struct claim *const *v, size_t n, const struct claim *c)
 static int claim_reserve(const struct slot *s, struct claim **v, size_t n, const struct object *o)
 {
 	for (size_t i = 0; i < n; i++) {
+		struct claim_queue *q;
 		struct slot **w;
 		if (!claim_shared(o, i) || claim_shares(v[i], s))
 			continue;
-		if (!(w = array_room(v[i]->sharers, v[i]->n_sharers, sizeof(*w))))
+		if (!(q = claim_q_make(v[i])) || !(w = array_room(q->sharers, q->n_sharers, sizeof(*w))))
 			return -ENOMEM;
-		v[i]->sharers = w;
+		q->sharers = w;
 	}
 	return 0;
 }
@@ -218,12 +258,21 @@ static int claim_reserve(const struct slot *s, struct claim **v, size_t n, const
 static void claim_take(struct store *st, struct slot *s, struct claim **v, size_t n,
 		       const struct object *o)
 {
+	struct claim *const *had = store_claims(s);
+
 	for (size_t i = 0; i < s->n_claims; i++)
-		if (!claims_have(v, n, s->claims[i]))
-			claim_let_go(st, s->claims[i], s);
-	free(s->claims);
-	s->claims = v;
-	s->n_claims = n;
+		if (!claims_have(v, n, had[i]))
+			claim_let_go(st, had[i], s);
+	if (s->n_claims > 1)
+		free(s->claims.v);
+	s->n_claims = (uint16_t)n;
+	if (n == 1) {
+		s->claims.one = v[0];
+		free(v);
+		v = &s->claims.one;
+	} else {
+		s->claims.v = v;
+	}
 	for (size_t i = 0; i < n; i++) {
 		if (!claim_shared(o, i)) {
 			v[i]->holder = s;
@@ -233,7 +282,7 @@ static void claim_take(struct store *st, struct slot *s, struct claim **v, size_
 		if (v[i]->holder == s)
 			v[i]->holder = NULL;    /* held alone what it now shares */
 		if (!claim_shares(v[i], s))
-			v[i]->sharers[v[i]->n_sharers++] = s;
+			v[i]->q->sharers[v[i]->q->n_sharers++] = s;     /* room: claim_reserve */
 	}
 }
 
@@ -258,16 +307,17 @@ static int claim_evict(struct store *st, struct slot *s, struct claim **v, size_
 	struct slot **losers;
 
 	for (size_t i = 0; i < n; i++)
-		most += claim_shared(o, i) ? 0 : v[i]->n_sharers;
+		most += claim_shared(o, i) ? 0 : claim_q(v[i])->n_sharers;
 	if (!(losers = calloc(most, sizeof(*losers))))
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		if (v[i]->holder && v[i]->holder != s)
 			loser_add(losers, &k, v[i]->holder);
 		v[i]->holder = s;
-		for (size_t j = 0; !claim_shared(o, i) && j < v[i]->n_sharers; j++)
-			if (v[i]->sharers[j] != s)
-				loser_add(losers, &k, v[i]->sharers[j]);
+		const struct claim_queue *q = claim_q(v[i]);
+		for (size_t j = 0; !claim_shared(o, i) && j < q->n_sharers; j++)
+			if (q->sharers[j] != s)
+				loser_add(losers, &k, q->sharers[j]);
 	}
 	for (size_t i = 0; i < k; i++) {
 		store_mark_dirty(st, losers[i]);
@@ -307,7 +357,7 @@ static bool outranks(int source, uint64_t seq, const char *id, const struct slot
 static int slot_candidate(const struct slot *s)
 {
 	for (int i = 0; i < s->n_src; i++)
-		if (s->src[i] && s->src[i]->good)
+		if (s->src[i].good)
 			return i;
 	return -1;
 }
@@ -315,12 +365,13 @@ static int slot_candidate(const struct slot *s)
 /* The best of those holding c that s cannot hold it beside, or NULL. */
 static struct slot *claim_rival(const struct claim *c, const struct slot *s, bool shared)
 {
+	const struct claim_queue *q = claim_q(c);
 	struct slot *best = NULL;
 
 	if (c->holder && c->holder != s)
 		return c->holder;
-	for (size_t i = 0; !shared && i < c->n_sharers; i++) {
-		struct slot *h = c->sharers[i];
+	for (size_t i = 0; !shared && i < q->n_sharers; i++) {
+		struct slot *h = q->sharers[i];
 		if (h != s && (!best || rank_less(h->want_source, h->want_seq, h->id,
 						  best->want_source, best->want_seq, best->id)))
 			best = h;
@@ -340,34 +391,30 @@ static struct slot *better_waiter(const struct claim *c, const struct slot *s, i
 	int best_src = source;
 	uint64_t best_seq = seq;
 	const char *best_id = s->id;
+	const struct claim_queue *q = claim_q(c);
 
-	for (size_t i = 0; i < c->n_waiters; i++) {
-		struct slot *w = c->waiters[i];
+	for (size_t i = 0; i < q->n_waiters; i++) {
+		struct slot *w = q->waiters[i];
 		int ws = slot_candidate(w);
 		int mode;
 		if (w == s || ws < 0)
 			continue;
 		struct slot *r;
-		mode = claim_mode(w->src[ws]->good, c->key);
+		mode = claim_mode(w->src[ws].good, c->key);
 		if (mode < 0 || (shared && mode == 1) ||
-		    !rank_less(ws, w->src[ws]->seq, w->id, best_src, best_seq, best_id))
+		    !rank_less(ws, w->src[ws].seq, w->id, best_src, best_seq, best_id))
 			continue;
 		r = claim_rival(c, w, mode == 1);
-		if (r && r != s && !outranks(ws, w->src[ws]->seq, w->id, r))
+		if (r && r != s && !outranks(ws, w->src[ws].seq, w->id, r))
 			continue;       /* it could not take c either */
 		best = w;
 		best_src = ws;
-		best_seq = w->src[ws]->seq;
+		best_seq = w->src[ws].seq;
 		best_id = w->id;
 	}
 	return best;
 }
 
-static void claim_wake(struct store *st, struct claim *c)
-{
-	for (size_t i = 0; i < c->n_waiters; i++)
-		store_mark_dirty(st, c->waiters[i]);
-}
 
 static void conflict_error(char *buf, size_t len, const struct object *o, const struct slot *holder,
 			   const struct store *st, const char *key)
@@ -403,10 +450,10 @@ static void slot_resolve(struct store *st, struct slot *s)
 	size_t i, n;
 
 	for (int k = 0; k < s->n_src && !top; k++) {
-		top = s->src[k];
+		top = store_entry(s, k);
 		top_src = top ? k : -1;
 	}
-	cand = cand_src >= 0 ? s->src[cand_src] : NULL;
+	cand = cand_src >= 0 ? &s->src[cand_src] : NULL;
 	wait_stop(st, s);
 	status_reset(&s->status);
 	s->status.source = top_src;
@@ -467,7 +514,7 @@ static void slot_resolve(struct store *st, struct slot *s)
 	status_set_error(&s->status, msg);
 	/* what serves keeps serving, unless its source deleted it */
 	if (!(s->n_claims && s->applied && s->applied_source >= 0 && s->want_source >= 0 &&
-	      s->src[s->want_source] && s->src[s->want_source]->good)) {
+	      s->src[s->want_source].good)) {
 		claim_release(st, s);
 		slot_want(s, NULL, -1, 0);
 	}
@@ -479,8 +526,8 @@ out:
 		s->status.checked = s->want;
 		s->status.down = s->down;
 	}
-	if (s->status.source >= 0 && s->src[s->status.source])
-		memcpy(s->status.digest, s->src[s->status.source]->digest, sizeof(s->status.digest));
+	if (s->status.source >= 0)
+		s->status.digest = s->src[s->status.source].digest;
 	if (!s->touched) {
 		s->touched = true;
 		s->next_touched = st->touched;
@@ -501,13 +548,13 @@ void store_resolve(struct store *st)
 bool store_release(struct store *st, struct slot *s)
 {
 	for (int i = 0; i < s->n_src; i++)
-		if (s->src[i])
+		if (store_entry(s, i))
 			return false;
 	if (s->want || s->applied || s->dirty || s->touched || s->n_claims ||
 	    s->published_state != ST_NONE)
 		return false;
 	wait_stop(st, s);
-	hmap_del(&st->slots, s->key);
+	hmap_del(&st->slots, store_key(s));
 	status_reset(&s->status);
 	free(s->fail);
 	free(s);
@@ -529,7 +576,7 @@ void store_pin_claims(struct store *st)
 		for (i = 0; v && i < n; i++) {
 			store_claim_key_at(s->want, i, key, sizeof(key));
 			if (!(v[i] = claim_get(st, key)) || v[i]->holder ||
-			    (!claim_shared(s->want, i) && v[i]->n_sharers))
+			    (!claim_shared(s->want, i) && claim_q(v[i])->n_sharers))
 				break;
 		}
 		if (!v || i < n || claim_reserve(s, v, n, s->want)) {

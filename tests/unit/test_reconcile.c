@@ -57,12 +57,12 @@ static bool fake_status(void *arg, const struct slot *s)
 	int i;
 
 	for (i = 0; i < n_pubs; i++)
-		if (strcmp(pubs[i].key, s->key) == 0)
+		if (strcmp(pubs[i].key, store_key(s)) == 0)
 			break;
 	if (i == n_pubs) {
 		if (n_pubs == 64)
 			return true;
-		snprintf(pubs[n_pubs++].key, sizeof(pubs[0].key), "%s", s->key);
+		snprintf(pubs[n_pubs++].key, sizeof(pubs[0].key), "%s", store_key(s));
 	}
 	pubs[i].st.state = s->status.state;
 	pubs[i].st.source = s->status.source;

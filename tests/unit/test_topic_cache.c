@@ -105,11 +105,11 @@ int main(void)
 	CHECK("cache parses", cache_parse(&b, sb.buf, sb.len, &pol, err, sizeof(err)) == 0);
 	struct slot *sf = store_get(&b, KIND_FORWARD, "f"), *sr = store_get(&b, KIND_ROUTE, "r");
 	struct slot *sr2 = store_get(&b, KIND_ROUTE, "r2");
-	CHECK("forward restored under its source", sf && sf->src[1] && !sf->src[0] &&
-	      object_equal(sf->src[1]->good, store_get(&a, KIND_FORWARD, "f")->src[1]->good));
-	CHECK("route restored", sr && sr->src[0] && object_equal(sr->src[0]->good, store_get(&a, KIND_ROUTE, "r")->src[0]->good));
-	CHECK("explicit no-resolver survives", sr2 && sr2->src[0]->good->route.certresolver == NULL);
-	CHECK("restored entries are unconfirmed (generation 0)", sf->src[1]->gen == 0);
+	CHECK("forward restored under its source", sf && store_entry(sf, 1) && !store_entry(sf, 0) &&
+	      object_equal(sf->src[1].good, store_get(&a, KIND_FORWARD, "f")->src[1].good));
+	CHECK("route restored", sr && store_entry(sr, 0) && object_equal(sr->src[0].good, store_get(&a, KIND_ROUTE, "r")->src[0].good));
+	CHECK("explicit no-resolver survives", sr2 && sr2->src[0].good->route.certresolver == NULL);
+	CHECK("restored entries are unconfirmed (generation 0)", sf->src[1].gen == 0);
 	CHECK("rejected-only objects are not cached", store_get(&b, KIND_ROUTE, "bad") == NULL);
 	CHECK("a cache cut inside its version line is refused", cache_parse(&b, sb.buf, 10, &pol, err, sizeof(err)) == -EINVAL);
 	{
