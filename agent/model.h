@@ -96,27 +96,27 @@ struct fwd_health_spec {
 };
 
 /*
- * A forward. Every optional part is absent when its count or number is 0. With targets,
- * target_ip/target_port are unused. A range maps public_port..public_port_end to the same
+ * A forward (pointers first, narrow fields last: one per object). Every optional part is
+ * absent when its count or number is 0. With targets, target_ip/target_port are unused. A range maps public_port..public_port_end to the same
  * ports, or to target_port + (port - public_port) when target_port is given.
  */
 struct forward_spec {
+	struct fwd_target *targets;
+	struct cidr *allow;         /* IPv4 networks */
+	char **allow_sets;          /* "@<set-id>" names, without the '@' */
+	size_t n_allow_sets;
+	struct fwd_health_spec health;
+	unsigned conn_per_source;   /* limit.connections_per_source */
+	unsigned new_rate;          /* limit.new_per_source, per rate_unit */
+	struct in_addr target_ip;
+	enum proto proto;
+	enum rate_unit new_rate_unit;
 	uint16_t public_port;
 	uint16_t public_port_end;   /* == public_port without a range */
 	uint16_t target_port;       /* 0: same ports (ranges only) */
-	struct in_addr target_ip;
-	enum proto proto;
-	struct fwd_target *targets;
-	size_t n_targets;
+	uint16_t n_targets;         /* at most FWD_TARGETS_MAX */
+	uint16_t n_allow;           /* at most FWD_ALLOW_MAX */
 	bool affinity;              /* "affinity": "source" */
-	struct fwd_health_spec health;
-	struct cidr *allow;         /* IPv4 networks */
-	size_t n_allow;
-	char **allow_sets;          /* "@<set-id>" names, without the '@' */
-	size_t n_allow_sets;
-	unsigned conn_per_source;   /* limit.connections_per_source */
-	unsigned new_rate;          /* limit.new_per_source, per rate_unit */
-	enum rate_unit new_rate_unit;
 	bool preserve_source;
 };
 

@@ -207,7 +207,7 @@ static void forward_describe(const struct forward_spec *f, char *buf, size_t len
 		snprintf(ports, sizeof(ports), "-%u", f->public_port_end);
 	inet_ntop(AF_INET, f->n_targets ? &f->targets[0].ip : &f->target_ip, ip, sizeof(ip));
 	if (f->n_targets > 1)
-		snprintf(to, sizeof(to), "%zu targets%s", f->n_targets, f->affinity ?
+		snprintf(to, sizeof(to), "%u targets%s", (unsigned)f->n_targets, f->affinity ?
 			 " by source" : "");
 	else if (f->n_targets ? f->targets[0].port : f->target_port)
 		snprintf(to, sizeof(to), "%s:%u", ip, f->n_targets ? f->targets[0].port :
