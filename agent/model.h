@@ -193,7 +193,10 @@ struct policy {
 };
 
 struct object *object_new(enum kind kind, const char *id);
-/* Moves a route's core strings into one allocation with *o, which it replaces; 0 or -ENOMEM. */
+/*
+ * Moves a route's core strings into one allocation with the object, which replaces *o (not
+ * shared yet); strings so packed are freed with it, never on their own. 0 or -ENOMEM.
+ */
 int object_pack(struct object **o);
 struct object *object_ref(struct object *o);
 void object_unref(struct object *o);
