@@ -431,8 +431,9 @@ static void object_sets(struct agent *a, enum kind kind, int source, const char 
 	int ret;
 
 	if (o && kind == KIND_ROUTE)
-		ret = sets_use(&a->sets, kind, source, id, payload, len, o->route.allow_sets,
-			       o->route.n_allow_sets, gen);
+		ret = sets_use(&a->sets, kind, source, id, payload, len,
+			       route_extra_of(&o->route)->allow_sets,
+			       route_extra_of(&o->route)->n_allow_sets, gen);
 	else if (o)
 		ret = sets_use(&a->sets, kind, source, id, payload, len, o->fwd.allow_sets,
 			       o->fwd.n_allow_sets, gen);

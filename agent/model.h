@@ -47,17 +47,8 @@ struct route_headers {
 	size_t n;
 };
 
-/* Every optional part is absent when its pointer is NULL or its count/number is 0. */
-struct route_spec {
-	char *hostname;     /* lower-case ASCII, RFC 1123 */
-	char *target_url;   /* canonical: scheme://ip[:port][/path]; NULL with targets */
-	char *entrypoint;
-	char *certresolver; /* NULL: none named */
-	enum route_tls tls;
-	char *path_prefix;  /* canonical "/a/b" (no trailing '/'); NULL: the whole host */
-	bool strip_prefix;
-	bool sticky;
-	char *redirect_entrypoint;  /* redirect_https: the HTTP entrypoint, else NULL */
+/* A route's rarer parts. Every one is absent when its pointer is NULL or its count is 0. */
+struct route_extra {
 	struct route_target *targets;
 	size_t n_targets;
 	char *health_path;
@@ -74,6 +65,32 @@ struct route_spec {
 	char *passthrough_target;   /* tls passthrough: canonical "ip:port" / "[ip6]:port" */
 	unsigned proxy_protocol;    /* 0: off, 1 or 2 */
 };
+
+/*
+ * What nearly every route has; the rest hangs off extra, NULL when the route has none of
+ * it (read it through route_extra_of). A parsed route keeps these strings in its object's
+ * own allocation (object_pack).
+ */
+struct route_spec {
+	char *hostname;     /* lower-case ASCII, RFC 1123 */
+	char *target_url;   /* canonical: scheme://ip[:port][/path]; NULL with targets */
+	char *entrypoint;
+	char *certresolver; /* NULL: none named */
+	char *path_prefix;  /* canonical "/a/b" (no trailing '/'); NULL: the whole host */
+	char *redirect_entrypoint;  /* redirect_https: the HTTP entrypoint, else NULL */
+	struct route_extra *extra;
+	enum route_tls tls;
+	bool strip_prefix;
+	bool sticky;
+};
+
+extern const struct route_extra route_extra_none;
+
+/* The route's rarer parts: all absent (route_extra_none) when it has none. */
+static inline const struct route_extra *route_extra_of(const struct route_spec *r)
+{
+	return r->extra ? r->extra : &route_extra_none;
+}
 
 #define FWD_ALLOW_MAX 1024
 #define FWD_TARGETS_MAX 64
@@ -134,8 +151,9 @@ static inline bool fwd_featured(const struct forward_spec *f)
 }
 
 /*
- * One validated desired object. Immutable once parsed; shared by refcount. A forward is
- * allocated without the route part of the union; id points just past what was allocated.
+ * One validated desired object. Immutable once parsed; shared by refcount. Each kind is
+ * allocated with its own part of the union only; id points just past it, or for a packed
+ * route just past its strings.
  */
 struct object {
 	unsigned refs;
@@ -175,6 +193,11 @@ struct policy {
 };
 
 struct object *object_new(enum kind kind, const char *id);
+/*
+ * Moves a route's core strings into one allocation with the object, which replaces *o (not
+ * shared yet); strings so packed are freed with it, never on their own. 0 or -ENOMEM.
+ */
+int object_pack(struct object **o);
 struct object *object_ref(struct object *o);
 void object_unref(struct object *o);
 bool object_equal(const struct object *a, const struct object *b);

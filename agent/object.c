@@ -1,15 +1,25 @@
+#include <errno.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "model.h"
 
+#define ROUTE_CORE 6
+
+const struct route_extra route_extra_none = { 0 };
+
+static size_t object_size(enum kind kind)
+{
+	return kind == KIND_FORWARD ? offsetof(struct object, fwd) + sizeof(struct forward_spec) :
+				      offsetof(struct object, route) + sizeof(struct route_spec);
+}
+
 struct object *object_new(enum kind kind, const char *id)
 {
-	size_t n = strnlen(id, ID_LEN - 1);
-	size_t size = kind == KIND_FORWARD ? offsetof(struct object, fwd) + sizeof(struct forward_spec) :
-					     sizeof(struct object);
+	size_t n = strnlen(id, ID_LEN - 1), size = object_size(kind);
 	struct object *o = calloc(1, size + n + 1);
 	char *tail;
 
@@ -30,6 +40,64 @@ struct object *object_ref(struct object *o)
 	return o;
 }
 
+/* The route's own strings, the ones object_pack moves into the object's allocation. */
+static void route_core(struct route_spec *r, char **v[ROUTE_CORE])
+{
+	v[0] = &r->hostname;
+	v[1] = &r->target_url;
+	v[2] = &r->entrypoint;
+	v[3] = &r->certresolver;
+	v[4] = &r->path_prefix;
+	v[5] = &r->redirect_entrypoint;
+}
+
+/* Packed strings lie between the route part and the id; unpacked, that range is empty. */
+static void route_core_free(struct object *o)
+{
+	uintptr_t lo = (uintptr_t)o + object_size(KIND_ROUTE), hi = (uintptr_t)o->id;
+	char **core[ROUTE_CORE];
+
+	route_core(&o->route, core);
+	for (size_t i = 0; i < ROUTE_CORE; i++)
+		if ((uintptr_t)*core[i] < lo || (uintptr_t)*core[i] >= hi)
+			free(*core[i]);
+}
+
+int object_pack(struct object **op)
+{
+	size_t base = object_size(KIND_ROUTE), size = base, len[ROUTE_CORE], id_len;
+	struct object *o = *op, *p;
+	char **core[ROUTE_CORE], *tail;
+
+	if (o->kind != KIND_ROUTE)
+		return 0;
+	route_core(&o->route, core);
+	for (size_t i = 0; i < ROUTE_CORE; i++) {
+		len[i] = *core[i] ? strlen(*core[i]) + 1 : 0;
+		size += len[i];
+	}
+	id_len = strlen(o->id) + 1;
+	p = malloc(size + id_len);
+	if (!p)
+		return -ENOMEM;
+	memcpy(p, o, base);
+	tail = (char *)p + base;
+	route_core(&p->route, core);
+	for (size_t i = 0; i < ROUTE_CORE; i++) {
+		if (!len[i])
+			continue;
+		memcpy(tail, *core[i], len[i]);
+		*core[i] = tail;
+		tail += len[i];
+	}
+	memcpy(tail, o->id, id_len);
+	p->id = tail;
+	route_core_free(o);
+	free(o);
+	*op = p;
+	return 0;
+}
+
 static void strv_free(char **v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -46,25 +114,22 @@ static void headers_free(struct route_headers *h)
 	free(h->v);
 }
 
-static void route_free(struct route_spec *r)
+static void route_extra_free(struct route_extra *x)
 {
-	free(r->hostname);
-	free(r->target_url);
-	free(r->entrypoint);
-	free(r->certresolver);
-	free(r->path_prefix);
-	free(r->redirect_entrypoint);
-	for (size_t i = 0; i < r->n_targets; i++)
-		free(r->targets[i].url);
-	free(r->targets);
-	free(r->health_path);
-	strv_free(r->allow, r->n_allow);
-	strv_free(r->allow_sets, r->n_allow_sets);
-	free(r->set_nets.v);
-	strv_free(r->users, r->n_users);
-	headers_free(&r->req_headers);
-	headers_free(&r->resp_headers);
-	free(r->passthrough_target);
+	if (!x)
+		return;
+	for (size_t i = 0; i < x->n_targets; i++)
+		free(x->targets[i].url);
+	free(x->targets);
+	free(x->health_path);
+	strv_free(x->allow, x->n_allow);
+	strv_free(x->allow_sets, x->n_allow_sets);
+	free(x->set_nets.v);
+	strv_free(x->users, x->n_users);
+	headers_free(&x->req_headers);
+	headers_free(&x->resp_headers);
+	free(x->passthrough_target);
+	free(x);
 }
 
 static void fwd_free(struct forward_spec *f)
@@ -78,10 +143,12 @@ void object_unref(struct object *o)
 {
 	if (!o || --o->refs)
 		return;
-	if (o->kind == KIND_ROUTE)
-		route_free(&o->route);
-	else
+	if (o->kind == KIND_ROUTE) {
+		route_core_free(o);
+		route_extra_free(o->route.extra);
+	} else {
 		fwd_free(&o->fwd);
+	}
 	free(o);
 }
 
@@ -112,7 +179,7 @@ static bool headers_equal(const struct route_headers *a, const struct route_head
 	return true;
 }
 
-static bool route_equal(const struct route_spec *a, const struct route_spec *b)
+static bool route_extra_equal(const struct route_extra *a, const struct route_extra *b)
 {
 	if (a->n_targets != b->n_targets)
 		return false;
@@ -120,13 +187,7 @@ static bool route_equal(const struct route_spec *a, const struct route_spec *b)
 		if (strcmp(a->targets[i].url, b->targets[i].url) ||
 		    a->targets[i].weight != b->targets[i].weight)
 			return false;
-	return str_equal(a->hostname, b->hostname) && str_equal(a->target_url, b->target_url) &&
-	       str_equal(a->entrypoint, b->entrypoint) &&
-	       str_equal(a->certresolver, b->certresolver) && a->tls == b->tls &&
-	       str_equal(a->path_prefix, b->path_prefix) && a->strip_prefix == b->strip_prefix &&
-	       a->sticky == b->sticky &&
-	       str_equal(a->redirect_entrypoint, b->redirect_entrypoint) &&
-	       str_equal(a->health_path, b->health_path) &&
+	return str_equal(a->health_path, b->health_path) &&
 	       a->health_interval_s == b->health_interval_s &&
 	       a->health_timeout_s == b->health_timeout_s &&
 	       strv_equal(a->allow, a->n_allow, b->allow, b->n_allow) &&
@@ -139,6 +200,17 @@ static bool route_equal(const struct route_spec *a, const struct route_spec *b)
 	       headers_equal(&a->resp_headers, &b->resp_headers) &&
 	       str_equal(a->passthrough_target, b->passthrough_target) &&
 	       a->proxy_protocol == b->proxy_protocol;
+}
+
+static bool route_equal(const struct route_spec *a, const struct route_spec *b)
+{
+	return str_equal(a->hostname, b->hostname) && str_equal(a->target_url, b->target_url) &&
+	       str_equal(a->entrypoint, b->entrypoint) &&
+	       str_equal(a->certresolver, b->certresolver) && a->tls == b->tls &&
+	       str_equal(a->path_prefix, b->path_prefix) && a->strip_prefix == b->strip_prefix &&
+	       a->sticky == b->sticky &&
+	       str_equal(a->redirect_entrypoint, b->redirect_entrypoint) &&
+	       route_extra_equal(route_extra_of(a), route_extra_of(b));
 }
 
 static bool fwd_equal(const struct forward_spec *a, const struct forward_spec *b)

@@ -251,6 +251,8 @@ int payload_parse(enum kind kind, const char *id, const char *buf, size_t len,
 		goto out;
 	}
 	ret = sc->parse(&c, root, o);
+	if (!ret && object_pack(&o))
+		ret = field_nomem(&c);
 	if (ret)
 		goto out;
 	*out = o;

@@ -35,13 +35,13 @@ static bool all_in(const char *s, size_t n, const char *set)
 }
 
 static int route_set_ref(const struct field_ctx *c, const char *name, const char *id, size_t n,
-			 struct route_spec *r)
+			 struct route_extra *x)
 {
 	const struct cidr_list *l;
 	char q[QUOTE_LEN];
 	int ret;
 
-	ret = sets_ref(c, name, id, n, r->allow_sets, &r->n_allow_sets, &l);
+	ret = sets_ref(c, name, id, n, x->allow_sets, &x->n_allow_sets, &l);
 	if (ret || !l)
 		return ret;
 	payload_quote(q, sizeof(q), id, n);
@@ -49,37 +49,40 @@ static int route_set_ref(const struct field_ctx *c, const char *name, const char
 		return field_fail(c, "%s set %s has %zu networks, over the limit of %d for a "
 				  "route (larger sets serve forwards)", name, q, l->n, SET_ROUTE_MAX);
 	for (size_t i = 0; i < l->n; i++)
-		if (cidr_list_add(&r->set_nets, &l->v[i]))
+		if (cidr_list_add(&x->set_nets, &l->v[i]))
 			return field_nomem(c);
 	return 0;
 }
 
 static int allow_one(const struct field_ctx *c, const char *name, const char *s, size_t n,
-		     struct route_spec *r)
+		     struct route_extra *x)
 {
 	char why[ERR_LEN], text[CIDR_TEXT_LEN];
 	struct cidr net;
 
 	if (n && s[0] == '@')
-		return route_set_ref(c, name, s + 1, n - 1, r);
+		return route_set_ref(c, name, s + 1, n - 1, x);
 	if (cidr_parse(&net, s, n, why, sizeof(why)))
 		return field_fail(c, "%s %s", name, why);
 	cidr_format(text, sizeof(text), &net);
-	return route_dup(c, text, strlen(text), &r->allow[r->n_allow++]);
+	return route_dup(c, text, strlen(text), &x->allow[x->n_allow++]);
 }
 
 static int route_allow(const struct field_ctx *c, struct json_object *root, struct route_spec *r)
 {
-	struct json_object *arr, *v;
 	char name[48], got[QUOTE_LEN + 16];
+	struct json_object *arr, *v;
+	struct route_extra *x;
 	int ret;
 
 	ret = field_array(c, root, "allow_from", ROUTE_ALLOW_MAX, &arr);
+	if (!ret && arr)
+		ret = route_extra_alloc(c, r, &x);
 	if (ret || !arr)
 		return ret;
-	r->allow = calloc(json_object_array_length(arr), sizeof(*r->allow));
-	r->allow_sets = calloc(json_object_array_length(arr), sizeof(*r->allow_sets));
-	if (!r->allow || !r->allow_sets)
+	x->allow = calloc(json_object_array_length(arr), sizeof(*x->allow));
+	x->allow_sets = calloc(json_object_array_length(arr), sizeof(*x->allow_sets));
+	if (!x->allow || !x->allow_sets)
 		return field_nomem(c);
 	for (size_t i = 0; i < json_object_array_length(arr); i++) {
 		v = json_object_array_get_idx(arr, i);
@@ -90,7 +93,7 @@ static int route_allow(const struct field_ctx *c, struct json_object *root, stru
 					  ")", name, got);
 		}
 		ret = allow_one(c, name, json_object_get_string(v),
-				(size_t)json_object_get_string_len(v), r);
+				(size_t)json_object_get_string_len(v), x);
 		if (ret)
 			return ret;
 	}
@@ -158,6 +161,7 @@ static int route_auth(const struct field_ctx *c, struct json_object *root, struc
 	static const char *const keys[] = { "users" };
 	struct field_ctx ac = *c;
 	struct json_object *a, *arr;
+	struct route_extra *x;
 	int ret;
 
 	ret = field_object(c, root, "basic_auth", keys, 1, &a);
@@ -167,16 +171,18 @@ static int route_auth(const struct field_ctx *c, struct json_object *root, struc
 	ret = field_array(&ac, a, "users", ROUTE_USERS_MAX, &arr);
 	if (!ret && !arr)
 		ret = field_fail(c, "basic_auth.users is required (accepted: [\"name:hash\", ...])");
+	if (!ret)
+		ret = route_extra_alloc(c, r, &x);
 	if (ret)
 		return ret;
-	r->users = calloc(json_object_array_length(arr), sizeof(*r->users));
-	if (!r->users)
+	x->users = calloc(json_object_array_length(arr), sizeof(*x->users));
+	if (!x->users)
 		return field_nomem(c);
 	for (size_t i = 0; i < json_object_array_length(arr); i++) {
-		ret = auth_user(c, arr, i, &r->users[i]);
+		ret = auth_user(c, arr, i, &x->users[i]);
 		if (ret)
 			return ret;
-		r->n_users = i + 1;
+		x->n_users = i + 1;
 	}
 	return 0;
 }
@@ -185,16 +191,19 @@ static int route_rate(const struct field_ctx *c, struct json_object *root, struc
 {
 	static const char *const keys[] = { "average", "burst" };
 	struct field_ctx rc = *c;
+	struct route_extra *x;
 	struct json_object *o;
 	int ret;
 
 	ret = field_object(c, root, "rate_limit", keys, 2, &o);
+	if (!ret && o)
+		ret = route_extra_alloc(c, r, &x);
 	if (ret || !o)
 		return ret;
 	rc.at = "rate_limit.";
-	ret = field_uint(&rc, o, "average", FIELD_REQUIRED, 1, RATE_MAX, &r->rate_average);
+	ret = field_uint(&rc, o, "average", FIELD_REQUIRED, 1, RATE_MAX, &x->rate_average);
 	if (!ret)
-		ret = field_uint(&rc, o, "burst", 0, 1, RATE_MAX, &r->rate_burst);
+		ret = field_uint(&rc, o, "burst", 0, 1, RATE_MAX, &x->rate_burst);
 	return ret;
 }
 
@@ -279,15 +288,18 @@ static int route_headers(const struct field_ctx *c, struct json_object *root,
 			 struct route_spec *r)
 {
 	static const char *const keys[] = { "request", "response" };
+	struct route_extra *x;
 	struct json_object *h;
 	int ret;
 
 	ret = field_object(c, root, "headers", keys, 2, &h);
+	if (!ret && h)
+		ret = route_extra_alloc(c, r, &x);
 	if (ret || !h)
 		return ret;
-	ret = header_map(c, h, "request", &r->req_headers);
+	ret = header_map(c, h, "request", &x->req_headers);
 	if (!ret)
-		ret = header_map(c, h, "response", &r->resp_headers);
+		ret = header_map(c, h, "response", &x->resp_headers);
 	return ret;
 }
 

@@ -39,79 +39,80 @@ static void headers(struct strbuf *sb, const char *k, const struct route_headers
 	strbuf_puts(sb, "}");
 }
 
-static void targets(struct strbuf *sb, const struct route_spec *r)
+static void targets(struct strbuf *sb, const struct route_extra *x)
 {
-	if (!r->n_targets)
+	if (!x->n_targets)
 		return;
 	key(sb, "targets");
 	strbuf_puts(sb, "[");
-	for (size_t i = 0; i < r->n_targets; i++) {
+	for (size_t i = 0; i < x->n_targets; i++) {
 		strbuf_puts(sb, i ? ",{\"url\":" : "{\"url\":");
-		strbuf_json_str(sb, r->targets[i].url);
-		if (r->targets[i].weight)
-			strbuf_printf(sb, ",\"weight\":%u", r->targets[i].weight);
+		strbuf_json_str(sb, x->targets[i].url);
+		if (x->targets[i].weight)
+			strbuf_printf(sb, ",\"weight\":%u", x->targets[i].weight);
 		strbuf_puts(sb, "}");
 	}
 	strbuf_puts(sb, "]");
 }
 
-static void health(struct strbuf *sb, const struct route_spec *r)
+static void health(struct strbuf *sb, const struct route_extra *x)
 {
-	if (!r->health_path)
+	if (!x->health_path)
 		return;
 	key(sb, "health");
 	strbuf_puts(sb, "{\"path\":");
-	strbuf_json_str(sb, r->health_path);
-	if (r->health_interval_s)
-		strbuf_printf(sb, ",\"interval_s\":%u", r->health_interval_s);
-	if (r->health_timeout_s)
-		strbuf_printf(sb, ",\"timeout_s\":%u", r->health_timeout_s);
+	strbuf_json_str(sb, x->health_path);
+	if (x->health_interval_s)
+		strbuf_printf(sb, ",\"interval_s\":%u", x->health_interval_s);
+	if (x->health_timeout_s)
+		strbuf_printf(sb, ",\"timeout_s\":%u", x->health_timeout_s);
 	strbuf_puts(sb, "}");
 }
 
-static void access(struct strbuf *sb, const struct route_spec *r)
+static void access(struct strbuf *sb, const struct route_extra *x)
 {
-	if (r->n_allow || r->n_allow_sets) {
+	if (x->n_allow || x->n_allow_sets) {
 		key(sb, "allow_from");
 		strbuf_puts(sb, "[");
-		for (size_t i = 0; i < r->n_allow; i++) {
+		for (size_t i = 0; i < x->n_allow; i++) {
 			strbuf_puts(sb, i ? "," : "");
-			strbuf_json_str(sb, r->allow[i]);
+			strbuf_json_str(sb, x->allow[i]);
 		}
-		for (size_t i = 0; i < r->n_allow_sets; i++)
-			strbuf_printf(sb, "%s\"@%s\"", i || r->n_allow ? "," : "", r->allow_sets[i]);
+		for (size_t i = 0; i < x->n_allow_sets; i++)
+			strbuf_printf(sb, "%s\"@%s\"", i || x->n_allow ? "," : "", x->allow_sets[i]);
 		strbuf_puts(sb, "]");
 	}
-	if (r->n_users) {
+	if (x->n_users) {
 		key(sb, "basic_auth");
 		strbuf_puts(sb, "{\"users\":");
-		strv(sb, r->users, r->n_users);
+		strv(sb, x->users, x->n_users);
 		strbuf_puts(sb, "}");
 	}
-	if (r->rate_average) {
+	if (x->rate_average) {
 		key(sb, "rate_limit");
-		strbuf_printf(sb, "{\"average\":%u", r->rate_average);
-		if (r->rate_burst)
-			strbuf_printf(sb, ",\"burst\":%u", r->rate_burst);
+		strbuf_printf(sb, "{\"average\":%u", x->rate_average);
+		if (x->rate_burst)
+			strbuf_printf(sb, ",\"burst\":%u", x->rate_burst);
 		strbuf_puts(sb, "}");
 	}
-	if (r->req_headers.n || r->resp_headers.n) {
+	if (x->req_headers.n || x->resp_headers.n) {
 		key(sb, "headers");
 		strbuf_puts(sb, "{");
-		headers(sb, "request", &r->req_headers, true);
-		headers(sb, "response", &r->resp_headers, !r->req_headers.n);
+		headers(sb, "request", &x->req_headers, true);
+		headers(sb, "response", &x->resp_headers, !x->req_headers.n);
 		strbuf_puts(sb, "}");
 	}
 }
 
 void route_json(struct strbuf *sb, const struct route_spec *r)
 {
+	const struct route_extra *x = route_extra_of(r);
 	bool pass = r->tls == ROUTE_TLS_PASSTHROUGH;
 
 	strbuf_puts(sb, "{\"hostname\":");
 	strbuf_json_str(sb, r->hostname);
 	pair(sb, "target_url", r->target_url);
-	targets(sb, r);
+	targets(sb, x);
 	pair(sb, "entrypoint", r->entrypoint);
 	if (!pass) {
 		key(sb, "certresolver");
@@ -128,10 +129,10 @@ void route_json(struct strbuf *sb, const struct route_spec *r)
 		strbuf_puts(sb, ",\"sticky\":true");
 	if (r->redirect_entrypoint)
 		strbuf_puts(sb, ",\"redirect_https\":true");
-	health(sb, r);
-	access(sb, r);
-	pair(sb, "target", r->passthrough_target);
-	if (r->proxy_protocol)
-		strbuf_printf(sb, ",\"proxy_protocol\":%u", r->proxy_protocol);
+	health(sb, x);
+	access(sb, x);
+	pair(sb, "target", x->passthrough_target);
+	if (x->proxy_protocol)
+		strbuf_printf(sb, ",\"proxy_protocol\":%u", x->proxy_protocol);
 	strbuf_puts(sb, "}");
 }

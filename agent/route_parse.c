@@ -48,6 +48,14 @@ int route_dup(const struct field_ctx *c, const char *s, size_t n, char **out)
 	return s && !*out ? field_nomem(c) : 0;
 }
 
+int route_extra_alloc(const struct field_ctx *c, struct route_spec *r, struct route_extra **out)
+{
+	if (!r->extra)
+		r->extra = calloc(1, sizeof(*r->extra));
+	*out = r->extra;
+	return r->extra ? 0 : field_nomem(c);
+}
+
 static int route_hostname(const struct field_ctx *c, struct json_object *root,
 			  struct route_spec *r)
 {
@@ -83,6 +91,7 @@ static int route_targets(const struct field_ctx *c, struct json_object *root,
 {
 	static const char *const keys[] = { "url", "weight" };
 	struct field_ctx tc = *c;
+	struct route_extra *x;
 	struct json_object *arr;
 	char at[48], name[64];
 	const char *s;
@@ -90,16 +99,18 @@ static int route_targets(const struct field_ctx *c, struct json_object *root,
 	int ret;
 
 	ret = field_array(c, root, "targets", ROUTE_TARGETS_MAX, &arr);
+	if (!ret && arr)
+		ret = route_extra_alloc(c, r, &x);
 	if (ret || !arr)
 		return ret;
-	r->targets = calloc(json_object_array_length(arr), sizeof(*r->targets));
-	if (!r->targets)
+	x->targets = calloc(json_object_array_length(arr), sizeof(*x->targets));
+	if (!x->targets)
 		return field_nomem(c);
 	for (size_t i = 0; i < json_object_array_length(arr); i++) {
 		struct json_object *t = json_object_array_get_idx(arr, i);
-		struct route_target *rt = &r->targets[i];
+		struct route_target *rt = &x->targets[i];
 
-		r->n_targets = i + 1;
+		x->n_targets = i + 1;
 		snprintf(at, sizeof(at), "targets[%zu]", i);
 		ret = field_value_object(c, at, t, keys, 2);
 		snprintf(name, sizeof(name), "%s.", at);
@@ -204,6 +215,7 @@ static int route_exclude(const struct field_ctx *c, struct json_object *root,
 static int route_passthrough(const struct field_ctx *c, struct json_object *root,
 			     struct route_spec *r)
 {
+	struct route_extra *x;
 	const char *s;
 	size_t n;
 	int ret;
@@ -214,9 +226,11 @@ static int route_passthrough(const struct field_ctx *c, struct json_object *root
 		ret = field_string(c, root, "target", FIELD_REQUIRED,
 				   "IP:PORT in the mesh, e.g. 10.50.0.12:8443", &s, &n);
 	if (!ret)
-		ret = route_hostport_parse(c, "target", s, n, &r->passthrough_target);
+		ret = route_extra_alloc(c, r, &x);
 	if (!ret)
-		ret = field_uint(c, root, "proxy_protocol", 0, 1, 2, &r->proxy_protocol);
+		ret = route_hostport_parse(c, "target", s, n, &x->passthrough_target);
+	if (!ret)
+		ret = field_uint(c, root, "proxy_protocol", 0, 1, 2, &x->proxy_protocol);
 	return ret;
 }
 

@@ -7,6 +7,9 @@
 /* strndup that reports out of memory through c; a NULL s gives a NULL *out. */
 int route_dup(const struct field_ctx *c, const char *s, size_t n, char **out);
 
+/* r->extra, allocated on its first use: *out is it; 0 or -ENOMEM (reported through c). */
+int route_extra_alloc(const struct field_ctx *c, struct route_spec *r, struct route_extra **out);
+
 /* path_prefix, strip_prefix (route_path.c) */
 int route_path_prefix(const struct field_ctx *c, struct json_object *root, struct route_spec *r);
 /* health (route_path.c) */

@@ -79,6 +79,7 @@ int route_health(const struct field_ctx *c, struct json_object *root, struct rou
 {
 	static const char *const keys[] = { "path", "interval_s", "timeout_s" };
 	struct field_ctx hc = *c;
+	struct route_extra *x;
 	struct json_object *h;
 	const char *s;
 	size_t n;
@@ -90,17 +91,19 @@ int route_health(const struct field_ctx *c, struct json_object *root, struct rou
 	hc.at = "health.";
 	ret = path_read(&hc, h, "path", FIELD_REQUIRED, &s, &n);
 	if (!ret)
-		ret = route_dup(c, s, n, &r->health_path);
+		ret = route_extra_alloc(c, r, &x);
 	if (!ret)
-		ret = field_uint(&hc, h, "interval_s", 0, 1, INTERVAL_MAX, &r->health_interval_s);
+		ret = route_dup(c, s, n, &x->health_path);
 	if (!ret)
-		ret = field_uint(&hc, h, "timeout_s", 0, 1, INTERVAL_MAX, &r->health_timeout_s);
+		ret = field_uint(&hc, h, "interval_s", 0, 1, INTERVAL_MAX, &x->health_interval_s);
+	if (!ret)
+		ret = field_uint(&hc, h, "timeout_s", 0, 1, INTERVAL_MAX, &x->health_timeout_s);
 	if (ret)
 		return ret;
-	if (r->health_timeout_s && r->health_timeout_s >= (r->health_interval_s ?
-							       r->health_interval_s : 30))
+	if (x->health_timeout_s && x->health_timeout_s >= (x->health_interval_s ?
+							       x->health_interval_s : 30))
 		return field_fail(c, "health.timeout_s %u must be shorter than interval_s %u "
-				  "(Traefik's default interval: 30)", r->health_timeout_s,
-				  r->health_interval_s ? r->health_interval_s : 30);
+				  "(Traefik's default interval: 30)", x->health_timeout_s,
+				  x->health_interval_s ? x->health_interval_s : 30);
 	return 0;
 }

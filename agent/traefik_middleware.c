@@ -15,21 +15,22 @@ struct middleware {
 
 static bool has_allow(const struct route_spec *r)
 {
-	return r->n_allow || r->set_nets.n;
+	return route_extra_of(r)->n_allow || route_extra_of(r)->set_nets.n;
 }
 
 static void emit_allow(struct emit *em, const struct route_spec *r)
 {
+	const struct route_extra *x = route_extra_of(r);
 	char text[CIDR_TEXT_LEN];
 
 	emit_key(em, "ipAllowList");
 	emit_map(em);
 	emit_key(em, "sourceRange");
 	emit_seq(em);
-	for (size_t i = 0; i < r->n_allow; i++)
-		emit_value(em, r->allow[i]);
-	for (size_t i = 0; i < r->set_nets.n; i++) {
-		cidr_format(text, sizeof(text), &r->set_nets.v[i]);
+	for (size_t i = 0; i < x->n_allow; i++)
+		emit_value(em, x->allow[i]);
+	for (size_t i = 0; i < x->set_nets.n; i++) {
+		cidr_format(text, sizeof(text), &x->set_nets.v[i]);
 		emit_value(em, text);
 	}
 	emit_seq_end(em);
@@ -38,32 +39,36 @@ static void emit_allow(struct emit *em, const struct route_spec *r)
 
 static bool has_rate(const struct route_spec *r)
 {
-	return r->rate_average;
+	return route_extra_of(r)->rate_average;
 }
 
 static void emit_rate(struct emit *em, const struct route_spec *r)
 {
+	const struct route_extra *x = route_extra_of(r);
+
 	emit_key(em, "rateLimit");
 	emit_map(em);
-	emit_uint(em, "average", r->rate_average);
-	if (r->rate_burst)
-		emit_uint(em, "burst", r->rate_burst);
+	emit_uint(em, "average", x->rate_average);
+	if (x->rate_burst)
+		emit_uint(em, "burst", x->rate_burst);
 	emit_map_end(em);
 }
 
 static bool has_auth(const struct route_spec *r)
 {
-	return r->n_users;
+	return route_extra_of(r)->n_users;
 }
 
 static void emit_auth(struct emit *em, const struct route_spec *r)
 {
+	const struct route_extra *x = route_extra_of(r);
+
 	emit_key(em, "basicAuth");
 	emit_map(em);
 	emit_key(em, "users");
 	emit_seq(em);
-	for (size_t i = 0; i < r->n_users; i++)
-		emit_value(em, r->users[i]);
+	for (size_t i = 0; i < x->n_users; i++)
+		emit_value(em, x->users[i]);
 	emit_seq_end(em);
 	/* the backend never sees the edge's credentials */
 	emit_true(em, "removeHeader");
@@ -72,7 +77,7 @@ static void emit_auth(struct emit *em, const struct route_spec *r)
 
 static bool has_headers(const struct route_spec *r)
 {
-	return r->req_headers.n || r->resp_headers.n;
+	return route_extra_of(r)->req_headers.n || route_extra_of(r)->resp_headers.n;
 }
 
 static void emit_header_map(struct emit *em, const char *key, const struct route_headers *h)
@@ -92,8 +97,8 @@ static void emit_headers(struct emit *em, const struct route_spec *r)
 {
 	emit_key(em, "headers");
 	emit_map(em);
-	emit_header_map(em, "customRequestHeaders", &r->req_headers);
-	emit_header_map(em, "customResponseHeaders", &r->resp_headers);
+	emit_header_map(em, "customRequestHeaders", &route_extra_of(r)->req_headers);
+	emit_header_map(em, "customResponseHeaders", &route_extra_of(r)->resp_headers);
 	emit_map_end(em);
 }
 

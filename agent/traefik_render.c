@@ -118,20 +118,22 @@ static bool headers_safe(const struct route_headers *h)
 
 static bool route_safe(const struct route_spec *r)
 {
-	for (size_t i = 0; i < r->n_targets; i++)
-		if (!text_safe(r->targets[i].url, "`"))
+	const struct route_extra *x = route_extra_of(r);
+
+	for (size_t i = 0; i < x->n_targets; i++)
+		if (!text_safe(x->targets[i].url, "`"))
 			return false;
-	if (!r->target_url && !r->n_targets && !r->passthrough_target)
+	if (!r->target_url && !x->n_targets && !x->passthrough_target)
 		return false;
 	/* named sets not expanded would leave the route open to everyone: refuse */
-	if (r->n_allow_sets && !r->set_nets.n)
+	if (x->n_allow_sets && !x->set_nets.n)
 		return false;
 	return hostname_safe(r->hostname) && opt_safe(r->target_url, "`") &&
 	       text_safe(r->entrypoint, ",`") && opt_safe(r->certresolver, "`") &&
-	       opt_safe(r->path_prefix, "` ") && opt_safe(r->health_path, "` ") &&
-	       opt_safe(r->redirect_entrypoint, ",`") && opt_safe(r->passthrough_target, "`") &&
-	       list_safe(r->allow, r->n_allow) && list_safe(r->users, r->n_users) &&
-	       headers_safe(&r->req_headers) && headers_safe(&r->resp_headers);
+	       opt_safe(r->path_prefix, "` ") && opt_safe(x->health_path, "` ") &&
+	       opt_safe(r->redirect_entrypoint, ",`") && opt_safe(x->passthrough_target, "`") &&
+	       list_safe(x->allow, x->n_allow) && list_safe(x->users, x->n_users) &&
+	       headers_safe(&x->req_headers) && headers_safe(&x->resp_headers);
 }
 
 /* Set explicitly only with a path: above any Host-only rule's default (its length). */
@@ -213,6 +215,8 @@ static void emit_sticky(struct emit *em, const char *name, const struct route_sp
 
 static void emit_http_service(struct emit *em, const char *name, const struct route_spec *r)
 {
+	const struct route_extra *x = route_extra_of(r);
+
 	emit_value(em, name);
 	emit_map(em);
 	emit_key(em, "loadBalancer");
@@ -226,22 +230,22 @@ static void emit_http_service(struct emit *em, const char *name, const struct ro
 		emit_pair(em, "url", r->target_url);
 		emit_map_end(em);
 	}
-	for (size_t i = 0; i < r->n_targets; i++) {
+	for (size_t i = 0; i < x->n_targets; i++) {
 		emit_map(em);
-		emit_pair(em, "url", r->targets[i].url);
-		if (r->targets[i].weight)
-			emit_uint(em, "weight", r->targets[i].weight);
+		emit_pair(em, "url", x->targets[i].url);
+		if (x->targets[i].weight)
+			emit_uint(em, "weight", x->targets[i].weight);
 		emit_map_end(em);
 	}
 	emit_seq_end(em);
-	if (r->health_path) {
+	if (x->health_path) {
 		emit_key(em, "healthCheck");
 		emit_map(em);
-		emit_pair(em, "path", r->health_path);
-		if (r->health_interval_s)
-			emit_duration(em, "interval", r->health_interval_s);
-		if (r->health_timeout_s)
-			emit_duration(em, "timeout", r->health_timeout_s);
+		emit_pair(em, "path", x->health_path);
+		if (x->health_interval_s)
+			emit_duration(em, "interval", x->health_interval_s);
+		if (x->health_timeout_s)
+			emit_duration(em, "timeout", x->health_timeout_s);
 		emit_map_end(em);
 	}
 	emit_map_end(em);
@@ -277,6 +281,7 @@ static void emit_http(struct emit *em, const char *name, const struct route_spec
 /* TLS passthrough: the TCP router picks the stream by SNI and never decrypts it. */
 static void emit_tcp(struct emit *em, const char *name, const struct route_spec *r)
 {
+	const struct route_extra *x = route_extra_of(r);
 	char rule[300];
 
 	if (r->tls != ROUTE_TLS_PASSTHROUGH)
@@ -306,13 +311,13 @@ static void emit_tcp(struct emit *em, const char *name, const struct route_spec 
 	emit_key(em, "servers");
 	emit_seq(em);
 	emit_map(em);
-	emit_pair(em, "address", r->passthrough_target);
+	emit_pair(em, "address", x->passthrough_target);
 	emit_map_end(em);
 	emit_seq_end(em);
-	if (r->proxy_protocol) {
+	if (x->proxy_protocol) {
 		emit_key(em, "proxyProtocol");
 		emit_map(em);
-		emit_uint(em, "version", r->proxy_protocol);
+		emit_uint(em, "version", x->proxy_protocol);
 		emit_map_end(em);
 	}
 	emit_map_end(em);

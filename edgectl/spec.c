@@ -231,19 +231,21 @@ static void forward_describe(const struct forward_spec *f, char *buf, size_t len
 void spec_describe(const struct object *o, char *buf, size_t len)
 {
 	const struct route_spec *r = &o->route;
+	const struct route_extra *x;
 	int k;
 
 	if (o->kind == KIND_FORWARD) {
 		forward_describe(&o->fwd, buf, len);
 		return;
 	}
+	x = route_extra_of(r);
 	if (r->tls == ROUTE_TLS_PASSTHROUGH)
 		k = snprintf(buf, len, "%s -> %s (tls passthrough)", r->hostname,
-			     r->passthrough_target);
-	else if (r->n_targets)
+			     x->passthrough_target);
+	else if (x->n_targets)
 		k = snprintf(buf, len, "%s%s -> %s (+%zu more)", r->hostname,
-			     r->path_prefix ? r->path_prefix : "", r->targets[0].url,
-			     r->n_targets - 1);
+			     r->path_prefix ? r->path_prefix : "", x->targets[0].url,
+			     x->n_targets - 1);
 	else
 		k = snprintf(buf, len, "%s%s -> %s", r->hostname,
 			     r->path_prefix ? r->path_prefix : "", r->target_url);

@@ -1,5 +1,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -950,6 +951,50 @@ static void test_equal(void)
 	object_unref(b);
 }
 
+static bool in_tail(const struct object *o, const char *s)
+{
+	return (uintptr_t)s > (uintptr_t)o && (uintptr_t)s < (uintptr_t)o->id;
+}
+
+/* A parsed route keeps its strings in its own allocation, the rarer parts apart. */
+static void test_packed(void)
+{
+	char err[ERR_LEN];
+	struct object *a = NULL, *b, *f = NULL, *g;
+
+	parse(KIND_ROUTE, ROUTE_OF(), &a, err);
+	CHECK("typical route: no extra part", a && !a->route.extra &&
+	      !route_extra_of(&a->route)->n_targets && !route_extra_of(&a->route)->health_path);
+	CHECK("typical route: strings packed", a && in_tail(a, a->route.hostname) &&
+	      in_tail(a, a->route.target_url) && in_tail(a, a->route.entrypoint) &&
+	      in_tail(a, a->route.certresolver) && !a->route.path_prefix &&
+	      !strcmp(a->id, "web"));
+	b = object_new(KIND_ROUTE, "web");
+	b->route.hostname = strdup("app.example.com");
+	b->route.target_url = strdup("http://10.50.0.12:8080");
+	b->route.entrypoint = strdup("websecure");
+	b->route.certresolver = strdup("le");
+	b->route.tls = pol.tls;
+	CHECK("packed equals unpacked", object_equal(a, b) && !in_tail(b, b->route.hostname));
+	CHECK("pack a built route", object_pack(&b) == 0 && in_tail(b, b->route.hostname) &&
+	      object_equal(a, b) && !strcmp(b->route.entrypoint, "websecure"));
+	CHECK("pack twice", object_pack(&b) == 0 && object_equal(a, b));
+	object_unref(a);
+	object_unref(b);
+
+	parse(KIND_ROUTE, ROUTE_OF(",\"path_prefix\":\"/api\",\"health\":{\"path\":\"/h\"}"),
+	      &a, err);
+	CHECK("featured route: extra part", a && a->route.extra &&
+	      !strcmp(route_extra_of(&a->route)->health_path, "/h") &&
+	      in_tail(a, a->route.path_prefix) && !strcmp(a->route.path_prefix, "/api"));
+	object_unref(a);
+
+	parse(KIND_FORWARD, FWD_OF(), &f, err);
+	g = f;
+	CHECK("forward not packed", f && object_pack(&f) == 0 && f == g);
+	object_unref(f);
+}
+
 /* Lists at their limit pass, one more is refused with the count. */
 static void list_limit(const char *name, const char *head, const char *pre, const char *post,
 		       const char *tail, size_t max, const char *want)
@@ -1205,6 +1250,7 @@ int main(void)
 	test_good_forward();
 	test_forward_options();
 	test_equal();
+	test_packed();
 	test_limits();
 	test_route_lists();
 	test_ids();
