@@ -386,17 +386,16 @@ static void timers_run(struct agent *a)
 	if (a->node_dirty && a->node_due_ms && a->now_ms >= a->node_due_ms)
 		agent_report_node(a);
 	if (a->coexist && coexist_due_ms(a->coexist) && a->now_ms >= coexist_due_ms(a->coexist)) {
+		bool full = coexist_full_due(a->coexist, a->now_ms);
 		if (coexist_run(a->coexist, a->now_ms))
 			agent_report_node_changed(a);
 		/*
-		 * The check's listing leaves free pages inside the heap (0.8 MiB at 10,000 +
+		 * A full check's listing leaves free pages inside the heap (0.8 MiB at 10,000 +
 		 * 10,000); a trim is ~30 us then, but not during a replay, whose heap is large
 		 * while the broker waits for the agent to read (it has its own trim).
 		 */
-		if (a->synced && a->now_ms >= a->coexist_trim_ms) {
-			a->coexist_trim_ms = a->now_ms + COEXIST_TRIM_MS;
-			heap_trim(a);
-		}
+		if (full && a->synced)
+			malloc_trim(0);
 	}
 	if (a->now_ms >= a->table_check_ms) {
 		a->table_check_ms = a->now_ms + TABLE_CHECK_MS;
@@ -406,6 +405,12 @@ static void timers_run(struct agent *a)
 	if (a->trim_due_ms && (a->now_ms >= a->trim_due_ms || !mqtt_unacked(a->mqtt))) {
 		a->trim_due_ms = 0;
 		heap_trim(a);
+	}
+	/* once the statuses of the last change are acknowledged too (their queue freed) */
+	if (a->idle_trim_ms && a->now_ms >= a->idle_trim_ms) {
+		a->idle_trim_ms = mqtt_unacked(a->mqtt) ? a->now_ms + IDLE_TRIM_MS : 0;
+		if (!a->idle_trim_ms)
+			heap_trim(a);
 	}
 }
 
@@ -490,6 +495,7 @@ int agent_run(struct agent *a)
 		next = deadline_min(next, a->metrics_due_ms);
 		next = deadline_min(next, a->retry_due_ms);
 		next = deadline_min(next, a->trim_due_ms);
+		next = deadline_min(next, a->idle_trim_ms);
 		next = deadline_min(next, a->node_due_ms);
 		next = deadline_min(next, a->table_check_ms);
 		next = deadline_min(next, a->fwd_health.due_ms);

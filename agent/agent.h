@@ -57,7 +57,7 @@ struct agent {
 	int64_t last_replay_ms;
 	size_t replay_before_marker;    /* retained objects that came before the marker */
 	int64_t trim_due_ms;            /* give the replay's freed pages back, at the latest */
-	int64_t coexist_trim_ms;        /* next trim after a firewall check, once synced */
+	int64_t idle_trim_ms;           /* a trim once changes stopped for IDLE_TRIM_MS; 0: none */
 	bool sync_early;                /* marker after the replay, nothing to remove */
 	bool held;                      /* the sweep waits for a confirmation */
 	bool held_recheck;

@@ -16,7 +16,7 @@
 #define BATCH_MS 50
 #define TRIM_LATEST_MS 10000
 #define NODE_REFRESH_MS 30000
-#define COEXIST_TRIM_MS 5000       /* at most one heap trim after firewall checks per this */
+#define IDLE_TRIM_MS 1000          /* after the last change: libnftables' caches and the heap */
 #define MAX_POLL (5 + 8 + METRICS_HTTP_CONNS)
 #define LISTENING_MAX_AGE_MS 1000
 

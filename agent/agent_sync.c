@@ -56,6 +56,8 @@ void agent_sync_reconcile(struct agent *a)
 	}
 	if (ret > 0 && fwd_health_sync(&a->fwd_health, &a->store, a->now_ms))
 		log_error("health checks: out of memory; some targets go unchecked");
+	if (ret > 0 && a->synced)
+		a->idle_trim_ms = a->now_ms + IDLE_TRIM_MS;
 	if (a->rc.retry && !a->retry_due_ms) {
 		a->retry_due_ms = a->now_ms + a->retry_backoff_ms;
 		a->retry_backoff_ms = a->retry_backoff_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS :

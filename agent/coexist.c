@@ -219,6 +219,11 @@ void coexist_handle(struct coexist *cx, int64_t now_ms)
 		coexist_kick(cx, now_ms);
 }
 
+bool coexist_full_due(const struct coexist *cx, int64_t now_ms)
+{
+	return cx && cx->conf.mode != COEXIST_OFF && now_ms >= cx->due_ms;
+}
+
 int64_t coexist_due_ms(const struct coexist *cx)
 {
 	if (!cx || cx->conf.mode == COEXIST_OFF)

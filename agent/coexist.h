@@ -45,6 +45,8 @@ void coexist_handle(struct coexist *cx, int64_t now_ms);
 void coexist_kick(struct coexist *cx, int64_t now_ms);
 /* When coexist_run wants to run next (CLOCK_MONOTONIC ms). */
 int64_t coexist_due_ms(const struct coexist *cx);
+/* Whether coexist_run at now_ms reads the whole forward hook (not only the legacy stamp). */
+bool coexist_full_due(const struct coexist *cx, int64_t now_ms);
 /*
  * Reads the forward hook (libnftables JSON, iptables-legacy-save when legacy tables are
  * loaded), adds what is missing, and updates coexist_error(). Returns true when the

@@ -13,89 +13,115 @@ static uint32_t hmap_hash(const char *s)
 	return h;
 }
 
-static struct hmap_item *hmap_find(const struct hmap *m, const char *key, uint32_t h)
+static size_t hmap_bucket_size(const struct hmap *m)
+{
+	return m->key_of ? sizeof(void *) : sizeof(struct hmap_item);
+}
+
+/* Bucket i's key, NULL when empty. */
+static const char *hmap_key_at(const struct hmap *m, const void *v, size_t i)
+{
+	if (m->key_of) {
+		void *val = ((void *const *)v)[i];
+		return val ? m->key_of(val) : NULL;
+	}
+	return ((const struct hmap_item *)v)[i].key;
+}
+
+static void *hmap_val_at(const struct hmap *m, size_t i)
+{
+	return m->key_of ? ((void **)m->v)[i] : ((struct hmap_item *)m->v)[i].val;
+}
+
+static void hmap_set(struct hmap *m, size_t i, const char *key, void *val)
+{
+	if (m->key_of)
+		((void **)m->v)[i] = val;
+	else
+		((struct hmap_item *)m->v)[i] = (struct hmap_item){ key, val };
+}
+
+/* The bucket holding key, or the empty one where it would go. */
+static size_t hmap_find(const struct hmap *m, const char *key, uint32_t h)
 {
 	size_t mask = m->cap - 1;
+	const char *k;
 
-	for (size_t i = h & mask;; i = (i + 1) & mask) {
-		struct hmap_item *it = &m->v[i];
-		if (!it->key)
-			return it;
-		if (strcmp(it->key, key) == 0)
-			return it;
-	}
+	for (size_t i = h & mask;; i = (i + 1) & mask)
+		if (!(k = hmap_key_at(m, m->v, i)) || strcmp(k, key) == 0)
+			return i;
+}
+
+void hmap_init_keyed(struct hmap *m, const char *(*key_of)(const void *val))
+{
+	memset(m, 0, sizeof(*m));
+	m->key_of = key_of;
 }
 
 void *hmap_get(const struct hmap *m, const char *key)
 {
-	struct hmap_item *it;
-
 	if (!m->cap)
 		return NULL;
-	it = hmap_find(m, key, hmap_hash(key));
-	return it->key ? it->val : NULL;
+	return hmap_val_at(m, hmap_find(m, key, hmap_hash(key)));
 }
 
 static int hmap_grow(struct hmap *m)
 {
-	size_t cap = m->cap ? m->cap * 2 : 64;
-	struct hmap_item *old = m->v;
-	size_t oldcap = m->cap;
+	size_t cap = m->cap ? m->cap * 2 : 64, oldcap = m->cap;
+	void *old = m->v;
+	const char *k;
 
-	m->v = calloc(cap, sizeof(*m->v));
+	m->v = calloc(cap, hmap_bucket_size(m));
 	if (!m->v) {
 		m->v = old;
 		return -ENOMEM;
 	}
 	m->cap = cap;
-	for (size_t i = 0; i < oldcap; i++)
-		if (old[i].key)
-			*hmap_find(m, old[i].key, hmap_hash(old[i].key)) = old[i];
+	for (size_t i = 0; i < oldcap; i++) {
+		if (!(k = hmap_key_at(m, old, i)))
+			continue;
+		hmap_set(m, hmap_find(m, k, hmap_hash(k)), k, m->key_of ? ((void **)old)[i] :
+			 ((struct hmap_item *)old)[i].val);
+	}
 	free(old);
 	return 0;
 }
 
 int hmap_put(struct hmap *m, const char *key, void *val)
 {
-	uint32_t h = hmap_hash(key);
-	struct hmap_item *it;
+	size_t i;
 	int ret;
 
-	if ((m->n + 1) * 4 > m->cap * 3) {
-		ret = hmap_grow(m);
-		if (ret)
-			return ret;
-	}
-	it = hmap_find(m, key, h);
-	if (!it->key)
+	if ((m->n + 1) * 4 > m->cap * 3 && (ret = hmap_grow(m)))
+		return ret;
+	i = hmap_find(m, key, hmap_hash(key));
+	if (!hmap_key_at(m, m->v, i))
 		m->n++;
-	it->key = key;
-	it->val = val;
+	hmap_set(m, i, key, val);
 	return 0;
 }
 
 void *hmap_del(struct hmap *m, const char *key)
 {
 	size_t mask = m->cap - 1, i, j;
-	struct hmap_item *it;
+	const char *k;
 	void *val;
 
 	if (!m->cap)
 		return NULL;
-	it = hmap_find(m, key, hmap_hash(key));
-	if (!it->key)
+	i = hmap_find(m, key, hmap_hash(key));
+	if (!hmap_key_at(m, m->v, i))
 		return NULL;
-	val = it->val;
-	i = (size_t)(it - m->v);
+	val = hmap_val_at(m, i);
 	/* backward-shift deletion keeps every probe chain unbroken */
-	for (j = (i + 1) & mask; m->v[j].key; j = (j + 1) & mask) {
-		size_t home = hmap_hash(m->v[j].key) & mask;
+	for (j = (i + 1) & mask; (k = hmap_key_at(m, m->v, j)); j = (j + 1) & mask) {
+		size_t home = hmap_hash(k) & mask;
 		if (((j - home) & mask) >= ((j - i) & mask)) {
-			m->v[i] = m->v[j];
+			hmap_set(m, i, k, hmap_val_at(m, j));
 			i = j;
 		}
 	}
-	memset(&m->v[i], 0, sizeof(m->v[i]));
+	hmap_set(m, i, NULL, NULL);
 	m->n--;
 	return val;
 }
@@ -103,5 +129,21 @@ void *hmap_del(struct hmap *m, const char *key)
 void hmap_free(struct hmap *m)
 {
 	free(m->v);
-	memset(m, 0, sizeof(*m));
+	hmap_init_keyed(m, m->key_of);
+}
+
+bool hmap_iter_next(struct hmap_iter *it)
+{
+	const struct hmap *m = it->m;
+
+	if (!it->more)
+		return false;
+	it->more = false;
+	for (; it->next < m->cap; it->next++) {
+		if ((it->item.key = hmap_key_at(m, m->v, it->next))) {
+			it->item.val = hmap_val_at(m, it->next++);
+			return true;
+		}
+	}
+	return false;
 }

@@ -6,9 +6,21 @@
 
 #include "store.h"
 
+static const char *slot_key_of(const void *s)
+{
+	return store_key(s);
+}
+
+static const char *claim_key_of(const void *c)
+{
+	return ((const struct claim *)c)->key;
+}
+
 void store_init(struct store *st, const char *const *names, size_t n_sources)
 {
 	memset(st, 0, sizeof(*st));
+	hmap_init_keyed(&st->slots, slot_key_of);
+	hmap_init_keyed(&st->claims, claim_key_of);
 	st->gen = 1;
 	st->n_sources = n_sources < MAX_SOURCES ? n_sources : MAX_SOURCES;
 	for (size_t i = 0; i < st->n_sources; i++)

@@ -25,6 +25,11 @@
  */
 #define MANIFEST_PAD 16384
 
+static const char *manifest_key(const void *name)
+{
+	return name;
+}
+
 static void manifest_clear(struct traefik_manifest *m)
 {
 	hmap_each(&m->names, it)
@@ -101,6 +106,7 @@ int traefik_manifest_open(struct traefik_manifest *m, const char *data_dir, cons
 	int ret;
 
 	memset(m, 0, sizeof(*m));
+	hmap_init_keyed(&m->names, manifest_key);
 	err[0] = '\0';
 	strbuf_init(&m->changes);
 	m->rewrite = true;
