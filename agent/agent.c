@@ -90,7 +90,6 @@ static int state_snapshot(struct agent *a, char *err, size_t errlen)
 		log_error("%s; writing a snapshot next time", err);
 	else if (!ret)
 		a->snapshot_due = false;
-	cache_mark_saved(&a->store);
 	malloc_trim(0);         /* the snapshot's large buffer */
 	return ret;
 }
@@ -369,6 +368,21 @@ static void heap_trim(struct agent *a)
 	malloc_trim(0);
 }
 
+/*
+ * Once changes stop: a journal grown to a quarter of the snapshot (a converge writes every
+ * record there) is folded into it now rather than at the next start, which then reads one
+ * record per id and writes nothing before it connects. Then the memory goes back.
+ */
+static void idle_fold(struct agent *a)
+{
+	char err[ERR_LEN];
+
+	if (!a->snapshot_due && a->journal.size > JOURNAL_FOLD_MIN &&
+	    a->journal.size > a->snapshot_bytes / 4 && state_snapshot(a, err, sizeof(err)))
+		log_error("cache: %s", err);
+	heap_trim(a);
+}
+
 static void timers_run(struct agent *a)
 {
 	if (a->subscribed && a->marker_seen && !a->synced && (!a->held || a->held_recheck) &&
@@ -410,7 +424,7 @@ static void timers_run(struct agent *a)
 	if (a->idle_trim_ms && a->now_ms >= a->idle_trim_ms) {
 		a->idle_trim_ms = mqtt_unacked(a->mqtt) ? a->now_ms + IDLE_TRIM_MS : 0;
 		if (!a->idle_trim_ms)
-			heap_trim(a);
+			idle_fold(a);
 	}
 }
 

@@ -54,6 +54,7 @@ struct agent {
 	bool subscribed;
 	bool marker_seen;
 	bool synced;
+	bool reparse;                   /* the policy changed: the next replay parses everything */
 	int64_t last_replay_ms;
 	size_t replay_before_marker;    /* retained objects that came before the marker */
 	int64_t trim_due_ms;            /* give the replay's freed pages back, at the latest */

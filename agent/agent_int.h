@@ -9,6 +9,7 @@
 #define NODE_STATUS_DELAY_MS 200
 #define JOURNAL_MIN_BYTES (8u << 20)
 #define JOURNAL_BUF_KEEP (64u << 10)
+#define JOURNAL_FOLD_MIN (64u << 10)   /* an idle agent folds a journal larger than this */
 #define JOURNAL_SLICE 256          /* slots rendered per journal write */
 #define TABLE_CHECK_MS 5000
 #define RETRY_MIN_MS 1000

@@ -267,9 +267,11 @@ void agent_sync_complete(struct agent *a, bool confirmed)
 	traefik_scan(&a->traefik, sweep_file, a);
 	host_addresses(&a->pol.host);
 	a->synced = true;
+	a->reparse = false;
 	agent_report_node(a);
 	/* the replay's statuses are freed as the broker acknowledges them: trim after that */
 	a->trim_due_ms = a->now_ms + TRIM_LATEST_MS;
+	a->idle_trim_ms = a->now_ms + IDLE_TRIM_MS;     /* and fold what the replay journaled */
 }
 
 /*
@@ -391,6 +393,7 @@ void agent_sync_mesh_changed(struct agent *a)
 	if (!agent_sync_policy_refresh(a))
 		return;
 	log_info("policy: allowed targets and reserved ports follow the mesh; re-reading all objects");
+	a->reparse = true;      /* until a replay completes */
 	if (a->mqtt && mqtt_connected(a->mqtt))
 		sync_start(a);
 }
@@ -454,6 +457,7 @@ static void object_message(struct agent *a, enum kind kind, int source, const ch
 {
 	struct object *o = NULL;
 	char err[ERR_LEN];
+	uint64_t digest;
 	int ret;
 
 	a->held_recheck = true;
@@ -463,6 +467,15 @@ static void object_message(struct agent *a, enum kind kind, int source, const ch
 				  a->names[source]);
 		object_sets(a, kind, source, id, NULL, 0, NULL, gen);
 	} else {
+		digest = payload_digest64(payload, len);
+		/*
+		 * A replay (after a start from the cache, a reconnect) brings back mostly what
+		 * is known and was checked under this policy: such a payload is not parsed again.
+		 */
+		if (!a->synced && !a->reparse && store_seen(&a->store, kind, source, id, digest, gen)) {
+			a->need_reconcile = true;
+			return;
+		}
 		if (kind == KIND_FORWARD)
 			agent_sync_listening_refresh(a);
 		ret = payload_parse(kind, id, payload, len, &a->pol, &o, err, sizeof(err));
@@ -472,7 +485,7 @@ static void object_message(struct agent *a, enum kind kind, int source, const ch
 		ret = store_put(&a->store, kind, source, id, o, ret ? err : NULL, gen, seq);
 		if (ret)
 			log_error("store: %s", strerror(-ret));
-		store_digest(&a->store, kind, source, id, payload_digest64(payload, len));
+		store_digest(&a->store, kind, source, id, digest);
 	}
 	a->need_reconcile = true;
 }

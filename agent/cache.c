@@ -31,11 +31,17 @@ static void object_json(struct strbuf *sb, const struct object *o)
 }
 
 static void source_render(struct strbuf *sb, const struct store *st, int source, uint64_t seq,
-			  const struct object *spec)
+			  uint64_t digest, const struct object *spec)
 {
+	char hex[DIGEST_LEN];
+
 	strbuf_printf(sb, "{\"source\":");
 	strbuf_json_str(sb, st->names[source]);
 	strbuf_printf(sb, ",\"seq\":%llu", (unsigned long long)seq);
+	if (digest) {
+		payload_digest_hex(digest, hex);
+		strbuf_printf(sb, ",\"digest\":\"%s\"", hex);
+	}
 	if (spec) {
 		strbuf_puts(sb, ",\"spec\":");
 		object_json(sb, spec);
@@ -56,13 +62,14 @@ void cache_record(struct strbuf *sb, const struct store *st, const struct slot *
 			continue;
 		strbuf_puts(sb, first ? "" : ",");
 		first = false;
-		source_render(sb, st, (int)i, e->seq, e->good);
+		/* the digest is good's only while no later message was rejected */
+		source_render(sb, st, (int)i, e->seq, e->error ? 0 : e->digest, e->good);
 	}
 	strbuf_puts(sb, "]");
 	if (s->want && s->want_source >= 0) {
 		e = &s->src[s->want_source];
 		strbuf_puts(sb, ",\"serving\":");
-		source_render(sb, st, s->want_source, s->want_seq,
+		source_render(sb, st, s->want_source, s->want_seq, 0,
 			      e->good == s->want ? NULL : s->want);
 	}
 	strbuf_puts(sb, "}\n");
@@ -84,11 +91,16 @@ size_t cache_changes(struct strbuf *sb, const struct store *st, struct slot **v,
 		struct slot *s = v[i];
 		size_t at = sb->len;
 		uint64_t h = 0;
+		if (s->saved)
+			continue;
 		if (slot_cached(st, s) || s->saved_hash) {
 			cache_record(sb, st, s);
 			h = slot_cached(st, s) && !sb->err ? fnv_hash(sb->buf + at, sb->len - at) : 0;
 		}
-		if (h == s->saved_hash && !sb->err) {
+		if (sb->err)
+			continue;
+		s->saved = true;
+		if (h == s->saved_hash) {
 			sb->len = at;
 			continue;
 		}
@@ -98,38 +110,26 @@ size_t cache_changes(struct strbuf *sb, const struct store *st, struct slot **v,
 	return changed;
 }
 
-void cache_mark_saved(struct store *st)
-{
-	struct strbuf sb;
-
-	strbuf_init(&sb);
-	hmap_each(&st->slots, it) {
-		struct slot *s = it->val;
-		strbuf_reset(&sb);
-		s->saved_hash = 0;
-		if (!slot_cached(st, s))
-			continue;
-		cache_record(&sb, st, s);
-		s->saved_hash = sb.err ? 0 : fnv_hash(sb.buf, sb.len);  /* 0: nothing cached */
-	}
-	strbuf_free(&sb);
-}
-
 /*
  * Written directly rather than through a json-c tree: with tens of thousands of objects the
  * tree cost ~100 ms and tens of MiB on every save. One line per id, the same records as
  * the journal, so cache_parse reads both.
  */
-int cache_render(struct strbuf *sb, const struct store *st, const char *node)
+int cache_render(struct strbuf *sb, struct store *st, const char *node)
 {
 	strbuf_reset(sb);
 	strbuf_puts(sb, "{\"version\":2,\"node\":");
 	strbuf_json_str(sb, node);
 	strbuf_puts(sb, "}\n");
 	hmap_each(&st->slots, it) {
-		const struct slot *s = it->val;
+		struct slot *s = it->val;
+		size_t at = sb->len;
+		s->saved_hash = 0;      /* nothing cached */
 		if (slot_cached(st, s))
 			cache_record(sb, st, s);
+		if (sb->len > at && !sb->err)
+			s->saved_hash = fnv_hash(sb->buf + at, sb->len - at);
+		s->saved = true;
 	}
 	return sb->err;
 }
@@ -162,12 +162,10 @@ static struct object *record_spec(const struct store *st, enum kind kind, const 
 	char err[ERR_LEN];
 	struct object *o = NULL;
 	json_object *spec;
-	const char *text;
 
 	if (!json_object_object_get_ex(rec, "spec", &spec))
 		return NULL;
-	text = json_object_to_json_string_ext(spec, JSON_C_TO_STRING_PLAIN);
-	if (payload_parse(kind, id, text, strlen(text), pol, &o, err, sizeof(err))) {
+	if (payload_parse_tree(kind, id, spec, pol, &o, err, sizeof(err))) {
 		log_warn("cache: dropping %s %s from source %s: %s", object_kind_name(kind), id,
 			 st->names[source], err);
 		return NULL;
@@ -175,8 +173,27 @@ static struct object *record_spec(const struct store *st, enum kind kind, const 
 	return o;
 }
 
-/* A record replaces everything known about its id. */
-static int record_apply(struct store *st, json_object *rec, const struct policy *pol)
+/* The digest of the payload an entry came from; 0: not recorded (earlier versions). */
+static uint64_t record_digest(json_object *rec)
+{
+	json_object *v;
+	const char *hex;
+	char *end;
+	uint64_t d;
+
+	if (!json_object_object_get_ex(rec, "digest", &v) || !json_object_is_type(v, json_type_string))
+		return 0;
+	hex = json_object_get_string(v);
+	d = strtoull(hex, &end, 16);
+	return strlen(hex) == DIGEST_LEN - 1 && !*end ? d : 0;
+}
+
+/*
+ * A record replaces everything known about its id; line_hash is the hash of the line it
+ * was read from, which a render of the slot reproduces: the slot is saved as it is.
+ */
+static int record_apply(struct store *st, json_object *rec, const struct policy *pol,
+			uint64_t line_hash)
 {
 	json_object *v, *entries, *serving;
 	struct object *o;
@@ -197,9 +214,11 @@ static int record_apply(struct store *st, json_object *rec, const struct policy 
 	    !payload_id_valid(json_object_get_string(v), strlen(json_object_get_string(v))))
 		return -EINVAL;
 	id = json_object_get_string(v);
-	for (size_t i = 0; i < st->n_sources; i++)
-		store_delete(st, kind, (int)i, id);
-	store_pin(st, kind, id, NULL, -1, 0);
+	if (store_get(st, kind, id)) {          /* a journal record over an earlier one */
+		for (size_t i = 0; i < st->n_sources; i++)
+			store_delete(st, kind, (int)i, id);
+		store_pin(st, kind, id, NULL, -1, 0);
+	}
 	if (json_object_object_get_ex(rec, "entries", &entries) &&
 	    json_object_is_type(entries, json_type_array)) {
 		for (size_t i = 0; i < json_object_array_length(entries); i++) {
@@ -210,18 +229,23 @@ static int record_apply(struct store *st, json_object *rec, const struct policy 
 			ret = store_put(st, kind, source, id, o, NULL, 0, record_seq(e));
 			if (ret)
 				return ret;
+			store_digest(st, kind, source, id, record_digest(e));
 		}
 	}
-	if (!json_object_object_get_ex(rec, "serving", &serving) ||
-	    (source = source_index(st, serving)) < 0)
-		return 0;
 	s = store_get(st, kind, id);
-	if (json_object_object_get_ex(serving, "spec", &v))
-		o = record_spec(st, kind, id, source, serving, pol);
-	else
-		o = s ? object_ref(s->src[source].good) : NULL;
-	if (o)
-		store_pin(st, kind, id, o, source, record_seq(serving));
+	if (json_object_object_get_ex(rec, "serving", &serving) &&
+	    (source = source_index(st, serving)) >= 0) {
+		if (json_object_object_get_ex(serving, "spec", &v))
+			o = record_spec(st, kind, id, source, serving, pol);
+		else
+			o = s ? object_ref(s->src[source].good) : NULL;
+		if (o)
+			store_pin(st, kind, id, o, source, record_seq(serving));
+	}
+	if (s) {
+		s->saved_hash = slot_cached(st, s) ? line_hash : 0;
+		s->saved = true;
+	}
 	return 0;
 }
 
@@ -308,7 +332,7 @@ static int lines_parse(struct store *st, const char *buf, size_t len, const stru
 		else if (version && json_object_get_int(version) == 1)
 			ret = cache_parse_v1(st, rec, pol);
 		else if (!version)
-			ret = record_apply(st, rec, pol);
+			ret = record_apply(st, rec, pol, fnv_hash(p, (size_t)(nl - p) + 1));
 		else if (json_object_get_int(version) != 2)
 			ret = -EINVAL;
 		json_object_put(rec);
@@ -342,7 +366,7 @@ int cache_parse_journal(struct store *st, const char *buf, size_t len, const str
 	return lines_parse(st, buf, strnlen(buf, len), pol, false, err, errlen);
 }
 
-int cache_save(const char *dir, const struct store *st, const char *node, size_t *bytes,
+int cache_save(const char *dir, struct store *st, const char *node, size_t *bytes,
 	       char *err, size_t errlen)
 {
 	struct strbuf sb;
@@ -391,7 +415,6 @@ int cache_load(const char *dir, struct store *st, const struct policy *pol, char
 	int jret = ret && ret != -ENOENT ? ret : load_file(dir, JOURNAL_NAME, st, pol, false, err, errlen);
 
 	store_pin_claims(st);
-	cache_mark_saved(st);
 	if (jret && jret != -ENOENT)
 		return jret;
 	return ret == -ENOENT && jret == -ENOENT ? -ENOENT : 0;

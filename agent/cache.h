@@ -10,8 +10,11 @@
  * the id ("serving"), so a restore hands out the same claims whatever the order.
  */
 void cache_record(struct strbuf *sb, const struct store *st, const struct slot *s);
-/* Renders the cache document: a version line, then a record for every id. Pure. */
-int cache_render(struct strbuf *sb, const struct store *st, const char *node);
+/*
+ * Renders the cache document: a version line, then a record for every id, and takes each
+ * record as the saved one (slot->saved_hash). Pure.
+ */
+int cache_render(struct strbuf *sb, struct store *st, const char *node);
 /*
  * Loads a cache document into the store as generation 0 (unconfirmed), re-validating
  * each object with pol. Objects that no longer pass are skipped with a warning. Pure;
@@ -25,18 +28,17 @@ int cache_parse_journal(struct store *st, const char *buf, size_t len, const str
 
 /*
  * Appends to sb the records of those slots whose record differs from what DATA_DIR holds
- * (slot->saved_hash), and takes them as saved. Returns how many. Pure.
+ * (slot->saved_hash), and takes them as saved. Slots marked saved are not looked at: the
+ * store clears the mark whenever it changes what a record holds. Returns how many. Pure.
  */
 size_t cache_changes(struct strbuf *sb, const struct store *st, struct slot **v, size_t n);
-/* Takes every slot's current record as saved (after a load or a snapshot). */
-void cache_mark_saved(struct store *st);
 
 /* The file edge: atomic write of the snapshot (temp, fsync, rename, fsync dir). */
-int cache_save(const char *dir, const struct store *st, const char *node, size_t *bytes,
+int cache_save(const char *dir, struct store *st, const char *node, size_t *bytes,
 	       char *err, size_t errlen);
 /*
- * Reads the snapshot, then the journal over it (journal.h), pins the claims and marks
- * everything saved. -ENOENT: neither exists; other errors leave what could be read.
+ * Reads the snapshot, then the journal over it (journal.h), pins the claims; what was read
+ * is taken as saved. -ENOENT: neither exists; other errors leave what could be read.
  */
 int cache_load(const char *dir, struct store *st, const struct policy *pol, char *err, size_t errlen);
 

@@ -33,8 +33,14 @@ static void *hmap_val_at(const struct hmap *m, size_t i)
 	return m->key_of ? ((void **)m->v)[i] : ((struct hmap_item *)m->v)[i].val;
 }
 
-static void hmap_set(struct hmap *m, size_t i, const char *key, void *val)
+static uint16_t hmap_tag(uint32_t h)
 {
+	return (uint16_t)(h >> 16);
+}
+
+static void hmap_set(struct hmap *m, size_t i, const char *key, void *val, uint16_t tag)
+{
+	m->tags[i] = tag;
 	if (m->key_of)
 		((void **)m->v)[i] = val;
 	else
@@ -47,9 +53,12 @@ static size_t hmap_find(const struct hmap *m, const char *key, uint32_t h)
 	size_t mask = m->cap - 1;
 	const char *k;
 
-	for (size_t i = h & mask;; i = (i + 1) & mask)
-		if (!(k = hmap_key_at(m, m->v, i)) || strcmp(k, key) == 0)
+	for (size_t i = h & mask;; i = (i + 1) & mask) {
+		if (m->key_of ? !((void **)m->v)[i] : !((struct hmap_item *)m->v)[i].key)
 			return i;
+		if (m->tags[i] == hmap_tag(h) && (k = hmap_key_at(m, m->v, i)) && strcmp(k, key) == 0)
+			return i;
+	}
 }
 
 void hmap_init_keyed(struct hmap *m, const char *(*key_of)(const void *val))
@@ -68,20 +77,21 @@ void *hmap_get(const struct hmap *m, const char *key)
 static int hmap_grow(struct hmap *m)
 {
 	size_t cap = m->cap ? m->cap * 2 : 64, oldcap = m->cap;
-	void *old = m->v;
+	void *old = m->v, *v = calloc(cap, hmap_bucket_size(m) + sizeof(*m->tags));
 	const char *k;
+	uint32_t h;
 
-	m->v = calloc(cap, hmap_bucket_size(m));
-	if (!m->v) {
-		m->v = old;
+	if (!v)
 		return -ENOMEM;
-	}
+	m->v = v;
+	m->tags = (uint16_t *)((char *)v + cap * hmap_bucket_size(m));
 	m->cap = cap;
 	for (size_t i = 0; i < oldcap; i++) {
 		if (!(k = hmap_key_at(m, old, i)))
 			continue;
-		hmap_set(m, hmap_find(m, k, hmap_hash(k)), k, m->key_of ? ((void **)old)[i] :
-			 ((struct hmap_item *)old)[i].val);
+		h = hmap_hash(k);
+		hmap_set(m, hmap_find(m, k, h), k, m->key_of ? ((void **)old)[i] :
+			 ((struct hmap_item *)old)[i].val, hmap_tag(h));
 	}
 	free(old);
 	return 0;
@@ -89,15 +99,16 @@ static int hmap_grow(struct hmap *m)
 
 int hmap_put(struct hmap *m, const char *key, void *val)
 {
+	uint32_t h = hmap_hash(key);
 	size_t i;
 	int ret;
 
 	if ((m->n + 1) * 4 > m->cap * 3 && (ret = hmap_grow(m)))
 		return ret;
-	i = hmap_find(m, key, hmap_hash(key));
+	i = hmap_find(m, key, h);
 	if (!hmap_key_at(m, m->v, i))
 		m->n++;
-	hmap_set(m, i, key, val);
+	hmap_set(m, i, key, val, hmap_tag(h));
 	return 0;
 }
 
@@ -117,11 +128,11 @@ void *hmap_del(struct hmap *m, const char *key)
 	for (j = (i + 1) & mask; (k = hmap_key_at(m, m->v, j)); j = (j + 1) & mask) {
 		size_t home = hmap_hash(k) & mask;
 		if (((j - home) & mask) >= ((j - i) & mask)) {
-			hmap_set(m, i, k, hmap_val_at(m, j));
+			hmap_set(m, i, k, hmap_val_at(m, j), m->tags[j]);
 			i = j;
 		}
 	}
-	hmap_set(m, i, NULL, NULL);
+	hmap_set(m, i, NULL, NULL, 0);
 	m->n--;
 	return val;
 }

@@ -211,31 +211,66 @@ bool payload_tombstone(const char *buf, size_t len)
 	return ok;
 }
 
-int payload_parse(enum kind kind, const char *id, const char *buf, size_t len,
-		  const struct policy *pol, struct object **out, char *err, size_t errlen)
+/* Checks the call and the id; c is set up for the messages of kind and id. */
+static int payload_begin(struct field_ctx *c, enum kind kind, const char *id,
+			 const struct policy *pol, struct object **out, char *err, size_t errlen)
 {
-	const struct payload_schema *sc = kind == KIND_ROUTE ? &route_schema : &forward_schema;
-	struct field_ctx c = { object_kind_name(kind), id, pol, err, errlen, NULL };
-	struct json_object *root = NULL;
-	struct object *o = NULL;
 	char q[QUOTE_LEN];
-	int ret;
+	struct field_ctx quoted;
 
+	*c = (struct field_ctx){ object_kind_name(kind), id, pol, err, errlen, NULL };
 	if (errlen)
 		err[0] = '\0';
-	if (!out || !pol || (unsigned)kind >= KIND_COUNT || (!buf && len)) {
+	if (!out || !pol || (unsigned)kind >= KIND_COUNT) {
 		if (errlen)
 			snprintf(err, errlen, "payload_parse: invalid arguments");
 		return -EINVAL;
 	}
 	*out = NULL;
-	if (!buf)
-		buf = "";
 	if (!payload_id_valid(id, id ? strnlen(id, ID_LEN) : 0)) {
 		payload_quote(q, sizeof(q), id, id ? strnlen(id, QUOTE_MAX + 1) : 0);
-		c.id = q;
-		return field_fail(&c, "id does not match " ID_ACCEPTED);
+		quoted = *c;
+		quoted.id = q;
+		return field_fail(&quoted, "id does not match " ID_ACCEPTED);
 	}
+	return 0;
+}
+
+/* The object root describes, built and packed into *out. */
+static int payload_build(struct field_ctx *c, enum kind kind, const char *id,
+			 struct json_object *root, struct object **out)
+{
+	const struct payload_schema *sc = kind == KIND_ROUTE ? &route_schema : &forward_schema;
+	struct object *o = object_new(kind, id);
+	int ret;
+
+	if (!o)
+		return field_nomem(c);
+	ret = sc->parse(c, root, o);
+	if (!ret && object_pack(&o))
+		ret = field_nomem(c);
+	if (ret) {
+		object_unref(o);
+		return ret;
+	}
+	*out = o;
+	return 0;
+}
+
+int payload_parse(enum kind kind, const char *id, const char *buf, size_t len,
+		  const struct policy *pol, struct object **out, char *err, size_t errlen)
+{
+	const struct payload_schema *sc = kind == KIND_ROUTE ? &route_schema : &forward_schema;
+	struct json_object *root = NULL;
+	struct field_ctx c;
+	int ret;
+
+	if ((ret = payload_begin(&c, kind, id, pol, out, err, errlen)))
+		return ret;
+	if (!buf && len)
+		return field_fail(&c, "payload_parse: invalid arguments");
+	if (!buf)
+		buf = "";
 	ret = payload_scan(&c, buf, len);
 	if (!ret)
 		ret = payload_json(&c, buf, len, &root);
@@ -243,22 +278,24 @@ int payload_parse(enum kind kind, const char *id, const char *buf, size_t len,
 		ret = payload_templates(&c, root, "");
 	if (!ret)
 		ret = payload_keys_check(&c, sc, buf, len);
-	if (ret)
-		goto out;
-	o = object_new(kind, id);
-	if (!o) {
-		ret = field_nomem(&c);
-		goto out;
-	}
-	ret = sc->parse(&c, root, o);
-	if (!ret && object_pack(&o))
-		ret = field_nomem(&c);
-	if (ret)
-		goto out;
-	*out = o;
-	o = NULL;
-out:
-	object_unref(o);
+	if (!ret)
+		ret = payload_build(&c, kind, id, root, out);
 	json_object_put(root);
+	return ret;
+}
+
+int payload_parse_tree(enum kind kind, const char *id, struct json_object *root,
+		       const struct policy *pol, struct object **out, char *err, size_t errlen)
+{
+	struct field_ctx c;
+	int ret;
+
+	if ((ret = payload_begin(&c, kind, id, pol, out, err, errlen)))
+		return ret;
+	if (!json_object_is_type(root, json_type_object))
+		return field_fail(&c, "payload must be a JSON object, got %s", field_type(root));
+	ret = payload_templates(&c, root, "");
+	if (!ret)
+		ret = payload_build(&c, kind, id, root, out);
 	return ret;
 }

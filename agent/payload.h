@@ -15,6 +15,14 @@ int payload_parse(enum kind kind, const char *id, const char *buf, size_t len,
 		  const struct policy *pol, struct object **out, char *err, size_t errlen);
 
 /*
+ * The same from a JSON tree already read through the strict reader (no key named twice),
+ * as the cache holds it: the object's own rendering, so unknown keys are not looked for.
+ */
+struct json_object;
+int payload_parse_tree(enum kind kind, const char *id, struct json_object *root,
+		       const struct policy *pol, struct object **out, char *err, size_t errlen);
+
+/*
  * A tombstone: {"deleted": true}, optionally with "deleted_at" (a string). It deletes the
  * object like an empty payload, but stays retained (until its MQTT 5 message expiry), so
  * a broker that missed the empty-payload delete (a bridge outage, a lost session) is

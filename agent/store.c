@@ -160,6 +160,7 @@ int store_put(struct store *st, enum kind kind, int source, const char *id,
 		e->error = strdup(error ? error : "rejected");
 	}
 	e->gen = gen;
+	s->saved = false;
 	store_mark_dirty(st, s);
 	return 0;
 fail:
@@ -182,6 +183,7 @@ void store_pin(struct store *st, enum kind kind, const char *id, struct object *
 	s->want = obj;
 	s->want_source = obj ? source : -1;
 	s->want_seq = obj ? seq : 0;
+	s->saved = false;
 	if (seq > st->seq)
 		st->seq = seq;
 }
@@ -190,8 +192,25 @@ void store_digest(struct store *st, enum kind kind, int source, const char *id, 
 {
 	struct slot *s = store_get(st, kind, id);
 
-	if (s && source >= 0 && source < s->n_src && store_entry(s, source))
+	if (s && source >= 0 && source < s->n_src && store_entry(s, source) &&
+	    s->src[source].digest != digest) {
 		s->src[source].digest = digest;
+		s->saved = false;
+	}
+}
+
+bool store_seen(struct store *st, enum kind kind, int source, const char *id, uint64_t digest,
+		unsigned gen)
+{
+	struct slot *s = store_get(st, kind, id);
+	struct entry *e = s && source >= 0 && source < s->n_src ? &s->src[source] : NULL;
+	const struct object *o = e ? e->good : NULL;
+
+	if (!o || e->error || !digest || e->digest != digest ||
+	    (kind == KIND_ROUTE ? route_extra_of(&o->route)->n_allow_sets : o->fwd.n_allow_sets))
+		return false;
+	e->gen = gen;
+	return true;
 }
 
 int store_delete(struct store *st, enum kind kind, int source, const char *id)
@@ -201,6 +220,7 @@ int store_delete(struct store *st, enum kind kind, int source, const char *id)
 	if (!s || source < 0 || source >= s->n_src || !store_entry(s, source))
 		return -ENOENT;
 	entry_clear(&s->src[source]);
+	s->saved = false;
 	store_mark_dirty(st, s);
 	return 0;
 }
@@ -229,6 +249,7 @@ size_t store_sweep(struct store *st, unsigned gen)
 		for (int i = 0; i < s->n_src; i++) {
 			if (store_entry(s, i) && s->src[i].gen < gen) {
 				entry_clear(&s->src[i]);
+				s->saved = false;
 				store_mark_dirty(st, s);
 				n++;
 			}

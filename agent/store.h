@@ -75,6 +75,7 @@ struct slot {
 	bool retained_seen;             /* the broker showed its status in this replay */
 	bool dirty;
 	bool touched;
+	bool saved;                     /* its record in DATA_DIR is current (saved_hash) */
 	struct entry src[];             /* one per source; then the key "r:<id>" or "f:<id>" */
 };
 
@@ -123,6 +124,12 @@ int store_put(struct store *st, enum kind kind, int source, const char *id,
 	      struct object *obj, const char *error, unsigned gen, uint64_t seq);
 /* Records the digest of the payload store_put just took for (kind, source, id). */
 void store_digest(struct store *st, enum kind kind, int source, const char *id, uint64_t digest);
+/*
+ * A payload this source sent before, unchanged (same digest, accepted, naming no set):
+ * marks it delivered in generation gen and returns true; nothing else to do for it.
+ */
+bool store_seen(struct store *st, enum kind kind, int source, const char *id, uint64_t digest,
+		unsigned gen);
 /* An empty retained payload: forget what this source said about id. */
 int store_delete(struct store *st, enum kind kind, int source, const char *id);
 /* Drops every entry not delivered in generation gen (end of a resync). Returns how many. */

@@ -334,7 +334,10 @@ static void slot_want(struct slot *s, struct object *o, int source, uint64_t seq
 			s->down = 0;    /* other targets: their health is not known yet */
 		object_unref(s->want);
 		s->want = object_ref(o);
+		s->saved = false;
 	}
+	if (s->want_source != (o ? source : -1) || s->want_seq != (o ? seq : 0))
+		s->saved = false;
 	s->want_source = o ? source : -1;
 	s->want_seq = o ? seq : 0;
 }

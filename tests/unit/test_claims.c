@@ -247,7 +247,6 @@ int main(void)
 	strbuf_init(&snap);
 	strbuf_init(&jr);
 	cache_render(&snap, &c, "gw1");
-	cache_mark_saved(&c);
 	hmap_each(&c.slots, it)
 		if (n < 64)
 			v[n++] = it->val;
@@ -265,6 +264,42 @@ int main(void)
 	settle(&d);
 	CHECK("journaled update restored", target_of(&d, "web") == 42);
 	CHECK("journaled delete restored", target_of(&d, "other") == 0 && strcmp(holder(&d, 24000), "mover") == 0);
+	store_free(&d);
+
+	/* a payload's digest is kept; a store read back has nothing to journal */
+	store_digest(&c, KIND_FORWARD, 0, "web", 0x0123456789abcdefull);
+	settle(&c);
+	cache_render(&snap, &c, "gw1");
+	store_init(&d, names, 2);
+	cache_parse(&d, snap.buf, snap.len, &pol, err, sizeof(err));
+	store_pin_claims(&d);
+	settle(&d);
+	n = 0;
+	hmap_each(&d.slots, it)
+		if (n < 64)
+			v[n++] = it->val;
+	strbuf_reset(&jr);
+	CHECK("read back from its snapshot: nothing to journal",
+	      n > 3 && cache_changes(&jr, &d, v, n) == 0 && jr.len == 0);
+	CHECK("the digest of the payload is read back",
+	      store_get(&d, KIND_FORWARD, "web")->src[0].digest == 0x0123456789abcdefull);
+	CHECK("the same payload again: seen, nothing to parse",
+	      store_seen(&d, KIND_FORWARD, 0, "web", 0x0123456789abcdefull, 7) &&
+	      store_get(&d, KIND_FORWARD, "web")->src[0].gen == 7);
+	CHECK("another payload, or another source: not seen",
+	      !store_seen(&d, KIND_FORWARD, 0, "web", 0x0123456789abcdeeull, 8) &&
+	      !store_seen(&d, KIND_FORWARD, 1, "web", 0x0123456789abcdefull, 8) &&
+	      !store_seen(&d, KIND_FORWARD, 0, "nope", 0x0123456789abcdefull, 8));
+	store_digest(&d, KIND_FORWARD, 0, "web", 0x1111111111111111ull);
+	strbuf_reset(&jr);
+	CHECK("a new digest is a change to journal", cache_changes(&jr, &d, v, n) == 1 &&
+	      strstr(jr.buf, "\"digest\":\"1111111111111111\""));
+	store_put(&d, KIND_FORWARD, 0, "web", NULL, "bad", d.gen, 0);
+	store_digest(&d, KIND_FORWARD, 0, "web", 0x2222222222222222ull);
+	strbuf_reset(&jr);
+	CHECK("a rejected message: the good version is journaled without a digest",
+	      cache_changes(&jr, &d, v, n) == 1 && !strstr(jr.buf, "digest") &&
+	      !store_seen(&d, KIND_FORWARD, 0, "web", 0x2222222222222222ull, 9));
 	strbuf_free(&snap);
 	strbuf_free(&jr);
 	store_free(&d);
