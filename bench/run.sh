@@ -26,13 +26,14 @@ done
 # Sizes; each can be overridden from the environment (e.g. CONVERGE_N="1000" while developing).
 # CONVERGE_N: the scale run (each size CONVERGE_REPS times, sizes above 10,000 once);
 # UPDATE_N: objects of each kind present during the update runs and the warm restart;
-# SETUPS: set-ups measured beside the main one (stock broker, root file system).
+# SETUPS: set-ups measured beside the main one (stock broker, root file system): tuned,
+# aedes, cluster (about 15 s in the smoke run, its ejabberd nodes started once).
 if [ "$SMOKE" = 1 ]; then
 	: "${CONVERGE_N:=50 200}" "${CONVERGE_REPS:=1}" "${BASE_N:=20 50}" "${BASE_REPS:=1}"
 	: "${UPDATE_N:=200}" "${UPDATES:=30}" "${SETUP_UPDATES:=30}"
 	: "${PLANE_N:=1 100 500}" "${PLANE_CONNECTS:=200}" "${PLANE_REPS:=1}"
 	: "${FANOUT_K:=3 6}" "${FANOUT_REPS:=2}" "${TRAEFIK_N:=200}" "${TRAEFIK_REPS:=1}" "${CORE_REPS:=1}"
-	: "${SETUPS:=tuned}" "${KINDS_CONNECTS:=300}" "${KINDS_REPS:=1}" "${KINDS_STREAM_S:=1}"
+	: "${SETUPS:=tuned cluster}" "${KINDS_CONNECTS:=300}" "${KINDS_REPS:=1}" "${KINDS_STREAM_S:=1}"
 else
 	: "${CONVERGE_N:=1000 10000 50000}" "${CONVERGE_REPS:=3}" "${BASE_N:=100 300 1000}" "${BASE_REPS:=1}"
 	: "${UPDATE_N:=10000}" "${UPDATES:=1000}" "${SETUP_UPDATES:=400}"
@@ -41,7 +42,7 @@ else
 	: "${TRAEFIK_REPS:=3}" "${CORE_REPS:=3}"
 	: "${KINDS_CONNECTS:=3000}" "${KINDS_REPS:=3}" "${KINDS_STREAM_S:=5}"
 fi
-: "${SETUPS:=tuned aedes}"
+: "${SETUPS:=tuned aedes cluster}"
 [ "$(id -u)" = 0 ] || { echo "bench: needs root (network namespaces, nftables)" >&2; exit 77; }
 for t in mosquitto nft iptables iptables-restore gnuplot cc pkg-config /usr/bin/python3; do
 	command -v "$t" >/dev/null || { echo "bench: $t is missing (make deps)" >&2; exit 77; }
@@ -324,6 +325,10 @@ section_updates() {
 
 # Beside the main figures: the same converge, updates and warm restart with another broker
 # or file system (tuned: the project's broker settings on a fresh journaled ext4).
+setup_skipped() {  # NAME REASON: logged, and said in the report
+	log "setups: $1 skipped: $2"
+	printf 'setup=%s\nskipped=%s\n' "$1" "$2" > "$D/setup-$1.kv"
+}
 section_setups() {
 	local setup saved_a=$A saved_fs=$AGENT_FS saved_b=$BROKER_CONF
 	for setup in $SETUPS; do
@@ -334,12 +339,12 @@ section_setups() {
 			AEDES_MODS=$ROOT/build/node_modules
 			if [ ! -d "$AEDES_MODS/aedes" ] && ! (mkdir -p "$ROOT/build" && cd "$ROOT/build" &&
 				timeout 180 npm install --no-audit --no-fund --silent aedes@0.51 >/dev/null 2>&1); then
-				log "setups: aedes could not be installed from npm; skipped"
+				setup_skipped aedes "aedes could not be installed from npm"
 				continue
 			fi ;;
 		cluster)
 			if ! command -v ejabberdctl >/dev/null || ! command -v erl >/dev/null || ! id ejabberd >/dev/null 2>&1; then
-				log "setups: cluster skipped: ejabberd is not installed (tests/install-deps.sh)"
+				setup_skipped cluster "ejabberd is not installed (tests/install-deps.sh)"
 				continue
 			fi
 			BROKER_CONF=cluster
