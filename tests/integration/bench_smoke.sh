@@ -13,8 +13,8 @@ for t in gnuplot mosquitto nft iptables-restore cc; do
 done
 
 # the smoke measures the clustered broker too where ejabberd is installed (tests/install-deps.sh)
-cluster=1
-command -v ejabberdctl >/dev/null && id ejabberd >/dev/null 2>&1 || { cluster=0; export SETUPS=tuned; }
+cluster=0
+if command -v ejabberdctl >/dev/null && id ejabberd >/dev/null 2>&1; then cluster=1; else export SETUPS=tuned; fi
 
 out=$(mktemp -d /tmp/edge-bench-smoke.XXXXXX)
 trap 'rm -rf "$out"' EXIT
