@@ -39,6 +39,14 @@ static void on_connect(struct mosquitto *mosq, void *obj, int rc)
 	if (rc) {
 		reason = m->version == MQTT_PROTOCOL_V5 ? mosquitto_reason_string(rc) :
 			 mosquitto_connack_string(rc);
+		if (!m->cfg->mqtt_protocol && m->version == MQTT_PROTOCOL_V5 &&
+		    (rc == MQTT_RC_UNSUPPORTED_PROTOCOL_VERSION || rc == 1)) {
+			log_info("mqtt: broker %s refused MQTT 5 (%s): connecting again with MQTT 3.1.1",
+				 m->target, reason);
+			mqtt_set_version(m, MQTT_PROTOCOL_V311);
+			m->version_retry = true;
+			return;
+		}
 		if (refused_credentials(m->version, rc))
 			log_error("mqtt: broker %s refused the credentials for user %s "
 				  "(check MQTT_USERNAME/MQTT_PASSWORD): %s", m->target,
@@ -47,9 +55,6 @@ static void on_connect(struct mosquitto *mosq, void *obj, int rc)
 			log_error("mqtt: broker %s refused the connection: %s (MQTT %s)",
 				  m->target, reason,
 				  m->version == MQTT_PROTOCOL_V5 ? "5" : "3.1.1");
-		if (!m->cfg->mqtt_protocol && m->version == MQTT_PROTOCOL_V5 &&
-		    (rc == MQTT_RC_UNSUPPORTED_PROTOCOL_VERSION || rc == 1))
-			mqtt_set_version(m, MQTT_PROTOCOL_V311);
 		return;
 	}
 	log_info("mqtt: connected to %s (MQTT %s)", m->target,
@@ -68,6 +73,11 @@ static void on_disconnect(struct mosquitto *mosq, void *obj, int rc)
 
 	if (m->phase == PH_IDLE)
 		return;
+	if (m->version_retry) {
+		m->version_retry = false;
+		mqtt_connect_again(m);
+		return;
+	}
 	if (!m->got_connack && !m->cfg->mqtt_protocol) {
 		/* some 3.1.1-only brokers just hang up on an MQTT 5 CONNECT */
 		mqtt_set_version(m, m->version == MQTT_PROTOCOL_V5 ? MQTT_PROTOCOL_V311 : MQTT_PROTOCOL_V5);

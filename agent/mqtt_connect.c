@@ -30,15 +30,20 @@ static void mqtt_backoff(struct mqtt *m)
 	m->backoff_ms = m->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : m->backoff_ms * 2;
 }
 
+/* The next attempt at once, to the target that failover points at. */
+void mqtt_connect_again(struct mqtt *m)
+{
+	m->phase = PH_IDLE;
+	m->next_attempt_ms = m->now_ms;
+}
+
 /* An attempt failed: the next address or broker at once, a back-off after the whole list. */
 void mqtt_connect_retry(struct mqtt *m)
 {
-	if (failover_next(&m->fo)) {
-		m->phase = PH_IDLE;
-		m->next_attempt_ms = m->now_ms;
-		return;
-	}
-	mqtt_backoff(m);
+	if (failover_next(&m->fo))
+		mqtt_connect_again(m);
+	else
+		mqtt_backoff(m);
 }
 
 /* A connection was lost: a new round from the first broker, after the back-off. */
@@ -182,6 +187,7 @@ static void mqtt_attempt(struct mqtt *m)
 	else
 		snprintf(m->target, sizeof(m->target), "%s", hostport);
 	m->got_connack = false;
+	m->version_retry = false;
 	m->phase = PH_CONNECTING;
 	m->tls_failure = TLS_OK;
 	m->tls_detail[0] = '\0';

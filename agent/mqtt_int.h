@@ -21,6 +21,7 @@ struct mqtt {
 	enum mqtt_phase phase;
 	int version;            /* MQTT_PROTOCOL_V5 or MQTT_PROTOCOL_V311 */
 	bool got_connack;
+	bool version_retry;     /* the broker refused MQTT 5: 3.1.1 at once, no back-off */
 	int sub_mid;
 	int own_mid;            /* the subscription to the agent's own topics */
 	bool own_refused;
@@ -49,6 +50,7 @@ void mqtt_check(struct mqtt *m, int rc);
 
 /* mqtt_connect.c: reaching a broker, the connecting thread, back-off and failover */
 void mqtt_connect_retry(struct mqtt *m);
+void mqtt_connect_again(struct mqtt *m);
 void mqtt_connect_round(struct mqtt *m);
 void mqtt_connect_log_tls(const struct mqtt *m);
 void mqtt_connect_join(struct mqtt *m);

@@ -43,6 +43,7 @@ static int fwd_port(int i)
 
 struct opts {
 	const char *host, *prefix, *node, *group, *table, *dir, *data_dir, *out;
+	const char *user, *password;
 	int port, forwards, routes, count, nodes, reps, gap_ms;
 	double timeout_s;
 	char **cmd;
@@ -431,8 +432,12 @@ static void mqtt_open(struct bench *b, const char *id)
 	mosquitto_subscribe_callback_set(b->mosq, on_subscribe);
 	mosquitto_message_callback_set(b->mosq, on_message);
 	mosquitto_publish_callback_set(b->mosq, on_publish);
+	if (b->o.user && mosquitto_username_pw_set(b->mosq, b->o.user, b->o.password))
+		die("mosquitto_username_pw_set failed");
 	if (mosquitto_connect(b->mosq, b->o.host, b->o.port, 60) != MOSQ_ERR_SUCCESS)
 		die("cannot connect to the broker");
+	/* the agent started by converge must not inherit this connection and its subscription */
+	fcntl(mosquitto_socket(b->mosq), F_SETFD, FD_CLOEXEC);
 	if (!pump_until(b, &b->connected, 10))
 		die("no CONNACK");
 }
@@ -749,7 +754,7 @@ static void usage(void)
 {
 	fputs("usage: edge-bench MODE [options] [-- agent command]\n"
 	      "modes: seed, converge, updates, fanout, wait-synced\n"
-	      "  -H host -P port -x prefix -n node -g group -f forwards -r routes\n"
+	      "  -H host -P port -u user -w password -x prefix -n node -g group -f forwards -r routes\n"
 	      "  -c count -k nodes -R reps -t table -d traefik_dir -D data_dir -G gap_ms\n"
 	      "  -o out -T timeout_s -W (converge: a warm restart, count what changes)\n", stderr);
 	exit(2);
@@ -767,10 +772,12 @@ int main(int argc, char **argv)
 		usage();
 	mode = argv[1];
 	optind = 2;
-	while ((c = getopt(argc, argv, "H:P:x:n:g:f:r:c:k:R:t:d:D:G:o:T:W")) != -1) {
+	while ((c = getopt(argc, argv, "H:P:u:w:x:n:g:f:r:c:k:R:t:d:D:G:o:T:W")) != -1) {
 		switch (c) {
 		case 'H': b.o.host = optarg; break;
 		case 'P': b.o.port = atoi(optarg); break;
+		case 'u': b.o.user = optarg; break;
+		case 'w': b.o.password = optarg; break;
 		case 'x': b.o.prefix = optarg; break;
 		case 'n': b.o.node = optarg; break;
 		case 'g': b.o.group = optarg; break;

@@ -26,13 +26,14 @@ done
 # Sizes; each can be overridden from the environment (e.g. CONVERGE_N="1000" while developing).
 # CONVERGE_N: the scale run (each size CONVERGE_REPS times, sizes above 10,000 once);
 # UPDATE_N: objects of each kind present during the update runs and the warm restart;
-# SETUPS: set-ups measured beside the main one (stock broker, root file system).
+# SETUPS: set-ups measured beside the main one (stock broker, root file system): tuned,
+# aedes, cluster (about 15 s in the smoke run, its ejabberd nodes started once).
 if [ "$SMOKE" = 1 ]; then
 	: "${CONVERGE_N:=50 200}" "${CONVERGE_REPS:=1}" "${BASE_N:=20 50}" "${BASE_REPS:=1}"
 	: "${UPDATE_N:=200}" "${UPDATES:=30}" "${SETUP_UPDATES:=30}"
 	: "${PLANE_N:=1 100 500}" "${PLANE_CONNECTS:=200}" "${PLANE_REPS:=1}"
 	: "${FANOUT_K:=3 6}" "${FANOUT_REPS:=2}" "${TRAEFIK_N:=200}" "${TRAEFIK_REPS:=1}" "${CORE_REPS:=1}"
-	: "${SETUPS:=tuned}" "${KINDS_CONNECTS:=300}" "${KINDS_REPS:=1}" "${KINDS_STREAM_S:=1}"
+	: "${SETUPS:=tuned cluster}" "${KINDS_CONNECTS:=300}" "${KINDS_REPS:=1}" "${KINDS_STREAM_S:=1}"
 else
 	: "${CONVERGE_N:=1000 10000 50000}" "${CONVERGE_REPS:=3}" "${BASE_N:=100 300 1000}" "${BASE_REPS:=1}"
 	: "${UPDATE_N:=10000}" "${UPDATES:=1000}" "${SETUP_UPDATES:=400}"
@@ -41,7 +42,7 @@ else
 	: "${TRAEFIK_REPS:=3}" "${CORE_REPS:=3}"
 	: "${KINDS_CONNECTS:=3000}" "${KINDS_REPS:=3}" "${KINDS_STREAM_S:=5}"
 fi
-: "${SETUPS:=tuned aedes}"
+: "${SETUPS:=tuned aedes cluster}"
 [ "$(id -u)" = 0 ] || { echo "bench: needs root (network namespaces, nftables)" >&2; exit 77; }
 for t in mosquitto nft iptables iptables-restore gnuplot cc pkg-config /usr/bin/python3; do
 	command -v "$t" >/dev/null || { echo "bench: $t is missing (make deps)" >&2; exit 77; }
@@ -70,6 +71,10 @@ else
 	A=$ROOTFS_DIR AGENT_FS="the root file system ($(findmnt -n -o FSTYPE --target "$W"), temp directory)"
 fi
 BROKER_CONF=${BROKER_CONF:-stock}
+# the measuring client's broker options (host, login): the controller's; BENCH_WARM: the
+# warm restart's, when the agent's retained statuses are only on its own node (cluster)
+BENCH_CTL='' BENCH_WARM=''
+source "$ROOT/tests/lib/ejabberd.sh"
 cleanup() {
 	local p n
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
@@ -124,12 +129,17 @@ ns_del() {
 #          default: Nagle on, 1000 queued messages, 20 in flight) plus the listener;
 #   tuned: the project's own broker-config/mosquitto.conf settings for queues, in-flight
 #          window, Nagle and persistence (its passwords, ACLs and TLS listener left out);
-#   aedes: aedes from npm (MQTT 3.1.1), loopback only.
+#   aedes: aedes from npm (MQTT 3.1.1), loopback only;
+#   cluster: node 1 of the ejabberd cluster below (logins required); cluster_join adds node 2.
 broker() {
 	local ns=$1 addr=${2:-127.0.0.1} dir=$W/broker-$1 i
 	mkdir -p "$dir"
 	id mosquitto >/dev/null 2>&1 && chown mosquitto "$dir"
-	if [ "$BROKER_CONF" = aedes ]; then
+	if [ "$BROKER_CONF" = cluster ]; then
+		cluster_node "$ns" 1 && return 0
+		echo "bench: ejabberd node 1 in $ns did not start (see $W/ejabberd-1/console.log)" >&2
+		return 1
+	elif [ "$BROKER_CONF" = aedes ]; then
 		ip netns exec "$ns" env NODE_PATH="$AEDES_MODS" node "$ROOT/tests/lib/aedes_broker.js" 1883 \
 			> "$dir.log" 2>&1 &
 	else
@@ -159,12 +169,57 @@ broker() {
 	return 1
 }
 
-# agent_cmd NAME [VAR=value ...]: the agent's command line, its own data and Traefik dirs
+# The clustered broker of the fleet issue (tests/integration/broker_cluster.sh): ejabberd's
+# mod_mqtt as two nodes joined through Erlang distribution, both in the set-up's namespace,
+# node N serving MQTT on 10.96.0.N:1883. The controller (the measuring client) works on
+# node 1, the agent on node 2: every update and status crosses the cluster. Node 1 starts
+# alone and is seeded; node 2 joins after: an ejabberd node replays only the retained
+# messages it holds an index of (those present at its start and those published on it), so
+# that is how the agent's node gets the controller's retained state.
+CLUSTER_PW=pw-$$-$RANDOM
+cluster_node() {  # NS N
+	local ns=$1 dir=$W/ejabberd-$2 i
+	ip -n "$ns" addr add "10.96.0.$2/32" dev lo 2>/dev/null
+	ejd_init "$dir" "ejabberd$2" "10.96.0.$2"
+	ejd_ctl "$ns" "$dir" foreground >> "$dir/console.log" 2>&1 &
+	PIDS+=("$!")
+	disown "$!"
+	[ "$2" = 2 ] || BROKER_PID=$!
+	for i in $(seq 600); do
+		ejd_ctl "$ns" "$dir" status >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	[ "$2" = 2 ] || {
+		ejd_ctl "$ns" "$dir" register ctl localhost "$CLUSTER_PW" >/dev/null &&
+			ejd_ctl "$ns" "$dir" register agent localhost "$CLUSTER_PW" >/dev/null
+	} || return 1
+	for i in $(seq 300); do
+		ip netns exec "$ns" bash -c "exec 3<>/dev/tcp/10.96.0.$2/1883" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+cluster_join() {  # NS: node 2 started and joined to node 1
+	local ns=$1 i
+	cluster_node "$ns" 2 || return 1
+	for i in $(seq 60); do
+		[ "$(ejd_ctl "$ns" "$W/ejabberd-1" list_cluster 2>/dev/null | grep -c '@10\.96\.0\.[12]')" = 2 ] &&
+			return 0
+		ejd_ctl "$ns" "$W/ejabberd-2" join_cluster ejabberd1@10.96.0.1 >/dev/null 2>&1
+		sleep 1
+	done
+	echo "bench: ejabberd node 2 did not join node 1 (see $W/ejabberd-2/console.log)" >&2
+	return 1
+}
+
+# agent_cmd NAME [VAR=value ...]: the agent's command line, its own data and Traefik dirs;
+# AGENT_BROKER: the set-up's broker settings
 agent_cmd() {
 	local name=$1; shift
 	mkdir -p "$A/$name/data" "$A/$name/dynamic"
 	echo env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin NODE_ID="$name" DATA_DIR="$A/$name/data" \
-		TRAEFIK_DYNAMIC_DIR="$A/$name/dynamic" LOG_LEVEL="${AGENT_LOG_LEVEL:-warn}" WG_IFACE=wg0 "$@" ${AGENT_WRAP:-} "$AGENT"
+		TRAEFIK_DYNAMIC_DIR="$A/$name/dynamic" LOG_LEVEL="${AGENT_LOG_LEVEL:-warn}" WG_IFACE=wg0 \
+		${AGENT_BROKER:-} "$@" ${AGENT_WRAP:-} "$AGENT"
 }
 
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
@@ -187,12 +242,14 @@ converge_run() {
 	ns=$(ns_new "cv$tag") || return 1
 	broker "$ns" || return 1
 	name=cv$tag
-	ip netns exec "$ns" "$BENCH" seed -n "$name" -f "$n" -r "$n" > /dev/null || return 1
+	# shellcheck disable=SC2086
+	ip netns exec "$ns" "$BENCH" seed $BENCH_CTL -n "$name" -f "$n" -r "$n" > /dev/null || return 1
+	[ "$BROKER_CONF" != cluster ] || cluster_join "$ns" || return 1
 	out=$D/converge-$tag.kv
 	# the scale runs go past the default MAX_OBJECTS: section "limit" shows that one
 	"$AGENT" --help 2>&1 | grep -q MAX_OBJECTS && extra=MAX_OBJECTS=$((2 * n + 1000))
-	# shellcheck disable=SC2046
-	ip netns exec "$ns" "$BENCH" converge -n "$name" -f "$n" -r "$n" -T 180 -t edge_agent \
+	# shellcheck disable=SC2046,SC2086
+	ip netns exec "$ns" "$BENCH" converge $BENCH_CTL -n "$name" -f "$n" -r "$n" -T 180 -t edge_agent \
 		-d "$A/$name/dynamic" -- $(agent_cmd "$name" $extra) > "$out" 2>> "$W/$name.log"
 	pid=$(sed -n 's/^agent_pid=//p' "$out")
 	[ -n "$pid" ] && PIDS+=("$pid")
@@ -226,7 +283,8 @@ section_converge() {
 updates_run() {
 	local n=$UPDATE_N
 	log "updates: $2 single updates with $n + $n present ($BROKER_CONF broker, $AGENT_FS)"
-	ip netns exec "$CV_NS" "$BENCH" updates -n "$CV_NAME" -f "$n" -r "$n" -c "$2" -T 10 \
+	# shellcheck disable=SC2086
+	ip netns exec "$CV_NS" "$BENCH" updates $BENCH_CTL -n "$CV_NAME" -f "$n" -r "$n" -c "$2" -T 10 \
 		-t edge_agent -d "$A/$CV_NAME/dynamic" -D "$A/$CV_NAME/data" -G 10 -o "$D/$1.txt" \
 		> "$D/$1.kv" 2>> "$W/updates.log"
 }
@@ -238,8 +296,8 @@ warm_run() {
 	local out=$D/warm-$1.kv
 	stop_agent "$CV_PID"
 	sleep 0.5
-	# shellcheck disable=SC2046
-	ip netns exec "$CV_NS" "$BENCH" converge -n "$CV_NAME" -f "$UPDATE_N" -r "$UPDATE_N" -T 60 \
+	# shellcheck disable=SC2046,SC2086
+	ip netns exec "$CV_NS" "$BENCH" converge ${BENCH_WARM:-$BENCH_CTL} -n "$CV_NAME" -f "$UPDATE_N" -r "$UPDATE_N" -T 60 \
 		-t edge_agent -d "$A/$CV_NAME/dynamic" -D "$A/$CV_NAME/data" -W -- $(agent_cmd "$CV_NAME") \
 		> "$out" 2>> "$W/warm.log"
 	CV_PID=$(sed -n 's/^agent_pid=//p' "$out")
@@ -267,6 +325,10 @@ section_updates() {
 
 # Beside the main figures: the same converge, updates and warm restart with another broker
 # or file system (tuned: the project's broker settings on a fresh journaled ext4).
+setup_skipped() {  # NAME REASON: logged, and said in the report
+	log "setups: $1 skipped: $2"
+	printf 'setup=%s\nskipped=%s\n' "$1" "$2" > "$D/setup-$1.kv"
+}
 section_setups() {
 	local setup saved_a=$A saved_fs=$AGENT_FS saved_b=$BROKER_CONF
 	for setup in $SETUPS; do
@@ -277,13 +339,30 @@ section_setups() {
 			AEDES_MODS=$ROOT/build/node_modules
 			if [ ! -d "$AEDES_MODS/aedes" ] && ! (mkdir -p "$ROOT/build" && cd "$ROOT/build" &&
 				timeout 180 npm install --no-audit --no-fund --silent aedes@0.51 >/dev/null 2>&1); then
-				log "setups: aedes could not be installed from npm; skipped"
+				setup_skipped aedes "aedes could not be installed from npm"
 				continue
 			fi ;;
+		cluster)
+			if ! command -v ejabberdctl >/dev/null || ! command -v erl >/dev/null || ! id ejabberd >/dev/null 2>&1; then
+				setup_skipped cluster "ejabberd is not installed (tests/install-deps.sh)"
+				continue
+			fi
+			BROKER_CONF=cluster
+			BENCH_CTL="-H 10.96.0.1 -u ctl@localhost -w $CLUSTER_PW"
+			BENCH_WARM="-H 10.96.0.2 -u ctl@localhost -w $CLUSTER_PW"
+			echo "$CLUSTER_PW" > "$W/agent.password"
+			# SYNC_SWEEP=off: node 2's replay lacks what was published on node 1 since it
+			# started (README, brokers), as tests/integration/broker_cluster.sh runs it
+			AGENT_BROKER="MQTT_URL=mqtt://10.96.0.2:1883 MQTT_USERNAME=agent@localhost
+				MQTT_PASSWORD_FILE=$W/agent.password SYNC_SWEEP=off" ;;
 		*) log "setups: unknown set-up $setup"; continue ;;
 		esac
 		echo "setup=$setup" > "$D/setup-$setup.kv"
-		echo "broker=$BROKER_CONF" >> "$D/setup-$setup.kv"
+		if [ "$setup" = cluster ]; then
+			echo "broker=ejabberd $(dpkg-query -W -f='${Version}' ejabberd 2>/dev/null) mod_mqtt, 2 nodes" >> "$D/setup-$setup.kv"
+		else
+			echo "broker=$BROKER_CONF" >> "$D/setup-$setup.kv"
+		fi
 		echo "fs=$AGENT_FS" >> "$D/setup-$setup.kv"
 		if converge_run "$UPDATE_N" "$setup" 1; then
 			updates_run "setup-$setup-updates" "$SETUP_UPDATES"
@@ -293,7 +372,7 @@ section_setups() {
 			ns_del "$CV_NS"
 			rm -rf "${A:?}/$CV_NAME"
 		fi
-		A=$saved_a AGENT_FS=$saved_fs BROKER_CONF=$saved_b
+		A=$saved_a AGENT_FS=$saved_fs BROKER_CONF=$saved_b BENCH_CTL='' BENCH_WARM='' AGENT_BROKER=''
 	done
 }
 

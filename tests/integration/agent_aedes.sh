@@ -28,6 +28,10 @@ for i in $(seq 1 200); do
 done
 agent_start "$EDGE" gw1 ALLOWED_TARGETS=10.50.0.0/24 SYNC_QUIET_MS=500
 check "falls back to MQTT 3.1.1 by itself" wait_for 10 grep -q 'connected to 127.0.0.1:1883 (MQTT 3.1.1)' "$T_TMP/gw1.log"
+# an MQTT 5 refusal is no error (and the 3.1.1 connect follows at once, without back-off)
+check "the refusal of MQTT 5 is logged as what it is, not as an error" bash -c \
+	"grep -q 'refused MQTT 5 (Unsupported Protocol Version): connecting again with MQTT 3.1.1' '$T_TMP/gw1.log' &&
+	 ! grep -q 'error mqtt' '$T_TMP/gw1.log'"
 check "synced" wait_for 10 bash -c "r311 edge/gw1/status | grep -q '\"synced\":true'"
 check "all 200 retained forwards applied" wait_for 5 bash -c "[ \$(nft_list $EDGE | grep -o '100[0-9][0-9]* : 10.50.0.12' | wc -l) -eq 200 ] || [ \$(nft_list $EDGE | tr ',' '\n' | grep -c ': 10.50.0.12 . 80') -eq 200 ]"
 check "status published" bash -c "r311 edge/gw1/status/forwards/f200 | grep -q applied"

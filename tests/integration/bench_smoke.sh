@@ -12,6 +12,10 @@ for t in gnuplot mosquitto nft iptables-restore cc; do
 	command -v "$t" >/dev/null || skip "$t is not installed (make deps)"
 done
 
+# the smoke measures the clustered broker too where ejabberd is installed (tests/install-deps.sh)
+cluster=0
+if command -v ejabberdctl >/dev/null && id ejabberd >/dev/null 2>&1; then cluster=1; else export SETUPS=tuned; fi
+
 out=$(mktemp -d /tmp/edge-bench-smoke.XXXXXX)
 trap 'rm -rf "$out"' EXIT
 fail=0
@@ -47,6 +51,8 @@ check "the fan-out table has a row for K = 6" grep -qE '^\| 6 \| [0-9]' "$r"
 check "the Traefik table has figures" grep -qE '^\| write N new files, one batch \| [0-9]' "$r"
 check "inotify events per route change are counted" grep -qE '^\| change \| [0-9]+ \| [0-9]+-[0-9]+ \|' "$r"
 check "the tuned set-up has a row" grep -qE '^\| tuned \| tuned \| .* \| [0-9]' "$r"
+[ "$cluster" = 0 ] ||
+	check "the cluster set-up has a row" grep -qE '^\| cluster \| ejabberd .* \| [0-9]' "$r"
 check "the warm restart has a row" grep -qE '^\| main \| [0-9,]+ \| [0-9,]+ \|' "$r"
 [ "$fail" = 0 ] || { echo "--- bench/run.sh output:"; tail -40 "$out/run.log"; }
 exit "$fail"

@@ -6,8 +6,9 @@
 EJD_COOKIE="edge-test-$$-$RANDOM"
 
 # ejd_init DIR NAME IP: config for node NAME@IP listening for MQTT on IP:1883 (logins
-# required, every topic allowed). Nodes sharing a namespace share its epmd, which keys
-# nodes by NAME: give each its own.
+# required, every topic allowed, every matching retained message replayed: by default a
+# node returns at most 1,000 to a subscription). Nodes sharing a namespace share its epmd,
+# which keys nodes by NAME: give each its own.
 ejd_init() {
 	local dir=$1 name=$2 ip=$3
 	mkdir -p "$dir/spool" "$dir/logs"
@@ -22,6 +23,7 @@ ejd_init() {
 	    backlog: 1000
 	modules:
 	  mod_mqtt:
+	    match_retained_limit: infinity
 	    max_queue: 100000
 	    access_publish:
 	      "#": [{allow: all}]
