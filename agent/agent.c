@@ -54,8 +54,13 @@ static int edge_nft(void *arg, const char *text, char *err, size_t errlen)
 static int edge_routes(void *arg, struct traefik_op *ops, size_t n)
 {
 	struct agent *a = arg;
+	int ret;
 
-	return traefik_commit(&a->traefik, ops, n);
+	/* the cache just made durable holds these routes: a lost claim is made again at boot */
+	a->traefik.claims_lazy = !a->rc.persist_error[0];
+	ret = traefik_commit(&a->traefik, ops, n);
+	a->traefik.claims_lazy = false;
+	return ret;
 }
 
 int agent_status_render(struct agent *a, const struct slot *s)

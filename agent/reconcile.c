@@ -208,23 +208,29 @@ out:
 	return ret;
 }
 
-/* What cannot be made durable is not reported applied: failed, and retried. */
+/*
+ * The records of what w wants go to DATA_DIR before any route file is written, so every
+ * file the agent writes belongs to a route its cache holds (a claim in the manifest then
+ * need not be synced on its own: traefik.h).
+ */
 static void persist(struct reconcile *rc, struct store *st, struct work *w)
 {
 	char err[ERR_LEN - 16];
 
-	if (!rc->ops->persist)
+	rc->persist_error[0] = '\0';
+	if (!rc->ops->persist || !rc->ops->persist(rc->arg, st, w->v, w->n, err, sizeof(err)))
 		return;
-	if (!rc->ops->persist(rc->arg, st, w->v, w->n, err, sizeof(err))) {
-		rc->persist_error[0] = '\0';
-		return;
-	}
 	snprintf(rc->persist_error, sizeof(rc->persist_error), "state cache: %s", err);
 	log_error("%s", rc->persist_error);
-	for (size_t i = 0; i < w->n; i++)
+	rc->retry = true;
+}
+
+/* What could not be made durable is not reported applied: failed, and retried. */
+static void persist_failed(struct reconcile *rc, struct work *w)
+{
+	for (size_t i = 0; rc->persist_error[0] && i < w->n; i++)
 		if (w->v[i]->want)
 			store_slot_fail(w->v[i], rc->persist_error);
-	rc->retry = true;
 }
 
 static void slot_report(struct reconcile *rc, struct store *st, struct slot *s)
@@ -273,11 +279,12 @@ int reconcile_run(struct reconcile *rc, struct store *st)
 	ret = forwards_apply(rc, st, &w);
 	if (ret)
 		goto out;
+	persist(rc, st, &w);    /* before the route files: the journal then vouches for them */
 	ret = routes_apply(rc, st, &w);
 	if (ret)
 		goto out;
 	rc->routes_full = false;
-	persist(rc, st, &w);
+	persist_failed(rc, &w);
 	for (size_t i = 0; i < w.n; i++)
 		slot_report(rc, st, w.v[i]);
 	ret = changed;

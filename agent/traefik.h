@@ -37,6 +37,12 @@ struct traefik_manifest {
 	size_t file_len;              /* bytes of lines in the file on disk */
 	size_t file_size;             /* and with the empty lines after them */
 	size_t names_len;             /* bytes the names alone would take */
+	/*
+	 * Set by a caller whose own records, already durable, hold every route it commits:
+	 * new names are then written without waiting for the disk. Whatever a crash loses is
+	 * claimed again when those routes are committed at the next start.
+	 */
+	bool claims_lazy;
 };
 
 /*

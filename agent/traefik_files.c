@@ -245,7 +245,8 @@ static int ops_claim(struct traefik_manifest *own, struct traefik_op *ops, size_
 		fresh[i] = !ret;
 	}
 	if (!ret)
-		ret = traefik_manifest_save(own, err, sizeof(err));
+		ret = own->claims_lazy ? traefik_manifest_save_lazy(own, err, sizeof(err)) :
+					 traefik_manifest_save(own, err, sizeof(err));
 	else
 		snprintf(err, sizeof(err), "%s", strerror(-ret));
 	if (ret) {

@@ -33,8 +33,11 @@ static int fake_nft(void *arg, const char *text, char *err, size_t errlen)
 	return 0;
 }
 
+static int op_clock, persist_at, routes_at;     /* the order of the edges' calls */
+
 static int fake_routes(void *arg, struct traefik_op *ops, size_t n)
 {
+	routes_at = ++op_clock;
 	for (size_t i = 0; i < n; i++) {
 		if (ops[i].route && route_fail_id && !strcmp(ops[i].id, route_fail_id)) {
 			ops[i].result = -ENOSPC;
@@ -85,6 +88,7 @@ static int persist_fail, persist_calls, statuses_before_persist;
 static int fake_persist(void *arg, struct store *s, struct slot **v, size_t n, char *err, size_t errlen)
 {
 	persist_calls++;
+	persist_at = ++op_clock;
 	if (persist_fail) {
 		snprintf(err, errlen, "journal: No space left on device");
 		return -ENOSPC;
@@ -286,6 +290,21 @@ int main(void)
 	reconcile_run(&rc, &st);
 	CHECK_STR("retried once persisted: applied", state_of("f:d"), "applied");
 	CHECK("the node-level persist error is cleared", rc.persist_error[0] == '\0');
+	put(KIND_ROUTE, 0, "dur", "{\"hostname\": \"dur.example.com\", \"target_url\": \"http://10.1.0.5\"}");
+	reconcile_run(&rc, &st);
+	CHECK("the state is persisted before the route's file is written",
+	      persist_at && routes_at == persist_at + 1);
+	persist_fail = 1;
+	put(KIND_ROUTE, 0, "dur", "{\"hostname\": \"dur.example.com\", \"target_url\": \"http://10.1.0.6\"}");
+	reconcile_run(&rc, &st);
+	CHECK_STR("a route that could not be made durable: failed, though its file is written",
+		  state_of("r:dur"), "failed");
+	persist_fail = 0;
+	reconcile_run(&rc, &st);
+	CHECK_STR("... and applied once persisted", state_of("r:dur"), "applied");
+	store_delete(&st, KIND_ROUTE, 0, "dur");
+	reconcile_run(&rc, &st);
+	route_writes = route_removes = 0;
 
 	/* kernel failure: failed, then retried to applied */
 	nft_fail = 1;
