@@ -440,7 +440,7 @@ static void timers_run(struct agent *a)
  */
 static void mqtt_drain(struct agent *a, short revents)
 {
-	int64_t until = clock_ms() + BATCH_MS;
+	int64_t until = clock_ms() + (a->synced ? BATCH_MS : REPLAY_BATCH_MS);
 	struct pollfd p;
 
 	mqtt_handle(a->mqtt, revents);

@@ -15,6 +15,7 @@
 #define RETRY_MIN_MS 1000
 #define RETRY_MAX_MS 30000
 #define BATCH_MS 50
+#define REPLAY_BATCH_MS 1000       /* a replay is read while it comes: the broker drops what waits */
 #define TRIM_LATEST_MS 10000
 #define NODE_REFRESH_MS 30000
 #define IDLE_TRIM_MS 1000          /* after the last change: libnftables' caches and the heap */
