@@ -18,19 +18,23 @@ static size_t hmap_bucket_size(const struct hmap *m)
 	return m->key_of ? sizeof(void *) : sizeof(struct hmap_item);
 }
 
+/* Bucket i of the buckets v (m's layout) holds an item: found without reading its key. */
+static bool hmap_used(const struct hmap *m, const void *v, size_t i)
+{
+	return m->key_of ? ((void *const *)v)[i] != NULL : ((const struct hmap_item *)v)[i].key != NULL;
+}
+
+static void *hmap_val_at(const struct hmap *m, const void *v, size_t i)
+{
+	return m->key_of ? ((void *const *)v)[i] : ((const struct hmap_item *)v)[i].val;
+}
+
 /* Bucket i's key, NULL when empty. */
 static const char *hmap_key_at(const struct hmap *m, const void *v, size_t i)
 {
-	if (m->key_of) {
-		void *val = ((void *const *)v)[i];
-		return val ? m->key_of(val) : NULL;
-	}
-	return ((const struct hmap_item *)v)[i].key;
-}
-
-static void *hmap_val_at(const struct hmap *m, size_t i)
-{
-	return m->key_of ? ((void **)m->v)[i] : ((struct hmap_item *)m->v)[i].val;
+	if (!hmap_used(m, v, i))
+		return NULL;
+	return m->key_of ? m->key_of(hmap_val_at(m, v, i)) : ((const struct hmap_item *)v)[i].key;
 }
 
 static uint16_t hmap_tag(uint32_t h)
@@ -54,7 +58,7 @@ static size_t hmap_find(const struct hmap *m, const char *key, uint32_t h)
 	const char *k;
 
 	for (size_t i = h & mask;; i = (i + 1) & mask) {
-		if (m->key_of ? !((void **)m->v)[i] : !((struct hmap_item *)m->v)[i].key)
+		if (!hmap_used(m, m->v, i))
 			return i;
 		if (m->tags[i] == hmap_tag(h) && (k = hmap_key_at(m, m->v, i)) && strcmp(k, key) == 0)
 			return i;
@@ -71,7 +75,7 @@ void *hmap_get(const struct hmap *m, const char *key)
 {
 	if (!m->cap)
 		return NULL;
-	return hmap_val_at(m, hmap_find(m, key, hmap_hash(key)));
+	return hmap_val_at(m, m->v, hmap_find(m, key, hmap_hash(key)));
 }
 
 static int hmap_grow(struct hmap *m)
@@ -90,8 +94,7 @@ static int hmap_grow(struct hmap *m)
 		if (!(k = hmap_key_at(m, old, i)))
 			continue;
 		h = hmap_hash(k);
-		hmap_set(m, hmap_find(m, k, h), k, m->key_of ? ((void **)old)[i] :
-			 ((struct hmap_item *)old)[i].val, hmap_tag(h));
+		hmap_set(m, hmap_find(m, k, h), k, hmap_val_at(m, old, i), hmap_tag(h));
 	}
 	free(old);
 	return 0;
@@ -123,12 +126,12 @@ void *hmap_del(struct hmap *m, const char *key)
 	i = hmap_find(m, key, hmap_hash(key));
 	if (!hmap_key_at(m, m->v, i))
 		return NULL;
-	val = hmap_val_at(m, i);
+	val = hmap_val_at(m, m->v, i);
 	/* backward-shift deletion keeps every probe chain unbroken */
 	for (j = (i + 1) & mask; (k = hmap_key_at(m, m->v, j)); j = (j + 1) & mask) {
 		size_t home = hmap_hash(k) & mask;
 		if (((j - home) & mask) >= ((j - i) & mask)) {
-			hmap_set(m, i, k, hmap_val_at(m, j), m->tags[j]);
+			hmap_set(m, i, k, hmap_val_at(m, m->v, j), m->tags[j]);
 			i = j;
 		}
 	}
@@ -152,7 +155,7 @@ bool hmap_iter_next(struct hmap_iter *it)
 	it->more = false;
 	for (; it->next < m->cap; it->next++) {
 		if ((it->item.key = hmap_key_at(m, m->v, it->next))) {
-			it->item.val = hmap_val_at(m, it->next++);
+			it->item.val = hmap_val_at(m, m->v, it->next++);
 			return true;
 		}
 	}
