@@ -114,8 +114,9 @@ struct fwd_health_spec {
 
 /*
  * A forward (pointers first, narrow fields last: one per object). Every optional part is
- * absent when its count or number is 0. With targets, target_ip/target_port are unused. A range maps public_port..public_port_end to the same
- * ports, or to target_port + (port - public_port) when target_port is given.
+ * absent when its count or number is 0. With targets, target_ip/target_port are unused.
+ * A range maps public_port..public_port_end to the same ports, or to
+ * target_port + (port - public_port) when target_port is given.
  */
 struct forward_spec {
 	struct fwd_target *targets;
