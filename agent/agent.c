@@ -51,16 +51,12 @@ static int edge_nft(void *arg, const char *text, char *err, size_t errlen)
 	return ret;
 }
 
-static int edge_routes(void *arg, struct traefik_op *ops, size_t n)
+/* gate: the cache, on disk once it passes, holds these routes (a lost claim is made again at boot) */
+static int edge_routes(void *arg, struct traefik_op *ops, size_t n, const struct traefik_gate *gate)
 {
 	struct agent *a = arg;
-	int ret;
 
-	/* the cache just made durable holds these routes: a lost claim is made again at boot */
-	a->traefik.claims_lazy = !a->rc.persist_error[0];
-	ret = traefik_commit(&a->traefik, ops, n);
-	a->traefik.claims_lazy = false;
-	return ret;
+	return traefik_commit(&a->traefik, ops, n, gate);
 }
 
 int agent_status_render(struct agent *a, const struct slot *s)
@@ -101,9 +97,9 @@ static int state_snapshot(struct agent *a, char *err, size_t errlen)
 
 /*
  * Changed records go to the journal, written in slices so a replay never builds one large
- * buffer, with one fdatasync per batch (a single update costs one small append). Once
- * the journal would outgrow twice the snapshot, or a write failed and may have left a
- * torn tail, a new snapshot replaces both.
+ * buffer, with one fdatasync per batch in edge_durable (a single update costs one small
+ * append). Once the journal would outgrow twice the snapshot, or a write failed and may
+ * have left a torn tail, a new snapshot replaces both.
  */
 static int edge_persist(void *arg, struct store *st, struct slot **v, size_t n, char *err,
 			size_t errlen)
@@ -111,12 +107,10 @@ static int edge_persist(void *arg, struct store *st, struct slot **v, size_t n, 
 	struct agent *a = arg;
 	size_t limit = a->snapshot_bytes * 2 > JOURNAL_MIN_BYTES ? a->snapshot_bytes * 2 :
 		       JOURNAL_MIN_BYTES;
-	size_t changed = 0;
 
 	for (size_t i = 0; i < n && !a->snapshot_due; i += JOURNAL_SLICE) {
 		strbuf_reset(&a->journal_buf);
-		changed += cache_changes(&a->journal_buf, st, v + i,
-					 n - i < JOURNAL_SLICE ? n - i : JOURNAL_SLICE);
+		cache_changes(&a->journal_buf, st, v + i, n - i < JOURNAL_SLICE ? n - i : JOURNAL_SLICE);
 		if (a->journal_buf.err || a->journal.size + a->journal_buf.len > limit)
 			a->snapshot_due = true;
 		else if (a->journal_buf.len &&
@@ -127,13 +121,26 @@ static int edge_persist(void *arg, struct store *st, struct slot **v, size_t n, 
 	}
 	if (a->journal_buf.cap > JOURNAL_BUF_KEEP)
 		strbuf_free(&a->journal_buf);
-	if (!a->snapshot_due) {
-		if (!changed || !journal_sync(&a->journal, err, errlen))
-			return 0;
-		log_warn("%s; writing a snapshot instead", err);
-		a->snapshot_due = true;
-	}
+	return a->snapshot_due ? state_snapshot(a, err, errlen) : 0;
+}
+
+static int edge_durable(void *arg, char *err, size_t errlen)
+{
+	struct agent *a = arg;
+
+	if (!journal_pending(&a->journal) || !journal_sync(&a->journal, err, errlen))
+		return 0;
+	log_warn("%s; writing a snapshot instead", err);
+	a->snapshot_due = true;
 	return state_snapshot(a, err, errlen);
+}
+
+static void edge_wanted(void *arg, const struct slot *s)
+{
+	struct agent *a = arg;
+
+	if (fwd_health_update(&a->fwd_health, s, a->now_ms))
+		log_error("health checks: out of memory; forward %s goes unchecked", s->id);
 }
 
 static const struct reconcile_ops edge_ops = {
@@ -141,6 +148,8 @@ static const struct reconcile_ops edge_ops = {
 	.routes = edge_routes,
 	.status = edge_status,
 	.persist = edge_persist,
+	.durable = edge_durable,
+	.wanted = edge_wanted,
 };
 
 /* ---- set-up ---- */

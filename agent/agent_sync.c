@@ -54,8 +54,6 @@ void agent_sync_reconcile(struct agent *a)
 		log_error("reconcile: %s", strerror(-ret));
 		a->rc.retry = true;
 	}
-	if (ret > 0 && fwd_health_sync(&a->fwd_health, &a->store, a->now_ms))
-		log_error("health checks: out of memory; some targets go unchecked");
 	if (ret > 0 && a->synced)
 		a->idle_trim_ms = a->now_ms + IDLE_TRIM_MS;
 	if (a->rc.retry && !a->retry_due_ms) {
@@ -79,7 +77,7 @@ static int sweep_file(void *arg, const char *source, const char *id)
 	if (s && s->want && s->want_source >= 0 && strcmp(a->names[s->want_source], source) == 0)
 		return 0;
 	log_info("traefik: removing stale file of route %s (source %s)", id, source);
-	traefik_commit(&a->traefik, &op, 1);
+	traefik_commit(&a->traefik, &op, 1, NULL);
 	return 0;
 }
 

@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "array.h"
 #include "fwd_health.h"
 #include "tcp_probe.h"
 
@@ -17,7 +16,6 @@ struct fwd_target_check {
 
 struct fwd_check {
 	struct object *o;       /* the forward checked (a reference) */
-	unsigned gen;
 	struct fwd_target_check t[FWD_TARGETS_MAX];
 	char key[];
 };
@@ -66,62 +64,30 @@ static struct fwd_check *check_new(const struct slot *s, int64_t now_ms)
 	return c;
 }
 
-/* Drops the checks of forwards gone or without health (collected first: deleting moves items). */
-static int checks_sweep(struct fwd_health *h, unsigned gen)
+int fwd_health_update(struct fwd_health *h, const struct slot *s, int64_t now_ms)
 {
-	struct fwd_check **gone = NULL;
-	size_t n = 0, cap = 0;
+	struct fwd_check *c = hmap_get(&h->checks, store_key(s));
+	bool checked = s->kind == KIND_FORWARD && s->want && s->want->fwd.health.interval_ms;
 
-	hmap_each(&h->checks, it) {
-		struct fwd_check *c = it->val, **v;
-		if (c->gen == gen)
-			continue;
-		v = array_grow(gone, &cap, n + 1, sizeof(*v), 8);
-		if (!v) {
-			free(gone);
+	if (c && checked && c->o != s->want && object_equal(c->o, s->want)) {
+		object_unref(c->o);
+		c->o = object_ref(s->want);
+	} else if (c && c->o != s->want) {
+		check_free(h, hmap_del(&h->checks, store_key(s)));
+		c = NULL;
+	}
+	if (!c && checked) {
+		c = check_new(s, now_ms);
+		if (!c || hmap_put(&h->checks, c->key, c)) {
+			if (c)
+				check_free(h, c);
 			return -ENOMEM;
 		}
-		gone = v;
-		gone[n++] = c;
+		h->due_ms = now_ms;
 	}
-	for (size_t i = 0; i < n; i++)
-		check_free(h, hmap_del(&h->checks, gone[i]->key));
-	free(gone);
+	if (!h->checks.n)
+		h->due_ms = 0;
 	return 0;
-}
-
-int fwd_health_sync(struct fwd_health *h, struct store *st, int64_t now_ms)
-{
-	unsigned gen = ++h->gen;
-	struct fwd_check *c;
-	int ret = 0;
-
-	hmap_each(&st->slots, it) {
-		struct slot *s = it->val;
-		if (s->kind != KIND_FORWARD || !s->want || !s->want->fwd.health.interval_ms)
-			continue;
-		c = hmap_get(&h->checks, store_key(s));
-		if (c && c->o != s->want && object_equal(c->o, s->want)) {
-			object_unref(c->o);
-			c->o = object_ref(s->want);
-		} else if (c && c->o != s->want) {
-			check_free(h, hmap_del(&h->checks, store_key(s)));
-			c = NULL;
-		}
-		if (!c) {
-			c = check_new(s, now_ms);
-			if (!c || hmap_put(&h->checks, c->key, c)) {
-				if (c)
-					check_free(h, c);
-				ret = -ENOMEM;
-				continue;
-			}
-		}
-		c->gen = gen;
-	}
-	ret = ret ? ret : checks_sweep(h, gen);
-	h->due_ms = h->checks.n ? now_ms : 0;
-	return ret;
 }
 
 /* Reads a finished check (passes and failures in a row move the target), starts a due one. */

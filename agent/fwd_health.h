@@ -20,12 +20,12 @@ struct fwd_health {
 	size_t inflight;
 	int64_t due_ms;         /* next run; 0: nothing to check */
 	int64_t last_ms;
-	unsigned gen;           /* of the last sync */
 };
 
 void fwd_health_free(struct fwd_health *h);
 /* Follows the store: checks for every forward in effect with health, none for the rest. */
-int fwd_health_sync(struct fwd_health *h, struct store *st, int64_t now_ms);
+/* Follows s's wanted forward: starts, keeps or drops its checks. 0 or -ENOMEM. */
+int fwd_health_update(struct fwd_health *h, const struct slot *s, int64_t now_ms);
 /* Starts due checks and reads finished ones; returns how many slots changed health. */
 int fwd_health_run(struct fwd_health *h, struct store *st, int64_t now_ms);
 

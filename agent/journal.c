@@ -47,7 +47,9 @@ int journal_open(struct journal *j, const char *dir, char *err, size_t errlen)
 	struct stat sb;
 	int ret;
 
-	j->size = j->alloc = 0;
+	j->size = j->alloc = j->synced = 0;
+	j->asked = 0;
+	j->syncer.up = false;   /* a journal opens closed or new */
 	snprintf(path, sizeof(path), "%s/%s", dir, JOURNAL_NAME);
 	j->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
 	if (j->fd >= 0 && !fstat(j->fd, &sb) && (!S_ISREG(sb.st_mode) || sb.st_nlink != 1)) {
@@ -76,6 +78,7 @@ int journal_open(struct journal *j, const char *dir, char *err, size_t errlen)
 		return ret;
 	}
 	j->alloc = j->size;
+	j->synced = 0;  /* records a crashed run wrote may be in the page cache only */
 	return 0;
 }
 
@@ -118,38 +121,56 @@ int journal_write(struct journal *j, const void *buf, size_t len, char *err, siz
 	}
 	if (j->size > j->alloc)
 		j->alloc = j->size;
-	if (ret)
+	/* zeros for the next records go with this sync: the inode is written once per 64 KiB */
+	if (!ret && j->alloc - j->size < 4096)
+		ret = journal_extend(j);
+	if (ret) {
 		snprintf(err, errlen, "journal: %s", strerror(-ret));
-	return ret;
+		return ret;
+	}
+	/* the device works while the caller goes on; errors come from journal_sync */
+	j->asked = syncer_ask(&j->syncer, j->fd);
+	j->asked_size = j->size;
+	return 0;
 }
 
 int journal_sync(struct journal *j, char *err, size_t errlen)
 {
 	int ret = j->fd < 0 ? -EBADF : 0;
 
-	/* zeros for the next records go with this sync: the inode is written once per 64 KiB */
-	if (!ret && j->alloc - j->size < 4096)
-		ret = journal_extend(j);
-	if (!ret && fdatasync(j->fd))
+	if (!ret && j->asked && j->asked_size == j->size)
+		ret = syncer_wait(&j->syncer, j->asked);
+	else if (!ret && fdatasync(j->fd))
 		ret = -errno;
 	if (ret)
 		snprintf(err, errlen, "journal: sync: %s", strerror(-ret));
+	else
+		j->synced = j->size;
 	return ret;
+}
+
+bool journal_pending(const struct journal *j)
+{
+	return j->fd >= 0 && j->synced != j->size;
 }
 
 int journal_reset(struct journal *j, char *err, size_t errlen)
 {
+	syncer_clear(&j->syncer);       /* errors of the records the snapshot replaced */
+	j->asked = 0;
 	if (j->fd < 0 || ftruncate(j->fd, 0) || fsync(j->fd)) {
 		int e = j->fd < 0 ? EBADF : errno;
 		snprintf(err, errlen, "journal: truncate: %s", strerror(e));
 		return -e;
 	}
-	j->size = j->alloc = 0;
+	j->size = j->alloc = j->synced = 0;
 	return 0;
 }
 
 void journal_close(struct journal *j)
 {
+	syncer_stop(&j->syncer);
+	j->asked = 0;
 	if (j->fd >= 0)
 		close(j->fd);
 	j->fd = -1;

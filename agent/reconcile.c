@@ -133,6 +133,42 @@ void reconcile_free(struct reconcile *rc)
 	nft_sets_free(&rc->nft_sets);
 }
 
+static void persist_fail(struct reconcile *rc, const char *err)
+{
+	snprintf(rc->persist_error, sizeof(rc->persist_error), "state cache: %s", err);
+	log_error("%s", rc->persist_error);
+	rc->retry = true;
+}
+
+/*
+ * The records of what w wants go to DATA_DIR first; they are on disk (persist_wait)
+ * before any route file is put in place, so every file the agent writes belongs to a
+ * route its cache holds (a claim in the manifest then need not be synced on its own:
+ * traefik.h), and before any status.
+ */
+static void persist(struct reconcile *rc, struct store *st, struct work *w)
+{
+	char err[ERR_LEN - 16];
+
+	rc->persist_error[0] = '\0';
+	rc->persist_pending = rc->ops->persist != NULL;
+	if (rc->ops->persist && rc->ops->persist(rc->arg, st, w->v, w->n, err, sizeof(err)))
+		persist_fail(rc, err);
+}
+
+/* Once a run: 0 when what persist wrote is on disk, else -EIO (persist_error says why). */
+static int persist_wait(void *arg)
+{
+	struct reconcile *rc = arg;
+	char err[ERR_LEN - 16];
+
+	if (rc->persist_pending && !rc->persist_error[0] && rc->ops->durable &&
+	    rc->ops->durable(rc->arg, err, sizeof(err)))
+		persist_fail(rc, err);
+	rc->persist_pending = false;
+	return rc->persist_error[0] ? -EIO : 0;
+}
+
 static bool route_pending(const struct reconcile *rc, const struct slot *s)
 {
 	return s->kind == KIND_ROUTE && (slot_changed(s) || rc->routes_full || s->fail);
@@ -166,7 +202,7 @@ static size_t routes_phase(struct reconcile *rc, struct store *st, struct work *
 	if (!n)
 		return 0;
 	rc->applies++;
-	rc->ops->routes(rc->arg, ops, n);
+	rc->ops->routes(rc->arg, ops, n, &(struct traefik_gate){ persist_wait, rc });
 	for (size_t i = 0; i < n; i++) {
 		if (!ops[i].result)
 			continue;
@@ -208,23 +244,6 @@ out:
 	return ret;
 }
 
-/*
- * The records of what w wants go to DATA_DIR before any route file is written, so every
- * file the agent writes belongs to a route its cache holds (a claim in the manifest then
- * need not be synced on its own: traefik.h).
- */
-static void persist(struct reconcile *rc, struct store *st, struct work *w)
-{
-	char err[ERR_LEN - 16];
-
-	rc->persist_error[0] = '\0';
-	if (!rc->ops->persist || !rc->ops->persist(rc->arg, st, w->v, w->n, err, sizeof(err)))
-		return;
-	snprintf(rc->persist_error, sizeof(rc->persist_error), "state cache: %s", err);
-	log_error("%s", rc->persist_error);
-	rc->retry = true;
-}
-
 /* What could not be made durable is not reported applied: failed, and retried. */
 static void persist_failed(struct reconcile *rc, struct work *w)
 {
@@ -235,6 +254,7 @@ static void persist_failed(struct reconcile *rc, struct work *w)
 
 static void slot_report(struct reconcile *rc, struct store *st, struct slot *s)
 {
+	enum obj_state old = s->status.state;
 	uint64_t h;
 
 	if (s->status.state == ST_APPLIED && s->fail) {
@@ -244,6 +264,7 @@ static void slot_report(struct reconcile *rc, struct store *st, struct slot *s)
 		s->status.state = ST_APPLIED;
 		status_set_error(&s->status, "");
 	}
+	store_count_state(st, s, old);
 	h = status_hash(&s->status);
 	if (h == s->published_hash && s->ever_published)
 		goto out;
@@ -274,15 +295,19 @@ int reconcile_run(struct reconcile *rc, struct store *st)
 			if ((ret = work_add(&w, s)))
 				goto out;
 	}
-	for (size_t i = 0; i < w.n; i++)
+	for (size_t i = 0; i < w.n; i++) {
 		changed += slot_changed(w.v[i]);
+		if (rc->ops->wanted)
+			rc->ops->wanted(rc->arg, w.v[i]);
+	}
+	persist(rc, st, &w);
 	ret = forwards_apply(rc, st, &w);
 	if (ret)
 		goto out;
-	persist(rc, st, &w);    /* before the route files: the journal then vouches for them */
 	ret = routes_apply(rc, st, &w);
 	if (ret)
 		goto out;
+	persist_wait(rc);       /* when no route file was put in place */
 	rc->routes_full = false;
 	persist_failed(rc, &w);
 	for (size_t i = 0; i < w.n; i++)
@@ -326,9 +351,5 @@ void reconcile_republish_unseen(struct reconcile *rc, struct store *st)
 
 void reconcile_count(const struct store *st, size_t counts[KIND_COUNT][ST_COUNT])
 {
-	memset(counts, 0, sizeof(size_t) * KIND_COUNT * ST_COUNT);
-	hmap_each(&st->slots, it) {
-		const struct slot *s = it->val;
-		counts[s->kind][s->status.state]++;
-	}
+	memcpy(counts, st->counts, sizeof(st->counts));
 }

@@ -14,15 +14,23 @@
 struct reconcile_ops {
 	/* runs one nftables transaction; 0 or -errno with err */
 	int (*nft)(void *arg, const char *text, char *err, size_t errlen);
-	/* applies a batch of route file ops (each op gets its own result) */
-	int (*routes)(void *arg, struct traefik_op *ops, size_t n);
+	/*
+	 * applies a batch of route file ops (each op gets its own result), calling gate once
+	 * the new files are staged and before the first is put in place
+	 */
+	int (*routes)(void *arg, struct traefik_op *ops, size_t n, const struct traefik_gate *gate);
 	/* publishes s->status (state ST_NONE: clear); false if it could not be sent now */
 	bool (*status)(void *arg, const struct slot *s);
 	/*
-	 * makes what the slots hold durable before any status about them is published
-	 * ("applied" means it comes back after a crash); 0 or -errno with err. Optional.
+	 * writes what the slots hold and starts putting it on disk; 0 or -errno with err.
+	 * Optional, with durable: waits until it is on disk. A run calls durable before any
+	 * route file is in place and any status published ("applied" means it comes back
+	 * after a crash); the nftables transaction runs while the disk works.
 	 */
 	int (*persist)(void *arg, struct store *st, struct slot **v, size_t n, char *err, size_t errlen);
+	int (*durable)(void *arg, char *err, size_t errlen);
+	/* every slot a run looks at, its wanted object resolved (health checks follow it). Optional. */
+	void (*wanted)(void *arg, const struct slot *s);
 };
 
 struct reconcile {
@@ -37,6 +45,7 @@ struct reconcile {
 	char nft_error[ERR_LEN];        /* last nftables failure, empty if none */
 	char routes_error[ERR_LEN];     /* last file failure, empty if none */
 	char persist_error[ERR_LEN];    /* last DATA_DIR failure, empty if none */
+	bool persist_pending;           /* written this run, durable not yet called */
 	unsigned long applies;          /* transactions/batches run */
 };
 

@@ -102,7 +102,14 @@ static struct slot *store_slot(struct store *st, enum kind kind, const char *id)
 		free(s);
 		return NULL;
 	}
+	st->counts[kind][ST_NONE]++;
 	return s;
+}
+
+void store_count_state(struct store *st, const struct slot *s, enum obj_state old)
+{
+	st->counts[s->kind][old]--;
+	st->counts[s->kind][s->status.state]++;
 }
 
 void store_mark_dirty(struct store *st, struct slot *s)

@@ -109,9 +109,12 @@ struct store {
 	uint64_t replay_seq;            /* the rank of objects first seen in this replay */
 	size_t n_sources;
 	const char *names[MAX_SOURCES]; /* source index -> node or group name (borrowed) */
+	size_t counts[KIND_COUNT][ST_COUNT];    /* slots by kind and status state */
 };
 
 void store_init(struct store *st, const char *const *names, size_t n_sources);
+/* s's status state was old and may have changed: st->counts follows. */
+void store_count_state(struct store *st, const struct slot *s, enum obj_state old);
 void store_free(struct store *st);
 struct slot *store_get(struct store *st, enum kind kind, const char *id);
 

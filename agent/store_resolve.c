@@ -446,6 +446,7 @@ static void slot_resolve(struct store *st, struct slot *s)
 {
 	struct entry *top = NULL, *cand = NULL;
 	int top_src = -1, cand_src = slot_candidate(s);
+	enum obj_state old = s->status.state;
 	char key[CLAIM_KEY_LEN], msg[ERR_LEN];
 	struct slot *blocker = NULL, *rival;
 	struct claim *c = NULL, **v;
@@ -524,6 +525,7 @@ static void slot_resolve(struct store *st, struct slot *s)
 	if (wait_start(s, c))
 		claim_drop_if_unused(st, c);
 out:
+	store_count_state(st, s, old);
 	s->status.serving_previous = s->status.state == ST_REJECTED && s->want;
 	if (s->want && s->kind == KIND_FORWARD && s->want->fwd.health.interval_ms) {
 		s->status.checked = s->want;
@@ -558,6 +560,7 @@ bool store_release(struct store *st, struct slot *s)
 		return false;
 	wait_stop(st, s);
 	hmap_del(&st->slots, store_key(s));
+	st->counts[s->kind][s->status.state]--;
 	status_reset(&s->status);
 	free(s->fail);
 	free(s);

@@ -37,12 +37,18 @@ struct traefik_manifest {
 	size_t file_len;              /* bytes of lines in the file on disk */
 	size_t file_size;             /* and with the empty lines after them */
 	size_t names_len;             /* bytes the names alone would take */
-	/*
-	 * Set by a caller whose own records, already durable, hold every route it commits:
-	 * new names are then written without waiting for the disk. Whatever a crash loses is
-	 * claimed again when those routes are committed at the next start.
-	 */
-	bool claims_lazy;
+};
+
+/*
+ * A caller whose own records hold every route it commits, on disk once wait returns 0:
+ * new names are then written to the manifest without waiting for the disk (whatever a
+ * crash loses is claimed again when those routes are committed at the next start), and
+ * wait is called once the new files are staged, before the first is put in place, so
+ * the disk works while they are written. When wait fails, the manifest is synced instead.
+ */
+struct traefik_gate {
+	int (*wait)(void *arg);
+	void *arg;
 };
 
 /*
@@ -61,6 +67,8 @@ void traefik_manifest_release(struct traefik_manifest *m, const char *name);
 int traefik_manifest_save(struct traefik_manifest *m, char *err, size_t errlen);
 /* The same without waiting for the disk: for removed names, which may stay listed. */
 int traefik_manifest_save_lazy(struct traefik_manifest *m, char *err, size_t errlen);
+/* Waits until what the saves wrote is on disk. */
+int traefik_manifest_sync(struct traefik_manifest *m, char *err, size_t errlen);
 void traefik_manifest_free(struct traefik_manifest *m);
 
 /*
@@ -71,8 +79,10 @@ void traefik_manifest_free(struct traefik_manifest *m);
  * files in the manifest (others are left alone, the op succeeds). Files are not flushed:
  * a route is durable through its record in DATA_DIR, from which a start rewrites it.
  * Each op gets its own result; returns 0 if all succeeded, else the first -errno.
+ * gate: NULL, or see struct traefik_gate.
  */
-int traefik_commit(struct traefik_manifest *own, struct traefik_op *ops, size_t n);
+int traefik_commit(struct traefik_manifest *own, struct traefik_op *ops, size_t n,
+		   const struct traefik_gate *gate);
 
 /* Calls fn for every file in own->dir the manifest owns; removes our leftover temps. */
 int traefik_scan(struct traefik_manifest *own,

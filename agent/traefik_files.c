@@ -226,7 +226,7 @@ static void ops_fail_ok(struct traefik_op *ops, size_t n, int err, const char *d
 }
 
 /* Records the names of new files on disk before any is written; fails those it could not. */
-static int ops_claim(struct traefik_manifest *own, struct traefik_op *ops, size_t n)
+static int ops_claim(struct traefik_manifest *own, struct traefik_op *ops, size_t n, bool lazy)
 {
 	char name[NAME_MAX + 1], err[ERR_LEN], why[ERR_LEN];
 	bool *fresh;
@@ -245,8 +245,8 @@ static int ops_claim(struct traefik_manifest *own, struct traefik_op *ops, size_
 		fresh[i] = !ret;
 	}
 	if (!ret)
-		ret = own->claims_lazy ? traefik_manifest_save_lazy(own, err, sizeof(err)) :
-					 traefik_manifest_save(own, err, sizeof(err));
+		ret = lazy ? traefik_manifest_save_lazy(own, err, sizeof(err)) :
+			     traefik_manifest_save(own, err, sizeof(err));
 	else
 		snprintf(err, sizeof(err), "%s", strerror(-ret));
 	if (ret) {
@@ -284,7 +284,27 @@ static int temp_dir_open(int dfd)
 	return fd;
 }
 
-int traefik_commit(struct traefik_manifest *own, struct traefik_op *ops, size_t n)
+/* The gate's records could not be made durable: the claims must be, or nothing is put in place. */
+static void gate_pass(struct traefik_manifest *own, const struct traefik_gate *gate, int tdfd,
+		      struct traefik_op *ops, const bool *same, size_t n)
+{
+	char err[ERR_LEN], why[ERR_LEN], tmp[NAME_MAX + 1];
+	int ret;
+
+	if (!gate || !gate->wait(gate->arg) || !(ret = traefik_manifest_sync(own, err, sizeof(err))))
+		return;
+	snprintf(why, sizeof(why), "cannot record it as this agent's file (%.400s)", err);
+	for (size_t i = 0; i < n; i++) {
+		if (!ops[i].route || ops[i].result)
+			continue;
+		if (!same[i] && !temp_name(tmp, sizeof(tmp), ops[i].source, ops[i].id))
+			unlinkat(tdfd, tmp, 0);
+		op_fail(&ops[i], ret, own->dir, why);
+	}
+}
+
+int traefik_commit(struct traefik_manifest *own, struct traefik_op *ops, size_t n,
+		   const struct traefik_gate *gate)
 {
 	const char *dir = own->dir;
 	size_t i, writes = 0;
@@ -302,7 +322,7 @@ int traefik_commit(struct traefik_manifest *own, struct traefik_op *ops, size_t 
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	ret = dfd < 0 ? -errno : !same ? -ENOMEM : ops_check(dir, ops, n);
 	if (!ret)
-		ret = ops_claim(own, ops, n);
+		ret = ops_claim(own, ops, n, gate != NULL);
 	if (ret) {
 		ops_fail_ok(ops, n, ret, dir, NULL);
 		goto out;
@@ -320,6 +340,7 @@ int traefik_commit(struct traefik_manifest *own, struct traefik_op *ops, size_t 
 			continue;
 		same[i] = op_stage(dfd, tdfd, dir, &ops[i], &sb) > 0;
 	}
+	gate_pass(own, gate, tdfd, ops, same, n);
 	for (i = 0; i < n; i++)
 		if (!ops[i].result && !same[i])
 			op_apply(own, dfd, tdfd, dir, &ops[i]);

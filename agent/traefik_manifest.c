@@ -279,6 +279,22 @@ int traefik_manifest_save_lazy(struct traefik_manifest *m, char *err, size_t err
 	return manifest_store(m, false, err, errlen);
 }
 
+int traefik_manifest_sync(struct traefik_manifest *m, char *err, size_t errlen)
+{
+	char path[4096];
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", m->data_dir, TRAEFIK_MANIFEST);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0 || fdatasync(fd))
+		ret = -errno;
+	if (fd >= 0)
+		close(fd);
+	if (ret)
+		snprintf(err, errlen, "sync %s: %s", path, strerror(-ret));
+	return ret;
+}
+
 int traefik_manifest_claim(struct traefik_manifest *m, const char *name)
 {
 	return manifest_add(m, name);

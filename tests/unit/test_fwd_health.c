@@ -70,7 +70,7 @@ int main(void)
 	store_resolve(&st);
 	store_take_touched(&st);
 	s = store_get(&st, KIND_FORWARD, "hc");
-	CHECK("sync: one forward checked", fwd_health_sync(&h, &st, clock_ms()) == 0 &&
+	CHECK("update: one forward checked", fwd_health_update(&h, s, clock_ms()) == 0 &&
 	      h.checks.n == 1 && h.due_ms);
 	CHECK("the refused target leaves the rotation, the answering one stays", run_until(&h, &st, s, 2));
 	CHECK("the change marks the slot for the reconcile path", s->dirty);
@@ -82,11 +82,11 @@ int main(void)
 	store_put(&st, KIND_FORWARD, 0, "hc", forward(up, down), NULL, 1, 0);
 	store_resolve(&st);
 	CHECK("a new version of the forward starts from all up", s->down == 0);
-	fwd_health_sync(&h, &st, clock_ms());
+	fwd_health_update(&h, s, clock_ms());
 	CHECK("... and is checked again", run_until(&h, &st, s, 2));
 	store_delete(&st, KIND_FORWARD, 0, "hc");
 	store_resolve(&st);
-	fwd_health_sync(&h, &st, clock_ms());
+	fwd_health_update(&h, s, clock_ms());
 	CHECK("a forward gone: its checks go, nothing in flight", h.checks.n == 0 && h.inflight == 0 &&
 	      !h.due_ms);
 	close(lfd);

@@ -22,9 +22,13 @@ struct rec {
 static struct { char key[80]; struct rec st; int n; } pubs[64];
 static int n_pubs;
 
+static int op_clock, persist_at, nft_at, durable_at, staged_at, routes_at; /* the edges' order */
+static int durable_fail, gate_result;
+
 static int fake_nft(void *arg, const char *text, char *err, size_t errlen)
 {
 	nft_calls++;
+	nft_at = ++op_clock;
 	snprintf(nft_text, sizeof(nft_text), "%s", text);
 	if (nft_fail) {
 		snprintf(err, errlen, "Error: simulated");
@@ -33,10 +37,10 @@ static int fake_nft(void *arg, const char *text, char *err, size_t errlen)
 	return 0;
 }
 
-static int op_clock, persist_at, routes_at;     /* the order of the edges' calls */
-
-static int fake_routes(void *arg, struct traefik_op *ops, size_t n)
+static int fake_routes(void *arg, struct traefik_op *ops, size_t n, const struct traefik_gate *gate)
 {
+	staged_at = ++op_clock;
+	gate_result = gate->wait(gate->arg);
 	routes_at = ++op_clock;
 	for (size_t i = 0; i < n; i++) {
 		if (ops[i].route && route_fail_id && !strcmp(ops[i].id, route_fail_id)) {
@@ -83,7 +87,7 @@ static const struct rec *pub_get(const char *key)
 	return NULL;
 }
 
-static int persist_fail, persist_calls, statuses_before_persist;
+static int persist_fail, persist_calls, statuses_before_durable;
 
 static int fake_persist(void *arg, struct store *s, struct slot **v, size_t n, char *err, size_t errlen)
 {
@@ -96,14 +100,25 @@ static int fake_persist(void *arg, struct store *s, struct slot **v, size_t n, c
 	return 0;
 }
 
+static int fake_durable(void *arg, char *err, size_t errlen)
+{
+	durable_at = ++op_clock;
+	if (durable_fail) {
+		snprintf(err, errlen, "journal: sync: Input/output error");
+		return -EIO;
+	}
+	return 0;
+}
+
 static bool counting_status(void *arg, const struct slot *s)
 {
-	if (!persist_calls)
-		statuses_before_persist++;
+	if (persist_calls && durable_at < persist_at)
+		statuses_before_durable++;
 	return fake_status(arg, s);
 }
 
-static const struct reconcile_ops ops = { fake_nft, fake_routes, counting_status, fake_persist };
+static const struct reconcile_ops ops = { fake_nft, fake_routes, counting_status, fake_persist,
+					  fake_durable, NULL };
 static struct policy pol;
 static struct store st;
 static struct reconcile rc;
@@ -278,7 +293,7 @@ int main(void)
 	CHECK("bad new object: not serving", !pub_get("f:new")->serving_previous);
 
 	/* what cannot be made durable is not reported applied */
-	CHECK("no status was published before the state was persisted", statuses_before_persist == 0);
+	CHECK("no status was published before the state was on disk", statuses_before_durable == 0);
 	persist_fail = 1;
 	fwd(0, "d", 5100);
 	reconcile_run(&rc, &st);
@@ -292,8 +307,29 @@ int main(void)
 	CHECK("the node-level persist error is cleared", rc.persist_error[0] == '\0');
 	put(KIND_ROUTE, 0, "dur", "{\"hostname\": \"dur.example.com\", \"target_url\": \"http://10.1.0.5\"}");
 	reconcile_run(&rc, &st);
-	CHECK("the state is persisted before the route's file is written",
-	      persist_at && routes_at == persist_at + 1);
+	CHECK("the state is written first, on disk once the route's file is staged, before it is in place",
+	      persist_at && staged_at > persist_at && durable_at == staged_at + 1 &&
+	      routes_at == durable_at + 1 && gate_result == 0);
+	fwd(0, "ov", 5300);
+	reconcile_run(&rc, &st);
+	CHECK("the nftables transaction runs while the disk works (between write and wait)",
+	      persist_at && nft_at == persist_at + 1 && durable_at == nft_at + 1);
+	CHECK_STR("... then applied", state_of("f:ov"), "applied");
+	durable_fail = 1;
+	fwd(0, "ov", 5301);
+	reconcile_run(&rc, &st);
+	CHECK_STR("a sync failure marks the object failed", state_of("f:ov"), "failed");
+	CHECK_STR("... naming it", error_of("f:ov"), "state cache: journal: sync: Input/output error");
+	put(KIND_ROUTE, 0, "dur", "{\"hostname\": \"dur.example.com\", \"target_url\": \"http://10.1.0.7\"}");
+	reconcile_run(&rc, &st);
+	CHECK("the gate tells the route edge the records are not on disk", gate_result == -EIO);
+	CHECK_STR("... and the route is failed", state_of("r:dur"), "failed");
+	durable_fail = 0;
+	reconcile_run(&rc, &st);
+	CHECK_STR("retried once on disk: applied", state_of("f:ov"), "applied");
+	put(KIND_ROUTE, 0, "dur", "{\"hostname\": \"dur.example.com\", \"target_url\": \"http://10.1.0.5\"}");
+	reconcile_run(&rc, &st);
+	CHECK_STR("... the route too", state_of("r:dur"), "applied");
 	persist_fail = 1;
 	put(KIND_ROUTE, 0, "dur", "{\"hostname\": \"dur.example.com\", \"target_url\": \"http://10.1.0.6\"}");
 	reconcile_run(&rc, &st);
@@ -382,9 +418,15 @@ int main(void)
 	reconcile_run(&rc, &st);
 	CHECK_STR("flapping ends created", state_of("f:flap"), "applied");
 
-	size_t counts[KIND_COUNT][ST_COUNT];
+	size_t counts[KIND_COUNT][ST_COUNT], walked[KIND_COUNT][ST_COUNT] = { { 0 } };
 	reconcile_count(&st, counts);
 	CHECK("counts add up", counts[KIND_FORWARD][ST_APPLIED] >= 3);
+	hmap_each(&st.slots, it) {
+		const struct slot *s = it->val;
+		walked[s->kind][s->status.state]++;
+	}
+	CHECK("the counts kept along the way equal a walk over every slot (after rejections, "
+	      "failures, deletes and flapping)", memcmp(counts, walked, sizeof(counts)) == 0);
 
 	test_sets_health();
 	reconcile_free(&rc);

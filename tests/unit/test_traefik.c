@@ -289,7 +289,7 @@ static void test_commit(const char *dir)
 	strbuf_init(&sb);
 	strbuf_init(&want);
 	old = umask(077);
-	CHECK("commit writes", traefik_commit(&own, ops, 3) == 0);
+	CHECK("commit writes", traefik_commit(&own, ops, 3, NULL) == 0);
 	umask(old);
 	CHECK("commit write result", ops[0].result == 0 && ops[1].result == 0);
 	CHECK("commit remove of missing file is success", ops[2].result == 0 && !ops[2].error[0]);
@@ -307,25 +307,25 @@ static void test_commit(const char *dir)
 	      (st.st_mode & 07777) == 0755);
 	stat(path_of(dir, "edge-agent.gw1.web.yml"), &st);
 	ino = st.st_ino;
-	CHECK("commit of the same content succeeds", traefik_commit(&own, ops, 2) == 0 &&
+	CHECK("commit of the same content succeeds", traefik_commit(&own, ops, 2, NULL) == 0 &&
 	      ops[0].result == 0 && ops[1].result == 0);
 	CHECK("same content: file left alone (same inode)",
 	      stat(path_of(dir, "edge-agent.gw1.web.yml"), &st) == 0 && st.st_ino == ino);
 	chmod(path_of(dir, "edge-agent.gw1.web.yml"), 0600);
-	CHECK("same bytes, wrong mode: rewritten", traefik_commit(&own, ops, 1) == 0 &&
+	CHECK("same bytes, wrong mode: rewritten", traefik_commit(&own, ops, 1, NULL) == 0 &&
 	      stat(path_of(dir, "edge-agent.gw1.web.yml"), &st) == 0 && st.st_ino != ino &&
 	      (st.st_mode & 07777) == 0644);
 
 	ops[0].route = NULL;
 	ops[1].route = NULL;
-	CHECK("commit removes", traefik_commit(&own, ops, 2) == 0);
+	CHECK("commit removes", traefik_commit(&own, ops, 2, NULL) == 0);
 	CHECK("removed files are gone", !exists(dir, "edge-agent.gw1.web.yml") &&
 	      !exists(dir, "edge-agent.gw1.api.yml"));
 
 	ops[0] = (struct traefik_op){ .source = "gw1", .id = "web", .route = a };
 	ops[1] = (struct traefik_op){ .source = "gw1", .id = "web", .route = c };
 	ops[2] = (struct traefik_op){ .source = "GW1", .id = "web", .route = a };
-	CHECK("commit with bad ops returns first error", traefik_commit(&own, ops, 3) == -EINVAL);
+	CHECK("commit with bad ops returns first error", traefik_commit(&own, ops, 3, NULL) == -EINVAL);
 	CHECK("first op on a file wins", ops[0].result == 0 && ops[1].result == -EINVAL);
 	snprintf(path, sizeof(path), "write %s/edge-agent.gw1.web.yml: "
 		 "file named twice in one batch", dir);
@@ -337,7 +337,7 @@ static void test_commit(const char *dir)
 
 	ops[0] = (struct traefik_op){ .source = "gw1", .id = "web", .route = b };
 	ops[1] = (struct traefik_op){ .source = "gw1", .id = "web", .route = NULL };
-	CHECK("op id differs from route id", traefik_commit(&own, ops, 2) == -EINVAL &&
+	CHECK("op id differs from route id", traefik_commit(&own, ops, 2, NULL) == -EINVAL &&
 	      ops[0].result == -EINVAL && ops[1].result == 0);
 	snprintf(path, sizeof(path), "write %s/edge-agent.gw1.web.yml: "
 		 "op id differs from the route's id", dir);
@@ -369,7 +369,7 @@ static void test_batch(const char *dir)
 		o[i] = route_new(host, "example.com", i % 2 ? "le" : NULL);
 		ops[i] = (struct traefik_op){ .source = "gw2", .id = o[i]->id, .route = o[i] };
 	}
-	CHECK("batch of 100 writes", traefik_commit(&own, ops, 100) == 0);
+	CHECK("batch of 100 writes", traefik_commit(&own, ops, 100, NULL) == 0);
 	for (i = 0; i < 100; i++) {
 		strbuf_reset(&want);
 		traefik_render(&want, "gw2", o[i]);
@@ -384,7 +384,7 @@ static void test_batch(const char *dir)
 	      strstr(s.list.buf, "\ngw2/r99\n"));
 	for (i = 0; i < 100; i++)
 		ops[i].route = NULL;
-	CHECK("batch of 100 removes", traefik_commit(&own, ops, 100) == 0);
+	CHECK("batch of 100 removes", traefik_commit(&own, ops, 100, NULL) == 0);
 	CHECK("batch of 100: all removed", scan(dir, &s) == 0 && s.n == 0);
 	for (i = 0; i < 100; i++)
 		object_unref(o[i]);
@@ -439,7 +439,7 @@ static void test_foreign(const char *dir)
 	      exists(dir, ".edge-agent-tmp/.edge-agent.gw1.nope.tmp"));
 	symlink("victim.txt", path_of(dir, ".edge-agent.gw1.link.tmp"));
 	write_text(dir, ".edge-agent.gw1.web.tmp", "stale half-written");
-	CHECK("commit over stale temp and symlinks", traefik_commit(&own, ops, 3) == 0);
+	CHECK("commit over stale temp and symlinks", traefik_commit(&own, ops, 3, NULL) == 0);
 	read_text(dir, "edge-agent.gw1.web.yml", &sb);
 	CHECK_STR("stale temp replaced", sb.buf, with_resolver);
 	CHECK("temp symlink not followed",
@@ -457,7 +457,7 @@ static void test_foreign(const char *dir)
 
 	ops[0].route = NULL;
 	ops[1].route = NULL;
-	traefik_commit(&own, ops, 2);
+	traefik_commit(&own, ops, 2, NULL);
 	strbuf_free(&sb);
 	strbuf_free(&s.list);
 	object_unref(a);
@@ -488,9 +488,9 @@ static void test_ownership(const char *dir, const char *data)
 	own_open(&m1, d1, dir);
 	own_open(&m2, d2, dir);
 	op = (struct traefik_op){ .source = "n1", .id = "web", .route = a };
-	CHECK("agent one writes its file", traefik_commit(&m1, &op, 1) == 0);
+	CHECK("agent one writes its file", traefik_commit(&m1, &op, 1, NULL) == 0);
 	op = (struct traefik_op){ .source = "n2", .id = "api", .route = b };
-	CHECK("agent two writes its file", traefik_commit(&m2, &op, 1) == 0);
+	CHECK("agent two writes its file", traefik_commit(&m2, &op, 1, NULL) == 0);
 	write_text(dir, "edge-agent.n2.op.yml", "operator\n");
 	write_text(dir, ".edge-agent.n1.busy.tmp", "another agent's write in progress");
 	CHECK("agent two's scan sees only its own file", scan_own(&m2, &s) == 0 && s.n == 1 &&
@@ -498,10 +498,10 @@ static void test_ownership(const char *dir, const char *data)
 	CHECK("another agent's temp survives a scan", exists(dir, ".edge-agent.n1.busy.tmp"));
 	op = (struct traefik_op){ .source = "n1", .id = "web" };
 	CHECK("removing another agent's file succeeds as a no-op",
-	      traefik_commit(&m2, &op, 1) == 0 && op.result == 0);
+	      traefik_commit(&m2, &op, 1, NULL) == 0 && op.result == 0);
 	CHECK("another agent's file is kept", exists(dir, "edge-agent.n1.web.yml"));
 	op = (struct traefik_op){ .source = "n2", .id = "op" };
-	traefik_commit(&m2, &op, 1);
+	traefik_commit(&m2, &op, 1, NULL);
 	CHECK("an operator's file with our source name is kept",
 	      read_text(dir, "edge-agent.n2.op.yml", &sb) == 0 && !strcmp(sb.buf, "operator\n"));
 
@@ -512,7 +512,7 @@ static void test_ownership(const char *dir, const char *data)
 	CHECK("manifest mode 0600", stat(path_of(d2, TRAEFIK_MANIFEST), &st) == 0 &&
 	      (st.st_mode & 07777) == 0600);
 	op = (struct traefik_op){ .source = "n2", .id = "api" };
-	CHECK("after a restart its own file is removed", traefik_commit(&again, &op, 1) == 0 &&
+	CHECK("after a restart its own file is removed", traefik_commit(&again, &op, 1, NULL) == 0 &&
 	      !exists(dir, "edge-agent.n2.api.yml"));
 	traefik_manifest_free(&again);
 	own_open(&again, d2, dir);
@@ -532,14 +532,14 @@ static void test_ownership(const char *dir, const char *data)
 
 	own_open(&again, "/nonexistent/edge-data", dir);
 	op = (struct traefik_op){ .source = "n3", .id = "api", .route = b };
-	CHECK("a write it cannot record fails", traefik_commit(&again, &op, 1) == -ENOENT &&
+	CHECK("a write it cannot record fails", traefik_commit(&again, &op, 1, NULL) == -ENOENT &&
 	      strstr(op.error, "cannot record it as this agent's file") &&
 	      !exists(dir, "edge-agent.n3.api.yml"));
 	CHECK("and is not claimed", !traefik_manifest_owns(&again, "edge-agent.n3.api.yml"));
 	traefik_manifest_free(&again);
 
 	op = (struct traefik_op){ .source = "n1", .id = "web" };
-	CHECK("agent one removes its file", traefik_commit(&m1, &op, 1) == 0 &&
+	CHECK("agent one removes its file", traefik_commit(&m1, &op, 1, NULL) == 0 &&
 	      !exists(dir, "edge-agent.n1.web.yml"));
 	unlink(path_of(dir, "edge-agent.n2.op.yml"));
 	unlink(path_of(dir, ".edge-agent.n1.busy.tmp"));
@@ -596,7 +596,7 @@ static void test_fs_errors(const char *dir)
 	fill(full);
 
 	ops[1] = (struct traefik_op){ .source = "gw1", .id = "old", .route = NULL };
-	CHECK("ENOSPC: commit reports it", traefik_commit(&own_full, ops, 2) == -ENOSPC);
+	CHECK("ENOSPC: commit reports it", traefik_commit(&own_full, ops, 2, NULL) == -ENOSPC);
 	snprintf(want, sizeof(want), "write %s/edge-agent.gw1.w0.yml: No space left on device",
 		 full);
 	CHECK_STR("ENOSPC: error text", ops[0].error, want);
@@ -607,7 +607,7 @@ static void test_fs_errors(const char *dir)
 
 	ops[1] = (struct traefik_op){ .source = "gw1", .id = o[1]->id, .route = o[1] };
 	fill(full);
-	CHECK("ENOSPC batch: commit reports it", traefik_commit(&own_full, ops, 6) == -ENOSPC);
+	CHECK("ENOSPC batch: commit reports it", traefik_commit(&own_full, ops, 6, NULL) == -ENOSPC);
 	for (i = 0, n = 0; i < 6; i++)
 		n += ops[i].result == -ENOSPC;
 	CHECK("ENOSPC batch: every op failed", n == 6);
@@ -620,7 +620,7 @@ static void test_fs_errors(const char *dir)
 		printf("SKIP traefik EROFS: remount read-only failed (%s)\n", strerror(errno));
 	} else {
 		ops[1] = (struct traefik_op){ .source = "gw1", .id = "old", .route = NULL };
-		CHECK("EROFS: commit reports it", traefik_commit(&own_full, ops, 2) == -EROFS);
+		CHECK("EROFS: commit reports it", traefik_commit(&own_full, ops, 2, NULL) == -EROFS);
 		snprintf(want, sizeof(want), "write %s/edge-agent.gw1.w0.yml: "
 			 "Read-only file system", full);
 		CHECK_STR("EROFS: write error text", ops[0].error, want);
@@ -664,7 +664,7 @@ static void test_schema(const char *dir)
 	char files[3 * PATH_MAX];
 	int ret;
 
-	traefik_commit(&own, ops, 2);
+	traefik_commit(&own, ops, 2, NULL);
 	snprintf(files, sizeof(files), "'%s/edge-agent.gw1.web.yml' '%s/edge-agent.node.api.yml'",
 		 dir, dir);
 	ret = schema_check(files);
@@ -682,7 +682,7 @@ static void test_schema(const char *dir)
 	unlink(path_of(dir, "bad.yml"));
 out:
 	ops[0].route = ops[1].route = NULL;
-	traefik_commit(&own, ops, 2);
+	traefik_commit(&own, ops, 2, NULL);
 	object_unref(a);
 	object_unref(b);
 }
@@ -751,6 +751,72 @@ static void test_manifest_log(const char *dir, const char *data)
 	strbuf_free(&sb);
 }
 
+/* What the gate saw when it was called, and what it answers. */
+struct gate_probe {
+	const char *dir, *data;
+	int calls, answer;
+	bool temp_staged, in_place, claim_written, manifest_gone;
+};
+
+static int gate_look(void *arg)
+{
+	struct gate_probe *g = arg;
+	char path[PATH_MAX + 128];
+	struct strbuf sb;
+
+	strbuf_init(&sb);
+	g->calls++;
+	snprintf(path, sizeof(path), "%s/.edge-agent-tmp/.edge-agent.g1.gated.tmp", g->dir);
+	g->temp_staged = access(path, F_OK) == 0;
+	g->in_place = exists(g->dir, "edge-agent.g1.gated.yml");
+	g->claim_written = read_text(g->data, TRAEFIK_MANIFEST, &sb) == 0 &&
+			   strstr(sb.buf, "edge-agent.g1.gated.yml");
+	if (g->manifest_gone)
+		unlink(path_of(g->data, TRAEFIK_MANIFEST));
+	strbuf_free(&sb);
+	return g->answer;
+}
+
+/*
+ * With a gate (the caller's records vouch for the files once it passes): the claim is
+ * written, the file staged, then the gate waits, then the file goes in place. A gate
+ * that fails has the manifest synced instead; if that fails too, nothing goes in place.
+ */
+static void test_gate(const char *dir, const char *data)
+{
+	struct object *r = route_new("gated", "gated.example.com", NULL);
+	struct traefik_op op = { .source = "g1", .id = "gated", .route = r };
+	struct gate_probe g = { .dir = dir, .data = data };
+	struct traefik_gate gate = { gate_look, &g };
+	char path[PATH_MAX + 128];
+
+	CHECK("a gated commit succeeds", traefik_commit(&own, &op, 1, &gate) == 0 && op.result == 0);
+	CHECK("the gate is called once, the claim written and the file staged, not in place",
+	      g.calls == 1 && g.claim_written && g.temp_staged && !g.in_place);
+	CHECK("after the gate the file is in place", exists(dir, "edge-agent.g1.gated.yml"));
+	object_unref(r);
+	r = route_new("gated", "gated2.example.com", NULL);
+	op = (struct traefik_op){ .source = "g1", .id = "gated", .route = r };
+	g.answer = -EIO;
+	CHECK("a failed gate: the manifest synced instead, the file in place",
+	      traefik_commit(&own, &op, 1, &gate) == 0 && op.result == 0 &&
+	      exists(dir, "edge-agent.g1.gated.yml"));
+	object_unref(r);
+	r = route_new("gated", "gated3.example.com", NULL);
+	op = (struct traefik_op){ .source = "g1", .id = "gated", .route = r };
+	g.manifest_gone = true;
+	CHECK("a failed gate and a failed manifest sync: the op fails",
+	      traefik_commit(&own, &op, 1, &gate) == -ENOENT && op.result == -ENOENT &&
+	      strstr(op.error, "cannot record it as this agent's file"));
+	snprintf(path, sizeof(path), "%s/.edge-agent-tmp/.edge-agent.g1.gated.tmp", dir);
+	CHECK("... its temp removed, the file in place untouched", access(path, F_OK) != 0 &&
+	      exists(dir, "edge-agent.g1.gated.yml"));
+	object_unref(r);
+	op = (struct traefik_op){ .source = "g1", .id = "gated" };
+	g.answer = 0;
+	traefik_commit(&own, &op, 1, NULL);
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/edge-traefik.XXXXXX", data[] = "/tmp/edge-traefik-data.XXXXXX";
@@ -769,6 +835,7 @@ int main(void)
 	test_schema(dir);
 	test_ownership(dir, data);
 	test_manifest_log(dir, data);
+	test_gate(dir, data);
 	test_fs_errors(dir);
 	traefik_manifest_free(&own);
 	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
