@@ -121,7 +121,10 @@ static int edge_persist(void *arg, struct store *st, struct slot **v, size_t n, 
 	}
 	if (a->journal_buf.cap > JOURNAL_BUF_KEEP)
 		strbuf_free(&a->journal_buf);
-	return a->snapshot_due ? state_snapshot(a, err, errlen) : 0;
+	if (a->snapshot_due)
+		return state_snapshot(a, err, errlen);
+	journal_start(&a->journal);     /* the disk works while the batch is applied */
+	return 0;
 }
 
 static int edge_durable(void *arg, char *err, size_t errlen)

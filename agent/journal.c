@@ -124,14 +124,17 @@ int journal_write(struct journal *j, const void *buf, size_t len, char *err, siz
 	/* zeros for the next records go with this sync: the inode is written once per 64 KiB */
 	if (!ret && j->alloc - j->size < 4096)
 		ret = journal_extend(j);
-	if (ret) {
+	if (ret)
 		snprintf(err, errlen, "journal: %s", strerror(-ret));
-		return ret;
-	}
-	/* the device works while the caller goes on; errors come from journal_sync */
+	return ret;
+}
+
+void journal_start(struct journal *j)
+{
+	if (!journal_pending(j) || (j->asked && j->asked_size == j->size))
+		return;
 	j->asked = syncer_ask(&j->syncer, j->fd);
 	j->asked_size = j->size;
-	return 0;
 }
 
 int journal_sync(struct journal *j, char *err, size_t errlen)

@@ -64,9 +64,9 @@ static int commit(struct traefik_manifest *own, int from, int to, int variant, b
 	}
 	if (one_each) {
 		for (size_t k = 0; k < n && !ret; k++)
-			ret = traefik_commit(own, &ops[k], 1);
+			ret = traefik_commit(own, &ops[k], 1, NULL);
 	} else {
-		ret = traefik_commit(own, ops, n);
+		ret = traefik_commit(own, ops, n, NULL);
 	}
 	if (ret)
 		fprintf(stderr, "traefik-bench: %s\n", ops[0].error);

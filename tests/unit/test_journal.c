@@ -30,9 +30,11 @@ int main(void)
 
 	CHECK("temp dir", mkdtemp(dir) != NULL);
 	CHECK("a new journal opens empty", journal_open(&j, dir, err, sizeof(err)) == 0 && j.size == 0);
-	CHECK("a record is written, its sync asked of the syncer's thread",
-	      journal_write(&j, rec1, strlen(rec1), err, sizeof(err)) == 0 && j.asked &&
+	CHECK("a record is written, not yet on disk",
+	      journal_write(&j, rec1, strlen(rec1), err, sizeof(err)) == 0 && !j.asked &&
 	      journal_pending(&j));
+	journal_start(&j);
+	CHECK("its sync is asked of the syncer's thread", j.asked && j.asked_size == j.size);
 	CHECK("... and waited for", journal_sync(&j, err, sizeof(err)) == 0 && j.size == strlen(rec1) &&
 	      !journal_pending(&j));
 	CHECK("zeros are written ahead of the next records",
