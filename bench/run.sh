@@ -285,6 +285,9 @@ section_converge() {
 # updates_run PREFIX COUNT: single updates against the kept agent, raw data in $D/PREFIX*
 updates_run() {
 	local n=$UPDATE_N
+	# the converge's files and cache on disk first: the kernel writes them back within 30 s,
+	# and an update's fdatasync queued behind that writeback measures the disk's backlog
+	sync -f "$A/$CV_NAME/data"
 	log "updates: $2 single updates with $n + $n present ($BROKER_CONF broker, $AGENT_FS)"
 	# shellcheck disable=SC2086
 	ip netns exec "$CV_NS" "$BENCH" updates $BENCH_CTL -n "$CV_NAME" -f "$n" -r "$n" -c "$2" -T 10 \
