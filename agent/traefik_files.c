@@ -22,6 +22,8 @@
  * each a re-read of every file. A subdirectory is on the same file system by construction.
  */
 #define TEMP_DIR ".edge-agent-tmp"
+/* an op whose name the manifest could not record on disk */
+#define CLAIM_FAILED "cannot record it as this agent's file (%.400s)"
 
 /* ".edge-agent.<source>.<id>.tmp": hidden and not .yml, so Traefik never reads a temp. Older
  * versions staged it in the directory itself: scans still remove those. */
@@ -250,7 +252,7 @@ static int ops_claim(struct traefik_manifest *own, struct traefik_op *ops, size_
 	else
 		snprintf(err, sizeof(err), "%s", strerror(-ret));
 	if (ret) {
-		snprintf(why, sizeof(why), "cannot record it as this agent's file (%.400s)", err);
+		snprintf(why, sizeof(why), CLAIM_FAILED, err);
 		for (i = 0; i < n; i++) {
 			if (!fresh[i])
 				continue;
@@ -293,7 +295,7 @@ static void gate_pass(struct traefik_manifest *own, const struct traefik_gate *g
 
 	if (!gate || !gate->wait(gate->arg) || !(ret = traefik_manifest_sync(own, err, sizeof(err))))
 		return;
-	snprintf(why, sizeof(why), "cannot record it as this agent's file (%.400s)", err);
+	snprintf(why, sizeof(why), CLAIM_FAILED, err);
 	for (size_t i = 0; i < n; i++) {
 		if (!ops[i].route || ops[i].result)
 			continue;

@@ -209,6 +209,11 @@ static int pwrite_all(int fd, const char *p, size_t len, size_t off)
 	return 0;
 }
 
+static void manifest_path(const struct traefik_manifest *m, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s", m->data_dir, TRAEFIK_MANIFEST);
+}
+
 /*
  * The changes over the padding after the last line (then fdatasync if sync), new padding
  * when little is left; only to the agent's own file, as it left it.
@@ -220,7 +225,7 @@ static int manifest_append(struct traefik_manifest *m, bool sync, char *err, siz
 	struct stat sb;
 	int fd, ret;
 
-	snprintf(path, sizeof(path), "%s/%s", m->data_dir, TRAEFIK_MANIFEST);
+	manifest_path(m, path, sizeof(path));
 	fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
@@ -284,7 +289,7 @@ int traefik_manifest_sync(struct traefik_manifest *m, char *err, size_t errlen)
 	char path[4096];
 	int fd, ret = 0;
 
-	snprintf(path, sizeof(path), "%s/%s", m->data_dir, TRAEFIK_MANIFEST);
+	manifest_path(m, path, sizeof(path));
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0 || fdatasync(fd))
 		ret = -errno;
